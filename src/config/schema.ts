@@ -1,0 +1,41 @@
+// Every configuration key, its type, default and one line of documentation.
+// config.yaml, environment overrides (LAKEGATE_<PATH>) and validation are all derived from this table.
+
+export type KeyType =
+  | { kind: 'string' }
+  | { kind: 'int'; min: number; max: number }
+  | { kind: 'bool' }
+  | { kind: 'enum'; values: readonly string[] };
+
+export interface KeySpec {
+  type: KeyType;
+  default: string | number | boolean;
+  doc: string;
+}
+
+const port = { kind: 'int', min: 0, max: 65535 } as const;
+const str = { kind: 'string' } as const;
+
+export const SCHEMA = {
+  'listen.host': { type: str, default: '127.0.0.1', doc: 'address the client listeners bind to' },
+  'listen.port': { type: port, default: 5433, doc: 'Postgres-protocol port for clients' },
+  'listen.oracle_port': { type: port, default: 1521, doc: 'IvorySQL Oracle-mode client port (0 = off)' },
+  'upstream.url': { type: str, default: '', doc: 'postgres://user@host:port/db of the real database; empty = embedded Postgres under data_dir' },
+  'upstream.oracle_port': { type: port, default: 0, doc: "IvorySQL's Oracle-mode port; 0 = Oracle-mode clients go to the normal upstream port" },
+  'upstream.connect_timeout_ms': { type: { kind: 'int', min: 100, max: 600000 }, default: 5000, doc: 'give up connecting to upstream after this long (client gets FATAL 08001)' },
+  'embedded.port': { type: { kind: 'int', min: 1, max: 65535 }, default: 5434, doc: 'port of the embedded Postgres (used only when upstream.url is empty)' },
+  data_dir: { type: str, default: './data', doc: 'embedded Postgres data, Iceberg warehouse and caches live here' },
+  'tls.cert': { type: str, default: '', doc: 'PEM certificate file; with tls.key, clients may use TLS (SSLRequest answered S)' },
+  'tls.key': { type: str, default: '', doc: 'PEM private key file' },
+  'log.level': { type: { kind: 'enum', values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] }, default: 'info', doc: 'pino log level' },
+} as const satisfies Record<string, KeySpec>;
+
+export type ConfigKey = keyof typeof SCHEMA;
+
+type ValueOf<S extends KeySpec> = S['type'] extends { kind: 'int' } ? number : S['type'] extends { kind: 'bool' } ? boolean : string;
+export type Config = { [K in ConfigKey]: ValueOf<(typeof SCHEMA)[K]> };
+
+/** `listen.oracle_port` → `LAKEGATE_LISTEN_ORACLE_PORT` */
+export function envName(key: string): string {
+  return 'LAKEGATE_' + key.toUpperCase().replace(/\./g, '_');
+}
