@@ -1,0 +1,83 @@
+// The `lakegate` command: load configuration, start, print how to connect, stop cleanly on signals.
+import { existsSync } from 'node:fs';
+import { loadConfig, ConfigError } from './config/load.js';
+import { startLakegate } from './server.js';
+import { log, setLogLevel } from './log.js';
+
+const USAGE = `usage: lakegate [--config FILE]
+
+Postgres wire-protocol proxy with real-time Iceberg mirrors.
+  --config FILE   configuration file (default: ./config.yaml when present, or $LAKEGATE_CONFIG)
+Every key can be overridden with LAKEGATE_<KEY> (e.g. LAKEGATE_LISTEN_PORT=6432).`;
+
+function parseArgs(argv: string[]): { config?: string } {
+  const out: { config?: string } = {};
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--help' || a === '-h') {
+      process.stdout.write(USAGE + '\n');
+      process.exit(0);
+    } else if (a === '--config' || a === '-c') {
+      const v = argv[++i];
+      if (!v) throw new ConfigError('config: --config needs a file name');
+      out.config = v;
+    } else if (a.startsWith('--config=')) out.config = a.slice('--config='.length);
+    else throw new ConfigError(`config: unknown argument ${a} (see --help)`);
+  }
+  return out;
+}
+
+async function main(): Promise<void> {
+  let cfg;
+  try {
+    const args = parseArgs(process.argv.slice(2));
+    const file = args.config ?? process.env.LAKEGATE_CONFIG ?? (existsSync('config.yaml') ? 'config.yaml' : undefined);
+    cfg = loadConfig(file);
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      process.stderr.write(e.message + '\n');
+      process.exit(2);
+    }
+    throw e;
+  }
+  setLogLevel(cfg['log.level']);
+
+  let gate;
+  try {
+    gate = await startLakegate(cfg);
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      process.stderr.write(e.message + '\n');
+      process.exit(2);
+    }
+    log.fatal({ err: e }, 'lakegate failed to start');
+    process.exit(1);
+  }
+  const host = cfg['listen.host'];
+  process.stdout.write(
+    `lakegate is ready. Connect with:\n  psql "host=${host} port=${gate.port} user=${gate.upstream.user} dbname=${gate.upstream.database}"\n`,
+  );
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down');
+    const force = setTimeout(() => {
+      log.error('shutdown took too long; exiting');
+      process.exit(1);
+    }, 15000);
+    force.unref();
+    gate.close().then(
+      () => process.exit(0),
+      (e) => {
+        log.error({ err: e }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+void main();

@@ -1,0 +1,64 @@
+// The contract between the wire session and whatever answers statements inside lakegate (the DuckDB
+// engine for mirror queries, lakegate's own SHOW commands). The session owns protocol order and
+// framing; a LocalQuery owns only results.
+import type { FieldDescription } from '../wire/messages/backend.js';
+
+/** An error to send as ErrorResponse, with the SQLSTATE Postgres would use. */
+export class PgError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly severity: 'ERROR' | 'FATAL' = 'ERROR',
+    readonly detail?: string,
+    readonly hint?: string,
+  ) {
+    super(message);
+  }
+}
+
+/** What the session knows about its client, as the engine needs it (settings follow ParameterStatus). */
+export interface SessionInfo {
+  id: number;
+  user: string;
+  database: string;
+  oracle: boolean;
+  /** Server-reported settings: TimeZone, DateStyle, IntervalStyle, search_path (PG 18), … */
+  params: ReadonlyMap<string, string>;
+  /** Transaction status of the last ReadyForQuery: I, T or E. */
+  txStatus: 'I' | 'T' | 'E';
+}
+
+/** Backend messages of one answer, written in order. `write` returns false when the client is slow. */
+export interface ResultSink {
+  write(msg: Buffer): boolean;
+  /** Resolves when the client has drained (backpressure for large results). */
+  drain(): Promise<void>;
+}
+
+export interface LocalPortal {
+  /** Row shape, or null for statements that return no rows (NoData). */
+  fields(): FieldDescription[] | null;
+  /** Writes up to maxRows DataRows (0 = all); then CommandComplete unless suspended. */
+  execute(maxRows: number, sink: ResultSink): Promise<'complete' | 'suspended'>;
+  close(): void;
+  /** Interrupt a running execute (CancelRequest → 57014). */
+  cancel?(): void;
+}
+
+export interface LocalQuery {
+  /** Parameter type OIDs for ParameterDescription. */
+  readonly paramTypes: number[];
+  fields(): FieldDescription[] | null;
+  bind(params: (Buffer | null)[], paramFormats: number[], resultFormats: number[]): Promise<LocalPortal>;
+}
+
+export interface LocalRouter {
+  /** Cheap byte-level test on Query/Parse SQL (UTF-8 bytes [start, end)). False ⇒ upstream, no parsing. */
+  mayBeLocal(buf: Buffer, start: number, end: number): boolean;
+  /** Parser-based decision for SQL that passed the precheck. */
+  claims(sql: string, session: SessionInfo): boolean;
+  /** Prepare a claimed statement; rejects with PgError. */
+  prepare(sql: string, paramTypes: number[], session: SessionInfo): Promise<LocalQuery>;
+  /** CancelRequest for a session that may be running a local query. */
+  cancel?(sessionId: number): void;
+}

@@ -1,0 +1,123 @@
+// Accepts client connections on one port and turns each into a Session wired to upstream.
+import net from 'node:net';
+import type tls from 'node:tls';
+import { negotiate } from './startup.js';
+import { Session } from './session.js';
+import { errorResponse } from './messages/backend.js';
+import { ProtocolError, startupParams } from './messages/frontend.js';
+import { connectUpstream } from '../upstream/connect.js';
+import { forwardCancel } from '../upstream/cancel.js';
+import { describeTarget, type UpstreamTarget } from '../upstream/target.js';
+import type { LocalRouter } from '../route/local.js';
+import { log } from '../log.js';
+
+export interface ListenerContext {
+  router: LocalRouter;
+  secureContext: tls.SecureContext | null;
+  connectTimeoutMs: number;
+  sessions: SessionRegistry;
+}
+
+/** Live sessions, and their cancel keys (upstream's BackendKeyData, which the client holds). */
+export class SessionRegistry {
+  private nextId = 1;
+  readonly live = new Set<Session>();
+  private byKey = new Map<string, { session: Session; target: UpstreamTarget }>();
+
+  id(): number {
+    return this.nextId++;
+  }
+
+  add(s: Session): void {
+    this.live.add(s);
+  }
+
+  setKey(key: string, session: Session, target: UpstreamTarget): void {
+    this.byKey.set(key, { session, target });
+  }
+
+  remove(s: Session, key: string | null): void {
+    this.live.delete(s);
+    if (key) this.byKey.delete(key);
+  }
+
+  lookup(key: string): { session: Session; target: UpstreamTarget } | undefined {
+    return this.byKey.get(key);
+  }
+}
+
+export function createListener(ctx: ListenerContext, target: UpstreamTarget, oracle: boolean): net.Server {
+  return net.createServer({ noDelay: true }, (socket) => {
+    socket.setNoDelay(true);
+    socket.on('error', () => {});
+    void accept(socket, ctx, target, oracle);
+  });
+}
+
+async function accept(raw: net.Socket, ctx: ListenerContext, target: UpstreamTarget, oracle: boolean): Promise<void> {
+  const id = ctx.sessions.id();
+  const clog = log.child({ conn: id, port: raw.localPort });
+  let opening;
+  try {
+    opening = await negotiate(raw, ctx.secureContext, ctx.connectTimeoutMs * 2);
+  } catch (e) {
+    const msg = e instanceof ProtocolError ? e.message : `connection setup failed: ${(e as Error).message}`;
+    clog.info({ err: msg, remote: raw.remoteAddress }, 'rejected connection');
+    if (e instanceof ProtocolError && !raw.destroyed) raw.end(errorResponse({ severity: 'FATAL', code: '08P01', message: msg }));
+    else raw.destroy();
+    return;
+  }
+  const client = opening.socket;
+  if (opening.kind === 'cancel') {
+    const key = opening.packet.subarray(8).toString('hex');
+    const hit = ctx.sessions.lookup(key);
+    hit?.session.cancelLocal();
+    await forwardCancel(hit?.target ?? target, opening.packet, ctx.connectTimeoutMs);
+    client.end();
+    return;
+  }
+
+  const params = startupParams(opening.packet);
+  const user = params.get('user') ?? '';
+  const database = params.get('database') ?? user;
+  if (params.get('replication') && params.get('replication') !== 'false') {
+    // replication connections are passed through like any other; Postgres decides
+    clog.debug('replication connection');
+  }
+  let up: net.Socket;
+  try {
+    up = await connectUpstream(target, ctx.connectTimeoutMs);
+  } catch (e) {
+    clog.warn({ err: (e as Error).message }, 'upstream connect failed');
+    client.end(errorResponse({ severity: 'FATAL', code: '08001', message: `lakegate: ${(e as Error).message}` }));
+    return;
+  }
+  if (client.destroyed) {
+    up.destroy();
+    return;
+  }
+  up.setNoDelay?.(true);
+  up.write(opening.packet);
+  let key: string | null = null;
+  const session: Session = new Session({
+    id,
+    client,
+    upstream: up,
+    user,
+    database,
+    oracle,
+    router: ctx.router,
+    log: clog,
+    onKey: (pid, secret) => {
+      const k = Buffer.alloc(4);
+      k.writeInt32BE(pid);
+      key = Buffer.concat([k, secret]).toString('hex');
+      ctx.sessions.setKey(key, session, target);
+    },
+    onClose: () => ctx.sessions.remove(session, key),
+  });
+  ctx.sessions.add(session);
+  clog.debug({ user, database, tls: opening.tls, oracle, upstream: describeTarget(target) }, 'session started');
+  if (opening.rest.length > 0) client.emit('data', opening.rest);
+  client.resume();
+}

@@ -1,0 +1,175 @@
+// Runs extended-protocol messages that lakegate answers itself, with Postgres' rules: every message
+// gets its completion message, an error sends ErrorResponse and skips to Sync, Sync ends with
+// ReadyForQuery (written by the session).
+import { F } from './codes.js';
+import {
+  bindComplete,
+  closeComplete,
+  commandComplete,
+  errorResponse,
+  noData,
+  parameterDescription,
+  parseComplete,
+  rowDescription,
+} from './messages/backend.js';
+import { decodeBind, decodeExecute, decodeParse, decodeTarget } from './messages/frontend.js';
+import { PgError, type LocalPortal, type LocalQuery, type LocalRouter, type ResultSink, type SessionInfo } from '../route/local.js';
+
+export interface Cancellable {
+  cancel?(): void;
+}
+
+export interface HeldMessage {
+  type: number;
+  msg: Buffer;
+}
+
+export interface LocalStatement {
+  sql: string;
+  paramTypes: number[];
+  query: Promise<LocalQuery> | null;
+}
+
+interface BatchSession extends SessionInfo {
+  localStatements: Map<string, LocalStatement>;
+  localPortals: Map<string, LocalPortal | null>;
+  localFailed: boolean;
+}
+
+export function errorMessage(e: unknown): Buffer {
+  if (e instanceof PgError) {
+    const f = { severity: e.severity, code: e.code, message: e.message } as Parameters<typeof errorResponse>[0];
+    if (e.detail) f.detail = e.detail;
+    if (e.hint) f.hint = e.hint;
+    return errorResponse(f);
+  }
+  return errorResponse({ severity: 'ERROR', code: 'XX000', message: (e as Error)?.message ?? String(e) });
+}
+
+export class LocalBatch {
+  constructor(
+    private readonly s: BatchSession,
+    private readonly router: LocalRouter,
+    private readonly setRunning: (q: Cancellable | null) => void,
+  ) {}
+
+  async run(msgs: HeldMessage[], sink: ResultSink): Promise<void> {
+    for (const m of msgs) {
+      if (m.type === F.Sync) {
+        this.s.localFailed = false;
+        continue;
+      }
+      if (this.s.localFailed) continue;
+      try {
+        await this.one(m, sink);
+      } catch (e) {
+        sink.write(errorMessage(e));
+        this.s.localFailed = true;
+      }
+    }
+  }
+
+  private statement(name: string): Promise<LocalQuery> {
+    const st = this.s.localStatements.get(name);
+    if (!st) throw new PgError('26000', `prepared statement "${name}" does not exist`);
+    st.query ??= this.router.prepare(st.sql, st.paramTypes, this.s);
+    return st.query;
+  }
+
+  private portal(name: string): LocalPortal {
+    const p = this.s.localPortals.get(name);
+    if (!p) throw new PgError('34000', `portal "${name}" does not exist`);
+    return p;
+  }
+
+  private async one(m: HeldMessage, sink: ResultSink): Promise<void> {
+    switch (m.type) {
+      case F.Parse: {
+        const p = decodeParse(m.msg);
+        const st = this.s.localStatements.get(p.name) ?? { sql: p.sql, paramTypes: p.paramTypes, query: null };
+        st.query = null;
+        this.s.localStatements.set(p.name, st);
+        try {
+          await this.statement(p.name);
+        } catch (e) {
+          this.s.localStatements.delete(p.name);
+          throw e;
+        }
+        sink.write(parseComplete);
+        return;
+      }
+      case F.Bind: {
+        const b = decodeBind(m.msg);
+        const q = await this.statement(b.statement);
+        this.s.localPortals.get(b.portal)?.close();
+        this.s.localPortals.set(b.portal, null);
+        const portal = await q.bind(b.params, b.paramFormats, b.resultFormats);
+        this.s.localPortals.set(b.portal, portal);
+        sink.write(bindComplete);
+        return;
+      }
+      case F.Describe: {
+        const t = decodeTarget(m.msg);
+        if (t.kind === 'S') {
+          const q = await this.statement(t.name);
+          sink.write(parameterDescription(q.paramTypes));
+          const f = q.fields();
+          sink.write(f ? rowDescription(f) : noData);
+        } else {
+          const f = this.portal(t.name).fields();
+          sink.write(f ? rowDescription(f) : noData);
+        }
+        return;
+      }
+      case F.Execute: {
+        const e = decodeExecute(m.msg);
+        const portal = this.portal(e.portal);
+        this.setRunning(portal);
+        try {
+          await portal.execute(e.maxRows, sink);
+        } finally {
+          this.setRunning(null);
+        }
+        return;
+      }
+      case F.Close: {
+        const t = decodeTarget(m.msg);
+        if (t.kind === 'S') this.s.localStatements.delete(t.name);
+        else {
+          this.s.localPortals.get(t.name)?.close();
+          this.s.localPortals.delete(t.name);
+        }
+        sink.write(closeComplete);
+        return;
+      }
+      case F.Flush:
+        return;
+    }
+  }
+}
+
+/** A simple Query answered locally: RowDescription, rows, CommandComplete (ReadyForQuery by the caller). */
+export async function runLocalQuery(
+  router: LocalRouter,
+  sql: string,
+  s: SessionInfo,
+  sink: ResultSink,
+  setRunning: (q: Cancellable | null) => void,
+): Promise<void> {
+  try {
+    const q = await router.prepare(sql, [], s);
+    const portal = await q.bind([], [], []);
+    setRunning(portal);
+    try {
+      const f = portal.fields();
+      if (f) sink.write(rowDescription(f));
+      await portal.execute(0, sink);
+    } finally {
+      portal.close();
+    }
+  } catch (e) {
+    sink.write(errorMessage(e));
+  }
+}
+
+export { commandComplete };

@@ -1,0 +1,374 @@
+// One client connection after its startup packet: a byte pipe to upstream Postgres that looks at
+// message headers only, plus the hooks that let lakegate answer some statements itself.
+//
+// Client → upstream: complete runs of messages are forwarded as subarrays of the chunk that carried
+// them (never re-encoded). Query and Parse SQL gets the router's byte precheck; extended-protocol
+// messages form a batch up to Sync that goes to one side as a unit.
+// Upstream → client: chunks are forwarded as they arrive; a scanner walks message headers to count
+// ReadyForQuery, so answers produced locally are slotted in exactly where the client expects them.
+import type net from 'node:net';
+import { F, MAX_MESSAGE, isFrontendType } from './codes.js';
+import { BackendScanner } from './scanner.js';
+import { errorResponse, readyForQuery, type ErrorFields } from './messages/backend.js';
+import { ProtocolError, bindNames, decodeTarget, queryText, decodeParse, decodeExecute } from './messages/frontend.js';
+import { LocalBatch, runLocalQuery, type HeldMessage } from './local-batch.js';
+import { OutputQueue, type LocalSlot } from './output.js';
+import type { LocalRouter, SessionInfo, LocalPortal } from '../route/local.js';
+import type { LocalStatement, Cancellable } from './local-batch.js';
+import type { Logger } from '../log.js';
+
+export interface SessionOptions {
+  id: number;
+  client: net.Socket;
+  upstream: net.Socket;
+  /** Startup packet, already written to upstream by the listener. */
+  user: string;
+  database: string;
+  oracle: boolean;
+  router: LocalRouter;
+  log: Logger;
+  onKey(pid: number, secret: Buffer): void;
+  onClose(): void;
+}
+
+/** Which side the extended-protocol messages since the last Sync belong to. */
+const enum BatchSide {
+  None,
+  Upstream,
+  Local,
+}
+
+export class Session implements SessionInfo {
+  readonly id: number;
+  readonly user: string;
+  readonly database: string;
+  readonly oracle: boolean;
+  readonly params = new Map<string, string>();
+  txStatus: 'I' | 'T' | 'E' = 'I';
+
+  private readonly client: net.Socket;
+  private readonly up: net.Socket;
+  private readonly router: LocalRouter;
+  private readonly log: Logger;
+  private readonly out: OutputQueue;
+
+  /** Incomplete message bytes from the previous client chunk (only when the message must be inspected). */
+  private partial: Buffer | null = null;
+  /** Bytes of a large uninspected message still to stream through. */
+  private passRemaining = 0;
+  private batch = BatchSide.None;
+  private held: HeldMessage[] = [];
+  /** Statements and portals that live in lakegate, by name ('' = unnamed). */
+  // Names are claimed synchronously when the message is routed (later messages of the batch depend on
+  // them); the objects behind them are created when the batch runs.
+  readonly localStatements = new Map<string, LocalStatement>();
+  readonly localPortals = new Map<string, LocalPortal | null>();
+  /** An error in a local batch skips everything up to Sync, across Flush boundaries too. */
+  localFailed = false;
+  private localChain: Promise<void> = Promise.resolve();
+  private running: Cancellable | null = null;
+  private closed = false;
+  private terminating = false;
+
+  constructor(private readonly opts: SessionOptions) {
+    this.id = opts.id;
+    this.user = opts.user;
+    this.database = opts.database;
+    this.oracle = opts.oracle;
+    this.client = opts.client;
+    this.up = opts.upstream;
+    this.router = opts.router;
+    this.log = opts.log;
+    const scanner = new BackendScanner({
+      readyForQuery: (status, end) => this.out.onReadyForQuery(status, end),
+      parameterStatus: (k, v) => this.params.set(k, v),
+      backendKeyData: (pid, secret) => opts.onKey(pid, secret),
+    });
+    this.out = new OutputQueue(this.client, scanner, (s) => {
+      this.txStatus = String.fromCharCode(s) as 'I' | 'T' | 'E';
+    });
+
+    this.client.on('data', (chunk: Buffer) => this.onClientData(chunk));
+    this.up.on('data', (chunk: Buffer) => this.out.fromUpstream(chunk));
+    // backpressure both ways: a slow reader pauses the other side's socket
+    this.client.on('drain', () => this.up.resume());
+    this.up.on('drain', () => this.client.resume());
+    this.out.onBlocked = () => this.up.pause();
+    this.out.onUnblocked = () => {
+      if (!this.client.writableNeedDrain) this.up.resume();
+    };
+    this.client.on('error', (e) => this.log.debug({ err: e.message }, 'client socket error'));
+    this.up.on('error', (e) => this.log.debug({ err: e.message }, 'upstream socket error'));
+    this.client.on('close', () => this.close('client closed'));
+    this.up.on('close', () => this.upstreamClosed());
+  }
+
+  // ---- client → upstream -------------------------------------------------------------------
+
+  private onClientData(data: Buffer): void {
+    if (this.closed) return;
+    let chunk = data;
+    if (this.partial) {
+      chunk = Buffer.concat([this.partial, data]);
+      this.partial = null;
+    }
+    try {
+      this.consume(chunk);
+    } catch (e) {
+      if (e instanceof ProtocolError) this.fatal('08P01', e.message);
+      else {
+        this.log.error({ err: e }, 'session failure');
+        this.fatal('XX000', `lakegate internal error: ${(e as Error).message}`);
+      }
+    }
+  }
+
+  /** Walk the chunk; forward runs of upstream-bound messages as subarrays. */
+  private consume(chunk: Buffer): void {
+    const len = chunk.length;
+    let i = 0;
+    let runStart = 0;
+    if (this.passRemaining > 0) {
+      const take = Math.min(this.passRemaining, len);
+      this.passRemaining -= take;
+      i = take;
+    }
+    while (i < len) {
+      if (len - i < 5) {
+        this.flushRun(chunk, runStart, i);
+        this.partial = Buffer.from(chunk.subarray(i));
+        return;
+      }
+      const type = chunk[i]!;
+      const mlen = chunk.readInt32BE(i + 1);
+      if (!isFrontendType(type)) throw new ProtocolError(`invalid frontend message type ${type}`);
+      if (mlen < 4 || mlen > MAX_MESSAGE) throw new ProtocolError(`invalid message length ${mlen}`);
+      const end = i + 1 + mlen;
+      if (!this.mustInspect(type)) {
+        if (end > len) {
+          // stream the rest of this message as it arrives (COPY data, large binds)
+          this.passRemaining = end - len;
+          i = len;
+          break;
+        }
+        if (type === F.Terminate) this.terminating = true;
+        i = end;
+        continue;
+      }
+      if (end > len) {
+        this.flushRun(chunk, runStart, i);
+        this.partial = Buffer.from(chunk.subarray(i));
+        return;
+      }
+      const msg = chunk.subarray(i, end);
+      if (this.route(type, msg)) {
+        i = end; // upstream-bound: stays in the run
+      } else {
+        this.flushRun(chunk, runStart, i);
+        i = end;
+        runStart = i;
+      }
+    }
+    this.flushRun(chunk, runStart, i);
+  }
+
+  private flushRun(chunk: Buffer, start: number, end: number): void {
+    if (end <= start) return;
+    if (!this.up.write(start === 0 && end === chunk.length ? chunk : chunk.subarray(start, end))) this.client.pause();
+    if (this.terminating) this.up.end();
+  }
+
+  /**
+   * Types whose content decides routing or ordering. With no local statements alive, only Query,
+   * Parse and the Z-producing messages matter; everything else is skipped by length.
+   */
+  private mustInspect(type: number): boolean {
+    switch (type) {
+      case F.Query:
+      case F.Parse:
+      case F.Sync:
+      case F.FunctionCall:
+        return true;
+      case F.Bind:
+      case F.Describe:
+      case F.Execute:
+      case F.Close:
+      case F.Flush:
+        return this.batch === BatchSide.Local || this.localStatements.size > 0 || this.localPortals.size > 0;
+      default:
+        return false;
+    }
+  }
+
+  /** Returns true when the message goes upstream (in the current run), false when lakegate keeps it. */
+  private route(type: number, msg: Buffer): boolean {
+    switch (type) {
+      case F.Query: {
+        if (this.batch === BatchSide.Local) this.runHeld(false);
+        if (this.router.mayBeLocal(msg, 5, msg.length - 1)) {
+          const sql = queryText(msg);
+          if (this.router.claims(sql, this)) {
+            this.enqueueLocal((sink) => runLocalQuery(this.router, sql, this, sink, (q) => (this.running = q)), true);
+            return false;
+          }
+        }
+        this.out.expectUpstream();
+        return true;
+      }
+      case F.Sync:
+        if (this.batch === BatchSide.Local) {
+          this.held.push({ type, msg: Buffer.from(msg) });
+          this.runHeld(true);
+          this.batch = BatchSide.None;
+          return false;
+        }
+        this.batch = BatchSide.None;
+        this.out.expectUpstream();
+        return true;
+      case F.FunctionCall:
+        this.toUpstreamSide();
+        this.out.expectUpstream();
+        return true;
+      case F.Parse: {
+        const local = this.router.mayBeLocal(msg, 5, msg.length) && this.parseIsLocal(msg);
+        return this.place(type, msg, local);
+      }
+      case F.Bind: {
+        return this.place(type, msg, this.localStatements.has(bindNames(msg).statement));
+      }
+      case F.Describe:
+      case F.Close: {
+        const t = decodeTarget(msg);
+        const local = t.kind === 'S' ? this.localStatements.has(t.name) : this.localPortals.has(t.name);
+        return this.place(type, msg, local);
+      }
+      case F.Execute:
+        return this.place(type, msg, this.localPortals.has(decodeExecute(msg).portal));
+      case F.Flush:
+        if (this.batch === BatchSide.Local) {
+          this.held.push({ type, msg: Buffer.from(msg) });
+          this.runHeld(false);
+          return false;
+        }
+        return true;
+    }
+    return true;
+  }
+
+  private parseIsLocal(msg: Buffer): boolean {
+    const p = decodeParse(msg);
+    if (!this.router.claims(p.sql, this)) return false;
+    return true;
+  }
+
+  /**
+   * Put an extended-protocol message on its batch's side. The first message after Sync picks the
+   * side; a batch that mixes both sides runs upstream entirely (Postgres then reports what it cannot do).
+   */
+  private place(type: number, msg: Buffer, local: boolean): boolean {
+    if (this.batch === BatchSide.None) this.batch = local ? BatchSide.Local : BatchSide.Upstream;
+    else if (this.batch === BatchSide.Local && !local) this.toUpstreamSide();
+    if (this.batch === BatchSide.Upstream) {
+      this.forgetLocalName(type, msg);
+      return true;
+    }
+    this.held.push({ type, msg: Buffer.from(msg) });
+    if (type === F.Parse) {
+      const p = decodeParse(msg);
+      this.localStatements.set(p.name, { sql: p.sql, paramTypes: p.paramTypes, query: null });
+    } else if (type === F.Bind) {
+      this.localPortals.set(bindNames(msg).portal, null);
+    }
+    return false;
+  }
+
+  /** An upstream Parse/Bind reuses a name: the local object of that name is gone. */
+  private forgetLocalName(type: number, msg: Buffer): void {
+    if (type === F.Parse && this.localStatements.size > 0) this.localStatements.delete(decodeParse(msg).name);
+    else if (type === F.Bind && this.localPortals.size > 0) this.localPortals.delete(bindNames(msg).portal);
+  }
+
+  /** A local batch turned out to be mixed: send what was held upstream, in order, and continue there. */
+  private toUpstreamSide(): void {
+    if (this.batch === BatchSide.Local && this.held.length > 0) {
+      const held = this.held;
+      this.held = [];
+      for (const h of held) {
+        this.forgetLocalName(h.type, h.msg);
+        if (h.type === F.Parse) this.localStatements.delete(decodeParse(h.msg).name);
+      }
+      if (!this.up.write(Buffer.concat(held.map((h) => h.msg)))) this.client.pause();
+    }
+    this.batch = BatchSide.Upstream;
+  }
+
+  /** Run the held local messages in order; `sync` adds ReadyForQuery. */
+  private runHeld(sync: boolean): void {
+    const held = this.held;
+    this.held = [];
+    const batch = new LocalBatch(this, this.router, (q) => (this.running = q));
+    this.enqueueLocal((sink) => batch.run(held, sink), sync);
+    if (sync && this.localPortals.has('')) this.localPortals.delete('');
+  }
+
+  /** Reserve the output slot now (order), run the job after earlier local jobs (state), then close the slot. */
+  private enqueueLocal(job: (sink: LocalSlot) => Promise<void>, ready: boolean): void {
+    const slot = this.out.reserveLocal();
+    this.localChain = this.localChain.then(async () => {
+      try {
+        await job(slot);
+      } catch (e) {
+        this.log.error({ err: e }, 'local execution failed');
+        slot.write(errorResponse({ severity: 'ERROR', code: 'XX000', message: `lakegate internal error: ${(e as Error).message}` }));
+      } finally {
+        this.running = null;
+        if (ready) slot.write(readyForQuery(this.txStatus.charCodeAt(0)));
+        slot.finish();
+      }
+    });
+  }
+
+  /** CancelRequest addressed to this session. */
+  cancelLocal(): void {
+    this.running?.cancel?.();
+  }
+
+  // ---- endings ------------------------------------------------------------------------------
+
+  /** Report a protocol or internal failure to the client as Postgres would (FATAL), then close. */
+  private fatal(code: string, message: string): void {
+    this.log.info({ code, msg: message }, 'closing session after error');
+    this.sendFatal({ severity: 'FATAL', code, message });
+    this.close(message);
+  }
+
+  private sendFatal(e: ErrorFields): void {
+    if (this.out.atBoundary && !this.client.destroyed) this.client.write(errorResponse(e));
+  }
+
+  private upstreamClosed(): void {
+    if (this.closed) return;
+    if (!this.terminating) this.sendFatal({ severity: 'FATAL', code: '08006', message: 'lakegate: lost connection to upstream Postgres' });
+    this.close('upstream closed');
+  }
+
+  close(reason: string): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.log.debug({ reason }, 'session closed');
+    this.running?.cancel?.();
+    this.client.end();
+    this.up.end();
+    setTimeout(() => {
+      this.client.destroy();
+      this.up.destroy();
+    }, 1000).unref();
+    this.opts.onClose();
+  }
+
+  /** Server shutdown: tell the client like Postgres does on a fast shutdown. */
+  shutdown(): void {
+    this.sendFatal({ severity: 'FATAL', code: '57P01', message: 'terminating connection due to administrator command' });
+    this.close('shutdown');
+  }
+}
