@@ -1,0 +1,218 @@
+// Builds one new snapshot from a base table state (Java SnapshotProducer/MergingSnapshotProducer, reduced):
+// new files go into fresh manifests; manifests untouched by removals are carried forward unchanged (fast
+// append); a manifest that holds a removed file is rewritten with that entry DELETED and the rest EXISTING.
+import { CommitConflictError } from './commit.js';
+import { EntryStatus, FileContent, type DataFile, type ManifestEntry } from './manifest.js';
+import { ManifestContent, type ManifestFile } from './manifest-list.js';
+import { ManifestIO } from './manifest-io.js';
+import {
+  currentSchema,
+  currentSnapshot,
+  MAIN_BRANCH,
+  type Snapshot,
+  type SnapshotOperation,
+  type TableMetadata,
+} from './metadata.js';
+
+/** One commit's worth of file changes. Paths are full URIs exactly as stored in manifests. */
+export interface TableChanges {
+  addDataFiles?: DataFile[];
+  /** position-delete files (content 1) */
+  addDeleteFiles?: DataFile[];
+  /** data files to mark DELETED (compaction, rewrite) */
+  removeDataFiles?: string[];
+  /** delete files to mark DELETED (merging delete files, dropping deletes of removed data files) */
+  removeDeleteFiles?: string[];
+  /** default: derived from the changes like Java's RowDelta/RewriteFiles */
+  operation?: SnapshotOperation;
+  /** extra summary properties, e.g. { 'lakegate.flush-lsn': '0/16B3748' } */
+  summary?: Record<string, string>;
+}
+
+export interface ProducedSnapshot {
+  /** base metadata plus the new snapshot as main (metadata-log not yet updated) */
+  metadata: TableMetadata;
+  snapshot: Snapshot;
+  /** manifests and manifest list written for it: garbage if the commit then loses */
+  writtenFiles: string[];
+}
+
+function inferOperation(c: TableChanges): SnapshotOperation {
+  const addsData = (c.addDataFiles?.length ?? 0) > 0;
+  const addsDeletes = (c.addDeleteFiles?.length ?? 0) > 0;
+  const removesData = (c.removeDataFiles?.length ?? 0) > 0;
+  const removes = removesData || (c.removeDeleteFiles?.length ?? 0) > 0;
+  if (addsData && !addsDeletes && !removes) return 'append';
+  if (!addsData && !removesData) return 'delete'; // only delete files added/removed: rows go away
+  return 'overwrite';
+}
+
+const sumSizes = (files: { fileSizeInBytes: number }[]) => files.reduce((a, f) => a + f.fileSizeInBytes, 0);
+const sumRows = (files: { recordCount: number }[]) => files.reduce((a, f) => a + f.recordCount, 0);
+
+export async function produceSnapshot(
+  io: ManifestIO,
+  base: TableMetadata,
+  changes: TableChanges,
+  snapshotId: bigint,
+  now = Date.now(),
+): Promise<ProducedSnapshot> {
+  const fv = base['format-version'];
+  if (fv !== 2) throw new Error('only format-version 2 tables can be written (v3 deletion vectors are not implemented)');
+  const location = base.location;
+  const schema = currentSchema(base);
+  const seq = base['last-sequence-number'] + 1;
+  const parent = currentSnapshot(base);
+  const addData = changes.addDataFiles ?? [];
+  const addDeletes = changes.addDeleteFiles ?? [];
+  for (const f of addData) if (f.content !== FileContent.DATA) throw new Error(`not a data file: ${f.filePath}`);
+  for (const f of addDeletes) {
+    if (f.content !== FileContent.POSITION_DELETES) throw new Error(`only position-delete files can be added: ${f.filePath}`);
+  }
+  const removeData = new Set(changes.removeDataFiles ?? []);
+  const removeDeletes = new Set(changes.removeDeleteFiles ?? []);
+  const written: string[] = [];
+  const newManifests: ManifestFile[] = [];
+  const rewritten: ManifestFile[] = [];
+  const carried: ManifestFile[] = [];
+  const removedData: DataFile[] = [];
+  const removedDeletes: DataFile[] = [];
+
+  const baseManifests = parent ? await io.readList(parent['manifest-list']) : [];
+  for (const mf of baseManifests) {
+    const removeSet = mf.content === ManifestContent.DATA ? removeData : removeDeletes;
+    let entries: ManifestEntry[] | null = null;
+    if (removeSet.size > 0) {
+      entries = await io.readEntries(mf);
+      if (!entries.some((e) => e.status !== EntryStatus.DELETED && removeSet.has(e.dataFile.filePath))) entries = null;
+    }
+    if (!entries) {
+      // a manifest whose entries were all DELETED by an earlier snapshot has nothing left to say
+      if (mf.addedFilesCount + mf.existingFilesCount > 0) carried.push(mf);
+      continue;
+    }
+    const out: ManifestEntry[] = [];
+    for (const e of entries) {
+      if (e.status === EntryStatus.DELETED) continue;
+      const seqs = { sequenceNumber: e.sequenceNumber, fileSequenceNumber: e.fileSequenceNumber };
+      if (removeSet.has(e.dataFile.filePath)) {
+        out.push({ status: EntryStatus.DELETED, snapshotId, ...seqs, dataFile: e.dataFile });
+        (mf.content === ManifestContent.DATA ? removedData : removedDeletes).push(e.dataFile);
+        removeSet.delete(e.dataFile.filePath);
+      } else {
+        out.push({ status: EntryStatus.EXISTING, snapshotId: e.snapshotId, ...seqs, dataFile: e.dataFile });
+      }
+    }
+    const uri = ManifestIO.manifestUri(location);
+    written.push(uri);
+    rewritten.push(
+      await io.writeManifest(uri, {
+        formatVersion: fv,
+        schema,
+        content: mf.content === ManifestContent.DATA ? 'data' : 'deletes',
+        entries: out,
+        snapshotId,
+        seq,
+      }),
+    );
+  }
+  const missing = [...removeData, ...removeDeletes];
+  if (missing.length > 0) {
+    throw new CommitConflictError(`files to remove are not live in the table: ${missing.slice(0, 5).join(', ')}`);
+  }
+
+  for (const [content, files] of [['data', addData], ['deletes', addDeletes]] as const) {
+    if (files.length === 0) continue;
+    const uri = ManifestIO.manifestUri(location);
+    written.push(uri);
+    newManifests.push(
+      await io.writeManifest(uri, {
+        formatVersion: fv,
+        schema,
+        content,
+        entries: files.map((f) => ({ status: EntryStatus.ADDED, snapshotId, sequenceNumber: null, fileSequenceNumber: null, dataFile: f })),
+        snapshotId,
+        seq,
+      }),
+    );
+  }
+
+  const manifests = [...newManifests, ...rewritten, ...carried];
+  const listUri = ManifestIO.manifestListUri(location, snapshotId);
+  written.push(listUri);
+  await io.writeList(listUri, {
+    formatVersion: fv,
+    snapshotId,
+    parentSnapshotId: parent?.['snapshot-id'] ?? null,
+    sequenceNumber: seq,
+    manifests,
+  });
+
+  const summary = buildSummary(changes, parent, manifests, { addData, addDeletes, removedData, removedDeletes });
+  const snapshot: Snapshot = {
+    'snapshot-id': snapshotId,
+    ...(parent ? { 'parent-snapshot-id': parent['snapshot-id'] } : {}),
+    'sequence-number': seq,
+    'timestamp-ms': now,
+    'manifest-list': listUri,
+    summary,
+    'schema-id': schema['schema-id'],
+  };
+  const metadata: TableMetadata = {
+    ...base,
+    'last-sequence-number': seq,
+    'last-updated-ms': now,
+    'current-snapshot-id': snapshotId,
+    refs: { ...base.refs, [MAIN_BRANCH]: { 'snapshot-id': snapshotId, type: 'branch' } },
+    snapshots: [...base.snapshots, snapshot],
+    'snapshot-log': [...base['snapshot-log'], { 'timestamp-ms': now, 'snapshot-id': snapshotId }],
+  };
+  return { metadata, snapshot, writtenFiles: written };
+}
+
+function buildSummary(
+  changes: TableChanges,
+  parent: Snapshot | null,
+  manifests: ManifestFile[],
+  f: { addData: DataFile[]; addDeletes: DataFile[]; removedData: DataFile[]; removedDeletes: DataFile[] },
+): Snapshot['summary'] {
+  const s: Record<string, string> = {};
+  const put = (k: string, n: number) => {
+    if (n > 0) s[k] = String(n);
+  };
+  put('added-data-files', f.addData.length);
+  put('added-records', sumRows(f.addData));
+  put('added-delete-files', f.addDeletes.length);
+  put('added-position-delete-files', f.addDeletes.length);
+  put('added-position-deletes', sumRows(f.addDeletes));
+  put('added-files-size', sumSizes(f.addData) + sumSizes(f.addDeletes));
+  put('deleted-data-files', f.removedData.length);
+  put('deleted-records', sumRows(f.removedData));
+  put('removed-delete-files', f.removedDeletes.length);
+  put('removed-position-delete-files', f.removedDeletes.length);
+  put('removed-position-deletes', sumRows(f.removedDeletes));
+  put('removed-files-size', sumSizes(f.removedData) + sumSizes(f.removedDeletes));
+  // totals are exact from the manifest list counts; file size only as a running sum
+  let records = 0, dataFiles = 0, deleteFiles = 0, posDeletes = 0;
+  for (const m of manifests) {
+    if (m.content === ManifestContent.DATA) {
+      records += m.addedRowsCount + m.existingRowsCount;
+      dataFiles += m.addedFilesCount + m.existingFilesCount;
+    } else {
+      posDeletes += m.addedRowsCount + m.existingRowsCount;
+      deleteFiles += m.addedFilesCount + m.existingFilesCount;
+    }
+  }
+  s['total-records'] = String(records);
+  s['total-data-files'] = String(dataFiles);
+  s['total-delete-files'] = String(deleteFiles);
+  s['total-position-deletes'] = String(posDeletes);
+  s['total-equality-deletes'] = parent?.summary['total-equality-deletes'] ?? '0';
+  const prevSize = parent ? parent.summary['total-files-size'] : '0';
+  if (prevSize !== undefined) {
+    const delta = sumSizes(f.addData) + sumSizes(f.addDeletes) - sumSizes(f.removedData) - sumSizes(f.removedDeletes);
+    s['total-files-size'] = String(Number(prevSize) + delta);
+  }
+  const { operation: _ignored, ...extra } = changes.summary ?? {};
+  return { operation: changes.operation ?? inferOperation(changes), ...extra, ...s };
+}
