@@ -1,0 +1,139 @@
+// Passthrough overhead: pgbench select-only (-S) in simple, extended and prepared protocol against
+// (a) Postgres directly, (b) lakegate as a separate process, (c) PgBouncer in session mode (when installed).
+// Runs are interleaved round by round (target order rotates each round) and the median per target is reported,
+// so a noisy neighbour on a shared machine hurts every target alike. Target: lakegate ≥ 0.9× PgBouncer per mode.
+import os from 'node:os';
+import { startPostgres } from '../test/helpers/postgres.js';
+import { readOptions } from './lib/options.js';
+import { cleanupAll, onCleanup, runCommand } from './lib/processes.js';
+import { findPgbench, pgbenchInit, pgbenchRun, type Endpoint, type PgbenchResult } from './lib/pgbench.js';
+import { findPgbouncer, startPgbouncer } from './lib/pgbouncer.js';
+import { startLakegateProcess } from './lib/lakegate.js';
+import { median, table } from './lib/stats.js';
+
+const DEFAULTS = {
+  duration: 10, // seconds per pgbench run
+  rounds: 3,
+  clients: 4,
+  threads: 2,
+  scale: 10, // pgbench -i -s
+  modes: 'simple,extended,prepared',
+  pgbouncer: '', // path to the binary, or 'none'; default: /usr/sbin/pgbouncer or PATH
+  target: 0.9, // required lakegate/PgBouncer TPS ratio
+};
+
+const MODES = ['simple', 'extended', 'prepared'];
+
+type TargetName = 'direct' | 'lakegate' | 'pgbouncer';
+interface Target {
+  name: TargetName;
+  endpoint: Endpoint;
+}
+
+const fmtInt = (n: number) => Math.round(n).toLocaleString('en-US');
+const fmtRatio = (n: number) => (Number.isFinite(n) ? n.toFixed(2) : '-');
+const say = (s: string) => process.stdout.write(s + '\n');
+
+async function versionOf(bin: string): Promise<string> {
+  const r = await runCommand(bin, ['--version']).catch(() => null);
+  return r?.stdout.split('\n')[0]?.trim() || 'unknown version';
+}
+
+export async function run(args: string[]): Promise<boolean> {
+  const o = readOptions(args, DEFAULTS);
+  const modes = o.modes.split(',').map((m) => m.trim()).filter(Boolean);
+  for (const m of modes) if (!MODES.includes(m)) throw new Error(`--modes: unknown pgbench protocol '${m}' (use ${MODES.join(',')})`);
+  for (const k of ['duration', 'rounds', 'clients', 'threads', 'scale'] as const) {
+    if (!Number.isInteger(o[k])) throw new Error(`--${k} must be a whole number`);
+  }
+  const threads = Math.min(o.threads, o.clients);
+  const pgbench = findPgbench();
+  const bouncerBin = findPgbouncer(o.pgbouncer);
+
+  say(`passthrough benchmark: pgbench -n -S -c ${o.clients} -j ${threads} -T ${o.duration} -M {${modes.join(',')}}, ` +
+    `${o.rounds} round(s), scale ${o.scale}`);
+  say(`machine: ${os.cpus().length} CPU(s), node ${process.version}; ${await versionOf(pgbench)}`);
+  if (bouncerBin) say(`PgBouncer: ${bouncerBin} (${await versionOf(bouncerBin)}), session mode`);
+  else say(`PgBouncer: NOT FOUND${o.pgbouncer === 'none' ? ' (disabled by --pgbouncer=none)' : ' (Debian: apt-get install pgbouncer)'}` +
+    ' — measuring direct and lakegate only; the PgBouncer target cannot be evaluated');
+
+  try {
+    const pg = await startPostgres();
+    onCleanup(() => pg.destroy());
+    const version = (await pg.sql<{ v: string }>("select current_setting('server_version') as v")).rows[0]!.v;
+    const direct: Endpoint = { host: '127.0.0.1', port: pg.port, user: 'postgres', database: 'postgres' };
+    say(`Postgres ${version} on port ${pg.port}; pgbench -i -s ${o.scale} …`);
+    await pgbenchInit(pgbench, direct, o.scale);
+
+    const targets: Target[] = [{ name: 'direct', endpoint: direct }];
+    const gate = await startLakegateProcess(pg.url);
+    targets.push({ name: 'lakegate', endpoint: { ...direct, port: gate.port } });
+    if (bouncerBin) {
+      const bouncer = await startPgbouncer(bouncerBin, { host: '127.0.0.1', port: pg.port, user: 'postgres' }, o.clients + 2);
+      targets.push({ name: 'pgbouncer', endpoint: { ...direct, port: bouncer.port } });
+    }
+    say(`targets: ${targets.map((t) => `${t.name}=:${t.endpoint.port}`).join(' ')}`);
+
+    const base = ['-n', '-S', '-c', String(o.clients), '-j', String(threads)];
+    // Warm-up (not counted): caches, JIT of the proxy's hot paths, and a quick check that every target works.
+    for (const t of targets) await pgbenchRun(pgbench, t.endpoint, [...base, '-T', '1', '-M', 'prepared']);
+
+    const results = new Map<string, PgbenchResult[]>();
+    const key = (mode: string, t: TargetName) => `${mode}/${t}`;
+    for (let r = 0; r < o.rounds; r++) {
+      const order = targets.map((_, i) => targets[(i + r) % targets.length]!);
+      for (const mode of modes) {
+        for (const t of order) {
+          const res = await pgbenchRun(pgbench, t.endpoint, [...base, '-T', String(o.duration), '-M', mode]);
+          const list = results.get(key(mode, t.name)) ?? [];
+          list.push(res);
+          results.set(key(mode, t.name), list);
+          say(`  round ${r + 1}/${o.rounds}  ${mode.padEnd(8)}  ${t.name.padEnd(9)}  ${fmtInt(res.tps).padStart(8)} TPS` +
+            `  ${res.latencyMs.toFixed(3)} ms${res.failed ? `  ${res.failed} failed` : ''}`);
+        }
+      }
+    }
+
+    const tps = (mode: string, t: TargetName) => median((results.get(key(mode, t)) ?? []).map((x) => x.tps));
+    const rows: string[][] = [];
+    for (const mode of modes) {
+      for (const t of targets) {
+        const list = results.get(key(mode, t.name))!;
+        rows.push([
+          mode,
+          t.name,
+          fmtInt(tps(mode, t.name)),
+          median(list.map((x) => x.latencyMs)).toFixed(3),
+          String(list.reduce((s, x) => s + x.failed, 0)),
+          list.map((x) => fmtInt(x.tps)).join(' / '),
+        ]);
+      }
+    }
+    say('');
+    say(table(['mode', 'target', 'TPS (median)', 'latency avg ms', 'failed', 'TPS per round'], rows, 2));
+    say('');
+    const hasBouncer = targets.some((t) => t.name === 'pgbouncer');
+    say(table(
+      ['mode', 'lakegate/direct', 'pgbouncer/direct', 'lakegate/pgbouncer'],
+      modes.map((m) => [
+        m,
+        fmtRatio(tps(m, 'lakegate') / tps(m, 'direct')),
+        hasBouncer ? fmtRatio(tps(m, 'pgbouncer') / tps(m, 'direct')) : '-',
+        hasBouncer ? fmtRatio(tps(m, 'lakegate') / tps(m, 'pgbouncer')) : '-',
+      ]),
+    ));
+    say('');
+    const failed = [...results.values()].flat().reduce((s, x) => s + x.failed, 0);
+    if (failed) say(`WARNING: ${failed} pgbench transactions failed`);
+    if (!hasBouncer) {
+      say(`TARGET lakegate ≥ ${o.target}× PgBouncer in each mode: NOT EVALUATED (PgBouncer not available)`);
+      return failed === 0;
+    }
+    const misses = modes.filter((m) => !(tps(m, 'lakegate') / tps(m, 'pgbouncer') >= o.target));
+    const detail = modes.map((m) => `${m} ${fmtRatio(tps(m, 'lakegate') / tps(m, 'pgbouncer'))}`).join(', ');
+    say(`${misses.length ? 'FAIL' : 'PASS'}: lakegate ≥ ${o.target}× PgBouncer in each mode (${detail})`);
+    return misses.length === 0 && failed === 0;
+  } finally {
+    await cleanupAll();
+  }
+}
