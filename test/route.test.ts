@@ -9,6 +9,7 @@ import {
   mirrorReferences,
   parseCache,
   effectiveSearchPath,
+  parseSearchPath,
   oracleCase,
   type Classification,
   type MirrorRef,
@@ -367,6 +368,11 @@ test('Oracle mode: quoted identifiers interchanged, positions preserved', () => 
 });
 
 test('search path: $user, implicit pg_catalog and sys', () => {
+  assert.deepEqual(parseSearchPath('"$user", public'), ['$user', 'public']);
+  assert.deepEqual(parseSearchPath(' Analytics ,"My ""S""",x'), ['analytics', 'My "S"', 'x']);
+  assert.deepEqual(parseSearchPath(''), []);
+  assert.equal(parseSearchPath('a,,b'), null);
+  assert.equal(parseSearchPath('"open'), null);
   assert.deepEqual(effectiveSearchPath(['$user', 'public'], { oracle: false, user: 'alice' }), ['pg_catalog', 'alice', 'public']);
   assert.deepEqual(effectiveSearchPath(['$user', 'public'], { oracle: false }), ['pg_catalog', 'public']);
   assert.deepEqual(effectiveSearchPath(['public', 'pg_catalog'], { oracle: true }), ['sys', 'public', 'pg_catalog']);

@@ -57,6 +57,46 @@ export function effectiveSearchPath(searchPath: readonly string[], opts: { oracl
   return out;
 }
 
+/**
+ * Splits a search_path setting as Postgres reports it (ParameterStatus, SHOW) into schema names, like
+ * SplitIdentifierString: `"$user", public, "My Schema"` → ['$user', 'public', 'My Schema']; unquoted
+ * names fold to lower case. Returns null for malformed text.
+ */
+export function parseSearchPath(text: string): string[] | null {
+  const out: string[] = [];
+  let i = 0;
+  const blank = () => {
+    while (i < text.length && /\s/.test(text[i]!)) i++;
+  };
+  blank();
+  if (i === text.length) return out;
+  for (;;) {
+    blank();
+    if (text[i] === '"') {
+      let name = '';
+      for (i++; ; i++) {
+        if (i >= text.length) return null;
+        if (text[i] === '"') {
+          if (text[i + 1] !== '"') break;
+          i++;
+        }
+        name += text[i];
+      }
+      i++;
+      out.push(name);
+    } else {
+      const start = i;
+      while (i < text.length && text[i] !== ',' && !/\s/.test(text[i]!)) i++;
+      if (i === start) return null;
+      out.push(text.slice(start, i).toLowerCase());
+    }
+    blank();
+    if (i === text.length) return out;
+    if (text[i] !== ',') return null;
+    i++;
+  }
+}
+
 /** Postgres' default `search_path` (what RESET / SET … DEFAULT restore unless configured otherwise). */
 export const DEFAULT_SEARCH_PATH: readonly string[] = ['$user', 'public'];
 
