@@ -1,0 +1,36 @@
+// Public surface of the CDC input: slots, publications, the replication stream, pgoutput decoding,
+// binary value codecs and the initial snapshot copy.
+export * from './lsn.js';
+export * from './connection.js';
+export * from './slot.js';
+export * from './publication.js';
+export * from './stream.js';
+export type { XLogData } from './protocol/xlog-data.js';
+export * from './pgoutput/decoder.js';
+export type { Begin } from './pgoutput/begin.js';
+export type { Commit } from './pgoutput/commit.js';
+export type { Origin } from './pgoutput/origin.js';
+export type { Relation, RelationColumn, ReplicaIdentity } from './pgoutput/relation.js';
+export type { TypeMessage } from './pgoutput/type.js';
+export type { Insert } from './pgoutput/insert.js';
+export type { Update, OldKind } from './pgoutput/update.js';
+export type { Delete } from './pgoutput/delete.js';
+export type { Truncate } from './pgoutput/truncate.js';
+export type { LogicalMessage } from './pgoutput/message.js';
+export type { StreamStart } from './pgoutput/stream-start.js';
+export type { StreamStop } from './pgoutput/stream-stop.js';
+export type { StreamCommit } from './pgoutput/stream-commit.js';
+export type { StreamAbort } from './pgoutput/stream-abort.js';
+export { UNCHANGED_TOAST, rawColumnDecoder, type TupleValue, type ColumnDecoder, type UnchangedToast } from './pgoutput/tuple-data.js';
+export * from './types/values.js';
+export * from './types/catalog.js';
+export { PgOid } from './types/oids.js';
+export { IvoryOid } from './types/oracle.js';
+export { MultiDimensionalArrayError } from './types/array.js';
+export * from './changes/change.js';
+export * from './changes/assembler.js';
+export * from './changes/change-stream.js';
+export * from './changes/resilient-change-stream.js';
+export * from './copy/binary-copy-parser.js';
+export * from './copy/table-copy.js';
+export * from './measure.js';
