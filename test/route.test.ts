@@ -284,6 +284,15 @@ test(`classifier table: ${CASES.length} queries`, () => {
     if (r.route === 'engine') {
       assert.deepEqual(sorted(r.mirrors.map(key)), sorted(c.mirrors ?? []), label);
       if (c.routes) assert.deepEqual(r.statements.map((s) => s.route), c.routes, label);
+      for (const ref of mirrorReferences(r)) {
+        // every span covers the written name, whatever the syntax around it (ONLY, TABLE, x*, comments)
+        const written = c.sql.slice(ref.start, ref.end);
+        assert.ok(ref.start >= 0 && ref.end > ref.start, label);
+        if (!written.startsWith('U&')) {
+          const last = /("(?:[^"]|"")*"|[A-Za-z_][\w$]*)$/.exec(written)![1]!.replace(/^"|"$/g, '');
+          assert.equal(last.toLowerCase(), ref.name.toLowerCase(), label);
+        }
+      }
       if (c.explain) assert.deepEqual(r.statements.find((s) => s.route === 'engine')!.explain, c.explain, label);
       else assert.equal(r.explain, false, label);
     } else if (r.route === 'upstream') {
