@@ -36,7 +36,14 @@ function fields(iv: PgInterval) {
 
 const plural = (v: number) => (v !== 1 ? 's' : '');
 
+// PG 17+ reserves the extreme values of all three fields for ±infinity
+const isPosInf = (iv: PgInterval) => iv.months === 2147483647 && iv.days === 2147483647 && iv.micros === 9223372036854775807n;
+const isNegInf = (iv: PgInterval) =>
+  iv.months === -2147483648 && iv.days === -2147483648 && iv.micros === -9223372036854775808n;
+
 export function intervalText(iv: PgInterval, style: IntervalStyle): string {
+  if (isPosInf(iv)) return 'infinity';
+  if (isNegInf(iv)) return '-infinity';
   let { year, mon, mday, hour, min, sec, fsec } = fields(iv);
   switch (style) {
     case 'sql_standard': {

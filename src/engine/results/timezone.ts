@@ -61,13 +61,20 @@ function load(name: string): PgTimeZone {
     return posixZone(name, offsetZoneName(west));
   }
   const upper = trimmed.toUpperCase();
-  // PG sends "GMT" to the POSIX parser; the result equals the GMT file, so either path is fine.
-  const file = upper === 'GMT' ? null : findZoneFile(trimmed);
+  // PG parses "GMT" as a POSIX spec without offset (tzparse's last-ditch mode) rather than loading a file
+  if (upper === 'GMT') {
+    const gmt = { utoff: 0, isdst: false, abbr: 'GMT' };
+    return { name, at: () => gmt };
+  }
+  const file = findZoneFile(trimmed);
   if (file) return tzifZone(name, readFileSync(file));
   const rule = parsePosixTz(upper);
   if (rule) return posixZone(name, upper, rule);
-  const intl = intlZone(trimmed);
-  if (intl) return intl;
+  // Only without any zone files (e.g. a minimal container) fall back to ICU; otherwise the name is unknown to PG too.
+  if (!tzDirs.some(isDirectory)) {
+    const intl = intlZone(trimmed);
+    if (intl) return intl;
+  }
   throw new Error(`invalid value for parameter "TimeZone": "${name}"`);
 }
 
@@ -114,13 +121,18 @@ function findZoneFile(name: string): string | null {
   return null;
 }
 
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
 function isZoneFile(path: string): boolean {
   try {
     if (!statSync(path).isFile()) return false;
-    const head = Buffer.alloc(4);
-    const buf = readFileSync(path);
-    buf.copy(head, 0, 0, 4);
-    return head.toString('latin1') === 'TZif';
+    return readFileSync(path).toString('latin1', 0, 4) === 'TZif';
   } catch {
     return false;
   }
@@ -376,6 +388,17 @@ function janFirst(year: number): number {
   return daysFromCivil(year, 1, 1) * 86400;
 }
 
+/** Proleptic Gregorian year containing a Unix time (any magnitude PG timestamps reach). */
+function yearOfUnixSeconds(t: number): number {
+  const z = Math.floor(t / 86400) + 719468;
+  const era = Math.floor(z / 146097);
+  const doe = z - era * 146097;
+  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  return yoe + era * 400 + (mp >= 10 ? 1 : 0);
+}
+
 /** Days since 1970-01-01 of a proleptic Gregorian date. */
 export function daysFromCivil(y: number, m: number, d: number): number {
   y -= m <= 2 ? 1 : 0;
@@ -405,7 +428,7 @@ function ruleTransitions(rule: PosixTz, year: number): { at: number; type: TType
 function ruleAt(rule: PosixTz, t: number, after: number, before: TType): TType {
   // A rule that never yields both transitions means permanent DST (tzparse "Perpetual DST").
   if (ruleTransitions(rule, 2001).length === 0 && ruleTransitions(rule, 2004).length === 0) return rule.dst!.type;
-  const year = new Date(Math.min(Math.max(t, -8.64e12), 8.64e12) * 1000).getUTCFullYear();
+  const year = yearOfUnixSeconds(t);
   let best: { at: number; type: TType } | null = null;
   for (let y = year - 1; y <= year + 1; y++) {
     for (const tr of ruleTransitions(rule, y)) {
