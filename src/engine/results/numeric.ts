@@ -92,6 +92,8 @@ export function numericSend(n: PgNumeric): Buffer {
     const sign = n.kind === 'nan' ? 0xc000 : n.kind === '+inf' ? 0xd000 : 0xf000;
     const b = Buffer.alloc(8);
     b.writeUInt16BE(sign, 4);
+    // numeric_send reads dscale out of the special value's header bits: 32 for ±Infinity, 0 for NaN
+    if (n.kind !== 'nan') b.writeInt16BE(32, 6);
     return b;
   }
   const { digits, weight } = nbaseDigits(n.unscaled, n.dscale);
