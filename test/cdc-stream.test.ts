@@ -357,6 +357,13 @@ test('confirmed_flush_lsn moves only on ack(); reconnect resumes from the acked 
     assert.ok(errors.length >= 1);
     rs.ack(b.endLsn);
     await until(async () => (await confirmedFlush(slot)) >= b.endLsn, 'B confirmed');
+
+    // everything received is acked: WAL of unpublished tables must not stay pinned (keepalive walEnd is acked)
+    await admin.query(`CREATE TABLE acks_other (id int); INSERT INTO acks_other SELECT generate_series(1, 1000)`);
+    const after = parseLsn((await admin.query(`SELECT pg_current_wal_insert_lsn()::text AS l`)).rows[0].l);
+    await until(async () => (await confirmedFlush(slot)) > b.endLsn, 'idle keepalive advanced the slot');
+    assert.ok((await confirmedFlush(slot)) <= after);
+    assert.equal(rec.commits().length, 3, 'the unpublished transactions sent nothing');
   } finally {
     await rs.stop();
     await running;

@@ -254,3 +254,32 @@ test('typeSupport explains unsupported types; multi-dimensional arrays are rejec
     await c.end();
   }
 });
+
+test('values of unsupported types stop the stream with the column named, or pass through raw if asked', async () => {
+  const c = await pgs.client();
+  const streams: ChangeStream[] = [];
+  try {
+    await c.query(`CREATE TABLE nets (id int PRIMARY KEY, addr inet)`);
+    await createPublication(c, 'nets_pub', [{ schema: 'public', name: 'nets' }]);
+    const rc = await openReplicationConnection(conn);
+    const s1 = await createSlot(rc, 'nets_strict', { snapshot: 'nothing' });
+    const s2 = await createSlot(rc, 'nets_raw', { snapshot: 'nothing' });
+    await rc.end();
+    const strict = new ChangeStream({ connection: conn, slot: 'nets_strict', publications: ['nets_pub'] });
+    const raw = new ChangeStream({ connection: conn, slot: 'nets_raw', publications: ['nets_pub'], unsupportedValues: 'raw' });
+    streams.push(strict, raw);
+    await strict.start(s1.consistentPoint, () => {});
+    let resolveRaw!: (v: Value) => void;
+    const rawValue = new Promise<Value>((r) => { resolveRaw = r; });
+    await raw.start(s2.consistentPoint, (ev) => {
+      for (const ch of ev.kind === 'changes' ? ev.changes : []) if (ch.kind === 'insert' && ch.new[0] === 2) resolveRaw(ch.new[1] as Value);
+    });
+    await c.query(`INSERT INTO nets VALUES (1, NULL)`); // NULL needs no codec
+    await c.query(`INSERT INTO nets VALUES (2, '10.0.0.1')`);
+    await assert.rejects(strict.finished, /public\.nets\.addr: no binary codec for type inet/);
+    assert.deepStrictEqual(await rawValue, await sendBytes(c, `inet_send('10.0.0.1')`));
+  } finally {
+    for (const s of streams) await s.stop();
+    await c.end();
+  }
+});

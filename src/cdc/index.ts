@@ -6,6 +6,7 @@ export * from './slot.js';
 export * from './publication.js';
 export * from './stream.js';
 export type { XLogData } from './protocol/xlog-data.js';
+export { CopyQuery, connectionOf } from './protocol/copy-query.js';
 export * from './pgoutput/decoder.js';
 export type { Begin } from './pgoutput/begin.js';
 export type { Commit } from './pgoutput/commit.js';

@@ -29,7 +29,11 @@ function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   ]);
 }
 
-/** Stream from startLsn until a transaction ending at ≥ untilLsn arrives; count bytes only. */
+// End marker: after loading, `SELECT pg_logical_emit_message(false, 'lakegate.bench', '')` returns an LSN that
+// is sent on its own as soon as it is decoded; pass it as untilLsn. (pg_current_wal_lsn() lags under async
+// commit, and background WAL can push pg_current_wal_insert_lsn() past the last commit.)
+
+/** Stream from startLsn until a message at ≥ untilLsn arrives; count bytes only. */
 export async function consumeRaw(opts: ReplicationStreamOptions & { startLsn: Lsn; untilLsn: Lsn; timeoutMs?: number }): Promise<RawConsumeResult> {
   const stream = new ReplicationStream({ ackIdleKeepalives: false, ...opts });
   let bytes = 0;
@@ -37,6 +41,7 @@ export async function consumeRaw(opts: ReplicationStreamOptions & { startLsn: Ls
   let resolveDone!: () => void;
   const done = new Promise<void>((r) => { resolveDone = r; });
   const t0 = performance.now();
+  let t1 = t0;
   await stream.start(opts.startLsn, (x) => {
     bytes += x.payload.length + 25;
     messages++;
@@ -45,9 +50,10 @@ export async function consumeRaw(opts: ReplicationStreamOptions & { startLsn: Ls
   try {
     await withTimeout(Promise.race([done, stream.finished]), opts.timeoutMs ?? 120_000, 'consumeRaw');
   } finally {
+    t1 = performance.now(); // stopping mid-transaction can take a while; not part of the figure
     await stream.stop();
   }
-  const ms = performance.now() - t0;
+  const ms = t1 - t0;
   return { xlogMessages: messages, bytes, ms, mbPerSec: bytes / 1048576 / (ms / 1000) };
 }
 
@@ -59,18 +65,20 @@ export async function consumeDecoded(opts: ChangeStreamOptions & { startLsn: Lsn
   let resolveDone!: () => void;
   const done = new Promise<void>((r) => { resolveDone = r; });
   const t0 = performance.now();
+  let t1 = t0;
   await stream.start(opts.startLsn, (ev) => {
     if (ev.kind === 'changes') rows += ev.changes.length;
     else if (ev.kind === 'commit') {
       transactions++;
       if (ev.endLsn >= opts.untilLsn) resolveDone();
-    }
+    } else if (ev.kind === 'message' && ev.lsn >= opts.untilLsn) resolveDone();
   });
   try {
     await withTimeout(Promise.race([done, stream.finished]), opts.timeoutMs ?? 120_000, 'consumeDecoded');
   } finally {
+    t1 = performance.now();
     await stream.stop();
   }
-  const ms = performance.now() - t0;
+  const ms = t1 - t0;
   return { rows, transactions, bytes: stream.stats.xlogBytes, ms, rowsPerSec: rows / (ms / 1000) };
 }

@@ -1,8 +1,9 @@
 import { PG_EPOCH_MICROS } from '../types/epoch.js';
 
 // CopyData 'w': Int64 dataStart, Int64 walEnd, Int64 server send time (µs since 2000), then one pgoutput message.
-// Logical walsenders set dataStart = walEnd = the LSN only on a transaction's last write (Commit: its end LSN;
-// also non-transactional messages); every other message carries 0/0. Never acknowledge these blindly.
+// For logical walsenders dataStart = walEnd = the LSN of the decoded record: a Commit carries its end LSN, a
+// change its own record's LSN (PG 18; older servers send 0/0 for everything but the last write), Relation 0/0.
+// Only a Commit's end LSN is something to acknowledge.
 export interface XLogData {
   walStart: bigint;
   walEnd: bigint;
