@@ -2,6 +2,9 @@
 // engine for mirror queries, lakegate's own SHOW commands). The session owns protocol order and
 // framing; a LocalQuery owns only results.
 import type { FieldDescription } from '../wire/messages/backend.js';
+import type { UpstreamChannel } from '../wire/upstream-channel.js';
+
+export type { UpstreamChannel };
 
 /** An error to send as ErrorResponse, with the SQLSTATE Postgres would use. */
 export class PgError extends Error {
@@ -26,6 +29,8 @@ export interface SessionInfo {
   params: ReadonlyMap<string, string>;
   /** Transaction status of the last ReadyForQuery: I, T or E. */
   txStatus: 'I' | 'T' | 'E';
+  /** Ask upstream on this client's own connection (its role, settings and transaction). */
+  upstream: UpstreamChannel;
 }
 
 /** Backend messages of one answer, written in order. `write` returns false when the client is slow. */

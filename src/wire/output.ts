@@ -1,15 +1,29 @@
-// Keeps responses in the order the client asked for them when some come from upstream and some
-// from lakegate. A queue of slots: an upstream slot ends with the n-th ReadyForQuery from upstream; a
-// local slot is filled by lakegate. Upstream bytes flow straight to the client while an upstream slot
-// is at the head (the common case: no copying, one write per chunk); behind an unfinished local slot
-// they wait.
+// Keeps responses in the order the client asked for them when some come from upstream and some from
+// lakegate, and lets lakegate ask upstream questions of its own on the client's connection.
+//
+// Two queues. `pending` lists what upstream owes, in the order it will answer (one entry per run of
+// client requests, or one internal request); each entry ends with a ReadyForQuery. `order` lists what
+// the client is owed: upstream runs and local answers. Upstream bytes are cut at ReadyForQuery and go
+// to their entry: straight to the client when that entry heads `order` (the common case: no copy, one
+// write per chunk), into the entry's buffer when a local answer is still ahead of it, or to the
+// internal request that asked for them.
 import type net from 'node:net';
 import type { BackendScanner } from './scanner.js';
 import type { ResultSink } from '../route/local.js';
 
-interface UpSlot {
-  kind: 'up';
-  n: number;
+class UpRun {
+  readonly kind = 'up';
+  parts: Buffer[] = [];
+  live = false;
+  constructor(public n: number) {}
+}
+
+export interface InternalRequest {
+  readonly kind: 'internal';
+  /** Receives this request's share of the upstream stream (whole messages or pieces; the caller reassembles). */
+  data(chunk: Buffer): void;
+  /** The request's ReadyForQuery arrived. */
+  end(): void;
 }
 
 /** Stop reading upstream while this much is parked behind a local answer. */
@@ -33,7 +47,6 @@ export class LocalSlot implements ResultSink {
     return this.live ? this.q.clientDrained() : Promise.resolve();
   }
 
-  /** Called when this slot reaches the head of the queue. */
   activate(): void {
     this.live = true;
     if (this.parts.length > 0) {
@@ -44,18 +57,21 @@ export class LocalSlot implements ResultSink {
 
   finish(): void {
     this.done = true;
-    if (this.live) this.q.pump();
+    if (this.live) this.q.advance();
   }
 }
 
 export class OutputQueue {
-  private slots: (UpSlot | LocalSlot)[] = [];
-  private held: Buffer[] = [];
+  private pending: (UpRun | InternalRequest)[] = [];
+  private order: (UpRun | LocalSlot)[] = [];
   private heldBytes = 0;
+  private blocked = false;
   /** The first ReadyForQuery ends authentication and belongs to no request. */
   private startup = true;
   onBlocked: () => void = () => {};
   onUnblocked: () => void = () => {};
+  /** Upstream owes nothing: internal requests may be written now. */
+  onIdle: () => void = () => {};
 
   constructor(
     private readonly client: net.Socket,
@@ -64,81 +80,146 @@ export class OutputQueue {
   ) {}
 
   get atBoundary(): boolean {
-    const head = this.slots[0];
-    return this.scanner.atBoundary && this.held.length === 0 && !(head && head.kind === 'local' && head.live);
+    const head = this.order[0];
+    return this.scanner.atBoundary && !(head && head.kind === 'local' && head.live && !head.done);
   }
 
-  /** A Query/Sync/FunctionCall went upstream: one more ReadyForQuery to pass through. */
+  get upstreamIdle(): boolean {
+    return this.pending.length === 0;
+  }
+
+  /** A Query/Sync/FunctionCall went upstream: one more ReadyForQuery the client is owed. */
   expectUpstream(): void {
-    const tail = this.slots[this.slots.length - 1];
-    if (tail && tail.kind === 'up') tail.n++;
-    else this.slots.push({ kind: 'up', n: 1 });
+    const tail = this.order[this.order.length - 1];
+    if (tail && tail.kind === 'up' && tail === this.pending[this.pending.length - 1]) {
+      tail.n++;
+      return;
+    }
+    const run = new UpRun(1);
+    this.pending.push(run);
+    this.order.push(run);
+    if (this.order.length === 1) run.live = true;
   }
 
   reserveLocal(): LocalSlot {
     const slot = new LocalSlot(this);
-    this.slots.push(slot);
-    if (this.slots.length === 1 && this.held.length === 0) slot.activate();
+    this.order.push(slot);
+    if (this.order.length === 1) slot.activate();
     return slot;
   }
 
-  fromUpstream(chunk: Buffer): void {
-    const head = this.slots[0];
-    if (this.held.length > 0 || (head && head.kind === 'local')) {
-      this.hold(chunk);
-      return;
-    }
-    this.release(chunk);
-    if (this.held.length > 0 || this.slots[0]?.kind === 'local') this.pump();
+  /** Register an internal request whose bytes the caller has just written upstream. */
+  expectInternal(req: InternalRequest): void {
+    this.pending.push(req);
   }
 
-  /** Scanner callback: a ReadyForQuery ended at `end`. False = stop, a local answer goes next. */
+  fromUpstream(chunk: Buffer): void {
+    let from = 0;
+    while (from < chunk.length) {
+      const stop = this.scanner.scan(chunk, from);
+      this.route(from === 0 && stop === chunk.length ? chunk : chunk.subarray(from, stop));
+      if (this.boundary) {
+        this.boundary = false;
+        this.completeHead();
+      }
+      from = stop;
+    }
+  }
+
+  private boundary = false;
+
+  /** Scanner callback: a ReadyForQuery ended. Stop there when it completes an entry of `pending`. */
   onReadyForQuery(status: number, _end: number): boolean {
-    this.onStatus(status);
     if (this.startup) {
       this.startup = false;
+      this.onStatus(status);
       return true;
     }
-    const head = this.slots[0];
-    if (head && head.kind === 'up' && --head.n === 0) this.slots.shift();
-    return this.slots[0]?.kind !== 'local';
+    const head = this.pending[0];
+    if (!head) return true;
+    if (head.kind === 'up') {
+      this.onStatus(status);
+      if (head.n > 1) {
+        head.n--;
+        return true;
+      }
+    }
+    this.boundary = true;
+    return false;
   }
 
-  private release(chunk: Buffer): void {
-    const stop = this.scanner.scan(chunk, 0);
-    if (stop === chunk.length) {
-      this.writeClient(chunk);
+  private route(bytes: Buffer): void {
+    const head = this.pending[0];
+    if (head && head.kind === 'internal') {
+      head.data(bytes);
       return;
     }
-    if (stop > 0) this.writeClient(chunk.subarray(0, stop));
-    this.held.unshift(chunk.subarray(stop));
-    this.heldBytes += chunk.length - stop;
-  }
-
-  private hold(chunk: Buffer): void {
-    this.held.push(chunk);
-    this.heldBytes += chunk.length;
-    if (this.heldBytes > HELD_LIMIT) this.onBlocked();
-  }
-
-  /** Advance past finished local slots and release upstream bytes parked behind them. */
-  pump(): void {
-    for (;;) {
-      const head = this.slots[0];
-      if (head && head.kind === 'local') {
-        if (!head.live) head.activate();
-        if (!head.done) return;
-        this.slots.shift();
-        continue;
-      }
-      const chunk = this.held.shift();
-      if (!chunk) {
-        this.onUnblocked();
+    let run: UpRun | undefined = head;
+    if (!run) {
+      // between requests (notifications, notices, parameter changes): to the client in order
+      if (this.order.length === 0) {
+        this.writeClient(bytes);
         return;
       }
-      this.heldBytes -= chunk.length;
-      this.release(chunk);
+      const tail = this.order[this.order.length - 1]!;
+      if (tail.kind === 'up' && tail.n === 0) run = tail;
+      else {
+        run = new UpRun(0);
+        this.order.push(run);
+      }
     }
+    if (run.live) this.writeClient(bytes);
+    else {
+      run.parts.push(bytes);
+      this.heldBytes += bytes.length;
+      if (this.heldBytes > HELD_LIMIT && !this.pending.some((p) => p.kind === 'internal')) this.block();
+    }
+  }
+
+  private completeHead(): void {
+    const head = this.pending.shift()!;
+    if (head.kind === 'internal') head.end();
+    else {
+      head.n = 0;
+      if (this.order[0] === head) {
+        this.order.shift();
+        this.advance();
+      }
+    }
+    if (this.pending.length === 0) this.onIdle();
+  }
+
+  /** Move past finished entries at the head of `order`, flushing what waited behind them. */
+  advance(): void {
+    for (;;) {
+      const head = this.order[0];
+      if (!head) break;
+      if (head.kind === 'local') {
+        if (!head.live) head.activate();
+        if (!head.done) return;
+        this.order.shift();
+        continue;
+      }
+      if (!head.live) {
+        head.live = true;
+        if (head.parts.length > 0) {
+          for (const p of head.parts) this.heldBytes -= p.length;
+          this.writeClient(head.parts.length === 1 ? head.parts[0]! : Buffer.concat(head.parts));
+          head.parts = [];
+        }
+      }
+      if (head.n > 0) return;
+      this.order.shift();
+    }
+    if (this.blocked && this.heldBytes <= HELD_LIMIT) {
+      this.blocked = false;
+      this.onUnblocked();
+    }
+  }
+
+  private block(): void {
+    this.blocked = true;
+    this.onBlocked();
   }
 
   writeClient(buf: Buffer): boolean {

@@ -13,6 +13,7 @@ import { errorResponse, readyForQuery, type ErrorFields } from './messages/backe
 import { ProtocolError, bindNames, decodeTarget, queryText, decodeParse, decodeExecute } from './messages/frontend.js';
 import { LocalBatch, runLocalQuery, type HeldMessage } from './local-batch.js';
 import { OutputQueue, type LocalSlot } from './output.js';
+import { SessionUpstreamChannel } from './upstream-channel.js';
 import type { LocalRouter, SessionInfo, LocalPortal } from '../route/local.js';
 import type { LocalStatement, Cancellable } from './local-batch.js';
 import type { Logger } from '../log.js';
@@ -45,6 +46,7 @@ export class Session implements SessionInfo {
   readonly oracle: boolean;
   readonly params = new Map<string, string>();
   txStatus: 'I' | 'T' | 'E' = 'I';
+  readonly upstream: SessionUpstreamChannel;
 
   private readonly client: net.Socket;
   private readonly up: net.Socket;
@@ -93,6 +95,15 @@ export class Session implements SessionInfo {
     // backpressure both ways: a slow reader pauses the other side's socket
     this.client.on('drain', () => this.up.resume());
     this.up.on('drain', () => this.client.resume());
+    this.upstream = new SessionUpstreamChannel(
+      () =>
+        this.out.upstreamIdle && this.batch === BatchSide.None && this.passRemaining === 0 && this.partial === null && !this.closed && !this.terminating,
+      (bytes, req) => {
+        this.out.expectInternal(req);
+        this.up.write(bytes);
+      },
+    );
+    this.out.onIdle = () => this.upstream.pump();
     this.out.onBlocked = () => this.up.pause();
     this.out.onUnblocked = () => {
       if (!this.client.writableNeedDrain) this.up.resume();
@@ -114,6 +125,7 @@ export class Session implements SessionInfo {
     }
     try {
       this.consume(chunk);
+      this.upstream.pump();
     } catch (e) {
       if (e instanceof ProtocolError) this.fatal('08P01', e.message);
       else {

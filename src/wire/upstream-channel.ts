@@ -1,0 +1,183 @@
+// Questions lakegate asks upstream on the client's own connection — so Postgres answers with the
+// client's role, search_path, settings and transaction: the exact RowDescription a statement would get,
+// or rows of ordinary tables joined with a mirror. Requests wait until upstream owes the client nothing
+// and the client is between batches, so they never interleave with the client's own messages.
+import { Writer } from './messages/writer.js';
+import type { FieldDescription } from './messages/backend.js';
+import { PgError } from '../route/local.js';
+import type { InternalRequest } from './output.js';
+
+export interface DescribeResult {
+  paramTypes: number[];
+  /** null when the statement returns no rows (NoData). */
+  fields: FieldDescription[] | null;
+}
+
+export interface QueryResult {
+  fields: FieldDescription[];
+  /** Text-format values; null = SQL NULL. */
+  rows: (string | null)[][];
+  command: string;
+}
+
+export interface UpstreamChannel {
+  describe(sql: string, paramTypes?: number[]): Promise<DescribeResult>;
+  query(sql: string, params?: (string | null)[]): Promise<QueryResult>;
+}
+
+const NAME = 'lakegate_internal';
+
+/** Collects an internal request's response and splits it into messages. */
+class Collector implements InternalRequest {
+  readonly kind = 'internal';
+  private buf: Buffer = Buffer.alloc(0);
+  readonly messages: { type: number; body: Buffer }[] = [];
+  constructor(private readonly done: (c: Collector) => void) {}
+  data(chunk: Buffer): void {
+    this.buf = this.buf.length ? Buffer.concat([this.buf, chunk]) : Buffer.from(chunk);
+    let i = 0;
+    while (this.buf.length - i >= 5) {
+      const len = this.buf.readInt32BE(i + 1);
+      if (this.buf.length - i < len + 1) break;
+      this.messages.push({ type: this.buf[i]!, body: this.buf.subarray(i + 5, i + 1 + len) });
+      i += len + 1;
+    }
+    this.buf = this.buf.subarray(i);
+  }
+  end(): void {
+    this.done(this);
+  }
+}
+
+function cstr(b: Buffer, at: number): [string, number] {
+  const end = b.indexOf(0, at);
+  return [b.toString('utf8', at, end), end + 1];
+}
+
+function errorOf(body: Buffer): PgError {
+  const f = new Map<string, string>();
+  let i = 0;
+  while (i < body.length && body[i] !== 0) {
+    const code = String.fromCharCode(body[i]!);
+    const [v, next] = cstr(body, i + 1);
+    f.set(code, v);
+    i = next;
+  }
+  return new PgError(f.get('C') ?? 'XX000', f.get('M') ?? 'upstream error', 'ERROR', f.get('D'), f.get('H'));
+}
+
+function rowDescription(body: Buffer): FieldDescription[] {
+  const n = body.readInt16BE(0);
+  const out: FieldDescription[] = [];
+  let p = 2;
+  for (let k = 0; k < n; k++) {
+    const [name, next] = cstr(body, p);
+    p = next;
+    out.push({
+      name,
+      tableOid: body.readUInt32BE(p),
+      column: body.readInt16BE(p + 4),
+      typeOid: body.readUInt32BE(p + 6),
+      typeSize: body.readInt16BE(p + 10),
+      typeMod: body.readInt32BE(p + 12),
+      format: body.readInt16BE(p + 16),
+    });
+    p += 18;
+  }
+  return out;
+}
+
+export class SessionUpstreamChannel implements UpstreamChannel {
+  private queue: { bytes: Buffer; req: Collector }[] = [];
+
+  constructor(
+    private readonly canSend: () => boolean,
+    private readonly send: (bytes: Buffer, req: InternalRequest) => void,
+  ) {}
+
+  /** Write queued requests if the connection is free (called by the session whenever that may have changed). */
+  pump(): void {
+    while (this.queue.length > 0 && this.canSend()) {
+      const { bytes, req } = this.queue.shift()!;
+      this.send(bytes, req);
+    }
+  }
+
+  private request(bytes: Buffer): Promise<Collector> {
+    return new Promise((resolve) => {
+      this.queue.push({ bytes, req: new Collector(resolve) });
+      this.pump();
+    });
+  }
+
+  async describe(sql: string, paramTypes: number[] = []): Promise<DescribeResult> {
+    const w = new Writer(sql.length + 64);
+    w.begin(0x50).cstring(NAME).cstring(sql).int16(paramTypes.length);
+    for (const t of paramTypes) w.int32(t);
+    w.end();
+    w.begin(0x44).byte(0x53).cstring(NAME).end();
+    w.begin(0x43).byte(0x53).cstring(NAME).end();
+    w.begin(0x53).end();
+    const res = await this.request(Buffer.from(w.finish()));
+    let params: number[] = [];
+    let fields: FieldDescription[] | null = null;
+    for (const m of res.messages) {
+      if (m.type === 0x45) throw errorOf(m.body);
+      if (m.type === 0x74) {
+        const n = m.body.readInt16BE(0);
+        params = Array.from({ length: n }, (_, k) => m.body.readUInt32BE(2 + 4 * k));
+      } else if (m.type === 0x54) fields = rowDescription(m.body);
+    }
+    return { paramTypes: params, fields };
+  }
+
+  async query(sql: string, params: (string | null)[] = []): Promise<QueryResult> {
+    const w = new Writer(sql.length + 64);
+    w.begin(0x50).cstring(NAME).cstring(sql).int16(0).end();
+    w.begin(0x42).cstring(NAME).cstring(NAME).int16(0).int16(params.length);
+    for (const v of params) {
+      if (v === null) w.int32(-1);
+      else {
+        const b = Buffer.from(v);
+        w.int32(b.length).bytes(b);
+      }
+    }
+    w.int16(0).end();
+    w.begin(0x44).byte(0x50).cstring(NAME).end();
+    w.begin(0x45).cstring(NAME).int32(0).end();
+    w.begin(0x43).byte(0x50).cstring(NAME).end();
+    w.begin(0x43).byte(0x53).cstring(NAME).end();
+    w.begin(0x53).end();
+    const res = await this.request(Buffer.from(w.finish()));
+    const out: QueryResult = { fields: [], rows: [], command: '' };
+    for (const m of res.messages) {
+      switch (m.type) {
+        case 0x45:
+          throw errorOf(m.body);
+        case 0x54:
+          out.fields = rowDescription(m.body);
+          break;
+        case 0x44: {
+          const n = m.body.readInt16BE(0);
+          const row: (string | null)[] = [];
+          let p = 2;
+          for (let k = 0; k < n; k++) {
+            const len = m.body.readInt32BE(p);
+            p += 4;
+            if (len < 0) row.push(null);
+            else {
+              row.push(m.body.toString('utf8', p, p + len));
+              p += len;
+            }
+          }
+          out.rows.push(row);
+          break;
+        }
+        case 0x43:
+          out.command = cstr(m.body, 0)[0];
+          break;
+      }
+    }
+    return out;
+  }
+}
