@@ -1,0 +1,379 @@
+// The change applier: CdcEvents in (one source transaction at a time, in commit order), DuckDB transactions
+// out. It is the only writer of the mirrors' DuckDB tables, on one connection; flush, copy completion and
+// maintenance run their DuckDB writes through exclusive(), between source transactions.
+//
+// * A transaction's changes are collapsed per mirror (collapse.ts) and applied in runs of applyBatchRows into
+//   an open DuckDB transaction that commits only after the source COMMIT: readers never see half of one.
+//   Consecutive small transactions share one DuckDB commit (group commit, groupCommitMs/groupCommitRows).
+// * Skips: a transaction with commit LSN < a mirror's durable LSN is already in its Iceberg snapshot (restart);
+//   one with commit LSN < the highest end LSN processed was applied before a reconnect.
+// * A table whose mirror is being copied is held (held-changes.ts) from before the copy's consistent point C;
+//   on completion, held transactions with commit LSN >= C are replayed and the mirror turns live.
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { formatLsn, type CdcEvent, type Change, type Lsn, type Relation } from '../cdc/index.js';
+import { log } from '../log.js';
+import { applyEffect, ApplyStaging } from '../table/apply.js';
+import { Collapser } from '../table/collapse.js';
+import { failpoint } from '../table/failpoint.js';
+import type { ApplyGate } from '../table/gate.js';
+import type { MirrorState } from '../table/mirror-state.js';
+import type { HeldChanges } from './held-changes.js';
+
+const log_ = log.child({ mod: 'apply' });
+
+export interface LiveMirror {
+  st: MirrorState;
+  staging: ApplyStaging;
+}
+
+export interface Hold {
+  mirrorId: number;
+  relationOid: number;
+  /** the copy's consistent point once known: held transactions below it are in the copy */
+  pin: Lsn | null;
+  held: HeldChanges;
+}
+
+interface TxnState {
+  commitLsn: Lsn;
+  skip: boolean;
+  collapsers: Map<number, { live: LiveMirror; c: Collapser }>;
+  holds: Set<Hold>;
+  /** some of it is already in the open DuckDB transaction */
+  partial: boolean;
+}
+
+interface Waiter {
+  fn: (conn: DuckDBConnection, appliedLsn: Lsn) => Promise<unknown>;
+  resolve: (v: unknown) => void;
+  reject: (e: unknown) => void;
+}
+
+export interface ApplierOptions {
+  applyBatchRows: number;
+  groupCommitMs: number;
+  groupCommitRows: number;
+}
+
+export interface ApplierHooks {
+  /** a Relation whose columns or identity no longer fit the mirror (the mirror is already held) */
+  onIncompatibleRelation(mirrorId: number, relation: Relation): void;
+  /** a non-transactional logical message */
+  onMessage(prefix: string, content: Buffer, lsn: Lsn): void;
+  /** the applier cannot continue (DuckDB error, partial transaction lost): rebuild from Iceberg */
+  onFatal(e: unknown): void;
+  /** committed LSN moved */
+  onCommitted(lsn: Lsn): void;
+}
+
+/** serialises async sections */
+class Lock {
+  private tail: Promise<unknown> = Promise.resolve();
+  run<T>(fn: () => Promise<T>): Promise<T> {
+    const p = this.tail.then(fn, fn);
+    this.tail = p.catch(() => undefined);
+    return p;
+  }
+}
+
+export class Applier implements ApplyGate {
+  readonly live = new Map<number, LiveMirror>();
+  readonly holds = new Map<number, Hold>();
+  /** end LSN of the last processed transaction whose effects are committed in DuckDB */
+  committedEnd: Lsn = 0n;
+  /** end LSN of the last processed transaction (maybe still in the open DuckDB transaction) */
+  private processedEnd: Lsn = 0n;
+  private txn: TxnState | null = null;
+  private groupOpen = false;
+  private groupRows = 0;
+  private groupStarted = 0;
+  private timer: NodeJS.Timeout | null = null;
+  private waiters: Waiter[] = [];
+  private readonly lock = new Lock();
+  private failed: unknown = null;
+  private closed = false;
+  stats = { txns: 0, skipped: 0, changes: 0, commits: 0 };
+
+  constructor(readonly conn: DuckDBConnection, private readonly o: ApplierOptions, private readonly hooks: ApplierHooks) {}
+
+  /** events handed to the sink and not yet handled */
+  private queued = 0;
+
+  /** the stream sink */
+  readonly sink = (e: CdcEvent): Promise<void> => {
+    this.queued++;
+    return this.lock.run(() => this.handle(e)).finally(() => {
+      this.queued--;
+    });
+  };
+
+  get inTransaction(): boolean {
+    return this.txn !== null;
+  }
+
+  /** nothing received is left unprocessed or uncommitted */
+  get idle(): boolean {
+    return this.queued === 0 && this.txn === null && !this.groupOpen;
+  }
+
+  private async handle(e: CdcEvent): Promise<void> {
+    if (this.failed || this.closed) return;
+    try {
+      switch (e.kind) {
+        case 'begin':
+          this.txn = { commitLsn: e.finalLsn, skip: e.finalLsn < this.processedEnd, collapsers: new Map(), holds: new Set(), partial: false };
+          if (this.txn.skip) this.stats.skipped++;
+          return;
+        case 'relation':
+          this.onRelation(e.relation);
+          return;
+        case 'changes':
+          if (!this.txn || this.txn.skip) return;
+          await this.route(this.txn, e.changes);
+          return;
+        case 'commit':
+          await this.onCommit(e.commitLsn, e.endLsn);
+          return;
+        case 'message':
+          this.hooks.onMessage(e.prefix, e.content, e.lsn);
+          return;
+        case 'reconnect':
+          await this.onReconnect();
+          return;
+        default:
+          return; // origin, abort (never streamed here)
+      }
+    } catch (err) {
+      this.fail(err);
+    }
+  }
+
+  private fail(err: unknown): void {
+    if (this.failed) return;
+    this.failed = err;
+    log_.error({ err }, 'apply failed; mirrors will be rebuilt from Iceberg');
+    if (this.groupOpen) void this.conn.run('ROLLBACK').catch(() => undefined);
+    this.groupOpen = false;
+    for (const w of this.waiters.splice(0)) w.reject(err);
+    this.hooks.onFatal(err);
+  }
+
+  private onRelation(rel: Relation): void {
+    const live = this.live.get(rel.relationOid);
+    if (!live) return;
+    if (relationFits(live.st, rel)) return;
+    log_.warn({ mirror: live.st.table.spec.name, relation: `${rel.schema}.${rel.name}` }, 'source columns or identity changed; resyncing mirror');
+    this.live.delete(rel.relationOid);
+    this.txn?.collapsers.delete(live.st.id);
+    this.hooks.onIncompatibleRelation(live.st.id, rel);
+  }
+
+  private async route(txn: TxnState, changes: Change[]): Promise<void> {
+    this.stats.changes += changes.length;
+    for (const c of changes) {
+      if (c.kind === 'message') continue;
+      if (c.kind === 'truncate') {
+        for (const rel of c.relations) this.routeOne(txn, rel.relationOid, c);
+      } else {
+        this.routeOne(txn, c.relation.relationOid, c);
+      }
+    }
+    for (const entry of txn.collapsers.values()) {
+      if (entry.c.size >= this.o.applyBatchRows) {
+        txn.partial = true;
+        await this.applyCollapsed(entry.live, entry.c, txn.commitLsn);
+      }
+    }
+  }
+
+  private routeOne(txn: TxnState, oid: number, c: Change): void {
+    const live = this.live.get(oid);
+    if (live && txn.commitLsn >= live.st.durableLsn) {
+      let entry = txn.collapsers.get(live.st.id);
+      if (!entry) txn.collapsers.set(live.st.id, (entry = { live, c: new Collapser(live.st.table) }));
+      entry.c.add(c);
+    }
+    const hold = this.holds.get(oid);
+    if (hold && (hold.pin === null || txn.commitLsn >= hold.pin)) {
+      hold.held.add(c);
+      txn.holds.add(hold);
+    }
+  }
+
+  private async begin(): Promise<void> {
+    if (this.groupOpen) return;
+    await this.conn.run('BEGIN TRANSACTION');
+    this.groupOpen = true;
+    this.groupStarted = Date.now();
+    this.groupRows = 0;
+  }
+
+  private async applyCollapsed(live: LiveMirror, c: Collapser, commitLsn: Lsn): Promise<void> {
+    if (c.empty) return;
+    const n = c.size;
+    await this.begin();
+    await applyEffect(this.conn, live.st, live.staging, c.take(), commitLsn);
+    this.groupRows += n;
+  }
+
+  private async onCommit(commitLsn: Lsn, endLsn: Lsn): Promise<void> {
+    const txn = this.txn;
+    this.txn = null;
+    if (txn && !txn.skip) {
+      for (const { live, c } of txn.collapsers.values()) await this.applyCollapsed(live, c, commitLsn);
+      for (const h of txn.holds) await h.held.commit(commitLsn, endLsn);
+      failpoint('mid-apply');
+      this.stats.txns++;
+    }
+    if (endLsn > this.processedEnd) this.processedEnd = endLsn;
+    if (!this.groupOpen) {
+      this.setCommitted(this.processedEnd);
+    } else if (this.waiters.length > 0 || this.groupRows >= this.o.groupCommitRows || Date.now() - this.groupStarted >= this.o.groupCommitMs) {
+      await this.commitGroup();
+    } else {
+      this.scheduleGroupCommit();
+    }
+    if (this.waiters.length > 0) await this.runWaiters();
+  }
+
+  private async onReconnect(): Promise<void> {
+    const txn = this.txn;
+    this.txn = null;
+    for (const h of this.holds.values()) h.held.discardCurrent();
+    if (txn?.partial) throw new Error('replication reconnected in the middle of a partly applied transaction');
+    if (this.groupOpen) await this.commitGroup();
+    if (this.waiters.length > 0) await this.runWaiters();
+  }
+
+  private scheduleGroupCommit(): void {
+    if (this.timer) return;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      void this.lock.run(async () => {
+        if (this.failed || this.closed || this.txn || !this.groupOpen) return;
+        try {
+          await this.commitGroup();
+        } catch (err) {
+          this.fail(err);
+        }
+      });
+    }, this.o.groupCommitMs);
+  }
+
+  private async commitGroup(): Promise<void> {
+    if (!this.groupOpen) return;
+    await this.conn.run('COMMIT');
+    this.groupOpen = false;
+    this.stats.commits++;
+    this.setCommitted(this.processedEnd);
+  }
+
+  private setCommitted(lsn: Lsn): void {
+    if (lsn <= this.committedEnd) return;
+    this.committedEnd = lsn;
+    this.hooks.onCommitted(lsn);
+  }
+
+  /** ApplyGate: run between source transactions in a DuckDB transaction of its own */
+  exclusive<T>(fn: (conn: DuckDBConnection, appliedLsn: Lsn) => Promise<T>): Promise<T> {
+    if (this.failed) return Promise.reject(this.failed);
+    if (this.closed) return Promise.reject(new Error('applier closed'));
+    return new Promise<T>((resolve, reject) => {
+      this.waiters.push({ fn: fn as Waiter['fn'], resolve: resolve as Waiter['resolve'], reject });
+      void this.lock.run(async () => {
+        if (this.txn === null && !this.failed) await this.runWaiters();
+      });
+    });
+  }
+
+  private async runWaiters(): Promise<void> {
+    try {
+      await this.commitGroup();
+    } catch (err) {
+      this.fail(err);
+      return;
+    }
+    while (this.waiters.length > 0) {
+      const w = this.waiters.shift()!;
+      try {
+        await this.conn.run('BEGIN TRANSACTION');
+      } catch (err) {
+        w.reject(err);
+        this.fail(err);
+        return;
+      }
+      try {
+        const r = await w.fn(this.conn, this.committedEnd);
+        await this.conn.run('COMMIT');
+        w.resolve(r);
+      } catch (err) {
+        await this.conn.run('ROLLBACK').catch(() => undefined);
+        w.reject(err);
+      }
+    }
+  }
+
+  // ---- mirrors joining and leaving (call inside exclusive) ------------------------------------------------
+
+  /** make a mirror live; its DuckDB tables must exist */
+  async addLive(conn: DuckDBConnection, st: MirrorState, relationOid: number): Promise<LiveMirror> {
+    const staging = new ApplyStaging(st.table);
+    await staging.create(conn);
+    const live = { st, staging };
+    this.live.set(relationOid, live);
+    return live;
+  }
+
+  /** replay a hold's transactions into a live mirror (inside exclusive, after addLive) */
+  async replayHold(live: LiveMirror, hold: Hold, relation: Relation): Promise<number> {
+    let n = 0;
+    for await (const t of hold.held.replay(relation)) {
+      if (hold.pin !== null && t.commitLsn < hold.pin) continue;
+      if (t.commitLsn < live.st.durableLsn) continue;
+      const c = new Collapser(live.st.table);
+      for (const ch of t.changes) c.add(ch);
+      await applyEffect(this.conn, live.st, live.staging, c.take(), t.commitLsn);
+      n++;
+    }
+    return n;
+  }
+
+  removeLive(mirrorId: number): LiveMirror | null {
+    for (const [oid, l] of this.live) {
+      if (l.st.id === mirrorId) {
+        this.live.delete(oid);
+        return l;
+      }
+    }
+    return null;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.lock.run(async () => {
+      if (this.groupOpen && !this.failed) await this.conn.run('COMMIT').catch(() => undefined);
+      this.groupOpen = false;
+    });
+    for (const w of this.waiters.splice(0)) w.reject(new Error('applier closed'));
+  }
+
+  describe(): string {
+    return `committed ${formatLsn(this.committedEnd)}, ${this.live.size} live, ${this.holds.size} held`;
+  }
+}
+
+/** Do a Relation's columns and replica identity still fit the mirror built from the table? */
+export function relationFits(st: MirrorState, rel: Relation): boolean {
+  const cols = st.table.spec.columns;
+  if (rel.columns.length !== cols.length) return false;
+  for (let i = 0; i < cols.length; i++) {
+    const a = cols[i]!;
+    const b = rel.columns[i]!;
+    if (a.name !== b.name || a.typeOid !== b.typeOid || a.typmod !== b.typmod) return false;
+  }
+  if (rel.replicaIdentity === 'full') return true; // old rows are whole: any mirror identity can be matched
+  if (!st.table.keyed) return false;
+  // old keys arrive with the replica identity's columns: they must include the mirror's key
+  return st.table.spec.key.every((i) => rel.columns[i]!.isKey);
+}

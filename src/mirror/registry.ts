@@ -1,0 +1,64 @@
+// What the mirror service needs from the control plane (the mooncake.mirrors registry in upstream Postgres).
+// src/control provides the real client; an adapter maps it onto this interface (control-registry.ts), and
+// MemoryRegistry serves tests and embedding.
+import type { Lsn, TableName } from '../cdc/index.js';
+
+export type MirrorLifecycle = 'pending' | 'copying' | 'ready' | 'error';
+
+export interface MirrorRecord {
+  id: number;
+  /** the mirror (destination) table, e.g. public.trades_iceberg */
+  name: TableName;
+  source: TableName;
+  state: string;
+  /** Iceberg table location (URI under the warehouse); null: the service derives one */
+  location?: string | null;
+}
+
+export interface MirrorProgress {
+  /** every source transaction with commit LSN below this is visible in the mirror (tail included) */
+  commitLsn: Lsn;
+  /** …and below this one durable in Iceberg */
+  flushLsn: Lsn;
+  rowCount: number;
+  dataFiles: number;
+  snapshotId: bigint | null;
+  metadataLocation: string;
+}
+
+export interface RequestResult {
+  ok: boolean;
+  message?: string;
+  /** the Iceberg flush LSN the request was answered at */
+  lsn?: Lsn;
+  snapshotId?: bigint | null;
+}
+
+/** A mooncake request: pg_logical_emit_message(false, 'mooncake', '{"id", "kind", "mirror", "lsn"}') */
+export interface MirrorRequest {
+  id: string | number;
+  kind: string;
+  /** mirror id, or its (optionally schema-qualified) name */
+  mirror: number | string;
+  lsn?: string;
+  [extra: string]: unknown;
+}
+
+export interface CatalogEntry {
+  /** Iceberg namespace, e.g. the mirror's schema */
+  namespace: string;
+  name: string;
+  metadataLocation: string;
+  previousMetadataLocation: string | null;
+}
+
+export interface MirrorRegistry {
+  list(): Promise<MirrorRecord[]>;
+  /** call `onChange` when mirrors are added or dropped; returns an unsubscribe function */
+  watch(onChange: () => void): Promise<() => Promise<void>>;
+  setState(id: number, state: MirrorLifecycle, error?: string | null): Promise<void>;
+  setProgress(id: number, p: MirrorProgress): Promise<void>;
+  writeRequestResult(requestId: string | number, r: RequestResult): Promise<void>;
+  /** JDBC-catalog row of the mirror's Iceberg table (optional) */
+  upsertIcebergCatalog?(e: CatalogEntry): Promise<void>;
+}

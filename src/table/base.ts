@@ -1,0 +1,73 @@
+// The "base" of a mirror: the live data files and position-delete files of its current Iceberg snapshot, with
+// local paths DuckDB can open (the file itself on fs, a download-cache entry on S3), plus the LSN the snapshot
+// covers. Everything else a reader sees (tail, pending deletes) lives in DuckDB tables on top of it.
+import { formatLsn, parseLsn, type Lsn } from '../cdc/index.js';
+import type { IcebergTable, Schema, Snapshot } from '../iceberg/index.js';
+
+/** Snapshot summary key: every transaction with commit LSN < this value is in the snapshot, none at or after. */
+export const FLUSH_LSN_PROPERTY = 'lakegate.flush-lsn';
+
+export interface BaseDataFile {
+  uri: string;
+  local: string;
+  seq: number;
+  recordCount: number;
+  sizeBytes: number;
+}
+
+export interface BaseDeleteFile {
+  uri: string;
+  local: string;
+  seq: number;
+  recordCount: number;
+  sizeBytes: number;
+  referencedDataFile: string | null;
+}
+
+export interface BaseState {
+  snapshotId: bigint | null;
+  /** see FLUSH_LSN_PROPERTY; 0 when the table has no snapshot */
+  flushLsn: Lsn;
+  schema: Schema;
+  dataFiles: BaseDataFile[];
+  deleteFiles: BaseDeleteFile[];
+}
+
+export function snapshotFlushLsn(s: Snapshot | null): Lsn {
+  const v = s?.summary[FLUSH_LSN_PROPERTY];
+  return v ? parseLsn(v) : 0n;
+}
+
+export function flushSummary(lsn: Lsn): Record<string, string> {
+  return { [FLUSH_LSN_PROPERTY]: formatLsn(lsn) };
+}
+
+/** Plan the table's current snapshot and make every file locally readable. */
+export async function loadBase(table: IcebergTable): Promise<BaseState> {
+  const plan = await table.planScan();
+  const locals = await table.localPaths(plan);
+  const local = (uri: string) => locals.get(uri)!;
+  return {
+    snapshotId: plan.snapshotId,
+    flushLsn: snapshotFlushLsn(table.currentSnapshot),
+    schema: plan.schema,
+    dataFiles: plan.dataFiles.map((f) => ({ uri: f.path, local: local(f.path), seq: f.seq, recordCount: f.recordCount, sizeBytes: f.fileSizeBytes })),
+    deleteFiles: plan.deleteFiles.map((d) => ({
+      uri: d.path,
+      local: local(d.path),
+      seq: d.seq,
+      recordCount: d.recordCount,
+      sizeBytes: d.fileSizeBytes,
+      referencedDataFile: d.referencedDataFile,
+    })),
+  };
+}
+
+export function emptyBase(schema: Schema): BaseState {
+  return { snapshotId: null, flushLsn: 0n, schema, dataFiles: [], deleteFiles: [] };
+}
+
+/** rows in data files minus committed position deletes (exact for lakegate-written tables) */
+export function baseRowCount(b: BaseState): number {
+  return b.dataFiles.reduce((a, f) => a + f.recordCount, 0) - b.deleteFiles.reduce((a, d) => a + d.recordCount, 0);
+}

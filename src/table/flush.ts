@@ -1,0 +1,190 @@
+// Flush: move a mirror's tail and pending deletes into one Iceberg snapshot, without stopping apply for long.
+//
+//  1. cut (between source transactions): open a DuckDB read transaction on the flush connection — the state
+//     at LSN W (every transaction with commit LSN < W applied) — and note the highest tail rowid R.
+//  2. in that snapshot, apply running meanwhile: tail rows (ORDER BY _lg_rowid) → one data file; pending
+//     deletes (delpos, delkeys/delrows resolved against the live base by one scan) → one position-delete file.
+//  3. commit an Iceberg snapshot with summary lakegate.flush-lsn = W (a TRUNCATE also removes every old file).
+//  4. swap (between source transactions, one DuckDB transaction): drop tail rows <= R; rows <= R deleted after
+//     the cut (lg_gone) become delpos against the new file; drop delete entries older than W; new base + view.
+//
+// Only after 4 does the mirror's durable LSN become W (the ack follows). A crash between 3 and 4 is harmless:
+// on restart the snapshot says W and the slot replays everything from the older ack, of which transactions
+// with commit LSN < W are skipped for this mirror.
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { formatLsn, type Lsn } from '../cdc/index.js';
+import { quoteIdent as q, quoteLiteral, type DataFile } from '../iceberg/index.js';
+import { log } from '../log.js';
+import { flushSummary, snapshotFlushLsn, type BaseState } from './base.js';
+import { failpoint } from './failpoint.js';
+import { MirrorStateLostError, type ApplyGate } from './gate.js';
+import type { MirrorState } from './mirror-state.js';
+
+const log_ = log.child({ mod: 'flush' });
+
+export const ROW_COUNT_PROPERTY = 'lakegate.row-count';
+
+export interface FlushResult {
+  mirrorId: number;
+  flushLsn: Lsn;
+  snapshotId: bigint;
+  rowsWritten: number;
+  deletesWritten: number;
+  truncated: boolean;
+  rowCount: number;
+  dataFiles: number;
+  ms: number;
+}
+
+async function scalar(conn: DuckDBConnection, sql: string): Promise<number> {
+  const r = await conn.runAndReadAll(sql);
+  return Number(r.getRows()[0]![0] as bigint | number);
+}
+
+/** (local path, uri) pairs of the base data files as a VALUES list */
+function fileMapSql(base: BaseState): string {
+  return base.dataFiles.map((f) => `(${quoteLiteral(f.local)}, ${quoteLiteral(f.uri)})`).join(', ');
+}
+
+/**
+ * Flush one mirror. Returns null when it had nothing to flush. Throws MirrorStateLostError when the Iceberg
+ * commit succeeded but DuckDB could not follow (the caller must rebuild the mirror from Iceberg).
+ */
+export async function flushMirror(gate: ApplyGate, flushConn: DuckDBConnection, st: MirrorState): Promise<FlushResult | null> {
+  const t = st.table;
+  const started = Date.now();
+  // 1. cut
+  const cut = await gate.exclusive(async (_conn, appliedLsn) => {
+    if (!st.dirty) return null;
+    const lsn = appliedLsn > st.durableLsn ? appliedLsn : st.durableLsn;
+    await flushConn.run('BEGIN TRANSACTION');
+    await flushConn.run(`SELECT count(*) FROM ${q(t.tail)}`); // DuckDB takes the snapshot at first table access
+    st.flushCut = { rowid: st.nextRowid - 1, lsn };
+    return { lsn, rowid: st.nextRowid - 1, truncateLsn: st.truncateLsn, base: st.base, baseRows: st.baseRows, atMs: Date.now() };
+  });
+  if (!cut) return null;
+  const truncated = cut.truncateLsn !== null;
+  const base = cut.base;
+  const table = st.iceberg;
+  const added: DataFile[] = [];
+  let rowsWritten = 0;
+  let deletesWritten = 0;
+  let committed = false;
+  try {
+    // 2. files, in the cut's snapshot
+    rowsWritten = await scalar(flushConn, `SELECT count(*) FROM ${q(t.tail)}`);
+    let dataFile: DataFile | null = null;
+    if (rowsWritten > 0) {
+      dataFile = await table.writeDataFile(flushConn, `SELECT ${t.cols()} FROM ${q(t.tail)} ORDER BY _lg_rowid`, {
+        kvMetadata: { 'lakegate.flush-lsn': formatLsn(cut.lsn) },
+      });
+      added.push(dataFile);
+    }
+    let deleteFile: DataFile | null = null;
+    const live = truncated ? null : t.liveBaseSql(base);
+    if (live) {
+      const positions =
+        `SELECT _lg_local AS _lg_f, _lg_pos AS _lg_p FROM ${q(t.delpos)} UNION ALL ` +
+        t.deletedBasePositionsSql(live);
+      const sql = `SELECT m.uri AS file_path, p._lg_p AS pos FROM (${positions}) p JOIN (VALUES ${fileMapSql(base)}) m(local, uri) ON m.local = p._lg_f`;
+      const n = await scalar(flushConn, `SELECT count(*) FROM (${sql})`);
+      if (n > 0) {
+        deleteFile = await table.writePositionDeleteFile(flushConn, sql);
+        deletesWritten = deleteFile.recordCount;
+        added.push(deleteFile);
+      }
+    }
+    await flushConn.run('ROLLBACK');
+
+    // 3. commit
+    const rowCount = (truncated ? 0 : cut.baseRows - deletesWritten) + rowsWritten;
+    failpoint('before-iceberg-commit');
+    const snapshot = await table.commit({
+      addDataFiles: dataFile ? [dataFile] : [],
+      addDeleteFiles: deleteFile ? [deleteFile] : [],
+      removeDataFiles: truncated ? base.dataFiles.map((f) => f.uri) : [],
+      removeDeleteFiles: truncated ? base.deleteFiles.map((f) => f.uri) : [],
+      summary: { ...flushSummary(cut.lsn), [ROW_COUNT_PROPERTY]: String(rowCount) },
+      validate: (m) => {
+        const cur = m.snapshots.find((s) => s['snapshot-id'] === m['current-snapshot-id']) ?? null;
+        if (snapshotFlushLsn(cur) !== base.flushLsn) throw new Error(`${t.spec.name}: Iceberg table changed under the flush`);
+      },
+    });
+    committed = true;
+    failpoint('after-iceberg-commit');
+
+    // the new base, built from the old one (no manifest re-read)
+    const seq = snapshot['sequence-number'];
+    const newBase: BaseState = {
+      snapshotId: snapshot['snapshot-id'],
+      flushLsn: cut.lsn,
+      schema: table.schema,
+      dataFiles: truncated ? [] : [...base.dataFiles],
+      deleteFiles: truncated ? [] : [...base.deleteFiles],
+    };
+    let newLocal: string | null = null;
+    if (dataFile) {
+      newLocal = await table.storage.localPath(dataFile.filePath);
+      newBase.dataFiles.push({ uri: dataFile.filePath, local: newLocal, seq, recordCount: dataFile.recordCount, sizeBytes: dataFile.fileSizeInBytes });
+    }
+    if (deleteFile) {
+      newBase.deleteFiles.push({
+        uri: deleteFile.filePath,
+        local: await table.storage.localPath(deleteFile.filePath),
+        seq,
+        recordCount: deleteFile.recordCount,
+        sizeBytes: deleteFile.fileSizeInBytes,
+        referencedDataFile: deleteFile.referencedDataFile ?? null,
+      });
+    }
+
+    // 4. swap
+    await gate.exclusive(async (conn) => {
+      if (newLocal !== null && (await scalar(conn, `SELECT count(*) FROM ${q(t.gone)}`)) > 0) {
+        // position of a flushed row in the new file = its rank among the rows the cut saw
+        await conn.run(
+          `INSERT INTO ${q(t.delpos)} SELECT ${quoteLiteral(newLocal)}, n.pos, g._lg_lsn FROM ` +
+            `(SELECT r, row_number() OVER (ORDER BY r) - 1 AS pos FROM (` +
+            `SELECT _lg_rowid AS r FROM ${q(t.tail)} WHERE _lg_rowid <= ${cut.rowid} UNION ALL SELECT _lg_rowid FROM ${q(t.gone)})) n ` +
+            `JOIN ${q(t.gone)} g ON g._lg_rowid = n.r`,
+        );
+      }
+      const dropped = await conn.run(`DELETE FROM ${q(t.tail)} WHERE _lg_rowid <= ${cut.rowid}`);
+      await conn.run(`DELETE FROM ${q(t.gone)}`);
+      await conn.run(`DELETE FROM ${q(t.deletes)} WHERE _lg_lsn < ${cut.lsn}`);
+      await conn.run(`DELETE FROM ${q(t.delpos)} WHERE _lg_lsn < ${cut.lsn}`);
+      st.tailRows -= dropped.rowsChanged;
+      st.pendingDeletes =
+        (await scalar(conn, `SELECT count(*) FROM ${q(t.deletes)}`)) + (await scalar(conn, `SELECT count(*) FROM ${q(t.delpos)}`));
+      st.base = newBase;
+      st.baseRows = rowCount;
+      if (st.truncateLsn !== null && st.truncateLsn < cut.lsn) st.truncateLsn = null;
+      await conn.run(t.viewSql(newBase, { truncated: st.truncateLsn !== null }));
+      st.flushCut = null;
+      st.dirtySinceMs = st.lastChangeLsn >= cut.lsn ? cut.atMs : null;
+    });
+    failpoint('after-flush-swap');
+    const ms = Date.now() - started;
+    log_.debug({ mirror: t.spec.name, lsn: formatLsn(cut.lsn), rows: rowsWritten, deletes: deletesWritten, truncated, ms }, 'flushed');
+    return {
+      mirrorId: t.id,
+      flushLsn: cut.lsn,
+      snapshotId: snapshot['snapshot-id'],
+      rowsWritten,
+      deletesWritten,
+      truncated,
+      rowCount,
+      dataFiles: newBase.dataFiles.length,
+      ms,
+    };
+  } catch (e) {
+    if (committed) throw new MirrorStateLostError(`${t.spec.name}: flush committed to Iceberg but the swap failed`, { cause: e });
+    await flushConn.run('ROLLBACK').catch(() => undefined);
+    await table.deleteFiles(added.map((f) => f.filePath)).catch(() => undefined);
+    await gate.exclusive(async (conn) => {
+      await conn.run(`DELETE FROM ${q(t.gone)}`);
+      st.flushCut = null;
+    }).catch(() => undefined);
+    throw e;
+  }
+}

@@ -1,0 +1,59 @@
+// Runtime state of one mirror next to its DuckDB objects: the Iceberg table and base it sits on, counters the
+// flush policy reads, and the LSN bookkeeping the exactly-once rules rest on (README.md "Invariants").
+import type { Lsn } from '../cdc/index.js';
+import type { IcebergTable } from '../iceberg/index.js';
+import type { BaseState } from './base.js';
+import type { MirrorTable } from './mirror-table.js';
+
+export interface FlushCut {
+  /** every tail row with _lg_rowid <= rowid that existed at the cut is in the flush's data file */
+  rowid: number;
+  /** the flush covers transactions with commit LSN < lsn */
+  lsn: Lsn;
+}
+
+export class MirrorState {
+  /** committed Iceberg state readers see through the view */
+  base: BaseState;
+  /** next _lg_rowid to hand out (monotonic for the life of the process) */
+  nextRowid = 1;
+  /** rows currently in the tail (committed or in the open apply transaction) */
+  tailRows = 0;
+  /** delete entries added since the last flush (delkeys/delrows rows, delpos rows) */
+  pendingDeletes = 0;
+  /** commit LSN of a TRUNCATE applied to the tail but not yet flushed (hides the whole base) */
+  truncateLsn: Lsn | null = null;
+  /** set while a flush runs, between its cut and its swap */
+  flushCut: FlushCut | null = null;
+  /** commit LSN of the newest transaction that changed this mirror (0: none since start) */
+  lastChangeLsn: Lsn = 0n;
+  /** Date.now() of the first change not yet flushed (null: nothing unflushed) */
+  dirtySinceMs: number | null = null;
+  /** live rows of the base (exact: maintained across copy, flushes and compaction) */
+  baseRows: number;
+
+  constructor(readonly table: MirrorTable, readonly iceberg: IcebergTable, base: BaseState, baseRows: number) {
+    this.base = base;
+    this.baseRows = baseRows;
+  }
+
+  get id(): number {
+    return this.table.id;
+  }
+
+  /** every transaction with commit LSN < durableLsn is in Iceberg (the current snapshot's flush LSN) */
+  get durableLsn(): Lsn {
+    return this.base.flushLsn;
+  }
+
+  /** something applied is not yet in Iceberg */
+  get dirty(): boolean {
+    return this.lastChangeLsn >= this.durableLsn && this.dirtySinceMs !== null;
+  }
+
+  /** record that a transaction with this commit LSN changed the mirror */
+  touched(commitLsn: Lsn): void {
+    if (commitLsn > this.lastChangeLsn) this.lastChangeLsn = commitLsn;
+    this.dirtySinceMs ??= Date.now();
+  }
+}
