@@ -8,7 +8,13 @@ import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { startPostgres, type TestPostgres } from './helpers/postgres.js';
-import { columnCodec, outputSettingsFrom, setTimeZoneDirectories, type PgTypeHint } from '../src/engine/results/index.js';
+import {
+  columnCodec,
+  outputSettingsFrom,
+  parseDateStyle,
+  setTimeZoneDirectories,
+  type PgTypeHint,
+} from '../src/engine/results/index.js';
 import { parseTzif } from '../src/engine/results/timezone.js';
 
 let server: TestPostgres;
@@ -299,4 +305,32 @@ test('hints: TIMESTAMP stored as UTC shown as timestamptz, and typmods in RowDes
   await compareColumn({
     values: secs, pgExpr: `(${tsPg('timestamp')})::timestamp(0)`, duckExpr: tsDuck(''), hint: 'timestamp(0)', gucs: {},
   });
+});
+
+test('DateStyle values parse like check_datestyle (compared with what PG reports back)', async () => {
+  const inputs = ['euro', 'German', 'sql, dmy', 'postgres', 'us', 'iso, ymd', 'German, MDY', 'Postgres, European',
+    'SQL', 'nonEuropean, sql', 'YMD', 'DMY, German', ' ISO , DMY '];
+  for (const input of inputs) {
+    await client.query('RESET ALL');
+    await client.query(`SET DateStyle = '${input}'`);
+    const shown = (await client.query({ text: 'SHOW DateStyle', rowMode: 'array' })).rows[0][0];
+    const ours = parseDateStyle(input, { dateStyle: 'ISO', dateOrder: 'MDY' });
+    assert.equal(`${ours.dateStyle}, ${ours.dateOrder}`, shown, input);
+  }
+  await client.query('RESET ALL');
+  await assert.rejects(client.query(`SET DateStyle = 'ISO, SQL'`));
+  assert.throws(() => parseDateStyle('ISO, SQL', { dateStyle: 'ISO', dateOrder: 'MDY' }));
+  assert.throws(() => outputSettingsFrom({ TimeZone: 'Mars/Olympus_Mons' }));
+  await assert.rejects(client.query(`SET TimeZone = 'Mars/Olympus_Mons'`));
+});
+
+test('interval typmods from field/precision qualifiers match RowDescription', async () => {
+  const specs = ['interval', 'interval(3)', 'interval year', 'interval month', 'interval year to month', 'interval day',
+    'interval day to hour', 'interval day to minute', 'interval day to second', 'interval day to second(2)',
+    'interval hour to second(0)', 'interval minute to second', 'interval second(4)', 'interval hour'];
+  const res = await duck.run(`SELECT INTERVAL 1 DAY`);
+  for (const spec of specs) {
+    const r = await client.query({ text: `SELECT '1 day'::${spec}`, rowMode: 'array' });
+    assert.equal(columnCodec(res.columnType(0), spec).typmod, r.fields[0]!.dataTypeModifier, spec);
+  }
 });

@@ -338,4 +338,12 @@ test('columns without a PG counterpart and odd cases', async () => {
   const pgNull = await client.query({ text: 'SELECT NULL', rowMode: 'array' });
   assert.equal(pgNull.fields[0]!.dataTypeID, 25);
   assert.throws(() => columnCodec(res.columnType(0), 'no_such_type'));
+  assert.throws(() => columnCodec(res.columnType(0), 'int4'));
+  // nested DuckDB values hinted as jsonb: rendered to JSON, then normalised like PG's jsonb
+  const nested = await duck.run(`SELECT {'b': 1, 'a': [1.5, 2.5], 'é': 'x'} s, [3, 1, NULL] l`);
+  const nrow = (await nested.getRows())[0]!;
+  const pgJ = await client.query({ text: `SELECT '{"b":1,"a":[1.5,2.5],"é":"x"}'::jsonb, '[3,1,null]'::jsonb`, rowMode: 'array', types: raw });
+  assert.equal(columnCodec(nested.columnType(0), 'jsonb').text(nrow[0], s), pgJ.rows[0]![0]);
+  assert.equal(columnCodec(nested.columnType(1), 'jsonb').text(nrow[1], s), pgJ.rows[0]![1]);
+  assert.equal(columnCodec(nested.columnType(1), 'jsonb').oid, 3802);
 });

@@ -3,7 +3,7 @@
 // or whitespace, with `"` and `\` backslash-escaped. Binary is array_send: ndim, has-nulls flag, element OID,
 // (length, lower bound 1) per dimension, then length-prefixed elements (-1 for NULL).
 import { DuckDBArrayValue, DuckDBListValue } from '@duckdb/node-api';
-import { int32, typeError, type TypeCodec } from './codec.js';
+import { typeError, type TypeCodec } from './codec.js';
 import type { PgTypeInfo } from './oids.js';
 import type { OutputSettings } from './settings.js';
 
@@ -70,8 +70,9 @@ export function arrayCodec(element: TypeCodec, depth = 1): TypeCodec {
     send(v, s, typmod) {
       if (!items(v)) throw typeError(info.name, v);
       const dims = check(v);
-      const parts: Buffer[] = [];
+      const elems: (Buffer | null)[] = [];
       let hasNull = false;
+      let size = 12 + 8 * dims.length;
       const walk = (x: unknown, level: number) => {
         const it = items(x)!;
         if (it.length !== dims[level]) {
@@ -81,23 +82,37 @@ export function arrayCodec(element: TypeCodec, depth = 1): TypeCodec {
           if (level < depth - 1) walk(e, level + 1);
           else if (e === null || e === undefined) {
             hasNull = true;
-            parts.push(int32(-1));
+            elems.push(null);
+            size += 4;
           } else {
             const b = element.send(e, s, typmod);
-            parts.push(int32(b.length), b);
+            elems.push(b);
+            size += 4 + b.length;
           }
         }
       };
       if (dims.length) walk(v, 0);
-      const head = Buffer.allocUnsafe(12 + 8 * dims.length);
-      head.writeInt32BE(dims.length, 0);
-      head.writeInt32BE(hasNull ? 1 : 0, 4);
-      head.writeUInt32BE(element.info.oid, 8);
-      dims.forEach((d, i) => {
-        head.writeInt32BE(d, 12 + 8 * i);
-        head.writeInt32BE(1, 16 + 8 * i);
-      });
-      return Buffer.concat([head, ...parts]);
+      const out = Buffer.allocUnsafe(size);
+      out.writeInt32BE(dims.length, 0);
+      out.writeInt32BE(hasNull ? 1 : 0, 4);
+      out.writeUInt32BE(element.info.oid, 8);
+      let off = 12;
+      for (const d of dims) {
+        out.writeInt32BE(d, off);
+        out.writeInt32BE(1, off + 4);
+        off += 8;
+      }
+      for (const b of elems) {
+        if (b === null) {
+          out.writeInt32BE(-1, off);
+          off += 4;
+        } else {
+          out.writeInt32BE(b.length, off);
+          b.copy(out, off + 4);
+          off += 4 + b.length;
+        }
+      }
+      return out;
     },
   };
 }

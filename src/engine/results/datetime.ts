@@ -147,20 +147,7 @@ export function encodeTimeOnly(usec: number, tzWest: number | null): string {
 
 /** Splits microseconds since 1970 into whole days and microseconds of that day (floor semantics). */
 export function splitMicros(micros: bigint): { days: number; usec: number } {
-  if (micros >= -9_007_199_254_740_991n && micros <= 9_007_199_254_740_991n) {
-    const m = Number(micros);
-    let days = Math.floor(m / USECS_PER_DAY);
-    let usec = m - days * USECS_PER_DAY;
-    // the float quotient can round across an integer near 2^53; the exact remainder corrects it
-    if (usec < 0) {
-      days -= 1;
-      usec += USECS_PER_DAY;
-    } else if (usec >= USECS_PER_DAY) {
-      days += 1;
-      usec -= USECS_PER_DAY;
-    }
-    return { days, usec };
-  }
+  if (micros >= -9_007_199_254_740_991n && micros <= 9_007_199_254_740_991n) return splitMicrosNumber(Number(micros));
   const d = 86_400_000_000n;
   let days = micros / d;
   let rem = micros - days * d;
@@ -169,6 +156,21 @@ export function splitMicros(micros: bigint): { days: number; usec: number } {
     days -= 1n;
   }
   return { days: Number(days), usec: Number(rem) };
+}
+
+/** splitMicros for a safe-integer Number of microseconds. */
+export function splitMicrosNumber(m: number): { days: number; usec: number } {
+  let days = Math.floor(m / USECS_PER_DAY);
+  let usec = m - days * USECS_PER_DAY;
+  // the float quotient can round across an integer near 2^53; the exact remainder corrects it
+  if (usec < 0) {
+    days -= 1;
+    usec += USECS_PER_DAY;
+  } else if (usec >= USECS_PER_DAY) {
+    days += 1;
+    usec -= USECS_PER_DAY;
+  }
+  return { days, usec };
 }
 
 /** Floor of micros / 1e6 as a Number (Unix seconds). */

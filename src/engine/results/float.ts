@@ -91,6 +91,9 @@ function ryuLayout(digits: string, exp: number, fixedLimit: number): string {
 
 /** C's `%.{p}g` of a finite value. */
 export function formatG(x: number, p: number): string {
+  // pg_strfromd spells the specials itself
+  if (Number.isNaN(x)) return 'NaN';
+  if (!Number.isFinite(x)) return x > 0 ? 'Infinity' : '-Infinity';
   if (p < 1) p = 1;
   if (x === 0) return Object.is(x, -0) ? '-0' : '0';
   const neg = x < 0;
@@ -196,14 +199,56 @@ export function float4Shortest(a: number): { digits: string; exp: number } {
   // float32 bounds need 25 bits: exact as doubles
   const lo = a - lowerGap / 2;
   const hi = a + ulp / 2;
-  return shortestDigits(a, 9, (c, k) => {
-    if (c <= 0n) return false;
-    const d = Number(`${c}e${k}`);
-    if (d > lo && d < hi) return true;
-    if (d < lo || d > hi) return false;
-    // d rounded onto a bound: decide exactly (monotonic rounding makes the other cases safe)
-    return compareDecimalToDouble(c, k, lo) > 0 && compareDecimalToDouble(c, k, hi) < 0;
-  });
+  // same search as shortestDigits, specialised to plain numbers (≤ 10 digits are exact) for speed
+  let lowP = 1;
+  let highP = 9;
+  let best: { digits: string; exp: number } | null = null;
+  while (lowP < highP) {
+    const mid = (lowP + highP) >> 1;
+    const r = float4Attempt(a, mid, lo, hi);
+    if (r) {
+      best = r;
+      highP = mid;
+    } else lowP = mid + 1;
+  }
+  return best ?? float4Attempt(a, 9, lo, hi)!;
+}
+
+function float4Inside(c: number, k: number, lo: number, hi: number): boolean {
+  if (c <= 0) return false;
+  const d = Number(c + 'e' + k);
+  if (d > lo && d < hi) return true;
+  if (d < lo || d > hi) return false;
+  // d rounded onto a bound: decide exactly (monotonic rounding makes the other cases safe)
+  return compareDecimalToDouble(BigInt(c), k, lo) > 0 && compareDecimalToDouble(BigInt(c), k, hi) < 0;
+}
+
+function float4Attempt(a: number, p: number, lo: number, hi: number): { digits: string; exp: number } | null {
+  const s = a.toExponential(p - 1);
+  const e = s.indexOf('e');
+  const n = Number(p > 1 ? s[0] + s.slice(2, e) : s.slice(0, e));
+  const k = Number(s.slice(e + 1)) - p + 1;
+  const nIn = float4Inside(n, k, lo, hi);
+  const above = Number(n + 'e' + k) > a;
+  let o: number;
+  let ok = k;
+  if (!above) o = n + 1;
+  else if (n === 10 ** (p - 1)) {
+    o = 10 ** p - 1;
+    ok = k - 1;
+  } else o = n - 1;
+  const oIn = float4Inside(o, ok, lo, hi);
+  let c: number;
+  let ck: number;
+  if (oIn && (!nIn || (above && o % 2 === 0 && isTie(a, p)))) {
+    c = o;
+    ck = ok;
+  } else if (nIn) {
+    c = n;
+    ck = k;
+  } else return null;
+  const ds = String(c);
+  return { digits: trimZeros(ds), exp: ck + ds.length - 1 };
 }
 
 /**

@@ -23,7 +23,7 @@ import {
   ymIntervalCodec,
 } from './oracle.js';
 import type { OutputSettings } from './settings.js';
-import { compositeCodec } from './struct.js';
+import { compositeCodec, compositeJson } from './struct.js';
 import {
   bpcharCodec,
   charCodec,
@@ -222,9 +222,12 @@ const isComposite = (t: DuckDBType) =>
 
 /**
  * Value adaptation where DuckDB's type differs from the PG one in a way the codec cannot see from the JS value:
- * a DOUBLE/FLOAT shown as numeric converts like float8::numeric (`%.15g`) / float4::numeric (`%.6g`).
+ * a DOUBLE/FLOAT shown as numeric converts like float8::numeric (`%.15g`) / float4::numeric (`%.6g`); a
+ * STRUCT/MAP/LIST shown as json/jsonb/text is first rendered as JSON text.
  */
-function adapter(duck: DuckDBType, pg: PgTypeName): ((v: unknown) => unknown) | null {
+type Adapt = (v: unknown, s: OutputSettings) => unknown;
+
+function adapter(duck: DuckDBType, pg: PgTypeName): Adapt | null {
   const numericLike = pg === 'numeric' || pg === 'number';
   if (numericLike && duck.typeId === DuckDBTypeId.DOUBLE) return (v) => numericFromDouble(v as number);
   if (numericLike && duck.typeId === DuckDBTypeId.FLOAT) {
@@ -233,47 +236,57 @@ function adapter(duck: DuckDBType, pg: PgTypeName): ((v: unknown) => unknown) | 
       return Number.isFinite(x) ? parseNumeric(formatG(x, 6)) : numericFromDouble(x);
     };
   }
+  const jsonish = pg === 'json' || pg === 'jsonb' || pg === 'text' || pg === 'varchar';
+  if (jsonish && (isComposite(duck) || isList(duck))) return (v, s) => compositeJson(v, s);
   return null;
 }
 
-function withAdapter(c: TypeCodec, adapt: ((v: unknown) => unknown) | null): TypeCodec {
+function withAdapter(c: TypeCodec, adapt: Adapt | null): TypeCodec {
   if (!adapt) return c;
   return {
     info: c.info,
-    text: (v, s, m) => c.text(adapt(v), s, m),
-    send: (v, s, m) => c.send(adapt(v), s, m),
+    text: (v, s, m) => c.text(adapt(v, s), s, m),
+    send: (v, s, m) => c.send(adapt(v, s), s, m),
   };
 }
+
+const isList = (t: DuckDBType) => t.typeId === DuckDBTypeId.LIST || t.typeId === DuckDBTypeId.ARRAY;
 
 /**
  * Codec for one result column. Without a hint the PG type is DuckDB's natural counterpart (INTEGER → int4,
  * DECIMAL → numeric with typmod -1, VARCHAR → text, JSON → json, LIST → array, STRUCT/MAP → json); with a hint the
  * column is reported and rendered as that PG type (e.g. a DuckDB JSON column hinted `jsonb` is normalised, a BIGINT
- * hinted `int4` is sent as int4, a DOUBLE hinted `numeric` converts like float8::numeric).
+ * hinted `int4` is sent as int4, a DOUBLE hinted `numeric` converts like float8::numeric, a LIST hinted `jsonb` is
+ * sent as a JSON array).
  */
 export function columnCodec(duck: DuckDBType, hint?: PgTypeHint): ColumnCodec {
   const ref = hint === undefined ? defaultPgType(duck) : resolveHint(hint);
-  // walk DuckDB's list nesting down to the element type
-  let elemDuck = duck;
-  let depth = 0;
-  while (elemDuck.typeId === DuckDBTypeId.LIST || elemDuck.typeId === DuckDBTypeId.ARRAY) {
-    elemDuck = (elemDuck as { valueType: DuckDBType }).valueType;
-    depth++;
-  }
-  let base = BY_NAME[ref.name];
-  if (isComposite(elemDuck) && (ref.name === 'json' || ref.name === 'record') && hint === undefined) base = compositeCodec;
-  base = withAdapter(base, adapter(elemDuck, ref.name));
   let codec: TypeCodec;
-  let typmod = ref.typmod;
-  if (ref.arrayDims > 0 || depth > 0) {
+  if (ref.arrayDims > 0) {
+    // a PG array needs a DuckDB LIST/ARRAY; nested lists become dimensions
+    let elemDuck = duck;
+    let depth = 0;
+    while (isList(elemDuck)) {
+      elemDuck = (elemDuck as { valueType: DuckDBType }).valueType;
+      depth++;
+    }
     if (depth === 0) throw new Error(`cannot send DuckDB ${duck.toString()} as ${ref.name}[]`);
-    codec = arrayCodec(base, depth);
-  } else codec = base;
-  const elemTypmod = typmod;
-  // RowDescription carries the element typmod for arrays too (varchar(10)[] → 14)
-  const text = (v: unknown, s: OutputSettings) => codec.text(v, s, elemTypmod);
-  const encodeText = (v: unknown, s: OutputSettings) => Buffer.from(codec.text(v, s, elemTypmod), 'utf8');
-  const encodeBinary = (v: unknown, s: OutputSettings) => codec.send(v, s, elemTypmod);
+    const base = hint === undefined && isComposite(elemDuck) ? compositeCodec : BY_NAME[ref.name];
+    codec = arrayCodec(withAdapter(base, adapter(elemDuck, ref.name)), depth);
+  } else if (isList(duck) || isComposite(duck)) {
+    // a nested DuckDB value sent as one scalar PG value: json (default), jsonb or text
+    const adapt = adapter(duck, ref.name);
+    if (hint === undefined) codec = compositeCodec;
+    else if (adapt) codec = withAdapter(BY_NAME[ref.name], adapt);
+    else throw new Error(`cannot send DuckDB ${duck.toString()} as ${ref.name}`);
+  } else {
+    codec = withAdapter(BY_NAME[ref.name], adapter(duck, ref.name));
+  }
+  // RowDescription carries the element typmod for arrays too (numeric(12,2)[] → 786438), and codecs get it as well
+  const typmod = ref.typmod;
+  const text = (v: unknown, s: OutputSettings) => codec.text(v, s, typmod);
+  const encodeText = (v: unknown, s: OutputSettings) => Buffer.from(codec.text(v, s, typmod), 'utf8');
+  const encodeBinary = (v: unknown, s: OutputSettings) => codec.send(v, s, typmod);
   return {
     oid: codec.info.oid,
     typlen: codec.info.typlen,

@@ -15,6 +15,8 @@ type J =
   | { t: 'arr'; items: J[] }
   | { t: 'obj'; entries: [string, J][] };
 
+const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
+
 /** Minimal RFC 8259 parser keeping number text and duplicate keys (JSON.parse loses both). */
 export function parseJson(text: string): J {
   let i = 0;
@@ -140,9 +142,8 @@ export function parseJson(text: string): J {
       i += 4;
       return { t: 'null' };
     }
-    const m = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
-    m.lastIndex = i;
-    const r = m.exec(text);
+    NUMBER.lastIndex = i;
+    const r = NUMBER.exec(text);
     if (!r || r[0] === '') fail();
     i += r![0].length;
     return { t: 'num', raw: r![0] };
@@ -203,7 +204,7 @@ function jsonbRender(j: J): string {
     case 'bool':
       return j.v ? 'true' : 'false';
     case 'num':
-      return numericText(parseNumeric(j.raw));
+      return jsonbNumber(j.raw);
     case 'str':
       return escapeJson(j.v);
     case 'arr':
@@ -212,11 +213,32 @@ function jsonbRender(j: J): string {
       // later duplicates replace earlier ones
       const byKey = new Map<string, J>();
       for (const [k, v] of j.entries) byKey.set(k, v);
-      const keys = [...byKey.keys()].map((k) => ({ k, b: Buffer.from(k, 'utf8') }));
-      keys.sort((x, y) => compareKeys(x.b, y.b));
-      return '{' + keys.map(({ k }) => escapeJson(k) + ': ' + jsonbRender(byKey.get(k)!)).join(', ') + '}';
+      const keys = [...byKey.keys()];
+      // for ASCII keys UTF-16 order is byte order; otherwise compare the UTF-8 bytes
+      if (keys.every(isAscii)) keys.sort((x, y) => (x.length !== y.length ? x.length - y.length : x < y ? -1 : x > y ? 1 : 0));
+      else {
+        const bytes = new Map(keys.map((k) => [k, Buffer.from(k, 'utf8')]));
+        keys.sort((x, y) => compareKeys(bytes.get(x)!, bytes.get(y)!));
+      }
+      let out = '{';
+      for (let i = 0; i < keys.length; i++) {
+        if (i) out += ', ';
+        out += escapeJson(keys[i]!) + ': ' + jsonbRender(byKey.get(keys[i]!)!);
+      }
+      return out + '}';
     }
   }
+}
+
+const isAscii = (k: string) => /^[\x00-\x7f]*$/.test(k);
+
+/** A JSON number as jsonb prints it (numeric_out of numeric_in): plain decimals stay, exponents expand, -0 → 0. */
+function jsonbNumber(raw: string): string {
+  if (raw.indexOf('e') < 0 && raw.indexOf('E') < 0) {
+    // no exponent: the text is already numeric_out's, except that numeric zero has no sign
+    return raw.charCodeAt(0) === 45 && /^-0(\.0*)?$/.test(raw) ? raw.slice(1) : raw;
+  }
+  return numericText(parseNumeric(raw));
 }
 
 /** jsonb_out of JSON text. */
@@ -238,5 +260,5 @@ export const jsonCodec: TypeCodec = {
 export const jsonbCodec: TypeCodec = {
   info: PG.jsonb,
   text: (v) => jsonbText(toJsonText(v, 'jsonb')),
-  send: (v) => Buffer.concat([Buffer.from([1]), Buffer.from(jsonbText(toJsonText(v, 'jsonb')), 'utf8')]),
+  send: (v) => Buffer.from('\x01' + jsonbText(toJsonText(v, 'jsonb')), 'utf8'),
 };

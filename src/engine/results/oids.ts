@@ -172,6 +172,7 @@ export function parsePgType(spec: string): PgTypeRef {
     });
     s = (mm[1]!.trim() + ' ' + mm[3]!.trim()).trim();
   }
+  if (s === 'interval' || s.startsWith('interval ')) return { name: 'interval', typmod: intervalTypmod(s.slice(8).trim(), mods), arrayDims };
   const name = ALIASES[s];
   if (!name) throw new Error(`unknown type "${spec}"`);
   return { name, typmod: typmodFor(name, mods, s), arrayDims };
@@ -211,6 +212,27 @@ function typmodFor(name: PgTypeName, mods: number[], base: string): number {
     default:
       return -1;
   }
+}
+
+// interval field masks (datetime.h INTERVAL_MASK of MONTH=1, YEAR=2, DAY=3, HOUR=10, MINUTE=11, SECOND=12)
+const IV: Record<string, number> = { year: 4, month: 2, day: 8, hour: 1024, minute: 2048, second: 4096 };
+const IV_ORDER = ['year', 'month', 'day', 'hour', 'minute', 'second'];
+
+/** INTERVAL_TYPMOD(precision, range) for `interval [fields] [(p)]`; -1 for plain interval. */
+function intervalTypmod(fields: string, mods: number[]): number {
+  if (!fields && mods.length === 0) return -1;
+  let range = 0x7fff;
+  if (fields) {
+    const m = /^(year|month|day|hour|minute|second)(?: to (year|month|day|hour|minute|second))?$/.exec(fields);
+    if (!m) throw new Error(`bad interval fields "${fields}"`);
+    const from = IV_ORDER.indexOf(m[1]!);
+    const to = m[2] ? IV_ORDER.indexOf(m[2]) : from;
+    // "day to second" covers every field in between
+    range = 0;
+    for (let i = from; i <= to; i++) range |= IV[IV_ORDER[i]!]!;
+  }
+  const precision = mods.length ? mods[0]! : 0xffff;
+  return ((range & 0x7fff) << 16) | (precision & 0xffff);
 }
 
 /** numeric typmod → precision/scale, or null for -1. */

@@ -409,7 +409,22 @@ export function daysFromCivil(y: number, m: number, d: number): number {
   return era * 146097 + doe - 719468;
 }
 
+// per-rule cache of computed years (a result set usually spans few years)
+const yearCache = new WeakMap<PosixTz, Map<number, { at: number; type: TType }[]>>();
+
 function ruleTransitions(rule: PosixTz, year: number): { at: number; type: TType }[] {
+  let years = yearCache.get(rule);
+  if (!years) yearCache.set(rule, (years = new Map()));
+  let hit = years.get(year);
+  if (!hit) {
+    if (years.size > 1000) years.clear();
+    hit = computeTransitions(rule, year);
+    years.set(year, hit);
+  }
+  return hit;
+}
+
+function computeTransitions(rule: PosixTz, year: number): { at: number; type: TType }[] {
   const dst = rule.dst!;
   const yearSecs = (isLeap(year) ? 366 : 365) * 86400;
   let startT = transTime(year, dst.start, dst.stdWest);
@@ -430,8 +445,10 @@ function ruleAt(rule: PosixTz, t: number, after: number, before: TType): TType {
   if (ruleTransitions(rule, 2001).length === 0 && ruleTransitions(rule, 2004).length === 0) return rule.dst!.type;
   const year = yearOfUnixSeconds(t);
   let best: { at: number; type: TType } | null = null;
-  for (let y = year - 1; y <= year + 1; y++) {
-    for (const tr of ruleTransitions(rule, y)) {
+  for (let y = year + 1; y >= year - 1 && !best; y--) {
+    const trs = ruleTransitions(rule, y);
+    for (let i = trs.length - 1; i >= 0; i--) {
+      const tr = trs[i]!;
       if (tr.at > after && tr.at <= t && (!best || tr.at > best.at)) best = tr;
     }
   }
