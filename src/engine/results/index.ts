@@ -8,7 +8,7 @@ import { boolCodec } from './bool.js';
 import { byteaCodec } from './bytea.js';
 import type { TypeCodec } from './codec.js';
 import { dateCodec } from './date.js';
-import { binaryDoubleCodec, binaryFloatCodec, float4Codec, float8Codec } from './float.js';
+import { binaryDoubleCodec, binaryFloatCodec, float4Codec, float8Codec, formatG } from './float.js';
 import { int2Codec, int4Codec, int8Codec, oidCodec } from './int.js';
 import { intervalCodec } from './interval.js';
 import { jsonbCodec, jsonCodec } from './json.js';
@@ -39,7 +39,6 @@ import { timeCodec, timetzCodec } from './time.js';
 import { timestampCodec } from './timestamp.js';
 import { timestamptzCodec } from './timestamptz.js';
 import { uuidCodec } from './uuid.js';
-import { formatG } from './float.js';
 
 export * from './settings.js';
 export { resolveTimeZone, setTimeZoneDirectories, type PgTimeZone, type ZoneInfo } from './timezone.js';
