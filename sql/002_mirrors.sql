@@ -520,6 +520,9 @@ BEGIN
   IF NOT has_table_privilege(who, p_source, 'SELECT') THEN
     RAISE EXCEPTION 'permission denied for table %', s.relname USING ERRCODE = 'insufficient_privilege';
   END IF;
+  IF p_schema IN ('pg_catalog', 'information_schema', 'mooncake') OR p_schema LIKE 'pg\_toast%' OR p_schema LIKE 'pg\_temp%' THEN
+    RAISE EXCEPTION 'cannot create lakegate mirror % in system schema %', label, p_schema USING ERRCODE = 'insufficient_privilege';
+  END IF;
   IF to_regnamespace(quote_ident(p_schema)) IS NULL THEN
     RAISE EXCEPTION 'schema "%" does not exist', p_schema USING ERRCODE = 'invalid_schema_name';
   END IF;

@@ -1,6 +1,7 @@
 -- lakegate control plane, part 4: keep mirrors in step with DDL on their sources (event triggers).
 --
--- ddl_command_end: after ALTER TABLE / GRANT / REVOKE / COMMENT / CREATE TABLE … PARTITION OF, refresh
+-- ddl_command_end: after ALTER TABLE / GRANT / REVOKE / COMMENT / CREATE TABLE … PARTITION OF /
+-- CREATE OR REPLACE VIEW (of a mirror), refresh
 -- every affected mirror in the same transaction: rebuild the view with the source's new columns, copy
 -- owner, privileges and column comments, re-check what create_table checks (blocking the DDL with an
 -- error if the source would stop being mirrorable), and send a transactional logical message so the
@@ -33,7 +34,9 @@ DECLARE
   p jsonb;
   detail text;
 BEGIN
-  SELECT * INTO m FROM mooncake.mirrors WHERE id = p_id FOR UPDATE;
+  -- no FOR UPDATE: the DDL itself locks the source, and locking every row would make lakegate's
+  -- progress updates wait for unrelated transactions
+  SELECT * INTO m FROM mooncake.mirrors WHERE id = p_id;
   IF NOT FOUND OR m.state = 'dropping' OR m.source_oid IS NULL OR m.mirror_oid IS NULL THEN
     RETURN;
   END IF;
@@ -54,7 +57,9 @@ BEGIN
   old_shape := mooncake._shape(v_rel);
   new_shape := mooncake._shape(m.source_oid);
 
-  IF old_shape <> new_shape OR renamed THEN
+  -- CREATE OR REPLACE VIEW on the mirror by hand (same columns, another body) is put back too
+  IF old_shape <> new_shape OR renamed
+     OR position('mooncake.mirror_guard(' IN pg_catalog.pg_get_viewdef(v_rel)) = 0 THEN
     n_old := jsonb_array_length(old_shape);
     n_new := jsonb_array_length(new_shape);
     IF n_new >= n_old AND NOT EXISTS (SELECT 1 FROM generate_series(0, n_old - 1) g(k) WHERE old_shape->k <> new_shape->k) THEN
@@ -136,7 +141,7 @@ DECLARE
   cmd record;
   rels oid[] := '{}';
   created oid[] := '{}';
-  everything boolean := false;
+  grants boolean := false;
   mid bigint;
   prev text;
 BEGIN
@@ -145,25 +150,34 @@ BEGIN
   END IF;
   FOR cmd IN SELECT * FROM pg_catalog.pg_event_trigger_ddl_commands() LOOP
     IF cmd.command_tag IN ('GRANT', 'REVOKE') THEN
-      everything := true;             -- GRANT does not say which objects it touched
+      -- GRANT does not say which tables it touched: compare every mirror's privileges with its source's
+      grants := grants OR upper(cmd.object_type) = 'TABLE';
     ELSIF cmd.classid = 'pg_catalog.pg_class'::regclass AND cmd.objid IS NOT NULL THEN
       rels := rels || cmd.objid;
       IF cmd.command_tag = 'CREATE TABLE' THEN
         created := created || cmd.objid;
       END IF;
+      -- a partition's change concerns its root's mirror; ATTACH PARTITION names only the parent, so
+      -- a partitioned table's change concerns its partitions' mirrors (to refuse attaching a source)
       IF (SELECT relispartition FROM pg_catalog.pg_class WHERE oid = cmd.objid) THEN
         rels := rels || pg_catalog.pg_partition_root(cmd.objid)::oid;
       END IF;
+      rels := rels || ARRAY(SELECT relid::oid FROM pg_catalog.pg_partition_tree(cmd.objid));
     END IF;
   END LOOP;
   prev := mooncake._internal_begin();
   FOR mid IN
     SELECT id FROM mooncake.mirrors
-     WHERE state <> 'dropping' AND (everything OR source_oid::oid = ANY (rels) OR mirror_oid::oid = ANY (rels))
+     WHERE state <> 'dropping' AND (source_oid::oid = ANY (rels) OR mirror_oid::oid = ANY (rels))
      ORDER BY id
   LOOP
     PERFORM mooncake._refresh(mid, created);
   END LOOP;
+  IF grants THEN
+    FOR mid IN SELECT id FROM mooncake.mirrors WHERE state <> 'dropping' ORDER BY id LOOP
+      PERFORM mooncake._sync_acl(mid, false);
+    END LOOP;
+  END IF;
   PERFORM mooncake._internal_end(prev);
 END $$;
 
@@ -224,7 +238,7 @@ BEGIN
     DROP EVENT TRIGGER mooncake_sql_drop;
   END IF;
   CREATE EVENT TRIGGER mooncake_ddl_command_end ON ddl_command_end
-    WHEN TAG IN ('ALTER TABLE', 'ALTER VIEW', 'CREATE TABLE', 'GRANT', 'REVOKE', 'COMMENT')
+    WHEN TAG IN ('ALTER TABLE', 'ALTER VIEW', 'CREATE TABLE', 'CREATE VIEW', 'GRANT', 'REVOKE', 'COMMENT')
     EXECUTE FUNCTION mooncake._on_ddl_command_end();
   CREATE EVENT TRIGGER mooncake_sql_drop ON sql_drop
     EXECUTE FUNCTION mooncake._on_sql_drop();

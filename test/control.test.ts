@@ -216,6 +216,16 @@ test('create_table: errors like PostgreSQL (42P01, 42501, 42P07, 3F000, 42809)',
   assert.ok((await alice.query('SELECT * FROM mooncake.list_tables()')).rows.length >= 3);
 });
 
+test('create_table: quoted, mixed-case and spaced names round-trip', async () => {
+  await db.query(`CREATE SCHEMA "Sales Data"; CREATE TABLE "Sales Data"."Orders" ("Id" int PRIMARY KEY, "Note" text)`);
+  await db.query(`CALL mooncake.create_table('"Orders Mirror"', '"Sales Data"."Orders"')`);
+  assert.ok((await db.query(`SELECT to_regclass('"Sales Data"."Orders Mirror"') AS r`)).rows[0].r);
+  await rejectsWith(db.query(`SELECT "Id" FROM "Sales Data"."Orders Mirror"`), '0A000', /^"Orders Mirror" is a lakegate mirror/);
+  assert.ok((await db.query('SELECT "table" FROM mooncake.list_tables()')).rows.some((r) => r.table === '"Sales Data"."Orders Mirror"'));
+  await rejectsWith(db.query(`CALL mooncake.create_table('pg_catalog.x_iceberg', 'public.trades')`), '42501', /system schema/);
+  await db.query(`CALL mooncake.drop_table('"Sales Data"."Orders Mirror"')`);
+});
+
 test('create_table: refuses what lakegate cannot mirror, naming the column and type (0A000)', async () => {
   await db.query(`CREATE TABLE public.geo (id int PRIMARY KEY, name text, spot point)`);
   const e = await rejectsWith(db.query(`CALL mooncake.create_table('geo_iceberg', 'geo')`), '0A000', /column "spot" of public\.geo has type point, which lakegate cannot mirror/);
@@ -301,6 +311,12 @@ test('mirror view: reading it on PostgreSQL always fails loudly, naming lakegate
     const e = await rejectsWith(db.query(sql), '0A000', mirrorError);
     assert.match(e.hint ?? '', /Connect to lakegate/, sql);
   }
+  // Parse/Describe work (nothing is planned), so lakegate can describe a query upstream; executing fails
+  await db.query('PREPARE q AS SELECT id, price FROM analytics.trades_iceberg');
+  const { rows: prep } = await db.query(`SELECT result_types::text[] AS t FROM pg_prepared_statements WHERE name = 'q'`);
+  assert.deepEqual(prep[0].t, ['bigint', 'numeric']);
+  await rejectsWith(db.query('EXECUTE q'), '0A000', mirrorError);
+  await db.query('DEALLOCATE q');
   // extended protocol (Parse/Bind/Execute) and a role with ordinary privileges
   await rejectsWith(db.query('SELECT * FROM analytics.trades_iceberg WHERE id = $1', [1]), '0A000', mirrorError);
   await rejectsWith(carol.query('SELECT symbol FROM analytics.trades_iceberg'), '0A000', mirrorError);
@@ -522,6 +538,20 @@ test('registry: watch() reports new, changed and dropped mirrors within a second
   } finally {
     await watch.stop();
   }
+});
+
+test('registry: setProgress skips a row a user transaction holds instead of waiting', async () => {
+  const reg = new MirrorRegistry(db);
+  const id = (await reg.listMirrors()).find((x) => x.name === 'trades_iceberg')!.id;
+  const other = await connect('mirrors');
+  await other.query('BEGIN');
+  await other.query(`UPDATE mooncake.mirrors SET updated_at = now() WHERE id = $1`, [id]);
+  const t0 = Date.now();
+  assert.equal(await reg.setProgress(id, { rowCount: 42 }), false);
+  assert.ok(Date.now() - t0 < 1000);
+  await other.query('ROLLBACK');
+  assert.equal(await reg.setProgress(id, { rowCount: 42 }), true);
+  assert.equal((await reg.getMirror(id))!.rowCount, 42);
 });
 
 test('registry: the JDBC catalog tables match Iceberg JdbcCatalog; commits are compare-and-set', async () => {

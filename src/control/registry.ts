@@ -167,6 +167,7 @@ export class MirrorRegistry {
     return rows[0].n as number;
   }
 
+  /** Waits if a user's transaction holds the mirror's row (an ALTER of its source still open). */
   async setState(id: number, state: MirrorState, error?: string | null): Promise<void> {
     await this.db.query('UPDATE mooncake.mirrors SET state = $2, error = $3, updated_at = now() WHERE id = $1', [
       id,
@@ -175,14 +176,18 @@ export class MirrorRegistry {
     ]);
   }
 
-  /** Fields left undefined keep their value. */
-  async setProgress(id: number, p: Progress): Promise<void> {
-    await this.db.query(
+  /**
+   * Fields left undefined keep their value. Never waits: if a user's transaction holds the row (DDL on
+   * the source updates it) the update is skipped and false returned; write again on the next tick.
+   */
+  async setProgress(id: number, p: Progress): Promise<boolean> {
+    const { rowCount } = await this.db.query(
       `UPDATE mooncake.mirrors SET commit_lsn = coalesce($2::pg_lsn, commit_lsn), flush_lsn = coalesce($3::pg_lsn, flush_lsn),
          row_count = coalesce($4::bigint, row_count), data_files = coalesce($5::bigint, data_files), updated_at = now()
-       WHERE id = $1`,
+       WHERE id = (SELECT id FROM mooncake.mirrors WHERE id = $1 FOR UPDATE SKIP LOCKED)`,
       [id, p.commitLsn ?? null, p.flushLsn ?? null, p.rowCount ?? null, p.dataFiles ?? null],
     );
+    return rowCount === 1;
   }
 
   /** The mirror's Iceberg table root (shown by list_tables as iceberg_warehouse_location). */
