@@ -540,6 +540,28 @@ test('registry: watch() reports new, changed and dropped mirrors within a second
   }
 });
 
+test('registry: watch() on a Pool holds one connection for LISTEN and gives it back on stop()', async () => {
+  const pool = new pg.Pool({ host: '127.0.0.1', port: server.port, user: 'postgres', database: 'mirrors', max: 3 });
+  try {
+    const reg = new MirrorRegistry(pool);
+    let calls = 0;
+    let resolveNext: () => void = () => {};
+    const watch = await reg.watch(() => {
+      calls++;
+      resolveNext();
+    });
+    assert.equal(calls, 1);
+    const next = new Promise<void>((r) => (resolveNext = r));
+    await db.query(`CREATE TABLE public.pooled (id int PRIMARY KEY); CALL mooncake.create_table('pooled_iceberg', 'pooled')`);
+    await Promise.race([next, new Promise((_, rej) => setTimeout(() => rej(new Error('no change within 1 s')), 1000))]);
+    assert.equal(pool.totalCount - pool.idleCount, 1, 'the LISTEN connection is checked out');
+    await watch.stop();
+    assert.equal(pool.totalCount - pool.idleCount, 0);
+  } finally {
+    await pool.end();
+  }
+});
+
 test('registry: setProgress skips a row a user transaction holds instead of waiting', async () => {
   const reg = new MirrorRegistry(db);
   const id = (await reg.listMirrors()).find((x) => x.name === 'trades_iceberg')!.id;
