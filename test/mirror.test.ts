@@ -92,3 +92,135 @@ test('keyed table: copy, changes in the tail, flush, read back by ClickHouse', a
   await svc.flush(rec.id);
   assert.deepEqual(chRows(after.location, CH_T), await pgRows(client, SRC_T), 'ClickHouse after truncate');
 });
+
+test('table without a key: REPLICA IDENTITY FULL, duplicates deleted and updated one for one', async () => {
+  await client.query(`CREATE TABLE nk (a int, b text)`);
+  await client.query(`INSERT INTO nk SELECT g % 5, 'b' || (g % 3) FROM generate_series(1, 60) g`);
+  const rec = registry.add({ schema: 'public', name: 'nk' });
+  await svc.waitReady(rec.id, 30_000);
+  const ident = await client.query(`SELECT relreplident FROM pg_class WHERE oid = 'nk'::regclass`);
+  assert.equal(ident.rows[0].relreplident, 'f');
+  const SRC = `SELECT a, b FROM nk`;
+  const DUCK = (v: string) => `SELECT a, b FROM (${v})`;
+  const CH = `SELECT a, b FROM $TABLE`;
+  const check = async (what: string) => {
+    await caughtUp();
+    assert.deepEqual(await duckRows(duck, DUCK(viewOf(svc, rec.id))), await pgRows(client, SRC), what);
+  };
+  await check('after copy');
+  // one of several identical rows, in the base
+  await client.query(`DELETE FROM nk WHERE ctid = (SELECT ctid FROM nk WHERE a = 1 AND b = 'b1' LIMIT 1)`);
+  await client.query(`UPDATE nk SET b = 'changed' WHERE ctid = (SELECT ctid FROM nk WHERE a = 2 AND b = 'b2' LIMIT 1)`);
+  // duplicates in the tail, then one of them deleted
+  await client.query(`INSERT INTO nk VALUES (9, 'dup'), (9, 'dup'), (9, 'dup')`);
+  await client.query(`DELETE FROM nk WHERE ctid = (SELECT ctid FROM nk WHERE a = 9 LIMIT 1)`);
+  await client.query(`BEGIN; INSERT INTO nk VALUES (8, 'x'); DELETE FROM nk WHERE a = 8; INSERT INTO nk VALUES (8, 'x'), (8, NULL); COMMIT`);
+  await check('tail');
+  await svc.flush(rec.id);
+  await check('after flush');
+  const loc = svc.mirrors().find((m) => m.id === rec.id)!.location;
+  assert.deepEqual(chRows(loc, CH), await pgRows(client, SRC), 'ClickHouse');
+  // deletes of flushed duplicates, across base files
+  await client.query(`DELETE FROM nk WHERE ctid IN (SELECT ctid FROM nk WHERE a = 9 LIMIT 1)`);
+  await client.query(`UPDATE nk SET a = a + 100 WHERE ctid IN (SELECT ctid FROM nk WHERE a = 0 LIMIT 3)`);
+  await client.query(`DELETE FROM nk WHERE b IS NULL`);
+  await check('second round');
+  await svc.flush(rec.id);
+  await check('after second flush');
+  assert.deepEqual(chRows(loc, CH), await pgRows(client, SRC), 'ClickHouse after second flush');
+});
+
+test('unchanged TOAST values keep the stored value (tail, base, changed key, several updates in one transaction)', async () => {
+  await client.query(`CREATE TABLE tt (id int PRIMARY KEY, small int, big text)`);
+  await client.query(`ALTER TABLE tt ALTER COLUMN big SET STORAGE EXTERNAL`);
+  await client.query(`INSERT INTO tt SELECT g, 0, repeat(md5(g::text), 300) FROM generate_series(1, 20) g`);
+  const rec = registry.add({ schema: 'public', name: 'tt' });
+  await svc.waitReady(rec.id, 30_000);
+  const SRC = `SELECT id, small, md5(big) FROM tt`;
+  const DUCK = (v: string) => `SELECT id, small, md5(big) FROM (${v})`;
+  const check = async (what: string) => {
+    await caughtUp();
+    assert.deepEqual(await duckRows(duck, DUCK(viewOf(svc, rec.id))), await pgRows(client, SRC), what);
+  };
+  await client.query(`UPDATE tt SET small = 1 WHERE id <= 5`); // base rows, big not sent
+  await check('updates of base rows');
+  await client.query(`UPDATE tt SET small = 2 WHERE id <= 3`); // rows now in the tail
+  await client.query(`BEGIN; UPDATE tt SET small = 3 WHERE id = 10; UPDATE tt SET small = 4 WHERE id = 10; UPDATE tt SET id = 110 WHERE id = 10; COMMIT`);
+  await client.query(`UPDATE tt SET id = id + 1000 WHERE id IN (11, 1)`); // changed key, from base and tail
+  await check('tail and changed keys');
+  assert.ok(svc.mirrors().find((m) => m.id === rec.id)!.toastFilled >= 5, 'unchanged TOAST values were filled from stored rows');
+  await svc.flush(rec.id);
+  await client.query(`UPDATE tt SET small = 5 WHERE id IN (2, 1001, 110)`); // now from flushed files
+  await check('after flush');
+  await svc.flush(rec.id);
+  const loc = svc.mirrors().find((m) => m.id === rec.id)!.location;
+  assert.deepEqual(chRows(loc, `SELECT id, small, lower(hex(MD5(big))) FROM $TABLE`), await pgRows(client, SRC));
+});
+
+test('partitioned source: TRUNCATE, DETACH and DROP of a partition keep the mirror history; TRUNCATE of the root empties it', async () => {
+  await client.query(`CREATE TABLE pt (id int, k int, v text, PRIMARY KEY (id, k)) PARTITION BY LIST (k)`);
+  await client.query(`CREATE TABLE pt1 PARTITION OF pt FOR VALUES IN (1)`);
+  await client.query(`CREATE TABLE pt2 PARTITION OF pt FOR VALUES IN (2)`);
+  await client.query(`CREATE TABLE pt3 PARTITION OF pt FOR VALUES IN (3)`);
+  await client.query(`INSERT INTO pt SELECT g, 1 + g % 3, 'v' || g FROM generate_series(1, 30) g`);
+  const rec = registry.add({ schema: 'public', name: 'pt' });
+  await svc.waitReady(rec.id, 30_000);
+  const SRC = `SELECT id, k, v FROM pt`;
+  const DUCK = (v: string) => `SELECT id, k, v FROM (${v})`;
+  await client.query(`INSERT INTO pt VALUES (100, 1, 'a'), (101, 2, 'b')`);
+  await client.query(`UPDATE pt SET k = 3 WHERE id = 100`); // moves between partitions: delete + insert under the root
+  await caughtUp();
+  const all = await pgRows(client, SRC);
+  assert.deepEqual(await duckRows(duck, DUCK(viewOf(svc, rec.id))), all);
+  await client.query(`TRUNCATE pt1`);
+  await client.query(`ALTER TABLE pt DETACH PARTITION pt2`);
+  await client.query(`DROP TABLE pt2`);
+  await client.query(`INSERT INTO pt VALUES (200, 3, 'late')`);
+  await caughtUp();
+  const expected = [...all, JSON.stringify(['200', '3', 'late'])].sort();
+  assert.deepEqual(await duckRows(duck, DUCK(viewOf(svc, rec.id))), expected, 'partition truncate/detach/drop keep history');
+  await svc.flush(rec.id);
+  const loc = svc.mirrors().find((m) => m.id === rec.id)!.location;
+  assert.deepEqual(chRows(loc, `SELECT id, k, v FROM $TABLE`), expected);
+  await client.query(`TRUNCATE pt`);
+  await client.query(`INSERT INTO pt VALUES (300, 1, 'after')`);
+  await caughtUp();
+  assert.deepEqual(await duckRows(duck, DUCK(viewOf(svc, rec.id))), await pgRows(client, SRC), 'root truncate');
+  await svc.flush(rec.id);
+  assert.deepEqual(chRows(loc, `SELECT id, k, v FROM $TABLE`), await pgRows(client, SRC));
+});
+
+test('column types round-trip through tail and Iceberg files', async () => {
+  await client.query(`CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy')`);
+  await client.query(`CREATE DOMAIN posint AS int CHECK (VALUE > 0)`);
+  await client.query(`CREATE TABLE ty (
+    id int PRIMARY KEY, b bool, i2 int2, i8 int8, f4 float4, f8 float8, n numeric(12,3), nu numeric, t text,
+    c char(5), bin bytea, d date, tm time, ttz timetz, ts timestamp, tstz timestamptz, iv interval, u uuid,
+    j json, jb jsonb, ia int[], ta text[], e mood, dp posint)`);
+  const row = (id: number) => `(${id}, ${id % 2 === 0}, ${id}, ${BigInt(id) * 10_000_000_000n}, ${id}.25, ${id}.125, ${id}.5, 1e${id % 30}, 't${id}',
+    'c${id % 10}', '\\x${(id % 256).toString(16).padStart(2, '0')}ff', '2024-02-${(id % 28) + 1}', '04:05:06.${id}', '04:05:06+05:30',
+    '2024-01-02 03:04:05.${String(id).padStart(6, '0')}', '2024-01-02 03:04:05.123456+02', '${id} days 04:05:06.5', 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd38${String(id).padStart(4, '0')}',
+    '{"a": ${id}}', '{"b": [${id}, null]}', '{${id},NULL,3}', '{"x${id}",NULL}', 'ok', ${id})`;
+  await client.query(`INSERT INTO ty VALUES ${[1, 2, 3].map(row).join(', ')}`);
+  await client.query(`INSERT INTO ty (id, f8, d, ts, iv) VALUES (4, 'NaN', 'infinity', '-infinity', '-1 year 2 mons -3 days 04:05:06')`);
+  await client.query(`INSERT INTO ty (id, f8, nu) VALUES (5, '-Infinity', 'NaN')`);
+  const rec = registry.add({ schema: 'public', name: 'ty' });
+  await svc.waitReady(rec.id, 30_000);
+  await client.query(`INSERT INTO ty VALUES ${[6, 7].map(row).join(', ')}`);
+  await client.query(`UPDATE ty SET t = 'upd', ia = '{}' WHERE id = 2`);
+  await caughtUp();
+  const SRC = `SELECT id, b::int, i2, i8, f4::float8, f8, n::text, nu::text, t, c, encode(bin, 'hex'), d::text, tm::text, ttz::text,
+    ts::text, (extract(epoch from tstz) * 1000000)::bigint, iv::text, u::text, j::text, jb::text, array_to_json(ia)::text,
+    array_to_json(ta)::text, e::text, dp FROM ty`;
+  const DUCK = (v: string) => `SELECT id, b::INT, i2, i8, f4::DOUBLE, f8, n::VARCHAR, nu, t, c, lower(hex(bin)), d::VARCHAR, tm::VARCHAR, ttz,
+    ts::VARCHAR, epoch_us(tstz), iv, u::VARCHAR, j, jb, to_json(ia)::VARCHAR, to_json(ta)::VARCHAR, e, dp FROM (${v})`;
+  assert.deepEqual(await duckRows(duck, DUCK(viewOf(svc, rec.id))), await pgRows(client, SRC), 'tail + copied base');
+  await svc.flush(rec.id);
+  assert.deepEqual(await duckRows(duck, DUCK(viewOf(svc, rec.id))), await pgRows(client, SRC), 'after flush');
+  const loc = svc.mirrors().find((m) => m.id === rec.id)!.location;
+  assert.deepEqual(
+    chRows(loc, `SELECT id, t, toString(n), i8, toUnixTimestamp64Micro(tstz), toString(u), jb FROM $TABLE`),
+    await pgRows(client, `SELECT id, t, trim_scale(n)::text, i8, (extract(epoch from tstz) * 1000000)::bigint, u::text, jb::text FROM ty`),
+    'ClickHouse',
+  );
+});

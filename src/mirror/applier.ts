@@ -32,6 +32,8 @@ export interface Hold {
   /** the copy's consistent point once known: held transactions below it are in the copy */
   pin: Lsn | null;
   held: HeldChanges;
+  /** the newest Relation message seen for the table while held (a copy must match it) */
+  relation?: Relation;
 }
 
 interface TxnState {
@@ -60,6 +62,8 @@ export interface ApplierHooks {
   onIncompatibleRelation(mirrorId: number, relation: Relation): void;
   /** a non-transactional logical message */
   onMessage(prefix: string, content: Buffer, lsn: Lsn): void;
+  /** a transactional logical message, in order with the transaction's rows (may call releaseLive) */
+  onTxnMessage(prefix: string, content: Buffer, commitLsn: Lsn): void;
   /** the applier cannot continue (DuckDB error, partial transaction lost): rebuild from Iceberg */
   onFatal(e: unknown): void;
   /** committed LSN moved */
@@ -159,19 +163,29 @@ export class Applier implements ApplyGate {
   }
 
   private onRelation(rel: Relation): void {
+    const hold = this.holds.get(rel.relationOid);
+    if (hold) hold.relation = rel;
     const live = this.live.get(rel.relationOid);
     if (!live) return;
     if (relationFits(live.st, rel)) return;
     log_.warn({ mirror: live.st.table.spec.name, relation: `${rel.schema}.${rel.name}` }, 'source columns or identity changed; resyncing mirror');
-    this.live.delete(rel.relationOid);
-    this.txn?.collapsers.delete(live.st.id);
+    this.releaseLive(live.st.id);
     this.hooks.onIncompatibleRelation(live.st.id, rel);
+  }
+
+  /** stop applying to a mirror at once (its DuckDB objects stay until a copy replaces them) */
+  releaseLive(mirrorId: number): LiveMirror | null {
+    this.txn?.collapsers.delete(mirrorId);
+    return this.removeLive(mirrorId);
   }
 
   private async route(txn: TxnState, changes: Change[]): Promise<void> {
     this.stats.changes += changes.length;
     for (const c of changes) {
-      if (c.kind === 'message') continue;
+      if (c.kind === 'message') {
+        this.hooks.onTxnMessage(c.prefix, c.content, txn.commitLsn);
+        continue;
+      }
       if (c.kind === 'truncate') {
         for (const rel of c.relations) this.routeOne(txn, rel.relationOid, c);
       } else {

@@ -33,7 +33,7 @@ import { ROW_COUNT_PROPERTY } from '../table/flush.js';
 import { copyIntoIceberg } from '../table/initial-copy.js';
 import { MirrorState } from '../table/mirror-state.js';
 import { MirrorTable, type MirrorSpec } from '../table/mirror-table.js';
-import type { Applier, Hold } from './applier.js';
+import { relationFits, type Applier, type Hold } from './applier.js';
 import { HeldChanges } from './held-changes.js';
 import { ensureReplicaIdentity, icebergSchema, mirrorKey, schemaChangesFor, sourceIdentity, specProperties } from './mirror-spec.js';
 import type { MirrorServiceOptions } from './options.js';
@@ -155,6 +155,8 @@ export async function copyMirror(ctx: CopyContext, rec: MirrorRecord, control: C
     const st = new MirrorState(mt, table, base, rows);
     const h = hold;
     const replayed = await ctx.applier.exclusive(async (conn) => {
+      // a schema change that arrived while copying: this copy is already stale
+      if (h.relation && !relationFits(st, h.relation)) throw new Error('source table changed during the copy; copying again');
       for (const sql of mt.dropSql()) await conn.run(sql);
       for (const sql of mt.createSql()) await conn.run(sql);
       await conn.run(mt.viewSql(base));

@@ -130,8 +130,9 @@ export async function ensureReplicaIdentity(client: pg.ClientBase, t: TableName,
   const parts = await client.query<{ nspname: string; relname: string; relreplident: string; haspk: boolean }>(
     `SELECT n.nspname, c.relname, c.relreplident,
             EXISTS (SELECT 1 FROM pg_catalog.pg_index i WHERE i.indrelid = c.oid AND i.indisprimary) AS haspk
-       FROM pg_catalog.pg_partition_tree($1::regclass) p
-       JOIN pg_catalog.pg_class c ON c.oid = p.relid JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace`,
+       FROM (SELECT $1::regclass::oid AS relid UNION SELECT relid FROM pg_catalog.pg_partition_tree($1::regclass)) p
+       JOIN pg_catalog.pg_class c ON c.oid = p.relid JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+      WHERE c.relkind IN ('r', 'p')`,
     [qualifiedName(t)],
   ).catch(() => ({ rows: [{ nspname: t.schema, relname: t.name, relreplident: id.replicaIdentity, haspk: id.primaryKey.length > 0 }] }));
   let changed = false;

@@ -12,6 +12,7 @@ import {
   openSession,
   ResilientChangeStream,
   slotState,
+  UnsupportedTypeError,
   type Lsn,
   type Relation,
   type TypeCatalog,
@@ -48,6 +49,9 @@ export interface PipelineDeps {
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());
 
+/** registry states the service keeps a mirror for */
+const wanted = (r: MirrorRecord) => r.state === 'pending' || r.state === 'copying' || r.state === 'ready';
+
 export class Pipeline {
   readonly applier: Applier;
   private stream: ResilientChangeStream | null = null;
@@ -58,6 +62,8 @@ export class Pipeline {
   private database = '';
   /** mirrors being copied, by id */
   private copying = new Map<number, Promise<void>>();
+  /** mirrors whose files are being deleted */
+  private dropping = new Set<number>();
   private copyAbort = new AbortController();
   /** one flush or compaction at a time (one maintenance connection each) */
   private work: Promise<unknown> = Promise.resolve();
@@ -76,6 +82,7 @@ export class Pipeline {
     this.applier = new Applier(applyConn, o, {
       onIncompatibleRelation: (id, rel) => this.onIncompatibleRelation(id, rel),
       onMessage: (prefix, content) => this.onMessage(prefix, content),
+      onTxnMessage: (prefix, content) => this.onTxnMessage(prefix, content),
       onFatal: (e) => d.onFatal(e),
       onCommitted: () => {
         for (const w of this.committedWaiters) w();
@@ -123,6 +130,12 @@ export class Pipeline {
       // mirrors with an Iceberg snapshot come back from it; the rest are copied
       const toCopy: MirrorRecord[] = [];
       for (const rec of await this.d.registry.list()) {
+        if (rec.state === 'dropping') {
+          this.dropping.add(rec.id);
+          void this.dropMirror(rec.id, rec).finally(() => this.dropping.delete(rec.id));
+          continue;
+        }
+        if (!wanted(rec)) continue;
         this.records.set(rec.id, rec);
         const st = newSlot ? null : await this.loadMirror(session, rec);
         if (!st) toCopy.push(rec);
@@ -208,19 +221,23 @@ export class Pipeline {
         if (!this.records.has(rec.id)) return;
         try {
           await this.d.registry.setState(rec.id, 'copying');
-          const res = await copyMirror(ctx, rec, { signal: this.copyAbort.signal, inProgress: this.d.inProgressFiles });
+          const res = await copyMirror(ctx, this.records.get(rec.id) ?? rec, { signal: this.copyAbort.signal, inProgress: this.d.inProgressFiles });
           if (this.closed) return;
           if (!this.records.has(rec.id)) {
-            await this.dropMirror(rec.id, rec);
+            await this.dropMirror(rec.id, rec).finally(() => this.dropping.delete(rec.id));
             return;
           }
+          if (!rec.location) await this.d.registry.setLocation?.(rec.id, res.st.iceberg.location);
           await this.d.registry.setState(rec.id, 'ready');
           await this.reportProgress(res.st);
           return;
         } catch (e) {
           if (this.closed) return;
-          log_.error({ mirror: rec.id, err: (e as Error).message, attempt }, 'copy failed');
-          await this.d.registry.setState(rec.id, 'error', (e as Error).message).catch(() => undefined);
+          const msg = (e as Error).message;
+          const permanent = e instanceof UnsupportedTypeError || /does not exist|not supported|no binary codec/i.test(msg);
+          log_.error({ mirror: rec.id, err: msg, attempt, permanent }, 'copy failed');
+          await this.d.registry.setState(rec.id, permanent ? 'failed' : 'copying', msg).catch(() => undefined);
+          if (permanent) return;
           await sleep(Math.min(60_000, this.o.copyRetryMs * 2 ** Math.min(attempt, 4)));
         }
       }
@@ -234,15 +251,57 @@ export class Pipeline {
     if (rec) this.startCopy(rec);
   }
 
+  /**
+   * Control-plane messages written in the source transaction: a changed column list (alter_table) or a
+   * partition attached with rows that never were in the WAL means the mirror must be copied again from a
+   * snapshot after this transaction. (Detached, dropped or truncated partitions keep the mirror's rows.)
+   */
+  private onTxnMessage(prefix: string, content: Buffer): void {
+    if (prefix !== 'mooncake') return;
+    let m: { kind?: string; mirror_id?: number; created?: boolean; columns?: { name: string; type_oid: number; typmod: number }[] };
+    try {
+      m = JSON.parse(content.toString('utf8'));
+    } catch {
+      return;
+    }
+    const id = Number(m.mirror_id);
+    const live = [...this.applier.live.values()].find((l) => l.st.id === id);
+    if (!live) return;
+    let resync = false;
+    if (m.kind === 'alter_table' && Array.isArray(m.columns)) {
+      const cols = live.st.table.spec.columns;
+      // generated columns are not published; compare what the stream carries
+      resync = m.columns.length !== cols.length ||
+        m.columns.some((c, i) => c.name !== cols[i]!.name || Number(c.type_oid) !== cols[i]!.typeOid || Number(c.typmod) !== cols[i]!.typmod);
+    } else if (m.kind === 'partition_attached' && m.created === false) {
+      resync = true;
+      log_.warn({ mirror: id }, 'a partition with existing rows was attached; copying the mirror again');
+    }
+    if (!resync) return;
+    this.applier.releaseLive(id);
+    const rec = this.records.get(id);
+    if (rec) this.startCopy(rec);
+  }
+
   // ---- registry changes -------------------------------------------------------------------------------------
 
   async reconcile(): Promise<void> {
     if (this.closed) return;
     const now = new Map((await this.d.registry.list()).map((r) => [r.id, r]));
     for (const [id, rec] of now) {
-      if (!this.records.has(id)) {
+      if (wanted(rec)) {
+        const known = this.records.has(id);
         this.records.set(id, rec);
-        this.startCopy(rec);
+        if (!known) this.startCopy(rec);
+      } else if (rec.state === 'dropping' && !this.dropping.has(id)) {
+        const old = this.records.get(id) ?? rec;
+        this.records.delete(id);
+        this.dropping.add(id);
+        // a running copy notices the missing record and drops what it made
+        if (!this.copying.has(id)) await this.dropMirror(id, old).finally(() => this.dropping.delete(id));
+      } else if (rec.state === 'failed' && this.records.has(id)) {
+        this.records.delete(id);
+        await this.demote(id);
       }
     }
     for (const [id, rec] of this.records) {
@@ -251,6 +310,17 @@ export class Pipeline {
         if (!this.copying.has(id)) await this.dropMirror(id, rec);
       }
     }
+  }
+
+  /** stop mirroring (the source is gone): DuckDB objects go, Iceberg files stay */
+  private async demote(id: number): Promise<void> {
+    await this.applier.exclusive(async (conn) => {
+      const l = this.applier.removeLive(id);
+      if (l) {
+        for (const sql of l.st.table.dropSql()) await conn.run(sql);
+        await l.staging.drop(conn);
+      }
+    });
   }
 
   private async dropMirror(id: number, rec: MirrorRecord): Promise<void> {
@@ -274,6 +344,7 @@ export class Pipeline {
     const location = live?.st.iceberg.location ?? this.locationOf(rec);
     const objects = await this.d.storage.list(location + '/').catch(() => []);
     for (const o of objects) await this.d.storage.delete(o.uri).catch(() => undefined);
+    await this.d.registry.forget?.(id).catch((e) => log_.warn({ mirror: id, err: (e as Error).message }, 'could not forget a dropped mirror'));
     log_.info({ mirror: id, files: objects.length }, 'mirror dropped');
   }
 
@@ -373,7 +444,7 @@ export class Pipeline {
     return out;
   }
 
-  private async reportProgress(st: MirrorState): Promise<void> {
+  private async reportProgress(st: MirrorState, catalog = true): Promise<void> {
     const reg = this.d.registry;
     const table = st.iceberg;
     try {
@@ -386,7 +457,7 @@ export class Pipeline {
         metadataLocation: table.metadataUri,
       });
       const rec = this.records.get(st.id);
-      if (reg.upsertIcebergCatalog && rec) {
+      if (catalog && reg.upsertIcebergCatalog && rec) {
         const prev = table.metadata['metadata-log'].at(-1)?.['metadata-file'] ?? null;
         await reg.upsertIcebergCatalog({ namespace: rec.name.schema, name: rec.name.name, metadataLocation: table.metadataUri, previousMetadataLocation: prev });
       }
@@ -406,9 +477,19 @@ export class Pipeline {
     return ack > this.startConfirmed ? ack : this.startConfirmed;
   }
 
+  private progressRunning = false;
+
   private ack(): void {
     if (this.closed) return;
     this.stream?.ack(this.ackLsn());
+    // commit_lsn moves for every mirror with every processed transaction, not only for changed ones
+    if (this.progressRunning) return;
+    this.progressRunning = true;
+    void (async () => {
+      for (const l of [...this.applier.live.values()]) await this.reportProgress(l.st, false);
+    })().finally(() => {
+      this.progressRunning = false;
+    });
   }
 
   /** highest LSN known to be reflected in DuckDB (idle: what the server last reported) */
@@ -465,7 +546,13 @@ export class Pipeline {
   private async answer(req: MirrorRequest): Promise<void> {
     const reg = this.d.registry;
     try {
-      const st = this.findLive(req.mirror);
+      const ref = (req.mirror_id as number | undefined) ?? req.mirror;
+      // a mirror still being copied answers once its copy is in
+      let st = this.findLive(ref);
+      for (let waited = 0; !st && waited < 120_000 && !this.closed && this.copying.size > 0; waited += 50) {
+        await sleep(50);
+        st = this.findLive(ref);
+      }
       if (!st) throw new Error(`mirror ${String(req.mirror)} is not ready`);
       if (req.kind === 'create_snapshot') {
         await this.flush(st);

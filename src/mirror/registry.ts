@@ -3,15 +3,17 @@
 // MemoryRegistry serves tests and embedding.
 import type { Lsn, TableName } from '../cdc/index.js';
 
-export type MirrorLifecycle = 'pending' | 'copying' | 'ready' | 'error';
+/** states the service sets; the registry may also hold 'dropping' (files to delete) and 'failed' */
+export type MirrorLifecycle = 'pending' | 'copying' | 'ready' | 'failed';
 
 export interface MirrorRecord {
   id: number;
   /** the mirror (destination) table, e.g. public.trades_iceberg */
   name: TableName;
   source: TableName;
+  /** 'pending' | 'copying' | 'ready': mirror it; 'dropping': delete its files, then forget it; 'failed': leave it */
   state: string;
-  /** Iceberg table location (URI under the warehouse); null: the service derives one */
+  /** Iceberg table location (URI under the warehouse); null: the service derives one and records it */
   location?: string | null;
 }
 
@@ -61,4 +63,8 @@ export interface MirrorRegistry {
   writeRequestResult(requestId: string | number, r: RequestResult): Promise<void>;
   /** JDBC-catalog row of the mirror's Iceberg table (optional) */
   upsertIcebergCatalog?(e: CatalogEntry): Promise<void>;
+  /** remember where the mirror's Iceberg table lives (optional) */
+  setLocation?(id: number, location: string): Promise<void>;
+  /** a 'dropping' mirror's files are gone: remove its record (optional) */
+  forget?(id: number): Promise<void>;
 }

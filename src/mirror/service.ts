@@ -39,6 +39,8 @@ export interface MirrorInfo {
   dataFiles: number;
   deleteFiles: number;
   location: string;
+  /** rows whose unchanged-TOAST columns were taken from the stored row */
+  toastFilled: number;
 }
 
 export interface MirrorService {
@@ -146,6 +148,7 @@ export async function startMirrorService(cfg: MirrorServiceConfig): Promise<Mirr
         dataFiles: st.base.dataFiles.length,
         deleteFiles: st.base.deleteFiles.length,
         location: st.iceberg.location,
+        toastFilled: st.toastFilled,
       }));
     },
     mirrorSql(ref) {

@@ -175,6 +175,7 @@ async function applyKeyed(
       `UPDATE ${q(t.tail)} SET ${sets.join(', ')} FROM temp.${q(staging.toastVal)} tv WHERE ${q(t.tail)}._lg_rowid = tv._lg_target`,
     );
     r.toastMisses = toastRows.length - patched.rowsChanged;
+    st.toastFilled += patched.rowsChanged;
     if (r.toastMisses > 0) {
       log_.error({ mirror: t.spec.name, rows: r.toastMisses }, 'unchanged TOAST value without a stored row to take it from; left NULL');
     }

@@ -31,6 +31,8 @@ export class MirrorState {
   dirtySinceMs: number | null = null;
   /** live rows of the base (exact: maintained across copy, flushes and compaction) */
   baseRows: number;
+  /** rows whose unchanged-TOAST columns were filled from the stored row (a counter for tests and metrics) */
+  toastFilled = 0;
 
   constructor(readonly table: MirrorTable, readonly iceberg: IcebergTable, base: BaseState, baseRows: number) {
     this.base = base;
