@@ -8,6 +8,7 @@ import { freePort } from './postgres.js';
 interface S3rverInstance {
   run(): Promise<{ port: number }>;
   close(): Promise<void>;
+  httpServer?: import('node:http').Server;
 }
 type S3rverCtor = new (opts: Record<string, unknown>) => S3rverInstance;
 
@@ -39,7 +40,10 @@ export async function startS3(bucket = 'lakehouse'): Promise<TestS3> {
     port,
     options: { endpoint, region: 'us-east-1', accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER', forcePathStyle: true },
     async stop() {
-      await server.close();
+      // keep-alive sockets (SDK, fetch, ClickHouse) would hold close() open forever
+      const closing = server.close();
+      server.httpServer?.closeAllConnections();
+      await closing;
       rmSync(dir, { recursive: true, force: true });
     },
   };
