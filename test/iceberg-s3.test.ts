@@ -101,7 +101,7 @@ test('v2 table on S3: append, deletes, evolution; ClickHouse icebergS3, icebird 
     loc,
   );
   assert.equal(reader.version, t.version);
-  const mine = await duckRows(`SELECT id, category, amount::DOUBLE AS amount, tag FROM (${await reader.scanSql()}) ORDER BY id`);
+  const mine = await duckRows(`SELECT id, category, amount::DOUBLE AS amount, tag FROM (${await reader.scanSql({ conn })}) ORDER BY id`);
   assert.deepEqual(mine.map((r) => Number(r.id)), expectedIds);
   assert.equal(mine.reduce((a, r) => a + Number(r.amount), 0), expectedSum);
   assert.deepEqual(mine.at(-1), { id: '300', category: 'late', amount: 2.5, tag: 'tagged' });

@@ -257,8 +257,13 @@ test('v2 table: append, position deletes, schema evolution, read back by ClickHo
   assert.deepEqual(plan.dataFiles.map((f) => f.seq).sort(), [1, 2, 3], 'schema changes make no snapshot');
   assert.equal(plan.deleteFiles[0]!.seq, 2);
   const mine = await duckRows(
+    `SELECT id, full_name, amount::DOUBLE AS amount, qty, note, tags, day::VARCHAR AS day FROM (${await t.scanSql({ conn })}) ORDER BY id`,
+  );
+  // the read_parquet(schema = …) field-id mapping (no connection needed to build the SQL) agrees
+  const viaSchemaParam = await duckRows(
     `SELECT id, full_name, amount::DOUBLE AS amount, qty, note, tags, day::VARCHAR AS day FROM (${await t.scanSql()}) ORDER BY id`,
   );
+  assert.deepEqual(viaSchemaParam, mine);
   assert.deepEqual(
     mine.map((r) => ({ ...r, id: Number(r.id), qty: BigInt(r.qty as string) })),
     want.map((r) => ({ id: r.id, full_name: r.name, amount: r.amount, qty: r.qty, note: r.note, tags: r.tags, day: r.day })),
@@ -279,7 +284,7 @@ test('v2 table: append, position deletes, schema evolution, read back by ClickHo
   );
   assert.equal(Number(chCount), want.length);
   const [duckAgg] = await duckRows(
-    `SELECT epoch_us(max(created))::VARCHAR AS c, list(uid::VARCHAR ORDER BY uid::VARCHAR) AS u FROM (${await t.scanSql()})`,
+    `SELECT epoch_us(max(created))::VARCHAR AS c, list(uid::VARCHAR ORDER BY uid::VARCHAR) AS u FROM (${await t.scanSql({ conn })})`,
   );
   assert.equal(chCreated, duckAgg!.c);
   assert.deepEqual([...chUids].sort(), duckAgg!.u);
@@ -288,7 +293,7 @@ test('v2 table: append, position deletes, schema evolution, read back by ClickHo
     `SELECT count() FROM icebergLocal('${tablePath}') SETTINGS iceberg_snapshot_id = ${s1['snapshot-id']}`,
   );
   assert.equal(Number(c1), 50);
-  const old = await duckRows(`SELECT count(*)::INTEGER AS n FROM (${await t.scanSql(s1['snapshot-id'])})`);
+  const old = await duckRows(`SELECT count(*)::INTEGER AS n FROM (${await t.scanSql({ conn, snapshotId: s1['snapshot-id'] })})`);
   assert.equal(old[0]!.n, 50);
 
   // 3. icebird (pure JS reader, version-hint.text based)
@@ -341,11 +346,11 @@ test('compaction marks files DELETED; expiry frees them; orphan listing', async 
   await t.commit({ addDataFiles: [f2], addDeleteFiles: [d1] });
   const d2 = await t.writePositionDeleteFile(conn, await positionsOf(t, f2, 'id >= 35'));
   await t.commit({ addDeleteFiles: [d2] });
-  const before = (await duckRows(`SELECT id FROM (${await t.scanSql()}) ORDER BY id`)).map((r) => Number(r.id));
+  const before = (await duckRows(`SELECT id FROM (${await t.scanSql({ conn })}) ORDER BY id`)).map((r) => Number(r.id));
   assert.deepEqual(before, range(5, 34));
 
   // compaction: rewrite live rows into one file, drop both data files and both delete files
-  const compacted = await t.writeDataFile(conn, `SELECT * FROM (${await t.scanSql()})`);
+  const compacted = await t.writeDataFile(conn, `SELECT * FROM (${await t.scanSql({ conn })})`);
   const sc = await t.commit({
     operation: 'replace',
     addDataFiles: [compacted],
@@ -395,7 +400,7 @@ test('compaction marks files DELETED; expiry frees them; orphan listing', async 
   for (const f of [f1, f2, d1, d2]) assert.equal(existsSync(fileUriToPath(f.filePath)), false);
   const after = clickhouse<[number]>(`SELECT count() FROM icebergLocal('${tablePath}')`);
   assert.equal(Number(after[0]![0]), 31);
-  assert.equal((await duckRows(`SELECT count(*)::INTEGER AS n FROM (${await t.scanSql()})`))[0]!.n, 31);
+  assert.equal((await duckRows(`SELECT count(*)::INTEGER AS n FROM (${await t.scanSql({ conn })})`))[0]!.n, 31);
 
   // orphans: only the stray file (nothing referenced is reported); young files are protected
   const orphans = await t.listOrphanFiles({ olderThanMs: Date.now() + 60_000 });
@@ -428,12 +433,14 @@ test('commit protocol: conflicting writers on the local filesystem', async () =>
   assert.equal(b.version, 3);
   assert.equal(sb['parent-snapshot-id'], a.currentSnapshot!['snapshot-id']);
   assert.equal(sb['sequence-number'], 2);
-  const ids = (await duckRows(`SELECT id FROM (${await b.scanSql()}) ORDER BY id`)).map((r) => Number(r.id));
+  const ids = (await duckRows(`SELECT id FROM (${await b.scanSql({ conn })}) ORDER BY id`)).map((r) => Number(r.id));
   assert.deepEqual(ids, [1, 2]);
 
   // validate() sees the state each attempt is built on and can abort (e.g. the flush LSN moved past ours)
   await a.refresh();
-  await a.commit({ addDataFiles: [], summary: { 'lakegate.flush-lsn': '0/900' } });
+  const empty = await a.commit({ addDataFiles: [], summary: { 'lakegate.flush-lsn': '0/900' } });
+  assert.equal(empty.summary.operation, 'append', 'an empty flush still records its LSN');
+  assert.equal(empty.summary['total-records'], '2');
   await assert.rejects(
     b.commit({
       addDataFiles: [await b.writeDataFile(conn, 'SELECT 3 AS id')],
@@ -451,7 +458,7 @@ test('commit protocol: conflicting writers on the local filesystem', async () =>
   await Promise.all([x.commit({ addDataFiles: [fx] }), y.commit({ addDataFiles: [fy] })]);
   const z = await IcebergTable.load(storage, loc);
   assert.equal(z.version, Math.max(x.version, y.version));
-  const all = (await duckRows(`SELECT id FROM (${await z.scanSql()}) ORDER BY id`)).map((r) => Number(r.id));
+  const all = (await duckRows(`SELECT id FROM (${await z.scanSql({ conn })}) ORDER BY id`)).map((r) => Number(r.id));
   assert.deepEqual(all, [1, 2, 10, 11]);
 
   // a removal rebased onto a state where the file is gone is a conflict, not a silent no-op

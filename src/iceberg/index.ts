@@ -3,8 +3,8 @@ export { IcebergTable, type CreateTableOptions, type CommitOptions, type ExpireR
 export { CommitConflictError, findCurrentVersion, metadataFileUri, VERSION_HINT } from './commit.js';
 export type { TableChanges } from './snapshot-producer.js';
 export type { ExpireOptions } from './maintenance.js';
-export { planScan, deleteMayApply, type ScanPlan, type ScanDataFile, type ScanDeleteFile } from './scan.js';
-export { buildScanSql, type ScanSqlOptions } from './read.js';
+export { planScan, deleteMayApply, positionDeleteMayName, type ScanPlan, type ScanDataFile, type ScanDeleteFile } from './scan.js';
+export { buildScanSql, readFileLayouts, type ScanSqlOptions, type FileLayouts } from './read.js';
 export {
   writeParquetFromDuckDB,
   duckdbType,

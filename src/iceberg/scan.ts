@@ -84,12 +84,16 @@ export async function planScan(io: ManifestIO, meta: TableMetadata, snapshotId?:
 /** Can this delete file remove rows of this data file? (sequence numbers and file_path bounds) */
 export function deleteMayApply(d: ScanDeleteFile, f: ScanDataFile): boolean {
   if (d.content === FileContent.EQUALITY_DELETES) return f.seq < d.seq;
-  if (f.seq > d.seq) return false;
-  if (d.referencedDataFile !== null) return d.referencedDataFile === f.path;
+  return f.seq <= d.seq && positionDeleteMayName(d, f.path);
+}
+
+/** Could this position-delete file contain rows for `path`? (referenced_data_file, else file_path bounds) */
+export function positionDeleteMayName(d: ScanDeleteFile, path: string): boolean {
+  if (d.referencedDataFile !== null) return d.referencedDataFile === path;
   const lo = d.dataFile.lowerBounds?.get(DELETE_FILE_PATH_ID);
   const hi = d.dataFile.upperBounds?.get(DELETE_FILE_PATH_ID);
-  const p = Buffer.from(f.path, 'utf8');
-  // bounds may be truncated prefixes (other writers): a prefix lower bound still sorts ≤ the path
+  const p = Buffer.from(path, 'utf8');
+  // bounds may be truncated prefixes (other writers): a prefix lower bound still sorts <= the path
   if (lo && Buffer.compare(lo, p) > 0) return false;
   if (hi && Buffer.compare(p, hi) > 0 && !p.subarray(0, hi.length).equals(hi)) return false;
   return true;

@@ -42,7 +42,7 @@ function inferOperation(c: TableChanges): SnapshotOperation {
   const addsDeletes = (c.addDeleteFiles?.length ?? 0) > 0;
   const removesData = (c.removeDataFiles?.length ?? 0) > 0;
   const removes = removesData || (c.removeDeleteFiles?.length ?? 0) > 0;
-  if (addsData && !addsDeletes && !removes) return 'append';
+  if (!addsDeletes && !removes) return 'append'; // also an empty commit that only records summary properties
   if (!addsData && !removesData) return 'delete'; // only delete files added/removed: rows go away
   return 'overwrite';
 }

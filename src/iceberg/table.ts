@@ -26,7 +26,7 @@ import {
 } from './metadata.js';
 import { writeParquetFromDuckDB, type ParquetWriteOptions, type WrittenFile } from './parquet.js';
 import { writePositionDeletesFromDuckDB } from './position-deletes.js';
-import { buildScanSql } from './read.js';
+import { buildScanSql, readFileLayouts } from './read.js';
 import { planScan, type ScanPlan } from './scan.js';
 import { buildSchema, type FieldSpec, type Schema } from './schema.js';
 import { applySchemaChanges, sameSchemaStructure, type SchemaChange } from './schema-update.js';
@@ -184,10 +184,17 @@ export class IcebergTable {
     return new Map(uris.map((u, i) => [u, paths[i]!]));
   }
 
-  /** Plan, fetch files locally and return the DuckDB SELECT reading the table's rows. */
-  async scanSql(snapshotId?: bigint): Promise<string> {
-    const plan = await this.planScan(snapshotId);
-    return buildScanSql(plan, { localPaths: await this.localPaths(plan) });
+  /**
+   * Plan, fetch files locally and return the DuckDB SELECT reading the table's rows. With `conn`, file
+   * layouts are read once per file for the fast field-id mapping (read.ts).
+   */
+  async scanSql(o: { conn?: DuckDBConnection; snapshotId?: bigint } = {}): Promise<string> {
+    const plan = await this.planScan(o.snapshotId);
+    const localPaths = await this.localPaths(plan);
+    const layouts = o.conn
+      ? await readFileLayouts(o.conn, plan.dataFiles.map((f) => localPaths.get(f.path)!))
+      : undefined;
+    return buildScanSql(plan, { localPaths, ...(layouts ? { layouts } : {}) });
   }
 
   /** Drop old snapshots from the metadata (committed); returns the files only they referenced. */
