@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { query as chQuery } from 'chdb';
 import { icebergRead } from 'icebird';
-import { openStorage, type Storage } from '../src/storage/index.js';
+import { openStorage, FsStorage, type Storage } from '../src/storage/index.js';
 import {
   IcebergTable,
   CommitConflictError,
@@ -424,7 +424,7 @@ test('commit protocol: conflicting writers on the local filesystem', async () =>
 
   // b is stale: without retries it must raise and leave nothing behind
   await assert.rejects(b.commit({ addDataFiles: [fb], retries: 0 }), CommitConflictError);
-  assert.equal(b.version, 1, 'the loser did not advance');
+  assert.equal(b.version, 2, 'the loser reloaded the winning state');
   const orphansAfterLoss = await a.listOrphanFiles({ olderThanMs: Date.now() + 60_000 });
   assert.deepEqual(orphansAfterLoss.map((o) => o.uri), [fb.filePath], 'losing manifests were removed; only the uncommitted data file');
 
@@ -557,4 +557,60 @@ test('lossless 64-bit ids, Avro BigInt longs, single-value bounds', () => {
   assert.equal(boundFromDuckDBText('string', long, true)!.toString(), 'abcdefghijklmnoq');
   assert.equal(truncateStringUpper('\u{10FFFF}'.repeat(17)), null);
   assert.equal(truncateStringUpper('a' + '\u{10FFFF}'.repeat(16)), 'b');
+});
+
+test('an ambiguous metadata write that did land is not committed twice', async () => {
+  // storage whose conditional create succeeds but reports a network error once (an S3 timeout after the PUT)
+  class FlakyStorage extends FsStorage {
+    failNext = false;
+    override async putIfAbsent(ref: string, body: Uint8Array): Promise<void> {
+      await super.putIfAbsent(ref, body);
+      if (this.failNext) {
+        this.failNext = false;
+        throw new Error('socket hang up');
+      }
+    }
+  }
+  const flaky = new FlakyStorage(storage.root);
+  const loc = flaky.uri('db/flaky');
+  const t = await IcebergTable.create(flaky, loc, [{ name: 'id', type: 'long' }]);
+  const f = await t.writeDataFile(conn, 'SELECT 7 AS id');
+  flaky.failNext = true;
+  const snap = await t.commit({ addDataFiles: [f] });
+  assert.equal(t.version, 2);
+  assert.equal(t.metadata.snapshots.length, 1);
+  assert.equal(t.currentSnapshot!['snapshot-id'], snap['snapshot-id']);
+  assert.deepEqual((await duckRows(`SELECT id FROM (${await t.scanSql({ conn })})`)).map((r) => Number(r.id)), [7]);
+  // a write that really failed still fails
+  class BrokenStorage extends FsStorage {
+    override async putIfAbsent(): Promise<void> {
+      throw new Error('disk on fire');
+    }
+  }
+  const broken = await IcebergTable.load(new BrokenStorage(storage.root), loc);
+  await assert.rejects(broken.commit({ addDataFiles: [await t.writeDataFile(conn, 'SELECT 8 AS id')] }), /disk on fire/);
+  assert.equal((await IcebergTable.load(storage, loc)).version, 2);
+});
+
+test('small manifests are merged once enough pile up', async () => {
+  const loc = storage.uri('db/merge');
+  const t = await IcebergTable.create(storage, loc, [{ name: 'id', type: 'long' }], {
+    properties: { 'commit.manifest.min-count-to-merge': '3' },
+  });
+  const counts: number[] = [];
+  for (let i = 0; i < 6; i++) {
+    const f = await t.writeDataFile(conn, `SELECT ${i} AS id`);
+    const s = await t.commit({ addDataFiles: [f] });
+    counts.push(decodeManifestList(readFileSync(fileUriToPath(s['manifest-list']))).length);
+  }
+  // carried manifests merge when 3 of them are carried: 1, 2, 3, then 1 merged + 1 new, ...
+  assert.deepEqual(counts, [1, 2, 3, 2, 3, 2]);
+  const f0 = (await t.planScan()).dataFiles.find((f) => f.seq === 1)!;
+  assert.equal(f0.seq, 1, 'merged entries keep their data sequence numbers');
+  const d = await t.writePositionDeleteFile(conn, `SELECT ${quoteLiteral(f0.path)} AS file_path, 0 AS pos`);
+  await t.commit({ addDeleteFiles: [d] });
+  const ids = (await duckRows(`SELECT id FROM (${await t.scanSql({ conn })}) ORDER BY id`)).map((r) => Number(r.id));
+  assert.deepEqual(ids, [1, 2, 3, 4, 5]);
+  const ch = clickhouse<[number]>(`SELECT id FROM icebergLocal('${fileUriToPath(loc)}') ORDER BY id`).map(([x]) => Number(x));
+  assert.deepEqual(ch, [1, 2, 3, 4, 5]);
 });

@@ -5,6 +5,7 @@ import { CommitConflictError } from './commit.js';
 import { EntryStatus, FileContent, type DataFile, type ManifestEntry } from './manifest.js';
 import { ManifestContent, type ManifestFile } from './manifest-list.js';
 import { ManifestIO } from './manifest-io.js';
+import type { Schema } from './schema.js';
 import {
   currentSchema,
   currentSnapshot,
@@ -59,6 +60,8 @@ export async function produceSnapshot(
 ): Promise<ProducedSnapshot> {
   const fv = base['format-version'];
   if (fv !== 2) throw new Error('only format-version 2 tables can be written (v3 deletion vectors are not implemented)');
+  const spec = base['partition-specs'].find((p) => p['spec-id'] === base['default-spec-id']);
+  if (spec && spec.fields.length > 0) throw new Error('partitioned tables cannot be written (unpartitioned only)');
   const location = base.location;
   const schema = currentSchema(base);
   const seq = base['last-sequence-number'] + 1;
@@ -137,7 +140,8 @@ export async function produceSnapshot(
     );
   }
 
-  const manifests = [...newManifests, ...rewritten, ...carried];
+  const merged = await mergeSmallManifests(io, base, carried, { schema, snapshotId, seq, written });
+  const manifests = [...newManifests, ...rewritten, ...merged];
   const listUri = ManifestIO.manifestListUri(location, snapshotId);
   written.push(listUri);
   await io.writeList(listUri, {
@@ -168,6 +172,54 @@ export async function produceSnapshot(
     'snapshot-log': [...base['snapshot-log'], { 'timestamp-ms': now, 'snapshot-id': snapshotId }],
   };
   return { metadata, snapshot, writtenFiles: written };
+}
+
+/**
+ * Every commit adds a manifest, so a table flushed every few seconds would soon list thousands. Like Java's
+ * merge-append (commit.manifest.min-count-to-merge, default 100; commit.manifest.target-size-bytes, 8 MiB),
+ * once that many small carried manifests of one content type pile up, rewrite their live entries (as EXISTING,
+ * explicit sequence numbers) into one manifest.
+ */
+async function mergeSmallManifests(
+  io: ManifestIO,
+  base: TableMetadata,
+  carried: ManifestFile[],
+  o: { schema: Schema; snapshotId: bigint; seq: number; written: string[] },
+): Promise<ManifestFile[]> {
+  const props = base.properties;
+  if (props['commit.manifest-merge.enabled'] === 'false') return carried;
+  const minCount = Number(props['commit.manifest.min-count-to-merge'] ?? '100');
+  const target = Number(props['commit.manifest.target-size-bytes'] ?? String(8 * 1024 * 1024));
+  const out: ManifestFile[] = [];
+  for (const content of [ManifestContent.DATA, ManifestContent.DELETES]) {
+    const mine = carried.filter((m) => m.content === content);
+    const small = mine.filter((m) => m.manifestLength < target);
+    if (small.length < Math.max(2, minCount)) {
+      out.push(...mine);
+      continue;
+    }
+    const entries: ManifestEntry[] = [];
+    for (const mf of small) {
+      for (const e of await io.readEntries(mf)) {
+        if (e.status === EntryStatus.DELETED) continue;
+        entries.push({ ...e, status: EntryStatus.EXISTING });
+      }
+    }
+    const uri = ManifestIO.manifestUri(base.location);
+    o.written.push(uri);
+    out.push(
+      await io.writeManifest(uri, {
+        formatVersion: base['format-version'],
+        schema: o.schema,
+        content: content === ManifestContent.DATA ? 'data' : 'deletes',
+        entries,
+        snapshotId: o.snapshotId,
+        seq: o.seq,
+      }),
+      ...mine.filter((m) => m.manifestLength >= target),
+    );
+  }
+  return out;
 }
 
 function buildSummary(

@@ -128,12 +128,24 @@ export class IcebergTable {
   commit(op: CommitOptions): Promise<Snapshot> {
     return this.serialised(async () => {
       let snapshot: Snapshot | undefined;
-      await this.commitUpdate(async (base) => {
-        op.validate?.(base);
-        const p = await produceSnapshot(this.io, base, op, newSnapshotId(base));
-        snapshot = p.snapshot;
-        return { metadata: p.metadata, writtenFiles: p.writtenFiles };
-      }, op.retries ?? 3);
+      // one id for all attempts: if a metadata write failed ambiguously (S3 timeout after the PUT landed), the
+      // reloaded table shows whether this snapshot is in it, instead of committing the same files twice
+      const snapshotId = newSnapshotId(this.metadata);
+      const landed = (m: TableMetadata) => m.snapshots.find((s) => s['snapshot-id'] === snapshotId);
+      await this.commitUpdate(
+        async (base) => {
+          op.validate?.(base);
+          const p = await produceSnapshot(this.io, base, op, snapshotId);
+          snapshot = p.snapshot;
+          return { metadata: p.metadata, writtenFiles: p.writtenFiles };
+        },
+        op.retries ?? 3,
+        (m) => {
+          const s = landed(m);
+          if (s) snapshot = s;
+          return s !== undefined;
+        },
+      );
       log_.debug({ location: this.location, snapshot: snapshot!['snapshot-id'].toString(), version: this.version }, 'committed snapshot');
       return snapshot!;
     });
@@ -271,9 +283,14 @@ export class IcebergTable {
     return run;
   }
 
+  /**
+   * Build a new metadata version from the current one and write it atomically; after a lost race reload and
+   * rebuild. `landed(reloaded)` tells whether an earlier attempt of this same change is in fact committed.
+   */
   private async commitUpdate(
     build: (base: TableMetadata) => Promise<{ metadata: TableMetadata; writtenFiles?: string[] }>,
     retries: number,
+    landed?: (reloaded: TableMetadata) => boolean,
   ): Promise<void> {
     for (let attempt = 0; ; attempt++) {
       const base = this.metadata;
@@ -283,11 +300,16 @@ export class IcebergTable {
       try {
         await writeMetadataVersion(this.storage, this.location, this.version + 1, next);
       } catch (e) {
-        if (!(e instanceof CommitConflictError)) throw e;
+        if (!(e instanceof CommitConflictError)) {
+          // outcome unknown: believe the storage, not the error
+          if (landed && (await this.refresh().catch(() => false)) && landed(this.metadata)) return;
+          throw e;
+        }
+        await this.refresh();
+        if (landed?.(this.metadata)) return;
         await this.deleteFiles(writtenFiles).catch(() => undefined);
         if (attempt >= retries) throw e;
         log_.info({ location: this.location, version: this.version + 1, attempt }, 'lost a commit race; retrying on the new table state');
-        await this.refresh();
         continue;
       }
       this.metadata = next;
