@@ -1,0 +1,245 @@
+// An UpstreamChannel on a Postgres connection of its own (trust or no authentication): the same Parse/Describe
+// and Parse/Bind/Execute exchanges the session sends on a client's connection, for tests and tools that drive the
+// engine without a wire session. `simple()` runs session commands (SET TimeZone …) and tracks ParameterStatus.
+import net from 'node:net';
+import { SessionUpstreamChannel } from '../wire/upstream-channel.js';
+import type { DescribeResult, QueryResult, UpstreamChannel } from './upstream-channel.js';
+import type { InternalRequest } from '../wire/output.js';
+import { PgError } from '../route/local.js';
+
+export interface DirectChannelOptions {
+  host?: string;
+  port: number;
+  user: string;
+  database?: string;
+  /** extra startup parameters, e.g. { TimeZone: 'Europe/Berlin', extra_float_digits: '3' } */
+  params?: Record<string, string>;
+}
+
+export class DirectChannel implements UpstreamChannel {
+  /** ParameterStatus values as last reported */
+  readonly status = new Map<string, string>();
+  /** transaction status of the last ReadyForQuery */
+  txStatus: 'I' | 'T' | 'E' = 'I';
+  private buf: Buffer = Buffer.alloc(0);
+  private waiting: { onMessage: (type: number, body: Buffer, raw: Buffer) => void; done: () => void } | null = null;
+  private readonly inner: SessionUpstreamChannel;
+  private busy = false;
+
+  private constructor(private readonly socket: net.Socket) {
+    socket.on('data', (d) => this.onData(d));
+    this.inner = new SessionUpstreamChannel(
+      () => !this.busy,
+      (bytes, req) => this.sendInternal(bytes, req),
+    );
+  }
+
+  static async connect(o: DirectChannelOptions): Promise<DirectChannel> {
+    const socket = net.connect(o.port, o.host ?? '127.0.0.1');
+    socket.setNoDelay(true);
+    await new Promise<void>((resolve, reject) => {
+      socket.once('connect', resolve);
+      socket.once('error', reject);
+    });
+    const ch = new DirectChannel(socket);
+    const kv: string[] = ['user', o.user, 'database', o.database ?? o.user];
+    for (const [k, v] of Object.entries(o.params ?? {})) kv.push(k, v);
+    const body = Buffer.concat([...kv.map((s) => Buffer.from(s + '\0')), Buffer.from([0])]);
+    const head = Buffer.alloc(8);
+    head.writeInt32BE(8 + body.length, 0);
+    head.writeInt32BE(196608, 4);
+    await ch.exchange(Buffer.concat([head, body]), (type, b) => {
+      if (type === 0x52 && b.readInt32BE(0) !== 0) throw new Error('direct channel: only trust authentication is supported');
+    });
+    return ch;
+  }
+
+  describe(sql: string, paramTypes?: number[]): Promise<DescribeResult> {
+    return this.inner.describe(sql, paramTypes);
+  }
+
+  query(sql: string, params?: (string | null)[]): Promise<QueryResult> {
+    return this.inner.query(sql, params);
+  }
+
+  /** Simple-protocol query (session commands); rejects with PgError on an ErrorResponse. */
+  async simple(sql: string): Promise<(string | null)[][]> {
+    const body = Buffer.from(sql + '\0');
+    const msg = Buffer.alloc(5 + body.length);
+    msg[0] = 0x51;
+    msg.writeInt32BE(4 + body.length, 1);
+    body.copy(msg, 5);
+    const rows: (string | null)[][] = [];
+    let err: PgError | null = null;
+    await this.exchange(msg, (type, b) => {
+      if (type === 0x45) err ??= errorOf(b);
+      if (type === 0x44) rows.push(dataRow(b));
+    });
+    if (err) throw err;
+    return rows;
+  }
+
+  /**
+   * Runs a statement with the extended protocol (unnamed statement and portal) and returns Postgres' exact
+   * RowDescription and DataRow values as bytes, in the requested result formats.
+   */
+  async raw(
+    sql: string,
+    params: (string | null)[] = [],
+    resultFormats: number[] = [],
+  ): Promise<{ fields: { name: string; typeOid: number; typeMod: number; typeSize: number; format: number }[]; rows: (Buffer | null)[][]; command: string }> {
+    const parts: Buffer[] = [];
+    const msg = (type: number, body: Buffer) => {
+      const h = Buffer.alloc(5);
+      h[0] = type;
+      h.writeInt32BE(4 + body.length, 1);
+      parts.push(h, body);
+    };
+    const cstr = (s: string) => Buffer.from(s + '\0');
+    const i16 = (n: number) => {
+      const b = Buffer.alloc(2);
+      b.writeInt16BE(n);
+      return b;
+    };
+    const i32 = (n: number) => {
+      const b = Buffer.alloc(4);
+      b.writeInt32BE(n);
+      return b;
+    };
+    msg(0x50, Buffer.concat([cstr(''), cstr(sql), i16(0)]));
+    const pv: Buffer[] = [];
+    for (const v of params) {
+      if (v === null) pv.push(i32(-1));
+      else {
+        const b = Buffer.from(v);
+        pv.push(i32(b.length), b);
+      }
+    }
+    msg(0x42, Buffer.concat([cstr(''), cstr(''), i16(0), i16(params.length), ...pv, i16(resultFormats.length), ...resultFormats.map(i16)]));
+    msg(0x44, Buffer.concat([Buffer.from('P'), cstr('')]));
+    msg(0x45, Buffer.concat([cstr(''), i32(0)]));
+    msg(0x53, Buffer.alloc(0));
+    const out = { fields: [] as { name: string; typeOid: number; typeMod: number; typeSize: number; format: number }[], rows: [] as (Buffer | null)[][], command: '' };
+    let err: PgError | null = null;
+    await this.exchange(Buffer.concat(parts), (type, b) => {
+      if (type === 0x45) err ??= errorOf(b);
+      else if (type === 0x54) {
+        const n = b.readInt16BE(0);
+        let p = 2;
+        for (let k = 0; k < n; k++) {
+          const end = b.indexOf(0, p);
+          const name = b.toString('utf8', p, end);
+          p = end + 1;
+          out.fields.push({ name, typeOid: b.readUInt32BE(p + 6), typeSize: b.readInt16BE(p + 10), typeMod: b.readInt32BE(p + 12), format: b.readInt16BE(p + 16) });
+          p += 18;
+        }
+      } else if (type === 0x44) {
+        const n = b.readInt16BE(0);
+        const row: (Buffer | null)[] = [];
+        let p = 2;
+        for (let k = 0; k < n; k++) {
+          const len = b.readInt32BE(p);
+          p += 4;
+          if (len < 0) row.push(null);
+          else {
+            row.push(Buffer.from(b.subarray(p, p + len)));
+            p += len;
+          }
+        }
+        out.rows.push(row);
+      } else if (type === 0x43) out.command = b.toString('utf8', 0, b.length - 1);
+    });
+    if (err) throw err;
+    return out;
+  }
+
+  close(): void {
+    const t = Buffer.from([0x58, 0, 0, 0, 4]);
+    this.socket.end(t);
+  }
+
+  private sendInternal(bytes: Buffer, req: InternalRequest): void {
+    void this.exchange(bytes, (_t, _b, raw) => req.data(raw)).then(() => {
+      req.end();
+      this.inner.pump();
+    });
+  }
+
+  /** writes `bytes`, hands every message to onMessage until ReadyForQuery */
+  private exchange(bytes: Buffer, onMessage: (type: number, body: Buffer, raw: Buffer) => void): Promise<void> {
+    this.busy = true;
+    return new Promise<void>((resolve, reject) => {
+      this.waiting = {
+        onMessage: (t, b, raw) => {
+          try {
+            onMessage(t, b, raw);
+          } catch (e) {
+            reject(e);
+          }
+        },
+        done: () => {
+          this.busy = false;
+          resolve();
+        },
+      };
+      this.socket.write(bytes);
+      this.drain();
+    });
+  }
+
+  private onData(d: Buffer): void {
+    this.buf = this.buf.length ? Buffer.concat([this.buf, d]) : d;
+    this.drain();
+  }
+
+  private drain(): void {
+    while (this.waiting && this.buf.length >= 5) {
+      const len = this.buf.readInt32BE(1);
+      if (this.buf.length < len + 1) return;
+      const raw = this.buf.subarray(0, len + 1);
+      const type = raw[0]!;
+      const body = raw.subarray(5);
+      this.buf = this.buf.subarray(len + 1);
+      if (type === 0x53) {
+        const k = body.toString('utf8', 0, body.indexOf(0));
+        const v = body.toString('utf8', body.indexOf(0) + 1, body.length - 1);
+        this.status.set(k, v);
+      }
+      const w = this.waiting;
+      w.onMessage(type, body, raw);
+      if (type === 0x5a) {
+        this.txStatus = String.fromCharCode(body[0]!) as 'I' | 'T' | 'E';
+        this.waiting = null;
+        w.done();
+      }
+    }
+  }
+}
+
+function errorOf(body: Buffer): PgError {
+  const f = new Map<string, string>();
+  let i = 0;
+  while (i < body.length && body[i] !== 0) {
+    const code = String.fromCharCode(body[i]!);
+    const end = body.indexOf(0, i + 1);
+    f.set(code, body.toString('utf8', i + 1, end));
+    i = end + 1;
+  }
+  return new PgError(f.get('C') ?? 'XX000', f.get('M') ?? 'error', 'ERROR', f.get('D'), f.get('H'));
+}
+
+function dataRow(b: Buffer): (string | null)[] {
+  const n = b.readInt16BE(0);
+  const row: (string | null)[] = [];
+  let p = 2;
+  for (let k = 0; k < n; k++) {
+    const len = b.readInt32BE(p);
+    p += 4;
+    if (len < 0) row.push(null);
+    else {
+      row.push(b.toString('utf8', p, p + len));
+      p += len;
+    }
+  }
+  return row;
+}

@@ -1,0 +1,188 @@
+// json/jsonb field access with Postgres' results: `->`, `->>`, `#>`, `#>>`, jsonb_typeof, jsonb_array_length.
+// DuckDB's JSON functions re-render numbers through double (1.50 → 1.5), so values are cut out of the stored
+// text here: json returns the value's text as written, jsonb its normalised rendering (results/json.ts).
+import { PgError } from '../route/local.js';
+import { jsonbText } from './results/index.js';
+
+interface Span {
+  type: 'object' | 'array' | 'string' | 'number' | 'boolean' | 'null';
+  start: number;
+  end: number;
+  /** object members (key, value) in order; array items */
+  members?: [string, Span][];
+  items?: Span[];
+  /** decoded string value */
+  str?: string;
+}
+
+class Parser {
+  i = 0;
+  constructor(readonly s: string) {}
+
+  fail(): never {
+    throw new PgError('22P02', 'invalid input syntax for type json');
+  }
+
+  ws(): void {
+    for (;;) {
+      const c = this.s.charCodeAt(this.i);
+      if (c === 32 || c === 9 || c === 10 || c === 13) this.i++;
+      else return;
+    }
+  }
+
+  value(): Span {
+    this.ws();
+    const start = this.i;
+    const c = this.s[this.i];
+    if (c === '{') {
+      this.i++;
+      const members: [string, Span][] = [];
+      this.ws();
+      if (this.s[this.i] === '}') this.i++;
+      else {
+        for (;;) {
+          this.ws();
+          if (this.s[this.i] !== '"') this.fail();
+          const k = this.string();
+          this.ws();
+          if (this.s[this.i] !== ':') this.fail();
+          this.i++;
+          members.push([k, this.value()]);
+          this.ws();
+          if (this.s[this.i] === ',') {
+            this.i++;
+            continue;
+          }
+          if (this.s[this.i] === '}') {
+            this.i++;
+            break;
+          }
+          this.fail();
+        }
+      }
+      return { type: 'object', start, end: this.i, members };
+    }
+    if (c === '[') {
+      this.i++;
+      const items: Span[] = [];
+      this.ws();
+      if (this.s[this.i] === ']') this.i++;
+      else {
+        for (;;) {
+          items.push(this.value());
+          this.ws();
+          if (this.s[this.i] === ',') {
+            this.i++;
+            continue;
+          }
+          if (this.s[this.i] === ']') {
+            this.i++;
+            break;
+          }
+          this.fail();
+        }
+      }
+      return { type: 'array', start, end: this.i, items };
+    }
+    if (c === '"') {
+      const str = this.string();
+      return { type: 'string', start, end: this.i, str };
+    }
+    for (const [word, type] of [['true', 'boolean'], ['false', 'boolean'], ['null', 'null']] as const) {
+      if (this.s.startsWith(word, this.i)) {
+        this.i += word.length;
+        return { type, start, end: this.i };
+      }
+    }
+    const m = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
+    m.lastIndex = this.i;
+    const r = m.exec(this.s);
+    if (!r || r[0] === '') this.fail();
+    this.i += r[0].length;
+    return { type: 'number', start, end: this.i };
+  }
+
+  string(): string {
+    // at the opening quote; JSON.parse decodes the escapes of the exact slice
+    const start = this.i;
+    this.i++;
+    for (;;) {
+      const c = this.s.charCodeAt(this.i);
+      if (Number.isNaN(c)) this.fail();
+      if (c === 92) this.i += 2;
+      else if (c === 34) {
+        this.i++;
+        break;
+      } else this.i++;
+    }
+    return JSON.parse(this.s.slice(start, this.i)) as string;
+  }
+}
+
+function parse(text: string): Span {
+  const p = new Parser(text);
+  const v = p.value();
+  p.ws();
+  if (p.i !== text.length) p.fail();
+  return v;
+}
+
+function field(v: Span, key: string): Span | null {
+  if (v.type !== 'object') return null;
+  // jsonb keeps the last of duplicate keys; json operators find the last match too
+  for (let i = v.members!.length - 1; i >= 0; i--) if (v.members![i]![0] === key) return v.members![i]![1];
+  return null;
+}
+
+function element(v: Span, idx: number): Span | null {
+  if (v.type !== 'array') return null;
+  const n = v.items!.length;
+  const i = idx < 0 ? n + idx : idx;
+  return i >= 0 && i < n ? v.items![i]! : null;
+}
+
+function out(text: string, v: Span | null, asText: boolean, jsonb: boolean): string | null {
+  if (!v) return null;
+  if (asText) {
+    if (v.type === 'null') return null;
+    if (v.type === 'string') return v.str!;
+  }
+  const raw = text.slice(v.start, v.end);
+  return jsonb ? jsonbText(raw) : raw;
+}
+
+/** `j -> key` / `j ->> key` */
+export function jsonGet(text: string, key: string, asText: boolean, jsonb: boolean): string | null {
+  return out(text, field(parse(text), key), asText, jsonb);
+}
+
+/** `j -> n` / `j ->> n` */
+export function jsonIndex(text: string, idx: number, asText: boolean, jsonb: boolean): string | null {
+  return out(text, element(parse(text), idx), asText, jsonb);
+}
+
+/** `j #> path` / `j #>> path` (also json[b]_extract_path[_text]) */
+export function jsonPath(text: string, path: (string | null)[], asText: boolean, jsonb: boolean): string | null {
+  let v: Span | null = parse(text);
+  for (const p of path) {
+    if (!v || p === null) return null;
+    if (v.type === 'object') v = field(v, p);
+    else if (v.type === 'array') {
+      if (!/^\s*[+-]?\d+\s*$/.test(p)) return null;
+      v = element(v, Number(p));
+    } else return null;
+  }
+  return out(text, v, asText, jsonb);
+}
+
+export function jsonTypeof(text: string): string {
+  return parse(text).type;
+}
+
+export function jsonArrayLength(text: string, jsonb: boolean): number {
+  const v = parse(text);
+  if (v.type === 'array') return v.items!.length;
+  if (jsonb) throw new PgError('22023', v.type === 'object' ? 'cannot get array length of a non-array' : 'cannot get array length of a scalar');
+  throw new PgError('22023', v.type === 'object' ? 'cannot get array length of a non-array' : 'cannot get array length of a scalar');
+}

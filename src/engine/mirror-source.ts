@@ -1,0 +1,50 @@
+// Where the engine reads a mirror: the table layer (src/table, src/mirror) owns a DuckDB view per mirror that
+// shows "Iceberg files − deletes + in-memory tail" at one consistent point; the engine only needs its name (or a
+// SELECT), and optionally a way to wait until changes up to an upstream LSN are visible.
+import type { MirrorRef } from '../route/catalog.js';
+
+export interface MirrorSource {
+  /** The mirrors clients may query (schema and name of each mirror view in upstream). */
+  mirrors(): MirrorRef[];
+  /**
+   * DuckDB relation holding the mirror's rows: a table/view name or a parenthesised SELECT whose columns are
+   * named like the mirror view's columns. null when the mirror is not ready (not copied yet, failed).
+   */
+  relationSql(ref: MirrorRef): string | null;
+  /**
+   * Resolves true once every source transaction committed before `lsn` (upstream's WAL insert position when
+   * the query started) is visible in relationSql; false on timeout. Optional: without it reads are not
+   * synchronised with upstream writes.
+   */
+  waitForLsn?(lsn: bigint, timeoutMs: number): Promise<boolean>;
+}
+
+/** A fixed mirror list over DuckDB relations (tests, or a snapshot of the registry). */
+export class StaticMirrorSource implements MirrorSource {
+  private readonly rel = new Map<string, string>();
+  private readonly list: MirrorRef[] = [];
+
+  constructor(entries: Iterable<{ schema: string; name: string; relation: string }> = []) {
+    for (const e of entries) this.set(e.schema, e.name, e.relation);
+  }
+
+  set(schema: string, name: string, relation: string): void {
+    const k = `${schema}.${name}`;
+    if (!this.rel.has(k)) this.list.push({ schema, name });
+    this.rel.set(k, relation);
+  }
+
+  mirrors(): MirrorRef[] {
+    return [...this.list];
+  }
+
+  relationSql(ref: MirrorRef): string | null {
+    return this.rel.get(`${ref.schema}.${ref.name}`) ?? null;
+  }
+}
+
+/** Parses an LSN as Postgres prints it (`16/B374D848`). */
+export function parseLsn(text: string): bigint {
+  const [hi, lo] = text.split('/');
+  return (BigInt('0x' + hi) << 32n) | BigInt('0x' + lo);
+}

@@ -1,0 +1,186 @@
+// A bound mirror query: runs the translated SQL on the portal's own DuckDB connection and writes DataRows
+// encoded exactly as Postgres would (results/), keeping the DuckDB result open between Executes so a row limit
+// suspends the portal (PortalSuspended) and the next Execute continues where it stopped.
+import type { DuckDBConnection, DuckDBDataChunk, DuckDBResult, DuckDBValue } from '@duckdb/node-api';
+import type { LocalPortal, ResultSink } from '../route/local.js';
+import { commandComplete, dataRow, portalSuspended, type FieldDescription } from '../wire/messages/backend.js';
+import { pgErrorOf } from './errors.js';
+import type { ColumnCodec, OutputSettings } from './results/index.js';
+import { compareValues } from './sort-values.js';
+import type { JsSort } from './translate/index.js';
+import { evalVar } from './translate/var-numeric.js';
+import type { OutCol } from './translate/translator.js';
+
+export interface PortalPlan {
+  sql: string;
+  cols: OutCol[];
+  codecs: ColumnCodec[];
+  formats: (0 | 1)[];
+  settings: OutputSettings;
+  /** hidden sort-key columns after the visible ones (JS sort) */
+  hidden: number;
+  jsSort: JsSort | null;
+  /** EXPLAIN [ANALYZE]: DuckDB's plan as rows of one text column */
+  explain: { analyze: boolean } | null;
+}
+
+type Row = unknown[];
+
+export class EnginePortal implements LocalPortal {
+  private result: DuckDBResult | null = null;
+  private chunk: DuckDBDataChunk | null = null;
+  private pos = 0;
+  private done = false;
+  /** rows computed up front (EXPLAIN, JS sort), with JS-finished values already evaluated */
+  private rows: Row[] | null = null;
+  private closed = false;
+
+  constructor(
+    private readonly conn: DuckDBConnection,
+    private readonly plan: PortalPlan,
+    private readonly out: FieldDescription[],
+    private readonly onClose: () => void = () => {},
+  ) {}
+
+  fields(): FieldDescription[] {
+    return this.out;
+  }
+
+  async execute(maxRows: number, sink: ResultSink): Promise<'complete' | 'suspended'> {
+    try {
+      return await this.run(maxRows, sink);
+    } catch (e) {
+      this.done = true;
+      throw pgErrorOf(e);
+    }
+  }
+
+  private async run(maxRows: number, sink: ResultSink): Promise<'complete' | 'suspended'> {
+    const p = this.plan;
+    if (!this.result && !this.rows && !this.done) {
+      if (p.explain) this.rows = await this.explainRows();
+      else if (p.jsSort) this.rows = await this.sortedRows(p.jsSort);
+      else this.result = await this.conn.stream(p.sql);
+    }
+    let n = 0;
+    const limit = maxRows > 0 ? maxRows : Infinity;
+    while (n < limit) {
+      const row = await this.next();
+      if (!row) break;
+      const msg = p.explain ? dataRow([Buffer.from(row[0] as string, 'utf8')]) : this.encode(row);
+      if (!sink.write(msg)) await sink.drain();
+      n++;
+    }
+    if (n === limit) {
+      sink.write(portalSuspended);
+      return 'suspended';
+    }
+    sink.write(commandComplete(p.explain ? 'EXPLAIN' : `SELECT ${n}`));
+    this.release();
+    return 'complete';
+  }
+
+  /** next row as DuckDB values (visible + hidden columns), null at the end */
+  private async next(): Promise<Row | null> {
+    if (this.rows) {
+      if (this.pos >= this.rows.length) return null;
+      return this.rows[this.pos++]!;
+    }
+    if (!this.result || this.done) return null;
+    while (!this.chunk || this.pos >= this.chunk.rowCount) {
+      const c = await this.result.fetchChunk();
+      if (!c || c.rowCount === 0) {
+        this.done = true;
+        return null;
+      }
+      this.chunk = c;
+      this.pos = 0;
+    }
+    const c = this.chunk;
+    const r = this.pos++;
+    const row: Row = [];
+    for (let i = 0; i < c.columnCount; i++) row.push(c.getColumnVector(i).getItem(r));
+    return row;
+  }
+
+  private value(row: Row, i: number): unknown {
+    const col = this.plan.cols[i]!;
+    const v = row[i];
+    if (!col.ex.v || v === null || v === undefined || this.rows) return v;
+    const entries = (v as { entries: Record<string, DuckDBValue> }).entries;
+    return evalVar(col.ex.v, Object.values(entries));
+  }
+
+  private encode(row: Row): Buffer {
+    const p = this.plan;
+    const vals: (Buffer | null)[] = [];
+    for (let i = 0; i < p.cols.length; i++) {
+      const v = this.value(row, i);
+      vals.push(v === null || v === undefined ? null : p.codecs[i]!.encode(v, p.settings, p.formats[i]!));
+    }
+    return dataRow(vals);
+  }
+
+  private async explainRows(): Promise<Row[]> {
+    const r = await this.conn.runAndReadAll(`EXPLAIN ${this.plan.explain!.analyze ? 'ANALYZE ' : ''}${this.plan.sql}`);
+    const out: Row[] = [];
+    for (const row of r.getRowObjects()) {
+      const text = String(row.explain_value ?? '');
+      for (const line of text.split('\n')) if (line.length) out.push([line]);
+    }
+    return out;
+  }
+
+  /** all rows, with JS-finished values computed, sorted by Postgres' rules, then OFFSET/LIMIT */
+  private async sortedRows(s: JsSort): Promise<Row[]> {
+    const r = await this.conn.runAndReadAll(this.plan.sql);
+    const all: Row[] = [];
+    const ncols = this.plan.cols.length + this.plan.hidden;
+    for (const raw of r.getRows()) {
+      const row: Row = [];
+      for (let i = 0; i < ncols; i++) row.push(i < this.plan.cols.length ? this.value(raw, i) : raw[i]);
+      all.push(row);
+    }
+    all.sort((a, b) => {
+      for (const k of s.keys) {
+        const x = a[k.index];
+        const y = b[k.index];
+        const xn = x === null || x === undefined;
+        const yn = y === null || y === undefined;
+        if (xn || yn) {
+          if (xn && yn) continue;
+          return xn === k.nullsFirst ? -1 : 1;
+        }
+        const c = compareValues(x, y);
+        if (c !== 0) return k.desc ? -c : c;
+      }
+      return 0;
+    });
+    const start = Number(s.offset);
+    const end = s.limit === null ? all.length : start + Number(s.limit);
+    return all.slice(start, end);
+  }
+
+  private release(): void {
+    this.result = null;
+    this.chunk = null;
+    this.done = true;
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.release();
+    this.rows = null;
+    try {
+      this.conn.closeSync();
+    } catch {
+      // already gone
+    }
+    this.onClose();
+  }
+
+  cancel(): void {
+    this.conn.interrupt();
+  }
+}

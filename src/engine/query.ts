@@ -1,0 +1,500 @@
+// One prepared mirror statement. Prepare asks Postgres for the statement's exact RowDescription and parameter
+// types (Parse/Describe on the client's connection — this also reports every SQL error as Postgres would) and the
+// columns of the relations it reads, then translates it once to refuse unsupported constructs early. Bind reads
+// the execution context (now(), settings, privileges, WAL position), translates with the parameter values,
+// copies any ordinary tables it joins, and hands a portal over the DuckDB result.
+import type { DuckDBConnection, DuckDBType } from '@duckdb/node-api';
+import { BIGINT, DECIMAL, DOUBLE, DuckDBTypeId, INTEGER, SMALLINT } from '@duckdb/node-api';
+import { effectiveSearchPath, type MirrorCatalog, type MirrorRef } from '../route/catalog.js';
+import type { RoutedStatement } from '../route/classify.js';
+import { PgError, type LocalPortal, type LocalQuery, type SessionInfo } from '../route/local.js';
+import type { FieldDescription } from '../wire/messages/backend.js';
+import { pgErrorOf } from './errors.js';
+import { execContext, type ExecContext } from './exec-context.js';
+import type { MirrorSource } from './mirror-source.js';
+import { decodeParams, type BoundParam } from './params.js';
+import { fetchPgTable } from './pg-fetch.js';
+import { EnginePortal, type PortalPlan } from './portal.js';
+import { regclassText, relationInfo, type RelationColumns } from './relation-info.js';
+import { columnCodec, outputSettingsFrom, type ColumnCodec } from './results/index.js';
+import { constKey, type MirrorRelation, type PgTableUse, type SessionState, type TranslateEnv } from './translate/context.js';
+import { NotSupported, notSupported } from './translate/errors.js';
+import { translateSelect, type Translation } from './translate/index.js';
+import { localConst, type Const } from './translate/literal.js';
+import { duckType, fromOid, numericScale, oidOf, typeName, type PgT } from './translate/pg-type.js';
+import type { Obj } from './translate/translator.js';
+
+export interface EngineCore {
+  connect(): Promise<DuckDBConnection>;
+  mirrors: MirrorSource;
+  /** DuckDB's ICU zone names, lower case → DuckDB spelling */
+  zones: Map<string, string>;
+  maxFetchRows: number;
+  freshnessTimeoutMs: number;
+  nextTemp(): string;
+}
+
+interface MirrorUse {
+  ref: MirrorRef;
+  sql: string;
+  info: RelationColumns;
+}
+
+interface OtherUse {
+  schema: string | null;
+  name: string;
+  info: RelationColumns;
+}
+
+/** what the translator's env is built from */
+interface EnvInput {
+  dry: boolean;
+  params: { t: PgT; value?: Const }[];
+  stored: Map<string, string[]>;
+  session: SessionState;
+  constants: Map<string, Const>;
+}
+
+export class EngineQuery implements LocalQuery {
+  readonly paramTypes: number[];
+  private readonly paramT: PgT[];
+
+  private constructor(
+    private readonly core: EngineCore,
+    private readonly session: SessionInfo,
+    private readonly catalog: MirrorCatalog,
+    private readonly stmt: RoutedStatement,
+    private readonly query: unknown,
+    private readonly explain: { analyze: boolean } | null,
+    private readonly described: FieldDescription[],
+    paramTypes: number[],
+    private readonly mirrorUses: Map<string, MirrorUse>,
+    private readonly otherUses: Map<string, OtherUse>,
+    private readonly collation: { codePoint: boolean; asciiCtype: boolean },
+  ) {
+    this.paramTypes = paramTypes;
+    this.paramT = paramTypes.map((o) => {
+      const t = fromOid(o);
+      if (!t) throw new NotSupported(`parameters of type OID ${o}`);
+      return t;
+    });
+  }
+
+  static async prepare(
+    core: EngineCore,
+    catalog: MirrorCatalog,
+    stmt: RoutedStatement,
+    sql: string,
+    paramTypes: number[],
+    session: SessionInfo,
+  ): Promise<EngineQuery> {
+    if (stmt.copyTo) notSupported('COPY of a mirror query');
+    let query: unknown = stmt.stmt;
+    let explain: { analyze: boolean } | null = null;
+    if (stmt.explain) {
+      const e = (stmt.stmt as Obj).ExplainStmt as Obj;
+      for (const o of (e.options as Obj[] | undefined) ?? []) {
+        const name = ((o.DefElem as Obj).defname as string).toLowerCase();
+        if (name !== 'analyze') notSupported(`EXPLAIN option ${name.toUpperCase()}`);
+      }
+      query = e.query;
+      explain = stmt.explain;
+    }
+    if (stmt.queryType !== 'SelectStmt') notSupported(`${stmt.queryType.replace(/Stmt$/, '')} on mirrors`);
+    const up = session.upstream;
+    // Postgres checks the SQL and tells the result shape (never executed: the mirror view would refuse to run)
+    const d = await up.describe(sql, paramTypes);
+    const fields = d.fields ?? [];
+    const names: string[] = [];
+    const mirrorKeys: string[] = [];
+    const seen = new Set<string>();
+    for (const m of stmt.mirrors) {
+      const k = `${m.mirror.schema}.${m.mirror.name}`;
+      if (seen.has(k)) continue;
+      seen.add(k);
+      mirrorKeys.push(k);
+      names.push(regclassText(m.mirror.schema, m.mirror.name));
+    }
+    const otherKeys: { schema: string | null; name: string }[] = [];
+    const seenO = new Set<string>();
+    for (const o of stmt.others) {
+      const k = `${o.schema ?? ''}.${o.name}`;
+      if (seenO.has(k)) continue;
+      seenO.add(k);
+      otherKeys.push(o);
+      names.push(regclassText(o.schema, o.name));
+    }
+    const info = await relationInfo(up, names);
+    const mirrorUses = new Map<string, MirrorUse>();
+    mirrorKeys.forEach((k, i) => {
+      const m = stmt.mirrors.find((x) => `${x.mirror.schema}.${x.mirror.name}` === k)!.mirror;
+      const rel = core.mirrors.relationSql(m);
+      if (!rel) throw new PgError('55000', `mirror "${m.schema}.${m.name}" is not ready yet`, 'ERROR', undefined, 'Its initial copy has not finished; try again shortly.');
+      const ri = info.relations[i];
+      if (!ri) throw new PgError('42P01', `relation "${m.name}" does not exist`);
+      mirrorUses.set(k, { ref: m, sql: rel, info: ri });
+    });
+    const otherUses = new Map<string, OtherUse>();
+    otherKeys.forEach((o, j) => {
+      const ri = info.relations[mirrorKeys.length + j];
+      if (!ri) throw new PgError('42P01', `relation "${o.name}" does not exist`);
+      otherUses.set(`${o.schema ?? ''}.${o.name}`, { schema: o.schema, name: o.name, info: ri });
+    });
+    const q = new EngineQuery(core, session, catalog, stmt, query, explain, fields, d.paramTypes, mirrorUses, otherUses, {
+      codePoint: info.codePointCollation,
+      asciiCtype: info.asciiCtype,
+    });
+    // translate once now so unsupported SQL is refused at Parse, like Postgres' own errors
+    const tr = q.translate({
+      dry: true,
+      params: q.paramT.map((t) => ({ t })),
+      stored: new Map(),
+      session: q.sessionState(session.params.get('TimeZone') ?? 'UTC', session.params.get('DateStyle') ?? 'ISO, MDY', null),
+      constants: new Map(),
+    }).translation;
+    if (!explain) q.checkTypes(tr);
+    return q;
+  }
+
+  fields(): FieldDescription[] | null {
+    return this.described.map((f) => ({ ...f, format: 0 }));
+  }
+
+  private sessionState(tz: string, dateStyle: string, now: bigint | null): SessionState {
+    return {
+      timeZone: this.core.zones.get(tz.toLowerCase()) ?? null,
+      dateStyle,
+      now,
+      codePointCollation: this.collation.codePoint,
+      asciiCtype: this.collation.asciiCtype,
+      user: this.session.user,
+      database: this.session.database,
+    };
+  }
+
+  /** one translation; returns it with the constants Postgres still has to read and the per-statement relations */
+  private translate(input: EnvInput): {
+    translation: Translation;
+    needed: { t: PgT; text: string }[];
+    mirrors: MirrorRelation[];
+    mirrorRefs: MirrorRef[];
+    tables: PgTableUse[];
+  } {
+    const needed = new Map<string, { t: PgT; text: string }>();
+    const mirrors = new Map<string, MirrorRelation>();
+    const tables = new Map<string, PgTableUse>();
+    const path = effectiveSearchPath(searchPathOf(this.session), { oracle: this.session.oracle, user: this.session.user });
+    const env: TranslateEnv = {
+      dry: input.dry,
+      params: input.params,
+      session: input.session,
+      mirror: (schema, name) => {
+        const ref = this.catalog.resolve(schema, name, path);
+        if (!ref) return null;
+        const k = `${ref.schema}.${ref.name}`;
+        const use = this.mirrorUses.get(k);
+        if (!use) return null;
+        let m = mirrors.get(k);
+        if (!m) {
+          const stored = input.stored.get(k);
+          m = {
+            sql: use.sql,
+            columns: use.info.columns.map((c) => ({
+              name: c.name,
+              t: c.t,
+              ...(c.t.n === 'unknown' ? { unsupported: `reading column ${c.name} (type OID ${c.typeOid})` } : {}),
+            })),
+            stored: use.info.columns.map((c, i) => stored?.[i] ?? storedGuess(c.t)),
+            used: new Set(),
+            read: false,
+          };
+          mirrors.set(k, m);
+        }
+        return m;
+      },
+      pgTable: (schema, name) => {
+        const k = `${schema ?? ''}.${name}`;
+        const use = this.otherUses.get(k);
+        if (!use) return null;
+        let p = tables.get(k);
+        if (!p) {
+          p = {
+            schema,
+            name,
+            columns: use.info.columns.map((c) => ({
+              name: c.name,
+              t: c.t,
+              ...(c.t.n === 'unknown' ? { unsupported: `reading column ${c.name} (type OID ${c.typeOid})` } : {}),
+            })),
+            temp: this.core.nextTemp(),
+            used: new Set(),
+            refs: 0,
+            filters: [],
+          };
+          tables.set(k, p);
+        }
+        return p;
+      },
+      constant: (t, text) => input.constants.get(constKey(t, text)),
+      needConstant: (t, text) => needed.set(constKey(t, text), { t, text }),
+    };
+    const translation = translateSelect(this.query, env);
+    const mirrorRefs = [...mirrors.keys()].map((k) => this.mirrorUses.get(k)!.ref);
+    return { translation, needed: [...needed.values()], mirrors: [...mirrors.values()], mirrorRefs, tables: [...tables.values()] };
+  }
+
+  /** our idea of each output column's type must be Postgres' (else the translation misunderstood something) */
+  private checkTypes(tr: Translation): void {
+    if (tr.cols.length !== this.described.length) {
+      notSupported(`this select list (lakegate sees ${tr.cols.length} columns, Postgres ${this.described.length})`);
+    }
+    tr.cols.forEach((c, i) => {
+      const f = this.described[i]!;
+      const mine = oidOf(c.ex.t);
+      if (mine !== f.typeOid) {
+        const pg = fromOid(f.typeOid);
+        notSupported(`result column "${f.name}" of type ${pg ? typeName(pg) : 'OID ' + f.typeOid} (lakegate would compute ${typeName(c.ex.t)})`);
+      }
+    });
+  }
+
+  async bind(params: (Buffer | null)[], paramFormats: number[], resultFormats: number[]): Promise<LocalPortal> {
+    const bound = decodeParams(this.paramT, params, paramFormats);
+    const conn = await this.core.connect();
+    try {
+      return await this.bindOn(conn, bound, resultFormats);
+    } catch (e) {
+      try {
+        conn.closeSync();
+      } catch {
+        // ignore
+      }
+      throw pgErrorOf(e);
+    }
+  }
+
+  private async bindOn(conn: DuckDBConnection, bound: BoundParam[], resultFormats: number[]): Promise<LocalPortal> {
+    const up = this.session.upstream;
+    // the DuckDB types each mirror relation stores its columns in
+    const stored = new Map<string, string[]>();
+    for (const [k, m] of this.mirrorUses) stored.set(k, await storedTypes(conn, m));
+    const params = bound.map((b) => {
+      if ('value' in b) return { t: b.t, value: b.value };
+      const local = localConst(b.t, b.text);
+      if (local) return { t: b.t, value: local };
+      return { t: b.t, text: b.text };
+    });
+    const paramsNow = (ctx: Map<string, Const>) =>
+      params.map((p) => ('value' in p ? p : { t: p.t, value: ctx.get(constKey(p.t, p.text!)) }));
+    const tz = this.session.params.get('TimeZone') ?? 'UTC';
+    const ds = this.session.params.get('DateStyle') ?? 'ISO, MDY';
+    // first pass: which columns are read, which constants Postgres must read
+    const first = this.translate({ dry: true, params: paramsNow(new Map()), stored, session: this.sessionState(tz, ds, 0n), constants: new Map() });
+    const wantConstants = [...first.needed, ...params.filter((p) => !('value' in p)).map((p) => ({ t: p.t, text: (p as { text: string }).text }))];
+    const ctx: ExecContext = await execContext(up, {
+      mirrors: first.mirrors.map((m, i) => ({
+        regclass: regclassText(first.mirrorRefs[i]!.schema, first.mirrorRefs[i]!.name),
+        name: first.mirrorRefs[i]!.name,
+        columns: [...m.used],
+      })),
+      constants: dedupe(wantConstants),
+      lsn: typeof this.core.mirrors.waitForLsn === 'function',
+    });
+    // final pass with the real transaction time, settings and constants
+    const final = this.translate({
+      dry: false,
+      params: paramsNow(ctx.constants),
+      stored,
+      session: this.sessionState(ctx.settings.TimeZone, ctx.settings.DateStyle, ctx.now),
+      constants: ctx.constants,
+    });
+    if (final.needed.length > 0) throw new PgError('XX000', 'lakegate: a constant could not be converted');
+    const tr = final.translation;
+    if (!this.explain) this.checkTypes(tr);
+    if (ctx.lsn !== null && this.core.mirrors.waitForLsn && this.core.freshnessTimeoutMs > 0) {
+      const ok = await this.core.mirrors.waitForLsn(ctx.lsn, this.core.freshnessTimeoutMs);
+      if (!ok) {
+        throw new PgError('55000', 'lakegate: mirror has not caught up with upstream', 'ERROR', `Changes up to the current WAL position were not applied within ${this.core.freshnessTimeoutMs} ms.`);
+      }
+    }
+    for (const t of final.tables) await fetchPgTable(up, conn, t, this.core.maxFetchRows);
+    const settings = outputSettingsFrom({
+      DateStyle: ctx.settings.DateStyle,
+      TimeZone: ctx.settings.TimeZone,
+      IntervalStyle: ctx.settings.IntervalStyle,
+      extra_float_digits: ctx.settings.extra_float_digits,
+      bytea_output: ctx.settings.bytea_output,
+    });
+    const nres = this.described.length;
+    const formats: (0 | 1)[] = Array.from({ length: nres }, (_, i) => {
+      const f = resultFormats.length === 0 ? 0 : resultFormats.length === 1 ? resultFormats[0]! : resultFormats[i] ?? 0;
+      if (f !== 0 && f !== 1) throw new PgError('22023', `unsupported format code: ${f}`);
+      return f as 0 | 1;
+    });
+    const out = this.described.map((f, i) => ({ ...f, format: formats[i]! }));
+    let codecs: ColumnCodec[] = [];
+    if (this.explain) {
+      codecs = [];
+    } else {
+      const ps = await conn.prepare(tr.sql);
+      codecs = tr.cols.map((c, i) => {
+        const duck = ps.columnType(i);
+        const f = this.described[i]!;
+        if (c.ex.v) return columnCodec(varDuckType(c.ex.t), { oid: f.typeOid, typmod: f.typeMod ?? -1 });
+        checkDuckType(c.ex.t, c.ex.scale, duck, f.name);
+        return columnCodec(duck, { oid: f.typeOid, typmod: f.typeMod ?? -1 });
+      });
+    }
+    const plan: PortalPlan = {
+      sql: tr.sql,
+      cols: tr.cols,
+      codecs,
+      formats,
+      settings,
+      hidden: tr.hidden,
+      jsSort: tr.jsSort,
+      explain: this.explain,
+    };
+    return new EnginePortal(conn, plan, out);
+  }
+}
+
+function dedupe(xs: { t: PgT; text: string }[]): { t: PgT; text: string }[] {
+  const m = new Map<string, { t: PgT; text: string }>();
+  for (const x of xs) m.set(constKey(x.t, x.text), x);
+  return [...m.values()];
+}
+
+function searchPathOf(s: SessionInfo): string[] {
+  const raw = s.params.get('search_path');
+  if (!raw) return ['$user', 'public'];
+  const parts: string[] = [];
+  for (const p of raw.split(',')) {
+    const t = p.trim();
+    if (t.startsWith('"') && t.endsWith('"')) parts.push(t.slice(1, -1).replace(/""/g, '"'));
+    else if (t) parts.push(t.toLowerCase());
+  }
+  return parts;
+}
+
+/** the DuckDB type the table layer stores a column of type t in (column-types.ts) */
+function storedGuess(t: PgT): string {
+  if (t.arr) return `${storedGuess({ ...t, arr: false })}[]`;
+  switch (t.n) {
+    case 'int2':
+      return 'INTEGER';
+    case 'numeric':
+      return numericScale(t) === null ? 'VARCHAR' : duckType(t);
+    case 'interval':
+    case 'json':
+    case 'jsonb':
+    case 'unknown':
+      return 'VARCHAR';
+    default:
+      try {
+        return duckType(t);
+      } catch {
+        return 'VARCHAR';
+      }
+  }
+}
+
+/** column types of a mirror relation as DuckDB stores them, in the mirror view's column order */
+async function storedTypes(conn: DuckDBConnection, m: MirrorUse): Promise<string[]> {
+  const ps = await conn.prepare(`SELECT * FROM ${m.sql} LIMIT 0`);
+  const byName = new Map<string, string>();
+  for (let i = 0; i < ps.columnCount; i++) byName.set(ps.columnName(i), ps.columnType(i).toString());
+  return m.info.columns.map((c) => {
+    const s = byName.get(c.name);
+    if (s === undefined) throw new PgError('XX000', `lakegate: mirror "${m.ref.name}" has no column "${c.name}" in DuckDB`);
+    return s;
+  });
+}
+
+function varDuckType(t: PgT): DuckDBType {
+  switch (t.n) {
+    case 'float8':
+      return DOUBLE;
+    case 'int2':
+      return SMALLINT;
+    case 'int4':
+      return INTEGER;
+    case 'int8':
+      return BIGINT;
+    default:
+      return DECIMAL(38, 0);
+  }
+}
+
+const INT_IDS = new Set([
+  DuckDBTypeId.TINYINT, DuckDBTypeId.SMALLINT, DuckDBTypeId.INTEGER, DuckDBTypeId.BIGINT, DuckDBTypeId.HUGEINT,
+  DuckDBTypeId.UTINYINT, DuckDBTypeId.USMALLINT, DuckDBTypeId.UINTEGER, DuckDBTypeId.UBIGINT,
+]);
+
+/** The DuckDB result type must hold the Postgres value exactly (a last guard against translation slips). */
+function checkDuckType(t: PgT, scale: number | null, duck: DuckDBType, name: string): void {
+  const bad = (): never => notSupported(`result column "${name}" (DuckDB computes ${duck.toString()} for ${typeName(t)})`);
+  let d = duck;
+  if (t.arr) {
+    if (d.typeId !== DuckDBTypeId.LIST) bad();
+    d = (d as { valueType: DuckDBType }).valueType;
+  }
+  const id = d.typeId;
+  switch (t.n) {
+    case 'int2':
+    case 'int4':
+    case 'int8':
+      if (!INT_IDS.has(id)) bad();
+      return;
+    case 'numeric':
+      if (scale === null) {
+        if (id !== DuckDBTypeId.VARCHAR) bad();
+        return;
+      }
+      if (id === DuckDBTypeId.DECIMAL) {
+        if ((d as { scale: number }).scale !== scale) bad();
+        return;
+      }
+      if (INT_IDS.has(id) && scale === 0) return;
+      return bad();
+    case 'float4':
+      if (id !== DuckDBTypeId.FLOAT) bad();
+      return;
+    case 'float8':
+      if (id !== DuckDBTypeId.DOUBLE && id !== DuckDBTypeId.FLOAT) bad();
+      return;
+    case 'bool':
+      if (id !== DuckDBTypeId.BOOLEAN) bad();
+      return;
+    case 'text':
+    case 'varchar':
+    case 'bpchar':
+    case 'name':
+    case 'json':
+    case 'jsonb':
+    case 'unknown':
+      if (id !== DuckDBTypeId.VARCHAR) bad();
+      return;
+    case 'date':
+      if (id !== DuckDBTypeId.DATE) bad();
+      return;
+    case 'time':
+      if (id !== DuckDBTypeId.TIME) bad();
+      return;
+    case 'timestamp':
+      if (id !== DuckDBTypeId.TIMESTAMP) bad();
+      return;
+    case 'timestamptz':
+      if (id !== DuckDBTypeId.TIMESTAMP_TZ) bad();
+      return;
+    case 'interval':
+      if (id !== DuckDBTypeId.INTERVAL) bad();
+      return;
+    case 'uuid':
+      if (id !== DuckDBTypeId.UUID) bad();
+      return;
+    case 'bytea':
+      if (id !== DuckDBTypeId.BLOB) bad();
+      return;
+  }
+}

@@ -1,0 +1,68 @@
+// Columns of the relations a statement reads (mirror views and ordinary tables), read from upstream's catalog in
+// one round trip on the client's connection: names, types, typmods and collations, plus the database's own
+// collation and ctype. The mirror view carries the source's columns (sql/002_mirrors.sql), so these are the
+// types Postgres would compute with.
+import { PgError } from '../route/local.js';
+import { fromOid, type PgT } from './translate/pg-type.js';
+import type { UpstreamChannel } from './upstream-channel.js';
+
+export interface RelationColumns {
+  columns: { name: string; t: PgT; typeOid: number; typmod: number; collation: string }[];
+}
+
+export interface RelationInfoResult {
+  relations: (RelationColumns | null)[];
+  /** database collation orders text by code point (C, POSIX, C.UTF-8, builtin C) */
+  codePointCollation: boolean;
+  /** LC_CTYPE C/POSIX: lower()/upper() map ASCII only */
+  asciiCtype: boolean;
+}
+
+/** `"schema"."name"` (or `"name"`) for to_regclass */
+export function regclassText(schema: string | null, name: string): string {
+  const q = (s: string) => `"${s.replace(/"/g, '""')}"`;
+  return schema === null ? q(name) : `${q(schema)}.${q(name)}`;
+}
+
+const SQL = `
+SELECT r.idx::int4, a.attname, a.atttypid::int4, a.atttypmod, coalesce(c.collname, ''), d.datcollate, d.datctype, d.datlocprovider::text
+  FROM unnest($1::text[]) WITH ORDINALITY AS r(name, idx)
+  CROSS JOIN (SELECT datcollate, datctype, datlocprovider FROM pg_catalog.pg_database WHERE datname = pg_catalog.current_database()) d
+  LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = pg_catalog.to_regclass(r.name) AND a.attnum > 0 AND NOT a.attisdropped
+  LEFT JOIN pg_catalog.pg_collation c ON c.oid = a.attcollation AND a.attcollation <> 100
+ ORDER BY r.idx, a.attnum`;
+
+const C_LOCALES = new Set(['C', 'POSIX', 'C.UTF-8', 'C.utf8', 'C.UTF8', 'ucs_basic']);
+
+/** Reads the columns of each relation (as regclassText names); null for a relation that does not exist. */
+export async function relationInfo(up: UpstreamChannel, names: string[]): Promise<RelationInfoResult> {
+  const arr = `{${names.map((n) => `"${n.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`).join(',')}}`;
+  const res = await up.query(SQL, [arr]);
+  const relations: (RelationColumns | null)[] = names.map(() => null);
+  let codePointCollation = true;
+  let asciiCtype = false;
+  for (const row of res.rows) {
+    const [idx, attname, typid, typmod, coll, datcollate, datctype, provider] = row;
+    const dbC = provider === 'b' || (provider === 'c' && C_LOCALES.has(datcollate ?? ''));
+    if (!dbC) codePointCollation = false;
+    asciiCtype = datctype === 'C' || datctype === 'POSIX';
+    const i = Number(idx) - 1;
+    if (attname === null) continue;
+    const r = (relations[i] ??= { columns: [] });
+    const t = fromOid(Number(typid), Number(typmod));
+    if (!t) {
+      // a column of a type the engine does not model: usable only if the statement never reads it
+      r.columns.push({ name: attname, t: { n: 'unknown', mod: -1, arr: false }, typeOid: Number(typid), typmod: Number(typmod), collation: coll ?? '' });
+      continue;
+    }
+    r.columns.push({ name: attname, t, typeOid: Number(typid), typmod: Number(typmod), collation: coll ?? '' });
+  }
+  // a text column with its own non-C collation compares its own way
+  for (const r of relations) {
+    for (const c of r?.columns ?? []) {
+      if (c.collation && !C_LOCALES.has(c.collation) && (c.t.n === 'text' || c.t.n === 'varchar' || c.t.n === 'bpchar')) codePointCollation = false;
+    }
+  }
+  if (res.rows.length === 0) throw new PgError('XX000', 'lakegate: could not read the database catalog');
+  return { relations, codePointCollation, asciiCtype };
+}

@@ -1,0 +1,202 @@
+// Type conversions with Postgres' results: explicit casts (`x::t`, CAST), the implicit ones operator and function
+// resolution adds, and unknown-typed literals taking the type the context gives them. Each supported pair emits
+// DuckDB SQL that yields the value Postgres' conversion function yields; other pairs are refused.
+import { ex, flags, str, type Ex } from './ex.js';
+import { notSupported } from './errors.js';
+import { localConst, NULL_CONST, type Const, constEx } from './literal.js';
+import { duckType, isFloat, isInt, isString, numericScale, t as mk, typeName, type PgT } from './pg-type.js';
+import type { TranslateEnv } from './context.js';
+
+export interface CastEnv {
+  env: TranslateEnv;
+}
+
+/** The constant for literal text read as type `to` (Postgres converts what we cannot read ourselves). */
+export function literalConst(env: TranslateEnv, to: PgT, text: string): Const {
+  if (to.n === 'unknown') return { sql: str(text), scale: null };
+  const local = localConst(to, text);
+  if (local) return local;
+  const known = env.constant(to, text);
+  if (known) return known;
+  env.needConstant(to, text);
+  // placeholder of the right DuckDB type; the translation is redone once Postgres converted the text
+  return { sql: `CAST(NULL AS ${duckType(to, to.n === 'numeric' ? 0 : undefined)})`, scale: to.n === 'numeric' ? 0 : null };
+}
+
+/** A typed NULL. */
+export function nullOf(to: PgT): Ex {
+  if (to.n === 'unknown') return ex('NULL', to, { lit: { kind: 'null', text: '' } });
+  const scale = to.n === 'numeric' ? numericScale(to) : null;
+  if (to.n === 'numeric' && scale === null) return ex('CAST(NULL AS VARCHAR)', to, { scale: null });
+  return ex(`CAST(NULL AS ${duckType(to)})`, to, { scale });
+}
+
+function zoneOf(env: TranslateEnv, what: string): string {
+  const z = env.session.timeZone;
+  if (!z) return notSupported(`${what} in the session's TimeZone`);
+  return str(z);
+}
+
+/** local timestamp of a timestamptz in the session zone (timestamptz::timestamp) */
+export function tzLocal(env: TranslateEnv, sql: string): string {
+  return `timezone(${zoneOf(env, 'time zone conversion')}, ${sql})`;
+}
+
+/** timestamptz of a local timestamp in the session zone (timestamp::timestamptz) */
+export function tzFromLocal(env: TranslateEnv, sql: string): string {
+  return `timezone(${zoneOf(env, 'time zone conversion')}, ${sql})`;
+}
+
+/** Numeric value as text Postgres' numeric_out would print (for values shown with per-value scale). */
+export function numericAsText(e: Ex): string {
+  if (e.t.n !== 'numeric') throw new Error('numericAsText of ' + e.t.n);
+  if (e.scale === null) return e.sql; // already text
+  return `CAST(${e.sql} AS VARCHAR)`;
+}
+
+/**
+ * Converts e to type `to`. `explicit`: a cast written in SQL (allows the conversions Postgres allows only
+ * explicitly, and applies length/precision modifiers).
+ */
+export function coerce(env: TranslateEnv, e: Ex, to: PgT, explicit: boolean): Ex {
+  const f = flags(e);
+  if (e.v) return notSupported('avg() or numeric division results used inside another expression');
+  if (e.lit && (e.lit.kind === 'string' || e.lit.kind === 'null') && e.t.n === 'unknown') {
+    if (e.lit.kind === 'null') return nullOf(to);
+    let c = literalConst(env, to, e.lit.text);
+    let out = constEx(c, to);
+    // a literal cast to char(n)/varchar(n)/numeric(p,s) also gets the modifier applied
+    if (to.mod >= 0) out = applyTypmod(env, out, to, true);
+    return { ...out, ...f };
+  }
+  const from = e.t;
+  if (from.arr || to.arr) {
+    if (from.arr && to.arr && from.n === to.n) return e;
+    if (from.arr && to.arr && isString(from) && isString(to)) return e;
+    return notSupported(`casting ${typeName(from)} to ${typeName(to)}`);
+  }
+  if (from.n === to.n) return to.mod >= 0 && to.mod !== from.mod ? applyTypmod(env, e, to, explicit) : e;
+  const out = convert(env, e, to, explicit);
+  return { ...out, ...f };
+}
+
+function applyTypmod(env: TranslateEnv, e: Ex, to: PgT, explicit: boolean): Ex {
+  switch (to.n) {
+    case 'numeric': {
+      const s = numericScale(to)!;
+      const ty = duckType(to);
+      if (e.scale === null && e.t.n === 'numeric') return ex(`CAST(${e.sql} AS ${ty})`, to, { scale: s, ...flags(e) });
+      return ex(`CAST(${e.sql} AS ${ty})`, to, { scale: s, ...flags(e) });
+    }
+    case 'varchar':
+      // explicit casts truncate to n characters; implicit ones would raise an error, which needs the value
+      if (!explicit) return notSupported('assigning to a varchar(n) value');
+      return ex(`left(${e.sql}, ${to.mod - 4})`, to, flags(e));
+    case 'bpchar': {
+      if (!explicit) return notSupported('assigning to a char(n) value');
+      const n = to.mod - 4;
+      return ex(`rpad(left(${e.sql}, ${n}), ${n}, ' ')`, to, flags(e));
+    }
+    default:
+      return { ...e, t: to };
+  }
+}
+
+function convert(env: TranslateEnv, e: Ex, to: PgT, explicit: boolean): Ex {
+  const from = e.t;
+  const f = flags(e);
+  const cast = (ty: string, o: { scale?: number | null } = {}) => ex(`CAST(${e.sql} AS ${ty})`, to, { ...f, ...o });
+  // --- numbers
+  if (isInt(from)) {
+    if (isInt(to) || isFloat(to)) return cast(duckType(to));
+    if (to.n === 'numeric') {
+      const s = numericScale(to);
+      return s === null ? cast('DECIMAL(38,0)', { scale: 0 }) : cast(duckType(to), { scale: s });
+    }
+    if (to.n === 'bool' && explicit && from.n === 'int4') return cast('BOOLEAN');
+  }
+  if (from.n === 'numeric') {
+    if (e.scale === null && to.n !== 'text' && to.n !== 'varchar') return notSupported('converting numeric values without a declared scale');
+    if (isInt(to)) return cast(duckType(to)); // rounds half away from zero, as numeric_int4 does
+    // numeric_float8 reads numeric_out's text: correctly rounded
+    if (isFloat(to)) return ex(`CAST(CAST(${e.sql} AS VARCHAR) AS ${duckType(to)})`, to, f);
+  }
+  if (isFloat(from)) {
+    if (isFloat(to)) return cast(duckType(to));
+    if (isInt(to)) return cast(duckType(to)); // rint: half to even, as DuckDB's cast
+    if (to.n === 'numeric') {
+      // float8_numeric / float4_numeric print %.15g / %.6g first, then read the text as numeric
+      const g = `printf('%.${from.n === 'float4' ? 6 : 15}g', ${e.sql})`;
+      const s = numericScale(to);
+      if (s === null) return ex(g, to, { ...f, scale: null });
+      return ex(`CAST(${g} AS ${duckType(to)})`, to, { ...f, scale: s });
+    }
+  }
+  if (from.n === 'bool' && to.n === 'int4' && explicit) return cast('INTEGER');
+  // --- text
+  if (isString(to)) {
+    let src = e;
+    if (from.n === 'bpchar') src = ex(`rtrim(${e.sql})`, mk('text'), f);
+    const asText = textOf(env, src);
+    const r = ex(asText, to, f);
+    return to.mod >= 0 ? applyTypmod(env, r, to, explicit) : r;
+  }
+  if (isString(from) && (to.n === 'json' || to.n === 'jsonb' || to.n === 'uuid' || to.n === 'bytea')) {
+    return notSupported(`casting text to ${typeName(to)}`);
+  }
+  // --- date and time
+  if (from.n === 'date') {
+    if (to.n === 'timestamp') return cast('TIMESTAMP');
+    if (to.n === 'timestamptz') return ex(tzFromLocal(env, `CAST(${e.sql} AS TIMESTAMP)`), to, f);
+  }
+  if (from.n === 'timestamp') {
+    if (to.n === 'date') return cast('DATE');
+    if (to.n === 'timestamptz') return ex(tzFromLocal(env, e.sql), to, f);
+  }
+  if (from.n === 'timestamptz') {
+    if (to.n === 'timestamp') return ex(tzLocal(env, e.sql), to, f);
+    if (to.n === 'date') return ex(`CAST(${tzLocal(env, e.sql)} AS DATE)`, to, f);
+  }
+  if ((from.n === 'json' && to.n === 'jsonb') || (from.n === 'jsonb' && to.n === 'json')) {
+    // same text in DuckDB; jsonb's normal form is produced when the value is sent
+    if (from.n === 'json') return { ...e, t: to };
+    return { ...e, t: to };
+  }
+  return notSupported(`casting ${typeName(from)} to ${typeName(to)}`);
+}
+
+/**
+ * The text Postgres' output function prints for e (casts to text, `||`, concat()), for the types where DuckDB's
+ * own text form is identical.
+ */
+export function textOf(env: TranslateEnv, e: Ex): string {
+  const n = e.t.n;
+  if (e.t.arr) return notSupported(`converting ${typeName(e.t)} to text`);
+  switch (n) {
+    case 'text':
+    case 'varchar':
+    case 'name':
+    case 'unknown':
+    case 'json':
+    case 'jsonb':
+      return e.sql;
+    case 'bpchar':
+      return `rtrim(${e.sql})`;
+    case 'int2':
+    case 'int4':
+    case 'int8':
+    case 'bool':
+    case 'uuid':
+      return `CAST(${e.sql} AS VARCHAR)`;
+    case 'numeric':
+      return numericAsText(e);
+    case 'date':
+    case 'timestamp':
+      if (!/^ISO/i.test(env.session.dateStyle)) return notSupported(`converting ${typeName(e.t)} to text under DateStyle ${env.session.dateStyle}`);
+      return `CAST(${e.sql} AS VARCHAR)`;
+    default:
+      return notSupported(`converting ${typeName(e.t)} to text`);
+  }
+}
+
+export { NULL_CONST };

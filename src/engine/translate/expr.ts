@@ -1,0 +1,703 @@
+// Expressions: each supported Postgres node (as libpg_query parses it) becomes DuckDB SQL with the Postgres type
+// of its value. Operators are resolved the way Postgres resolves them for the types we model (numeric widening,
+// unknown literals taking the other side's type, date/time mixes), so the DuckDB operation is the one Postgres
+// would run.
+import { coerce, literalConst, nullOf, textOf, tzFromLocal, tzLocal } from './cast.js';
+import { ex, flags, str, type Ex } from './ex.js';
+import { notSupported } from './errors.js';
+import { callFunction } from './funcs.js';
+import { constEx } from './literal.js';
+import {
+  BOOL,
+  category,
+  INT4,
+  INT8,
+  INTERVAL,
+  isFloat,
+  isInt,
+  isNumber,
+  isString,
+  NUMERIC,
+  same,
+  t as mk,
+  TEXT,
+  typeName,
+  UNKNOWN,
+  widerNumber,
+  fromTypeName,
+  type PgT,
+  TIMESTAMP,
+  TIMESTAMPTZ,
+  DATE,
+} from './pg-type.js';
+import type { Scope } from './scope.js';
+import { list, node, strings, type ExprCtx, type Obj, type Tr } from './translator.js';
+import type { VarNode } from './var-numeric.js';
+
+export function compileExpr(tr: Tr, n: unknown, sc: Scope, cx: ExprCtx): Ex {
+  const [k, b] = node(n);
+  switch (k) {
+    case 'ColumnRef':
+      return columnRef(b, sc);
+    case 'A_Const':
+      return constant(b);
+    case 'ParamRef':
+      return param(tr, b);
+    case 'TypeCast': {
+      const to = fromTypeName(b.typeName as Obj);
+      const arg = compileExpr(tr, b.arg, sc, cx);
+      if (arg.v) return varCast(arg, to);
+      return coerce(tr.env, arg, to, true);
+    }
+    case 'A_Expr':
+      return aExpr(tr, b, sc, cx);
+    case 'BoolExpr': {
+      const args = list(b.args).map((a) => asBool(tr, compileExpr(tr, a, sc, cx)));
+      switch (b.boolop) {
+        case 'AND_EXPR':
+          return ex(`(${args.map((a) => a.sql).join(' AND ')})`, BOOL, flags(...args));
+        case 'OR_EXPR':
+          return ex(`(${args.map((a) => a.sql).join(' OR ')})`, BOOL, flags(...args));
+        default:
+          return ex(`(NOT ${args[0]!.sql})`, BOOL, flags(...args));
+      }
+    }
+    case 'NullTest': {
+      const a = plain(compileExpr(tr, b.arg, sc, cx));
+      if (a.t.n === 'unknown' && a.lit?.kind !== 'null' && !a.lit) return notSupported('IS NULL on this value');
+      return ex(`(${a.sql} IS ${b.nulltesttype === 'IS_NOT_NULL' ? 'NOT ' : ''}NULL)`, BOOL, flags(a));
+    }
+    case 'BooleanTest': {
+      const a = asBool(tr, compileExpr(tr, b.arg, sc, cx));
+      const m: Record<string, string> = {
+        IS_TRUE: `(${a.sql} IS NOT DISTINCT FROM TRUE)`,
+        IS_NOT_TRUE: `(${a.sql} IS DISTINCT FROM TRUE)`,
+        IS_FALSE: `(${a.sql} IS NOT DISTINCT FROM FALSE)`,
+        IS_NOT_FALSE: `(${a.sql} IS DISTINCT FROM FALSE)`,
+        IS_UNKNOWN: `(${a.sql} IS NULL)`,
+        IS_NOT_UNKNOWN: `(${a.sql} IS NOT NULL)`,
+      };
+      return ex(m[b.booltesttype as string]!, BOOL, flags(a));
+    }
+    case 'CaseExpr':
+      return caseExpr(tr, b, sc, cx);
+    case 'CoalesceExpr': {
+      const args = list(b.args).map((a) => compileExpr(tr, a, sc, cx));
+      const u = unify(tr, args, 'COALESCE');
+      return ex(`COALESCE(${u.items.map((a) => a.sql).join(', ')})`, u.t, { scale: u.scale, ...flags(...u.items) });
+    }
+    case 'MinMaxExpr': {
+      const args = list(b.args).map((a) => compileExpr(tr, a, sc, cx));
+      const u = unify(tr, args, b.op === 'IS_GREATEST' ? 'GREATEST' : 'LEAST');
+      if (u.scale === null && u.t.n === 'numeric') return notSupported('GREATEST/LEAST over numerics with different scales');
+      if (isString(u.t) && !tr.env.session.codePointCollation) return notSupported('GREATEST/LEAST over text under a non-C collation');
+      if (u.t.n === 'bpchar') return notSupported('GREATEST/LEAST over char(n)');
+      const fn = b.op === 'IS_GREATEST' ? 'greatest' : 'least';
+      return ex(`${fn}(${u.items.map((a) => a.sql).join(', ')})`, u.t, { scale: u.scale, ...flags(...u.items) });
+    }
+    case 'FuncCall':
+      return callFunction(tr, b, sc, cx);
+    case 'SQLValueFunction':
+      return sqlValueFunction(tr, b);
+    case 'SubLink':
+      return subLink(tr, b, sc, cx);
+    case 'A_Indirection':
+      return indirection(tr, b, sc, cx);
+    case 'A_ArrayExpr': {
+      const items = list(b.elements).map((a) => compileExpr(tr, a, sc, cx));
+      if (items.length === 0) return notSupported('empty ARRAY[] constructors');
+      const u = unify(tr, items, 'ARRAY');
+      if (u.t.arr) return notSupported('multi-dimensional arrays');
+      if (u.t.n === 'numeric' && u.scale === null) return notSupported('numeric arrays with mixed scales');
+      return ex(`[${u.items.map((a) => a.sql).join(', ')}]`, mk(u.t.n, u.t.mod, true), { scale: u.scale, ...flags(...u.items) });
+    }
+    case 'CollateClause': {
+      const coll = strings(b.collname);
+      const name = coll[coll.length - 1]!;
+      if (name !== 'C' && name !== 'POSIX' && name !== 'ucs_basic') return notSupported(`COLLATE "${name}"`);
+      const a = compileExpr(tr, b.arg, sc, cx);
+      if (!isString(a.t) && a.t.n !== 'unknown') return notSupported('COLLATE on a non-text value');
+      return { ...a, collateC: true } as Ex;
+    }
+    default:
+      return notSupported(exprName(k));
+  }
+}
+
+function exprName(k: string): string {
+  const names: Record<string, string> = {
+    RowExpr: 'row constructors',
+    GroupingFunc: 'GROUPING()',
+    XmlExpr: 'XML functions',
+    A_Star: '*',
+    SetToDefault: 'DEFAULT',
+    CurrentOfExpr: 'WHERE CURRENT OF',
+  };
+  return names[k] ?? `the expression ${k}`;
+}
+
+/** Rejects a JS-finished numeric (avg, numeric division) where DuckDB would have to use it. */
+export function plain(e: Ex, what = 'inside another expression'): Ex {
+  if (e.v) return notSupported(`avg() or numeric division results used ${what}`);
+  return e;
+}
+
+function columnRef(b: Obj, sc: Scope): Ex {
+  const parts = strings(b.fields);
+  if (parts.includes('*')) return notSupported('* in this position');
+  const { col } = sc.column(parts);
+  return ex(col.sql, col.t, { scale: col.scale });
+}
+
+function constant(b: Obj): Ex {
+  if (b.isnull) return ex('NULL', UNKNOWN, { lit: { kind: 'null', text: '' } });
+  if (b.ival !== undefined) {
+    const v = ((b.ival as Obj).ival as number | undefined) ?? 0;
+    return ex(`CAST(${v} AS INTEGER)`, INT4, { scale: 0, lit: { kind: 'number', text: String(v) } });
+  }
+  if (b.fval !== undefined) {
+    const text = (b.fval as Obj).fval as string;
+    if (/^-?\d+$/.test(text)) {
+      const v = BigInt(text);
+      if (v >= -(2n ** 63n) && v < 2n ** 63n) return ex(`CAST(${v} AS BIGINT)`, INT8, { scale: 0, lit: { kind: 'number', text } });
+    }
+    const c = literalNumeric(text);
+    return ex(c.sql, NUMERIC, { scale: c.scale, lit: { kind: 'number', text } });
+  }
+  if (b.boolval !== undefined) {
+    const v = ((b.boolval as Obj).boolval as boolean | undefined) ?? false;
+    return ex(v ? 'TRUE' : 'FALSE', BOOL, { lit: { kind: 'bool', text: String(v) } });
+  }
+  if (b.sval !== undefined) {
+    const text = ((b.sval as Obj).sval as string | undefined) ?? '';
+    return ex(str(text), UNKNOWN, { lit: { kind: 'string', text } });
+  }
+  return notSupported('bit-string constants');
+}
+
+function literalNumeric(text: string): { sql: string; scale: number } {
+  // numeric_in of the literal's digits
+  const m = /^(-?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/.exec(text);
+  if (!m) return notSupported(`the numeric literal ${text}`);
+  const frac = m[3] ?? '';
+  const exp = m[4] ? Number(m[4]) : 0;
+  let digits = ((m[2] ?? '') + frac).replace(/^0+(?=\d)/, '') || '0';
+  let scale = frac.length - exp;
+  if (scale < 0) {
+    digits += '0'.repeat(-scale);
+    scale = 0;
+  }
+  const p = Math.max(digits.replace(/^0+/, '').length, scale, 1);
+  if (p > 38) return notSupported('numeric literals with more than 38 digits');
+  let t = digits.padStart(scale + 1, '0');
+  if (scale > 0) t = t.slice(0, t.length - scale) + '.' + t.slice(t.length - scale);
+  return { sql: `CAST(${str(m[1] + t)} AS DECIMAL(${p},${scale}))`, scale };
+}
+
+function param(tr: Tr, b: Obj): Ex {
+  const n = (b.number as number | undefined) ?? 0;
+  const p = tr.env.params[n - 1];
+  if (!p) return notSupported(`parameter $${n}`);
+  if (p.value) {
+    const e = constEx(p.value, p.t);
+    if (p.value.sql === 'NULL') return nullOf(p.t);
+    return e;
+  }
+  // prepare-time placeholder: a NULL of the right DuckDB type
+  const pt = p.t.n === 'unknown' ? TEXT : p.t;
+  if (pt.n === 'numeric') return ex('CAST(NULL AS DECIMAL(38,0))', pt, { scale: 0 });
+  return nullOf(pt);
+}
+
+// ---- operators -------------------------------------------------------------------------------------
+
+function aExpr(tr: Tr, b: Obj, sc: Scope, cx: ExprCtx): Ex {
+  const name = strings(b.name);
+  const op = name[name.length - 1]!;
+  if (name.length > 1 && name[0] !== 'pg_catalog') return notSupported(`operator ${name.join('.')}`);
+  switch (b.kind) {
+    case 'AEXPR_OP': {
+      if (!b.lexpr) return prefix(tr, op, compileExpr(tr, b.rexpr, sc, cx));
+      const l = compileExpr(tr, b.lexpr, sc, cx);
+      const r = compileExpr(tr, b.rexpr, sc, cx);
+      return binary(tr, op, l, r, cx);
+    }
+    case 'AEXPR_DISTINCT':
+    case 'AEXPR_NOT_DISTINCT': {
+      const [l, r] = comparable(tr, compileExpr(tr, b.lexpr, sc, cx), compileExpr(tr, b.rexpr, sc, cx), '=');
+      return ex(`(${l.sql} IS ${b.kind === 'AEXPR_DISTINCT' ? '' : 'NOT '}DISTINCT FROM ${r.sql})`, BOOL, flags(l, r));
+    }
+    case 'AEXPR_NULLIF': {
+      const l0 = plain(compileExpr(tr, b.lexpr, sc, cx));
+      const [l, r] = comparable(tr, l0, compileExpr(tr, b.rexpr, sc, cx), '=');
+      const outT = l0.t.n === 'unknown' ? TEXT : l0.t;
+      return ex(`NULLIF(${l.sql}, ${r.sql})`, outT, { scale: l0.scale, ...flags(l, r) });
+    }
+    case 'AEXPR_IN': {
+      const l = plain(compileExpr(tr, b.lexpr, sc, cx));
+      const items = list(b.rexpr).map((a) => plain(compileExpr(tr, a, sc, cx)));
+      const u = unify(tr, [l, ...items], 'IN');
+      const [lhs, ...rest] = u.items.map((x) => compareForm(x));
+      if (op !== '=' && op !== '<>') return notSupported(`IN with operator ${op}`);
+      const not = op === '<>' ? 'NOT ' : '';
+      return ex(`(${lhs!} ${not}IN (${rest.join(', ')}))`, BOOL, flags(l, ...items));
+    }
+    case 'AEXPR_OP_ANY':
+    case 'AEXPR_OP_ALL': {
+      const l = plain(compileExpr(tr, b.lexpr, sc, cx));
+      const r = plain(compileExpr(tr, b.rexpr, sc, cx));
+      if (!r.t.arr) return notSupported(`${op} ANY/ALL over a non-array`);
+      const el = coerce(tr.env, l, mk(r.t.n, -1), false);
+      if (l.t.n === 'bpchar' || r.t.n === 'bpchar') return notSupported('ANY/ALL over char(n)');
+      const any = `(${el.sql} = ANY(${r.sql}))`;
+      if (b.kind === 'AEXPR_OP_ANY' && op === '=') return ex(any, BOOL, flags(l, r));
+      if (b.kind === 'AEXPR_OP_ALL' && op === '<>') return ex(`(NOT ${any})`, BOOL, flags(l, r));
+      return notSupported(`${op} ${b.kind === 'AEXPR_OP_ANY' ? 'ANY' : 'ALL'} (array)`);
+    }
+    case 'AEXPR_LIKE':
+    case 'AEXPR_ILIKE': {
+      const l = plain(compileExpr(tr, b.lexpr, sc, cx));
+      let pat: Ex;
+      let esc = `'\\'`;
+      const [rk, rb] = node(b.rexpr);
+      if (rk === 'FuncCall' && strings(rb.funcname).pop() === 'like_escape') {
+        const args = list(rb.args);
+        pat = compileExpr(tr, args[0], sc, cx);
+        const e = compileExpr(tr, args[1], sc, cx);
+        if (!e.lit || e.lit.kind !== 'string') return notSupported('a non-constant LIKE escape');
+        if (e.lit.text.length > 1) return notSupported('a LIKE escape of more than one character');
+        esc = e.lit.text === '' ? "''" : str(e.lit.text);
+      } else pat = compileExpr(tr, b.rexpr, sc, cx);
+      if (l.t.n === 'bpchar' || pat.t.n === 'bpchar') return notSupported('LIKE on char(n)');
+      const lt = textLike(tr, l);
+      const pt = textLike(tr, pat);
+      const ilike = b.kind === 'AEXPR_ILIKE';
+      if (ilike && !tr.env.session.asciiCtype) {
+        // ILIKE folds case with the database's LC_CTYPE; DuckDB folds Unicode its own way
+        return notSupported('ILIKE under a non-C LC_CTYPE');
+      }
+      const neg = op.startsWith('!');
+      const kw = ilike ? 'ILIKE' : 'LIKE';
+      if (esc === "''") return notSupported('LIKE … ESCAPE \'\'');
+      return ex(`(${lt} ${neg ? 'NOT ' : ''}${kw} ${pt} ESCAPE ${esc})`, BOOL, flags(l, pat));
+    }
+    case 'AEXPR_BETWEEN':
+    case 'AEXPR_NOT_BETWEEN': {
+      const x = compileExpr(tr, b.lexpr, sc, cx);
+      const [lo, hi] = list(b.rexpr).map((a) => compileExpr(tr, a, sc, cx));
+      const ge = binary(tr, '>=', x, lo!, cx);
+      const le = binary(tr, '<=', x, hi!, cx);
+      const both = `(${ge.sql} AND ${le.sql})`;
+      return ex(b.kind === 'AEXPR_BETWEEN' ? both : `(NOT ${both})`, BOOL, flags(ge, le));
+    }
+    default:
+      return notSupported(`the operator form ${String(b.kind).replace('AEXPR_', '')}`);
+  }
+}
+
+function textLike(tr: Tr, e: Ex): string {
+  if (e.t.n === 'unknown') return e.sql;
+  if (!isString(e.t)) return notSupported(`LIKE on ${typeName(e.t)}`);
+  return textOf(tr.env, e);
+}
+
+function prefix(tr: Tr, op: string, a: Ex): Ex {
+  if (op === '+' && isNumber(a.t)) return a;
+  if (op === '-') {
+    if (a.v) return { ...a, v: { k: 'neg', a: a.v } };
+    if (a.lit?.kind === 'string') return prefix(tr, op, coerce(tr.env, a, NUMERIC, false));
+    if (isNumber(a.t)) {
+      if (a.t.n === 'numeric' && a.scale === null) return notSupported('negating numeric values without a declared scale');
+      return ex(`(- ${a.sql})`, a.t, { scale: a.scale, ...flags(a) });
+    }
+    if (a.t.n === 'interval') return ex(`(- ${a.sql})`, a.t, flags(a));
+  }
+  if (op === 'NOT') return ex(`(NOT ${asBool(tr, a).sql})`, BOOL, flags(a));
+  return notSupported(`the prefix operator ${op} on ${typeName(a.t)}`);
+}
+
+function asBool(tr: Tr, e: Ex): Ex {
+  const p = plain(e);
+  if (p.t.n === 'bool' && !p.t.arr) return p;
+  if (p.t.n === 'unknown') return coerce(tr.env, p, BOOL, false);
+  return notSupported(`${typeName(p.t)} as a condition`);
+}
+
+const COMPARISON = new Set(['=', '<>', '!=', '<', '<=', '>', '>=']);
+
+export function binary(tr: Tr, op: string, l: Ex, r: Ex, cx: ExprCtx): Ex {
+  if (COMPARISON.has(op)) {
+    const [a, b2] = comparable(tr, l, r, op);
+    const o = op === '!=' ? '<>' : op;
+    return ex(`(${compareForm(a)} ${o} ${compareForm(b2)})`, BOOL, flags(a, b2));
+  }
+  switch (op) {
+    case '+':
+    case '-':
+    case '*':
+    case '/':
+    case '%':
+      return arithmetic(tr, op, l, r, cx);
+    case '||':
+      return concat(tr, l, r);
+    case '->':
+    case '->>':
+    case '#>':
+    case '#>>':
+      return jsonOp(tr, op, l, r);
+    default:
+      return notSupported(`the operator ${op}`);
+  }
+}
+
+/** SQL to compare: char(n) compares without trailing blanks. */
+function compareForm(e: Ex): string {
+  return e.t.n === 'bpchar' && !e.t.arr ? `rtrim(${e.sql})` : e.sql;
+}
+
+/** Brings both sides of a comparison to the type Postgres compares them in. */
+export function comparable(tr: Tr, l0: Ex, r0: Ex, op: string): [Ex, Ex] {
+  const l = plain(l0, 'in comparisons');
+  const r = plain(r0, 'in comparisons');
+  const ordering = op !== '=' && op !== '<>' && op !== '!=';
+  const u = unify(tr, [l, r], op);
+  const [a, b] = u.items as [Ex, Ex];
+  const ct = u.t;
+  if (ct.arr) return notSupported('comparing arrays');
+  if (ct.n === 'numeric' && (a.scale === null || b.scale === null)) return notSupported('comparing numeric values without a declared scale');
+  if (ct.n === 'json' || ct.n === 'jsonb') return notSupported(`comparing ${ct.n} values`);
+  if ((isString(ct) || ct.n === 'unknown') && ordering) {
+    const c = (l0 as { collateC?: boolean }).collateC || (r0 as { collateC?: boolean }).collateC;
+    if (!tr.env.session.codePointCollation && !c) return notSupported('ordering text under a non-C collation');
+  }
+  return [a, b];
+}
+
+/** PG's select_common_type for the types we model; coerces every item to it. */
+export function unify(tr: Tr, items0: Ex[], what: string): { t: PgT; scale: number | null; items: Ex[] } {
+  const items = items0.map((e) => plain(e, `in ${what}`));
+  const typed = items.filter((e) => e.t.n !== 'unknown');
+  if (typed.length === 0) {
+    // all unknown literals (or NULLs): text
+    return { t: TEXT, scale: null, items: items.map((e) => coerce(tr.env, e, TEXT, false)) };
+  }
+  let target = typed[0]!.t;
+  for (const e of typed.slice(1)) {
+    const x = e.t;
+    if (same(target, x)) {
+      if (target.mod !== x.mod) target = mk(target.n, -1, target.arr);
+      continue;
+    }
+    const c1 = category(target);
+    const c2 = category(x);
+    if (c1 !== c2) return notSupported(`mixing ${typeName(target)} and ${typeName(x)} in ${what}`);
+    if (c1 === 'N') target = widerNumber(target, x);
+    else if (c1 === 'S') target = TEXT; // text is the preferred string type; char(n)/varchar mixes become text
+    else if (c1 === 'D') target = rankTime(target, x);
+    else return notSupported(`mixing ${typeName(target)} and ${typeName(x)} in ${what}`);
+  }
+  if (target.n === 'bpchar' && typed.some((e) => e.t.n !== 'bpchar')) target = TEXT;
+  const out = items.map((e) => (e.t.n === 'unknown' || !same(e.t, target) ? coerce(tr.env, e, target, false) : e));
+  let scale: number | null = null;
+  if (target.n === 'numeric') {
+    const scales = new Set(out.filter((e) => !(e.lit?.kind === 'null')).map((e) => e.scale));
+    scale = scales.size === 1 ? [...scales][0]! : null;
+  }
+  return { t: target, scale, items: out };
+}
+
+function rankTime(a: PgT, b: PgT): PgT {
+  const rank: Record<string, number> = { date: 1, timestamp: 2, timestamptz: 3 };
+  if (rank[a.n] === undefined || rank[b.n] === undefined) return notSupported(`mixing ${typeName(a)} and ${typeName(b)}`);
+  return rank[a.n]! >= rank[b.n]! ? mk(a.n) : mk(b.n);
+}
+
+function arithmetic(tr: Tr, op: string, l0: Ex, r0: Ex, cx: ExprCtx): Ex {
+  // an unknown literal takes the other operand's type (for dates: `d + '1 day'` reads an interval)
+  let l = l0;
+  let r = r0;
+  if (l.t.n === 'unknown' && r.t.n !== 'unknown') l = coerce(tr.env, l, literalPeer(op, r.t, 'left'), false);
+  if (r.t.n === 'unknown' && l.t.n !== 'unknown') r = coerce(tr.env, r, literalPeer(op, l.t, 'right'), false);
+  if (l.v || r.v) return varArith(tr, op, l, r, cx);
+  if (isNumber(l.t) && isNumber(r.t)) return numberArith(tr, op, l, r, cx);
+  return timeArith(tr, op, l, r);
+}
+
+/** The type an unknown literal gets next to `peer` in an arithmetic operator (the same type, except intervals) */
+function literalPeer(op: string, peer: PgT, _side: 'left' | 'right'): PgT {
+  if ((peer.n === 'date' || peer.n === 'timestamp' || peer.n === 'timestamptz') && (op === '+' || op === '-')) {
+    // PG picks date - date / timestamp - timestamp for `d - '…'`; `+` has only the interval form
+    return op === '-' ? peer : INTERVAL;
+  }
+  return peer;
+}
+
+function numberArith(tr: Tr, op: string, l: Ex, r: Ex, cx: ExprCtx): Ex {
+  let rt: PgT;
+  if (l.t.n === 'float4' && r.t.n === 'float4') rt = l.t;
+  else if (isFloat(l.t) || isFloat(r.t)) rt = mk('float8');
+  else rt = widerNumber(l.t, r.t);
+  const f = flags(l, r);
+  if (isInt(rt)) {
+    const ty = rt.n === 'int2' ? 'SMALLINT' : rt.n === 'int4' ? 'INTEGER' : 'BIGINT';
+    const a = `CAST(${l.sql} AS ${ty})`;
+    const b = `CAST(${r.sql} AS ${ty})`;
+    if (op === '/') return ex(`lg_idiv(${a}, ${b})`, rt, { scale: 0, ...f });
+    if (op === '%') return ex(`lg_imod(${a}, ${b})`, rt, { scale: 0, ...f });
+    return ex(`(${a} ${op} ${b})`, rt, { scale: 0, ...f });
+  }
+  if (isFloat(rt)) {
+    const ty = rt.n === 'float4' ? 'FLOAT' : 'DOUBLE';
+    const cv = (e: Ex) => (e.t.n === 'numeric' ? coerce(tr.env, e, rt, false).sql : `CAST(${e.sql} AS ${ty})`);
+    const a = cv(l);
+    const b = cv(r);
+    if (op === '%') return notSupported('% on floating-point values');
+    if (op === '/') return ex(`(${a} / lg_fnz(${b}))`, rt, f);
+    return ex(`(${a} ${op} ${b})`, rt, f);
+  }
+  // numeric
+  const sa = l.t.n === 'numeric' ? l.scale : 0;
+  const sb = r.t.n === 'numeric' ? r.scale : 0;
+  if (sa === null || sb === null) return notSupported('arithmetic on numeric values without a declared scale');
+  const a = l.t.n === 'numeric' ? l.sql : `CAST(${l.sql} AS DECIMAL(38,0))`;
+  const b = r.t.n === 'numeric' ? r.sql : `CAST(${r.sql} AS DECIMAL(38,0))`;
+  switch (op) {
+    case '+':
+    case '-':
+      return ex(`(${a} ${op} ${b})`, NUMERIC, { scale: Math.max(sa, sb), ...f });
+    case '*':
+      if (sa + sb > 38) return notSupported('numeric products with more than 38 fraction digits');
+      return ex(`(${a} * ${b})`, NUMERIC, { scale: sa + sb, ...f });
+    case '%': {
+      const s = Math.max(sa, sb);
+      return ex(`lg_nmod(${a}, ${b})`, NUMERIC, { scale: s, ...f });
+    }
+    default: {
+      // numeric division: select_div_scale depends on the values, so the quotient is finished in JS
+      const la = l.t.n === 'numeric' ? l : ex(a, NUMERIC, { scale: 0, ...flags(l) });
+      const rb = r.t.n === 'numeric' ? r : ex(b, NUMERIC, { scale: 0, ...flags(r) });
+      return varEx({ k: 'div', a: { k: 'leaf', ex: la }, b: { k: 'leaf', ex: rb } }, cx, f);
+    }
+  }
+}
+
+/** An Ex carrying a JS-finished numeric; refused unless the context is a top-level output column. */
+export function varEx(v: VarNode, cx: ExprCtx, f: { agg: boolean; win: boolean }): Ex {
+  if (!cx.var) return notSupported(`avg() over integers/numerics and numeric division in ${cx.what} (they are computed exactly only in the select list)`);
+  return { sql: '', t: NUMERIC, scale: null, agg: f.agg, win: f.win, v };
+}
+
+function leafOf(e: Ex): VarNode {
+  if (e.v) return e.v;
+  if (e.t.n === 'numeric' && e.scale === null) return notSupported('numeric values without a declared scale in this expression');
+  if (isInt(e.t) || e.t.n === 'numeric') return { k: 'leaf', ex: e };
+  return notSupported(`mixing ${typeName(e.t)} with avg() or numeric division`);
+}
+
+function varArith(tr: Tr, op: string, l: Ex, r: Ex, cx: ExprCtx): Ex {
+  const f = flags(l, r);
+  if (isFloat(l.t) || isFloat(r.t)) return notSupported('floating-point arithmetic on avg() or numeric division results');
+  const k = op === '+' ? 'add' : op === '-' ? 'sub' : op === '*' ? 'mul' : op === '/' ? 'div' : null;
+  if (!k) return notSupported(`${op} on avg() or numeric division results`);
+  return varEx({ k, a: leafOf(l), b: leafOf(r) }, cx, f);
+}
+
+function varCast(e: Ex, to: PgT): Ex {
+  const v = e.v!;
+  if (to.arr) return notSupported('this cast of an avg() result');
+  switch (to.n) {
+    case 'numeric': {
+      if (to.mod < 0) return e;
+      const m = to.mod - 4;
+      return { ...e, v: { k: 'typmod', a: v, precision: (m >> 16) & 0xffff, scale: m & 0x7ff } };
+    }
+    case 'float8':
+    case 'int2':
+    case 'int4':
+    case 'int8':
+      return { ...e, t: mk(to.n), v: { k: to.n, a: v } };
+    default:
+      return notSupported(`casting an avg() or numeric division result to ${typeName(to)}`);
+  }
+}
+
+function timeArith(tr: Tr, op: string, l: Ex, r: Ex): Ex {
+  const f = flags(l, r);
+  const L = l.t.n;
+  const R = r.t.n;
+  if (l.t.arr || r.t.arr) return notSupported('arithmetic on arrays');
+  // date ± integer
+  if (L === 'date' && isInt(r.t) && (op === '+' || op === '-')) return ex(`(${l.sql} ${op} CAST(${r.sql} AS INTEGER))`, DATE, f);
+  if (isInt(l.t) && R === 'date' && op === '+') return ex(`(${r.sql} + CAST(${l.sql} AS INTEGER))`, DATE, f);
+  if (L === 'date' && R === 'date' && op === '-') return ex(`CAST((${l.sql} - ${r.sql}) AS INTEGER)`, INT4, { scale: 0, ...f });
+  // date/timestamp ± interval
+  if ((L === 'date' || L === 'timestamp') && R === 'interval' && (op === '+' || op === '-')) {
+    return ex(`(CAST(${l.sql} AS TIMESTAMP) ${op} ${r.sql})`, TIMESTAMP, f);
+  }
+  if (L === 'interval' && (R === 'date' || R === 'timestamp') && op === '+') return ex(`(CAST(${r.sql} AS TIMESTAMP) + ${l.sql})`, TIMESTAMP, f);
+  if (L === 'timestamp' && R === 'timestamp' && op === '-') return ex(`(${l.sql} - ${r.sql})`, INTERVAL, f);
+  if (L === 'timestamptz' && R === 'timestamptz' && op === '-') return ex(`(${l.sql} - ${r.sql})`, INTERVAL, f);
+  if ((L === 'timestamptz' && R === 'interval' && (op === '+' || op === '-')) || (L === 'interval' && R === 'timestamptz' && op === '+')) {
+    const ts = L === 'timestamptz' ? l : r;
+    const iv = L === 'timestamptz' ? r : l;
+    return tzPlusInterval(tr, ts, iv, op);
+  }
+  // mixed date/timestamp with timestamptz: compare-style promotion
+  if ((L === 'date' || L === 'timestamp') && R === 'timestamptz' && op === '-') {
+    return ex(`(${coerce(tr.env, l, TIMESTAMPTZ, false).sql} - ${r.sql})`, INTERVAL, f);
+  }
+  if (L === 'timestamptz' && (R === 'date' || R === 'timestamp') && op === '-') {
+    return ex(`(${l.sql} - ${coerce(tr.env, r, TIMESTAMPTZ, false).sql})`, INTERVAL, f);
+  }
+  if (L === 'interval' && R === 'interval' && (op === '+' || op === '-')) return ex(`(${l.sql} ${op} ${r.sql})`, INTERVAL, f);
+  if (L === 'date' && R === 'timestamp' && op === '-') return ex(`(CAST(${l.sql} AS TIMESTAMP) - ${r.sql})`, INTERVAL, f);
+  if (L === 'timestamp' && R === 'date' && op === '-') return ex(`(${l.sql} - CAST(${r.sql} AS TIMESTAMP))`, INTERVAL, f);
+  return notSupported(`${typeName(l.t)} ${op} ${typeName(r.t)}`);
+}
+
+/**
+ * timestamptz ± interval: Postgres adds months and days on the local calendar of the session's zone and the time
+ * part as elapsed microseconds. Only a constant interval can be split that way here.
+ */
+function tzPlusInterval(tr: Tr, ts: Ex, iv: Ex, op: string): Ex {
+  const f = flags(ts, iv);
+  const m = /^\(to_months\(CAST\((-?\d+) AS INTEGER\)\) \+ to_days\(CAST\((-?\d+) AS INTEGER\)\) \+ to_microseconds\(CAST\((-?\d+) AS BIGINT\)\)\)$/.exec(iv.sql);
+  if (!m) return notSupported('timestamptz ± a non-constant interval');
+  const months = Number(m[1]);
+  const days = Number(m[2]);
+  const micros = m[3]!;
+  let out = ts.sql;
+  if (months !== 0 || days !== 0) {
+    const cal = `(to_months(CAST(${months} AS INTEGER)) + to_days(CAST(${days} AS INTEGER)))`;
+    out = tzFromLocal(tr.env, `(${tzLocal(tr.env, out)} ${op} ${cal})`);
+  }
+  if (micros !== '0') out = `(${out} ${op} to_microseconds(CAST(${micros} AS BIGINT)))`;
+  return ex(out, TIMESTAMPTZ, f);
+}
+
+function concat(tr: Tr, l: Ex, r: Ex): Ex {
+  const f = flags(l, r);
+  const lp = plain(l);
+  const rp = plain(r);
+  if (lp.t.arr || rp.t.arr) return notSupported('|| on arrays');
+  if (lp.t.n === 'jsonb' && rp.t.n === 'jsonb') return notSupported('jsonb || jsonb');
+  const side = (e: Ex) => (e.t.n === 'unknown' ? e.sql : textOf(tr.env, e));
+  if (!isString(lp.t) && lp.t.n !== 'unknown' && !isString(rp.t) && rp.t.n !== 'unknown') return notSupported(`${typeName(lp.t)} || ${typeName(rp.t)}`);
+  return ex(`(${side(lp)} || ${side(rp)})`, TEXT, f);
+}
+
+function jsonOp(tr: Tr, op: string, l: Ex, r: Ex): Ex {
+  const f = flags(l, r);
+  if (l.t.n !== 'jsonb' && l.t.n !== 'json') return notSupported(`${op} on ${typeName(l.t)}`);
+  const asText = op === '->>' || op === '#>>';
+  if (op === '->' || op === '->>') {
+    const key = r.t.n === 'unknown' ? coerce(tr.env, r, TEXT, false) : r;
+    if (isString(key.t)) return ex(`lg_json_get(${l.sql}, ${key.sql}, ${asText}, ${l.t.n === 'jsonb'})`, asText ? TEXT : l.t, f);
+    if (isInt(key.t)) return ex(`lg_json_index(${l.sql}, CAST(${key.sql} AS INTEGER), ${asText}, ${l.t.n === 'jsonb'})`, asText ? TEXT : l.t, f);
+    return notSupported(`${op} with a ${typeName(key.t)} key`);
+  }
+  const path = r.t.n === 'unknown' ? coerce(tr.env, r, mk('text', -1, true), false) : r;
+  if (!(path.t.arr && isString(path.t))) return notSupported(`${op} with a ${typeName(path.t)} path`);
+  return ex(`lg_json_path(${l.sql}, ${path.sql}, ${asText}, ${l.t.n === 'jsonb'})`, asText ? TEXT : l.t, f);
+}
+
+// ---- other nodes ----------------------------------------------------------------------------------
+
+function caseExpr(tr: Tr, b: Obj, sc: Scope, cx: ExprCtx): Ex {
+  const arg = b.arg ? plain(compileExpr(tr, b.arg, sc, cx)) : null;
+  const whens = list(b.args).map((w) => (w as Obj).CaseWhen as Obj);
+  const conds: string[] = [];
+  const fl: Ex[] = [];
+  for (const w of whens) {
+    const e = compileExpr(tr, w.expr, sc, cx);
+    if (arg) {
+      const [a, v] = comparable(tr, arg, e, '=');
+      conds.push(`${compareForm(a)} = ${compareForm(v)}`);
+      fl.push(a, v);
+    } else {
+      const c = asBool(tr, e);
+      conds.push(c.sql);
+      fl.push(c);
+    }
+  }
+  const results = whens.map((w) => compileExpr(tr, w.result, sc, cx));
+  const dflt = b.defresult ? compileExpr(tr, b.defresult, sc, cx) : ex('NULL', UNKNOWN, { lit: { kind: 'null', text: '' } });
+  const u = unify(tr, [...results, dflt], 'CASE');
+  const items = u.t.n === 'numeric' && u.scale === null ? u.items.map((e) => ({ ...e, sql: e.lit?.kind === 'null' ? 'CAST(NULL AS VARCHAR)' : e.scale === null ? e.sql : `CAST(${e.sql} AS VARCHAR)` })) : u.items;
+  const parts = conds.map((c, i) => `WHEN ${c} THEN ${items[i]!.sql}`);
+  const sql = `(CASE ${parts.join(' ')} ELSE ${items[items.length - 1]!.sql} END)`;
+  return ex(sql, u.t, { scale: u.scale, ...flags(...fl, ...u.items) });
+}
+
+function sqlValueFunction(tr: Tr, b: Obj): Ex {
+  const s = tr.env.session;
+  const now = s.now === null ? 'now()' : `make_timestamptz(CAST(${s.now} AS BIGINT))`;
+  if (b.typmod !== undefined && (b.typmod as number) >= 0) return notSupported('CURRENT_TIMESTAMP(p) / LOCALTIME(p)');
+  switch (b.op) {
+    case 'SVFOP_CURRENT_TIMESTAMP':
+      return ex(now, TIMESTAMPTZ);
+    case 'SVFOP_CURRENT_DATE':
+      return ex(`CAST(${tzLocal(tr.env, now)} AS DATE)`, DATE);
+    case 'SVFOP_LOCALTIMESTAMP':
+      return ex(tzLocal(tr.env, now), TIMESTAMP);
+    default:
+      return notSupported(String(b.op).replace('SVFOP_', '').toLowerCase().replace(/_/g, ' '));
+  }
+}
+
+function subLink(tr: Tr, b: Obj, sc: Scope, cx: ExprCtx): Ex {
+  const q = tr.query(b.subselect as Obj, sc);
+  switch (b.subLinkType) {
+    case 'EXISTS_SUBLINK':
+      return ex(`(EXISTS (${q.sql}))`, BOOL);
+    case 'EXPR_SUBLINK': {
+      if (q.cols.length !== 1) return notSupported('a scalar subquery with several columns');
+      const c = q.cols[0]!.ex;
+      return ex(`(${q.sql})`, c.t, { scale: c.scale });
+    }
+    case 'ANY_SUBLINK': {
+      const ops = strings(b.operName);
+      const op = ops.length ? ops[ops.length - 1]! : '=';
+      if (op !== '=') return notSupported(`${op} ANY (subquery)`);
+      if (q.cols.length !== 1) return notSupported('IN (subquery) with several columns');
+      const l = plain(compileExpr(tr, b.testexpr, sc, cx));
+      const c = q.cols[0]!.ex;
+      const [lhs] = comparable(tr, l, { ...c, sql: 'NULL' }, '=');
+      const lsql = same(lhs.t, c.t) ? lhs.sql : l.sql;
+      if (!same(l.t, c.t) && !(isNumber(l.t) && isNumber(c.t)) && l.t.n !== 'unknown') {
+        if (!(category(l.t) === category(c.t))) return notSupported('IN (subquery) over different types');
+      }
+      if (l.t.n === 'bpchar' || c.t.n === 'bpchar') return notSupported('IN (subquery) over char(n)');
+      return ex(`(${lsql} IN (${q.sql}))`, BOOL, flags(l));
+    }
+    case 'ALL_SUBLINK': {
+      const ops = strings(b.operName);
+      const op = ops[ops.length - 1];
+      if (op !== '<>') return notSupported(`${op} ALL (subquery)`);
+      if (q.cols.length !== 1) return notSupported('NOT IN (subquery) with several columns');
+      const l = plain(compileExpr(tr, b.testexpr, sc, cx));
+      const c = q.cols[0]!.ex;
+      if (l.t.n === 'bpchar' || c.t.n === 'bpchar') return notSupported('NOT IN (subquery) over char(n)');
+      if (!(category(l.t) === category(c.t)) && l.t.n !== 'unknown') return notSupported('NOT IN (subquery) over different types');
+      return ex(`(${l.sql} NOT IN (${q.sql}))`, BOOL, flags(l));
+    }
+    default:
+      return notSupported(`${String(b.subLinkType).replace('_SUBLINK', '')} subqueries`);
+  }
+}
+
+function indirection(tr: Tr, b: Obj, sc: Scope, cx: ExprCtx): Ex {
+  let e = plain(compileExpr(tr, b.arg, sc, cx));
+  for (const ind of list(b.indirection)) {
+    const [k, v] = node(ind);
+    if (k !== 'A_Indices') return notSupported('field selection');
+    if (v.is_slice) return notSupported('array slices');
+    if (!e.t.arr) return notSupported(`subscripting ${typeName(e.t)}`);
+    const i = coerce(tr.env, plain(compileExpr(tr, v.uidx, sc, cx)), INT4, false);
+    // out-of-range subscripts are NULL in both
+    e = ex(`(${e.sql})[${i.sql}]`, mk(e.t.n, e.t.mod), { scale: e.scale, ...flags(e, i) });
+  }
+  return e;
+}
+
+export { compareForm };

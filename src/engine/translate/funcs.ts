@@ -1,0 +1,512 @@
+// Function calls: aggregates, window functions and the scalar functions whose DuckDB counterpart (or a small
+// rewrite of it) returns what Postgres returns. Anything not listed here is refused.
+import { coerce, textOf, tzFromLocal, tzLocal } from './cast.js';
+import { ex, flags, str, type Ex } from './ex.js';
+import { notSupported } from './errors.js';
+import { compileExpr, compareForm, plain, unify, varEx } from './expr.js';
+import {
+  BOOL,
+  DATE,
+  FLOAT8,
+  INT4,
+  INT8,
+  isFloat,
+  isInt,
+  isNumber,
+  isString,
+  NUMERIC,
+  t as mk,
+  TEXT,
+  TIMESTAMP,
+  TIMESTAMPTZ,
+  typeName,
+  type PgT,
+} from './pg-type.js';
+import type { Scope } from './scope.js';
+import { list, node, strings, type ExprCtx, type Obj, type Tr } from './translator.js';
+import { sortClause, windowSql } from './window.js';
+
+const AGGREGATES = new Set(['count', 'sum', 'avg', 'min', 'max', 'bool_and', 'bool_or', 'every', 'string_agg', 'array_agg']);
+const WINDOW_ONLY = new Set([
+  'row_number', 'rank', 'dense_rank', 'percent_rank', 'cume_dist', 'ntile', 'lag', 'lead', 'first_value', 'last_value', 'nth_value',
+]);
+
+export function callFunction(tr: Tr, b: Obj, sc: Scope, cx: ExprCtx): Ex {
+  const names = strings(b.funcname);
+  if (names.length > 1 && names[0] !== 'pg_catalog') return notSupported(`the function ${names.join('.')}`);
+  const name = names[names.length - 1]!;
+  if (b.func_variadic) return notSupported('VARIADIC arguments');
+  if (b.agg_within_group) return notSupported(`${name}() WITHIN GROUP`);
+  const isAgg = AGGREGATES.has(name);
+  const isWin = WINDOW_ONLY.has(name);
+  if (b.over) {
+    if (!isAgg && !isWin) return notSupported(`${name}() as a window function`);
+    if (!cx.win) return notSupported(`window functions in ${cx.what}`);
+    return windowCall(tr, name, b, sc, cx);
+  }
+  if (isWin) return notSupported(`${name}() without OVER`);
+  if (isAgg) {
+    if (!cx.agg) return notSupported(`aggregate functions in ${cx.what}`);
+    if (cx.inAgg) return notSupported('nested aggregate calls');
+    return aggregate(tr, name, b, sc, cx, '');
+  }
+  if (b.agg_star || b.agg_distinct || b.agg_order || b.agg_filter) return notSupported(`${name}() with aggregate options`);
+  const args = list(b.args).map((a) => compileExpr(tr, a, sc, cx));
+  return scalar(tr, name, args, cx);
+}
+
+// ---- aggregates -------------------------------------------------------------------------------------
+
+/** One aggregate call; `over` is the DuckDB window clause (' OVER (…)') or ''. */
+function aggregate(tr: Tr, name: string, b: Obj, sc: Scope, cx: ExprCtx, over: string): Ex {
+  const inner: ExprCtx = { ...cx, inAgg: true, win: false, var: false, what: 'aggregate arguments' };
+  const before = { local: sc.localRefs, outer: sc.outerRefs };
+  const args = list(b.args).map((a) => plain(compileExpr(tr, a, sc, inner)));
+  if (sc.localRefs === before.local && sc.outerRefs > before.outer) {
+    return notSupported('aggregates over outer-query columns only');
+  }
+  const distinct = b.agg_distinct ? 'DISTINCT ' : '';
+  let tail = '';
+  if (b.agg_order) tail += ' ' + sortClause(tr, list(b.agg_order), sc, inner, 'ORDER BY');
+  let filter = '';
+  if (b.agg_filter) {
+    const fcx: ExprCtx = { ...inner, what: 'FILTER' };
+    const fe = plain(compileExpr(tr, b.agg_filter, sc, fcx));
+    if (fe.t.n !== 'bool') return notSupported('a non-boolean FILTER');
+    filter = ` FILTER (WHERE ${fe.sql})`;
+  }
+  const call = (fn: string, argSql: string) => `${fn}(${distinct}${argSql}${tail})${filter}${over}`;
+  const f = { agg: over === '', win: over !== '' };
+  const a0 = args[0];
+  switch (name) {
+    case 'count':
+      if (b.agg_star) return ex(`${call('count', '*')}`, INT8, { scale: 0, ...f });
+      return ex(call('count', a0!.sql), INT8, { scale: 0, ...f });
+    case 'sum': {
+      const a = a0!;
+      if (a.t.arr) break;
+      if (a.t.n === 'int2' || a.t.n === 'int4') return ex(`CAST(${call('sum', a.sql)} AS BIGINT)`, INT8, { scale: 0, ...f });
+      if (a.t.n === 'int8') return ex(call('sum', a.sql), NUMERIC, { scale: 0, ...f });
+      if (a.t.n === 'numeric') {
+        if (a.scale === null) return notSupported('sum() over numeric values without a declared scale');
+        return ex(call('sum', a.sql), NUMERIC, { scale: a.scale, ...f });
+      }
+      if (a.t.n === 'float8') return ex(call('sum', a.sql), FLOAT8, f);
+      if (a.t.n === 'interval') return ex(call('sum', a.sql), a.t, f);
+      break;
+    }
+    case 'avg': {
+      const a = a0!;
+      if (a.t.arr) break;
+      if (isFloat(a.t)) return ex(call('avg', `CAST(${a.sql} AS DOUBLE)`), FLOAT8, f);
+      if (isInt(a.t) || a.t.n === 'numeric') {
+        if (a.t.n === 'numeric' && a.scale === null) return notSupported('avg() over numeric values without a declared scale');
+        const sum = ex(call('sum', a.sql), NUMERIC, { scale: a.t.n === 'numeric' ? a.scale : 0, ...f });
+        const count = ex(call('count', a.sql), INT8, { scale: 0, ...f });
+        return varEx({ k: 'avg', sum, count }, cx, f);
+      }
+      break;
+    }
+    case 'min':
+    case 'max': {
+      const a = a0!;
+      if (a.t.arr || a.t.n === 'json' || a.t.n === 'jsonb' || a.t.n === 'bool') break;
+      if (a.t.n === 'numeric' && a.scale === null) return notSupported(`${name}() over numeric values without a declared scale`);
+      if (isString(a.t) && !tr.env.session.codePointCollation) return notSupported(`${name}() over text under a non-C collation`);
+      if (a.t.n === 'bpchar') return notSupported(`${name}() over char(n)`);
+      return ex(call(name, a.sql), a.t, { scale: a.scale, ...f });
+    }
+    case 'bool_and':
+    case 'bool_or':
+    case 'every':
+      if (a0!.t.n !== 'bool' && a0!.t.n !== 'unknown') break;
+      return ex(call(name === 'every' ? 'bool_and' : name, coerce(tr.env, a0!, BOOL, false).sql), BOOL, f);
+    case 'string_agg': {
+      const [v, d] = args;
+      if (!v || !d) break;
+      if (!(isString(v.t) || v.t.n === 'unknown') || !(isString(d.t) || d.t.n === 'unknown')) break;
+      const vs = v.t.n === 'unknown' ? v.sql : textOf(tr.env, v);
+      const ds = d.t.n === 'unknown' ? d.sql : textOf(tr.env, d);
+      if (b.agg_distinct) return notSupported('string_agg(DISTINCT …)');
+      return ex(call('string_agg', `${vs}, ${ds}`), TEXT, f);
+    }
+    case 'array_agg': {
+      const a = a0!;
+      if (a.t.arr || a.t.n === 'unknown') break;
+      if (a.t.n === 'numeric' && a.scale === null) return notSupported('array_agg() over numeric values without a declared scale');
+      return ex(call('array_agg', a.sql), mk(a.t.n, a.t.mod, true), { scale: a.scale, ...f });
+    }
+  }
+  return notSupported(`${name}(${args.map((a) => typeName(a.t)).join(', ')})`);
+}
+
+function windowCall(tr: Tr, name: string, b: Obj, sc: Scope, cx: ExprCtx): Ex {
+  const over = ' OVER ' + windowSql(tr, b.over as Obj, sc, cx);
+  if (AGGREGATES.has(name)) {
+    if (b.agg_order) return notSupported('ORDER BY inside a window aggregate');
+    const e = aggregate(tr, name, b, sc, { ...cx, agg: true }, over);
+    return { ...e, agg: false, win: true };
+  }
+  if (b.agg_star || b.agg_distinct || b.agg_filter) return notSupported(`${name}() with aggregate options`);
+  const inner: ExprCtx = { ...cx, win: false, var: false, what: 'window function arguments' };
+  const args = list(b.args).map((a) => plain(compileExpr(tr, a, sc, inner)));
+  const f = { agg: args.some((a) => a.agg), win: true };
+  switch (name) {
+    case 'row_number':
+    case 'rank':
+    case 'dense_rank':
+      return ex(`${name}()${over}`, INT8, { scale: 0, ...f });
+    case 'percent_rank':
+    case 'cume_dist':
+      return ex(`${name}()${over}`, FLOAT8, f);
+    case 'ntile': {
+      const n = coerce(tr.env, args[0]!, INT4, false);
+      return ex(`CAST(ntile(${n.sql})${over} AS INTEGER)`, INT4, { scale: 0, ...f });
+    }
+    case 'lag':
+    case 'lead': {
+      const v = args[0]!;
+      if (v.t.n === 'unknown') return notSupported(`${name}() of an untyped literal`);
+      const parts = [v.sql];
+      if (args[1]) parts.push(coerce(tr.env, args[1], INT4, false).sql);
+      if (args[2]) {
+        if (!args[1]) parts.push('1');
+        const d = coerce(tr.env, args[2], v.t, false);
+        if (v.t.n === 'numeric' && d.scale !== v.scale) return notSupported(`${name}() with a default of another numeric scale`);
+        parts.push(d.sql);
+      }
+      return ex(`${name}(${parts.join(', ')})${over}`, v.t, { scale: v.scale, ...f });
+    }
+    case 'first_value':
+    case 'last_value': {
+      const v = args[0]!;
+      return ex(`${name}(${v.sql})${over}`, v.t, { scale: v.scale, ...f });
+    }
+    case 'nth_value': {
+      const v = args[0]!;
+      const n = coerce(tr.env, args[1]!, INT4, false);
+      return ex(`nth_value(${v.sql}, ${n.sql})${over}`, v.t, { scale: v.scale, ...f });
+    }
+  }
+  return notSupported(`${name}() as a window function`);
+}
+
+// ---- scalar functions ------------------------------------------------------------------------------
+
+function constInt(e: Ex | undefined, what: string): number {
+  if (!e || !e.lit || e.lit.kind !== 'number' || !/^-?\d+$/.test(e.lit.text)) return notSupported(`a non-constant ${what}`);
+  return Number(e.lit.text);
+}
+
+function constText(e: Ex | undefined, what: string): string {
+  if (!e || !e.lit || e.lit.kind !== 'string') return notSupported(`a non-constant ${what}`);
+  return e.lit.text;
+}
+
+function textArg(tr: Tr, e: Ex): string {
+  if (e.t.n === 'unknown') return e.sql;
+  if (!isString(e.t)) return notSupported(`${typeName(e.t)} where text is expected`);
+  return textOf(tr.env, e);
+}
+
+function intArg(tr: Tr, e: Ex): string {
+  return coerce(tr.env, e.t.n === 'unknown' ? e : e, INT4, false).sql;
+}
+
+function scalar(tr: Tr, name: string, args0: Ex[], cx: ExprCtx): Ex {
+  // avg()/division results may only pass through round/trunc here
+  if ((name === 'round' || name === 'trunc') && args0[0]?.v) {
+    const n = args0[1] ? constInt(args0[1], `${name}() scale`) : 0;
+    return { ...args0[0], v: { k: name, a: args0[0].v, n } };
+  }
+  const args = args0.map((a) => plain(a));
+  const f = flags(...args);
+  const a = args[0];
+  const n = args.length;
+  switch (name) {
+    case 'abs':
+      if (n === 1 && isNumber(a!.t)) {
+        if (a!.t.n === 'numeric' && a!.scale === null) break;
+        return ex(`abs(${a!.sql})`, a!.t, { scale: a!.scale, ...f });
+      }
+      break;
+    case 'round':
+    case 'trunc': {
+      const x = a!.t.n === 'unknown' ? coerce(tr.env, a!, NUMERIC, false) : a!;
+      if (n === 1 && isFloat(x.t)) {
+        // round(float8) is rint(): half to even
+        return ex(name === 'round' ? `round_even(CAST(${x.sql} AS DOUBLE), 0)` : `trunc(CAST(${x.sql} AS DOUBLE))`, FLOAT8, f);
+      }
+      if (isInt(x.t) && n === 1) {
+        // round(int) resolves to round(double precision)
+        return ex(name === 'round' ? `round_even(CAST(${x.sql} AS DOUBLE), 0)` : `trunc(CAST(${x.sql} AS DOUBLE))`, FLOAT8, f);
+      }
+      const num = isInt(x.t) ? coerce(tr.env, x, NUMERIC, false) : x;
+      if (num.t.n !== 'numeric' || num.scale === null) break;
+      const s = n === 2 ? constInt(args[1], `${name}() scale`) : 0;
+      if (s < 0) return notSupported(`${name}() to a negative scale`);
+      if (s >= num.scale) return ex(`CAST(${num.sql} AS DECIMAL(38,${s}))`, NUMERIC, { scale: s, ...f });
+      return ex(`CAST(${name}(${num.sql}, ${s}) AS DECIMAL(38,${s}))`, NUMERIC, { scale: s, ...f });
+    }
+    case 'ceil':
+    case 'ceiling':
+    case 'floor': {
+      if (n !== 1) break;
+      const fn = name === 'floor' ? 'floor' : 'ceil';
+      if (isFloat(a!.t) || isInt(a!.t)) return ex(`${fn}(CAST(${a!.sql} AS DOUBLE))`, FLOAT8, f);
+      if (a!.t.n === 'numeric' && a!.scale !== null) return ex(`CAST(${fn}(${a!.sql}) AS DECIMAL(38,0))`, NUMERIC, { scale: 0, ...f });
+      break;
+    }
+    case 'sign':
+      if (n === 1 && isFloat(a!.t)) return ex(`CAST(sign(${a!.sql}) AS DOUBLE)`, FLOAT8, f);
+      if (n === 1 && a!.t.n === 'numeric' && a!.scale !== null) return ex(`CAST(sign(${a!.sql}) AS DECIMAL(38,0))`, NUMERIC, { scale: 0, ...f });
+      break;
+    case 'sqrt':
+      if (n === 1 && (isFloat(a!.t) || isInt(a!.t))) return ex(`lg_sqrt(CAST(${a!.sql} AS DOUBLE))`, FLOAT8, f);
+      break;
+    case 'mod': {
+      if (n !== 2) break;
+      if (isInt(a!.t) && isInt(args[1]!.t)) {
+        const wide = a!.t.n === 'int8' || args[1]!.t.n === 'int8' ? 'int8' : a!.t.n === 'int4' || args[1]!.t.n === 'int4' ? 'int4' : 'int2';
+        const ty = wide === 'int8' ? 'BIGINT' : wide === 'int4' ? 'INTEGER' : 'SMALLINT';
+        return ex(`lg_imod(CAST(${a!.sql} AS ${ty}), CAST(${args[1]!.sql} AS ${ty}))`, mk(wide), { scale: 0, ...f });
+      }
+      break;
+    }
+    case 'length':
+    case 'char_length':
+    case 'character_length':
+      if (n === 1 && (isString(a!.t) || a!.t.n === 'unknown')) return ex(`CAST(length(${textArg(tr, a!)}) AS INTEGER)`, INT4, { scale: 0, ...f });
+      break;
+    case 'octet_length':
+      if (n === 1 && (isString(a!.t) || a!.t.n === 'unknown')) {
+        // char(n) keeps its padding here
+        const s = a!.t.n === 'bpchar' ? a!.sql : textArg(tr, a!);
+        return ex(`CAST(strlen(${s}) AS INTEGER)`, INT4, { scale: 0, ...f });
+      }
+      break;
+    case 'lower':
+    case 'upper':
+      if (n === 1 && (isString(a!.t) || a!.t.n === 'unknown')) return ex(caseMap(tr, name, textArg(tr, a!)), TEXT, f);
+      break;
+    case 'substr':
+    case 'substring': {
+      if (n < 2 || n > 3 || !(isString(a!.t) || a!.t.n === 'unknown')) break;
+      if (!isInt(args[1]!.t) && !(args[1]!.lit?.kind === 'string')) break;
+      const s = textArg(tr, a!);
+      const from = intArg(tr, args[1]!);
+      if (n === 2) return ex(`lg_substr2(${s}, ${from})`, TEXT, f);
+      if (!isInt(args[2]!.t) && !(args[2]!.lit?.kind === 'string')) break;
+      return ex(`lg_substr3(${s}, ${from}, ${intArg(tr, args[2]!)})`, TEXT, f);
+    }
+    case 'position':
+    case 'strpos': {
+      if (n !== 2) break;
+      // position(a IN b) arrives as position(b, a)
+      const [hay, needle] = args as [Ex, Ex];
+      return ex(`CAST(strpos(${textArg(tr, hay)}, ${textArg(tr, needle)}) AS INTEGER)`, INT4, { scale: 0, ...f });
+    }
+    case 'replace':
+      if (n === 3) return ex(`replace(${args.map((x) => textArg(tr, x)).join(', ')})`, TEXT, f);
+      break;
+    case 'btrim':
+    case 'ltrim':
+    case 'rtrim': {
+      const fn = name === 'btrim' ? 'trim' : name;
+      if (n === 1) return ex(`${fn}(${textArg(tr, a!)})`, TEXT, f);
+      if (n === 2) return ex(`${fn}(${textArg(tr, a!)}, ${textArg(tr, args[1]!)})`, TEXT, f);
+      break;
+    }
+    case 'left':
+    case 'right':
+      if (n === 2) return ex(`${name}(${textArg(tr, a!)}, ${intArg(tr, args[1]!)})`, TEXT, f);
+      break;
+    case 'lpad':
+    case 'rpad':
+      if (n === 2 || n === 3) {
+        const fill = n === 3 ? textArg(tr, args[2]!) : "' '";
+        return ex(`lg_${name}(${textArg(tr, a!)}, ${intArg(tr, args[1]!)}, ${fill})`, TEXT, f);
+      }
+      break;
+    case 'repeat':
+      if (n === 2) return ex(`repeat(${textArg(tr, a!)}, greatest(${intArg(tr, args[1]!)}, 0))`, TEXT, f);
+      break;
+    case 'split_part':
+      if (n === 3) return ex(`lg_split_part(${textArg(tr, a!)}, ${textArg(tr, args[1]!)}, ${intArg(tr, args[2]!)})`, TEXT, f);
+      break;
+    case 'starts_with':
+      if (n === 2) return ex(`starts_with(${textArg(tr, a!)}, ${textArg(tr, args[1]!)})`, BOOL, f);
+      break;
+    case 'md5':
+      if (n === 1 && (isString(a!.t) || a!.t.n === 'unknown')) return ex(`md5(${textArg(tr, a!)})`, TEXT, f);
+      break;
+    case 'concat': {
+      const parts = args.map((x) => (x.t.n === 'unknown' ? (x.lit?.kind === 'null' ? 'NULL' : x.sql) : textOf(tr.env, x)));
+      // concat() skips NULLs and returns '' for all-NULL input, as DuckDB's
+      return ex(`concat(${parts.length ? parts.join(', ') : "''"})`, TEXT, f);
+    }
+    case 'concat_ws': {
+      if (n < 1) break;
+      const sep = textArg(tr, a!);
+      const parts = args.slice(1).map((x) => (x.t.n === 'unknown' ? (x.lit?.kind === 'null' ? 'NULL' : x.sql) : textOf(tr.env, x)));
+      return ex(`concat_ws(${[sep, ...parts].join(', ')})`, TEXT, f);
+    }
+    case 'now':
+    case 'transaction_timestamp':
+      if (n === 0) {
+        const now = tr.env.session.now;
+        return ex(now === null ? 'now()' : `make_timestamptz(CAST(${now} AS BIGINT))`, TIMESTAMPTZ, f);
+      }
+      break;
+    case 'date_trunc':
+      return dateTrunc(tr, args, f);
+    case 'date_part':
+      return datePart(tr, args, f, false);
+    case 'extract':
+      return datePart(tr, args, f, true);
+    case 'make_date':
+      if (n === 3) return ex(`make_date(${args.map((x) => intArg(tr, x)).join(', ')})`, DATE, f);
+      break;
+    case 'array_length':
+      if (n === 2 && a!.t.arr && constInt(args[1], 'array dimension') === 1) {
+        return ex(`(CASE WHEN len(${a!.sql}) = 0 THEN NULL ELSE CAST(len(${a!.sql}) AS INTEGER) END)`, INT4, { scale: 0, ...f });
+      }
+      break;
+    case 'cardinality':
+      if (n === 1 && a!.t.arr) return ex(`CAST(len(${a!.sql}) AS INTEGER)`, INT4, { scale: 0, ...f });
+      break;
+    case 'jsonb_typeof':
+    case 'json_typeof':
+      if (n === 1 && (a!.t.n === 'jsonb' || a!.t.n === 'json')) return ex(`lg_json_typeof(${a!.sql})`, TEXT, f);
+      break;
+    case 'jsonb_array_length':
+    case 'json_array_length':
+      if (n === 1 && (a!.t.n === 'jsonb' || a!.t.n === 'json')) return ex(`lg_json_array_length(${a!.sql}, ${a!.t.n === 'jsonb'})`, INT4, { scale: 0, ...f });
+      break;
+    case 'jsonb_extract_path_text':
+    case 'json_extract_path_text':
+    case 'jsonb_extract_path':
+    case 'json_extract_path': {
+      if (n < 2 || (a!.t.n !== 'jsonb' && a!.t.n !== 'json')) break;
+      const path = `[${args.slice(1).map((x) => textArg(tr, x)).join(', ')}]`;
+      const asText = name.endsWith('_text');
+      return ex(`lg_json_path(${a!.sql}, ${path}, ${asText}, ${a!.t.n === 'jsonb'})`, asText ? TEXT : a!.t, f);
+    }
+  }
+  return notSupported(`${name}(${args.map((x) => typeName(x.t)).join(', ')})`);
+}
+
+function caseMap(tr: Tr, name: 'lower' | 'upper', s: string): string {
+  if (tr.env.session.asciiCtype) {
+    // LC_CTYPE C: only ASCII letters change
+    const up = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ';
+    const low = up.toLowerCase();
+    return name === 'lower' ? `translate(${s}, '${up}', '${low}')` : `translate(${s}, '${low}', '${up}')`;
+  }
+  // libc and DuckDB agree on ASCII; other letters (ß, ǅ, final sigma …) follow different tables
+  return `lg_${name}(${s})`;
+}
+
+const TRUNC_UNITS = new Set(['microseconds', 'milliseconds', 'second', 'minute', 'hour', 'day', 'week', 'month', 'quarter', 'year']);
+
+function unitOf(e: Ex | undefined): string {
+  const u = constText(e, 'date/time field').toLowerCase();
+  const alias: Record<string, string> = {
+    microsecond: 'microseconds', us: 'microseconds', usec: 'microseconds', usecs: 'microseconds', useconds: 'microseconds',
+    millisecond: 'milliseconds', ms: 'milliseconds', msec: 'milliseconds', msecs: 'milliseconds', mseconds: 'milliseconds',
+    seconds: 'second', sec: 'second', secs: 'second', s: 'second',
+    minutes: 'minute', min: 'minute', mins: 'minute', m: 'minute',
+    hours: 'hour', hr: 'hour', hrs: 'hour', h: 'hour',
+    days: 'day', d: 'day', weeks: 'week', w: 'week', months: 'month', mon: 'month', mons: 'month',
+    quarters: 'quarter', qtr: 'quarter', years: 'year', y: 'year', yr: 'year', yrs: 'year',
+  };
+  return alias[u] ?? u;
+}
+
+function dateTrunc(tr: Tr, args: Ex[], f: { agg: boolean; win: boolean }): Ex {
+  if (args.length !== 2) return notSupported('date_trunc() with a time zone argument');
+  const unit = unitOf(args[0]);
+  if (!TRUNC_UNITS.has(unit)) return notSupported(`date_trunc('${unit}', …)`);
+  let x = args[1]!;
+  if (x.t.n === 'unknown') x = coerce(tr.env, x, TIMESTAMPTZ, false);
+  const u = str(unit);
+  switch (x.t.n) {
+    case 'timestamp':
+      return ex(`date_trunc(${u}, ${x.sql})`, TIMESTAMP, f);
+    case 'timestamptz':
+      // truncated on the session zone's local calendar, then read back in that zone
+      return ex(tzFromLocal(tr.env, `date_trunc(${u}, ${tzLocal(tr.env, x.sql)})`), TIMESTAMPTZ, f);
+    case 'date':
+      // date resolves to the timestamptz variant: local midnight of the session zone
+      return ex(tzFromLocal(tr.env, `date_trunc(${u}, CAST(${x.sql} AS TIMESTAMP))`), TIMESTAMPTZ, f);
+  }
+  return notSupported(`date_trunc() of ${typeName(x.t)}`);
+}
+
+/** extract() (numeric, exact) and date_part() (float8). */
+function datePart(tr: Tr, args: Ex[], f: { agg: boolean; win: boolean }, numericResult: boolean): Ex {
+  if (args.length !== 2) return notSupported('this date_part() form');
+  const unit = unitOf(args[0]);
+  let x = args[1]!;
+  if (x.t.n === 'unknown') x = coerce(tr.env, x, TIMESTAMPTZ, false);
+  const kind = x.t.n;
+  if (kind !== 'date' && kind !== 'timestamp' && kind !== 'timestamptz') return notSupported(`extract() from ${typeName(x.t)}`);
+  if (kind === 'date' && ['hour', 'minute', 'second', 'milliseconds', 'microseconds'].includes(unit)) {
+    return notSupported(`extract(${unit} from date)`);
+  }
+  // fields other than epoch read the local calendar of the session zone
+  const local = kind === 'timestamptz' ? tzLocal(tr.env, x.sql) : kind === 'date' ? `CAST(${x.sql} AS TIMESTAMP)` : x.sql;
+  let sql: string;
+  let scale = 0;
+  switch (unit) {
+    case 'year':
+    case 'month':
+    case 'day':
+    case 'hour':
+    case 'minute':
+    case 'quarter':
+    case 'isoyear':
+      sql = `${unit}(${local})`;
+      break;
+    case 'dow':
+      sql = `dayofweek(${local})`;
+      break;
+    case 'isodow':
+      sql = `isodow(${local})`;
+      break;
+    case 'doy':
+      sql = `dayofyear(${local})`;
+      break;
+    case 'week':
+      sql = `week(${local})`;
+      break;
+    case 'microseconds':
+      sql = `datepart('microseconds', ${local})`;
+      break;
+    case 'milliseconds':
+      sql = `CAST(CAST(datepart('microseconds', ${local}) AS DECIMAL(18,0)) * CAST('0.001' AS DECIMAL(4,3)) AS DECIMAL(18,3))`;
+      scale = 3;
+      break;
+    case 'second':
+      sql = `CAST(CAST(datepart('microseconds', ${local}) AS DECIMAL(18,0)) * CAST('0.000001' AS DECIMAL(7,6)) AS DECIMAL(18,6))`;
+      scale = 6;
+      break;
+    case 'epoch':
+      if (kind === 'date') {
+        sql = `(epoch_us(CAST(${x.sql} AS TIMESTAMP)) // 1000000)`;
+      } else {
+        // epoch of a timestamptz is absolute; of a timestamp, its fields read as UTC
+        sql = `CAST(CAST(epoch_us(${x.sql}) AS DECIMAL(38,0)) * CAST('0.000001' AS DECIMAL(7,6)) AS DECIMAL(38,6))`;
+        scale = 6;
+      }
+      break;
+    default:
+      return notSupported(`extract(${unit} …)`);
+  }
+  if (numericResult) return ex(sql, NUMERIC, { scale, ...f });
+  // date_part(): float8 of the same value
+  return ex(`CAST(CAST(${sql} AS VARCHAR) AS DOUBLE)`, FLOAT8, f);
+}
+
+export { compareForm, unify, node };
+export type { PgT };

@@ -1,0 +1,172 @@
+// Numeric results whose display scale depends on the values: avg() over integers/numerics and numeric division.
+// Postgres computes them as numeric_div with select_div_scale (16+ significant digits); DuckDB's DECIMAL has one
+// scale per column and divides in DOUBLE. So DuckDB computes exact inputs (sum, count, the operands — HUGEINT or
+// DECIMAL) and the rest of the expression is evaluated here with Postgres' numeric rules. Only a top-level output
+// column can be finished this way; the translator refuses these values anywhere DuckDB would have to use them.
+import { PgError } from '../../route/local.js';
+import { numeric, numericAvg, numericDiv, numericRound, numericText, type PgNumeric } from '../results/index.js';
+import { toNumeric } from '../results/numeric.js';
+import type { Ex } from './ex.js';
+
+export type VarNode =
+  | { k: 'leaf'; ex: Ex }
+  | { k: 'avg'; sum: Ex; count: Ex }
+  | { k: 'div' | 'add' | 'sub' | 'mul'; a: VarNode; b: VarNode }
+  | { k: 'neg'; a: VarNode }
+  | { k: 'round' | 'trunc'; a: VarNode; n: number }
+  | { k: 'typmod'; a: VarNode; precision: number; scale: number }
+  | { k: 'float8' | 'int4' | 'int8' | 'int2'; a: VarNode };
+
+/** The DuckDB expressions a tree needs, in a fixed order (their values arrive as one STRUCT). */
+export function varLeaves(n: VarNode, out: Ex[] = []): Ex[] {
+  switch (n.k) {
+    case 'leaf':
+      out.push(n.ex);
+      break;
+    case 'avg':
+      out.push(n.sum, n.count);
+      break;
+    case 'div':
+    case 'add':
+    case 'sub':
+    case 'mul':
+      varLeaves(n.a, out);
+      varLeaves(n.b, out);
+      break;
+    default:
+      varLeaves(n.a, out);
+  }
+  return out;
+}
+
+type Val = PgNumeric | null;
+
+/** Evaluates the tree over the leaf values (in varLeaves order); null is SQL NULL. */
+export function evalVar(n: VarNode, values: readonly unknown[]): PgNumeric | number | bigint | null {
+  let i = 0;
+  const next = () => values[i++];
+  const go = (n: VarNode): Val => {
+    switch (n.k) {
+      case 'leaf': {
+        const v = next();
+        return v === null || v === undefined ? null : toNumeric(v);
+      }
+      case 'avg': {
+        const s = next();
+        const c = next();
+        if (s === null || s === undefined || c === null || c === undefined) return null;
+        return numericAvg(toNumeric(s), BigInt(c as bigint | number));
+      }
+      case 'div': {
+        const a = go(n.a);
+        const b = go(n.b);
+        if (a === null || b === null) return null;
+        if (b.kind === 'finite' && b.unscaled === 0n) throw new PgError('22012', 'division by zero');
+        return numericDiv(a, b);
+      }
+      case 'add':
+      case 'sub':
+      case 'mul': {
+        const a = go(n.a);
+        const b = go(n.b);
+        if (a === null || b === null) return null;
+        return arith(n.k, a, b);
+      }
+      case 'neg': {
+        const a = go(n.a);
+        if (a === null) return null;
+        return a.kind === 'finite' ? numeric(-a.unscaled, a.dscale) : a.kind === '+inf' ? { kind: '-inf' } : a.kind === '-inf' ? { kind: '+inf' } : a;
+      }
+      case 'round':
+      case 'trunc': {
+        const a = go(n.a);
+        return a === null ? null : roundTo(a, n.n, n.k === 'trunc');
+      }
+      case 'typmod': {
+        const a = go(n.a);
+        return a === null ? null : applyTypmod(a, n.precision, n.scale);
+      }
+      default: {
+        const a = go(n.a);
+        return a;
+      }
+    }
+  };
+  const r = go(n);
+  if (r === null) return null;
+  switch (n.k) {
+    case 'float8':
+      return r.kind === 'finite' ? Number(numericText(r)) : r.kind === 'nan' ? NaN : r.kind === '+inf' ? Infinity : -Infinity;
+    case 'int2':
+    case 'int4':
+    case 'int8':
+      return toInteger(r, n.k);
+    default:
+      return r;
+  }
+}
+
+function align(a: PgNumeric & { kind: 'finite' }, s: number): bigint {
+  return a.unscaled * 10n ** BigInt(s - a.dscale);
+}
+
+function arith(op: 'add' | 'sub' | 'mul', a: PgNumeric, b: PgNumeric): PgNumeric {
+  if (a.kind !== 'finite' || b.kind !== 'finite') {
+    // DuckDB never hands us NaN/Infinity numerics (DECIMAL cannot hold them); division results can be neither.
+    return { kind: 'nan' };
+  }
+  if (op === 'mul') return numeric(a.unscaled * b.unscaled, a.dscale + b.dscale);
+  const s = Math.max(a.dscale, b.dscale);
+  return numeric(op === 'add' ? align(a, s) + align(b, s) : align(a, s) - align(b, s), s);
+}
+
+/** round(numeric, n) / trunc(numeric, n), n may be negative (rounds left of the point, dscale 0). */
+function roundTo(a: PgNumeric, n: number, trunc: boolean): PgNumeric {
+  if (a.kind !== 'finite') return a;
+  if (!trunc && n >= 0) return numericRound(a, n);
+  if (n >= a.dscale) return numeric(align(a, n), n);
+  const div = 10n ** BigInt(a.dscale - n);
+  let q = a.unscaled / div; // truncates toward zero
+  if (!trunc) {
+    const r = a.unscaled % div;
+    const twice = (r < 0n ? -r : r) * 2n;
+    if (twice >= div) q += a.unscaled < 0n ? -1n : 1n;
+  }
+  if (n >= 0) return numeric(q, n);
+  return numeric(q * 10n ** BigInt(-n), 0);
+}
+
+/** apply_typmod: round to the scale, then the integer digits must fit precision - scale. */
+function applyTypmod(a: PgNumeric, precision: number, scale: number): PgNumeric {
+  if (a.kind !== 'finite') {
+    if (a.kind === 'nan') return a;
+    throw new PgError('22003', 'numeric field overflow', 'ERROR', `A field with precision ${precision}, scale ${scale} cannot hold an infinite value.`);
+  }
+  const r = roundTo(a, scale, false);
+  if (r.kind !== 'finite') return r;
+  const abs = r.unscaled < 0n ? -r.unscaled : r.unscaled;
+  const intDigits = abs === 0n ? 0 : Math.max(0, abs.toString().length - r.dscale);
+  if (intDigits > precision - scale) {
+    throw new PgError(
+      '22003',
+      'numeric field overflow',
+      'ERROR',
+      `A field with precision ${precision}, scale ${scale} must round to an absolute value less than 10^${precision - scale}.`,
+    );
+  }
+  return r;
+}
+
+const INT_RANGE = {
+  int2: [-(2n ** 15n), 2n ** 15n - 1n, 'smallint out of range'],
+  int4: [-(2n ** 31n), 2n ** 31n - 1n, 'integer out of range'],
+  int8: [-(2n ** 63n), 2n ** 63n - 1n, 'bigint out of range'],
+} as const;
+
+function toInteger(a: PgNumeric, k: 'int2' | 'int4' | 'int8'): bigint {
+  if (a.kind !== 'finite') throw new PgError('22003', `cannot convert ${a.kind === 'nan' ? 'NaN' : 'infinity'} to ${k === 'int2' ? 'smallint' : k === 'int4' ? 'integer' : 'bigint'}`);
+  const r = roundTo(a, 0, false) as PgNumeric & { kind: 'finite' };
+  const [lo, hi, msg] = INT_RANGE[k];
+  if (r.unscaled < lo || r.unscaled > hi) throw new PgError('22003', msg);
+  return r.unscaled;
+}
