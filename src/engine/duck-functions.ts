@@ -24,11 +24,40 @@ const MACROS: string[] = [
   `lg_rpad(s, n, f) AS CASE WHEN n <= 0 THEN '' WHEN length(s) >= n THEN left(s, n) WHEN f = '' THEN s ELSE rpad(s, n, f) END`,
   `lg_split_part(s, d, n) AS CASE WHEN n = 0 THEN ${err('22023', 'field position must not be zero')} ` +
     `WHEN d = '' THEN (CASE WHEN n = 1 OR n = -1 THEN s ELSE '' END) ELSE split_part(s, d, n) END`,
-  // outside LC_CTYPE=C, libc and DuckDB case tables agree on ASCII only
-  `lg_lower(s) AS CASE WHEN regexp_full_match(s, '[\\x00-\\x7F]*') THEN lower(s) ELSE ${err('0A000', 'lower() of non-ASCII text is not supported on lakegate mirrors')} END`,
-  `lg_upper(s) AS CASE WHEN regexp_full_match(s, '[\\x00-\\x7F]*') THEN upper(s) ELSE ${err('0A000', 'upper() of non-ASCII text is not supported on lakegate mirrors')} END`,
+  // UTF-8 LC_CTYPE: DuckDB's case tables match libc's except that DuckDB uppercases ß to ẞ (libc keeps ß)
+  `lg_lower(s) AS lower(s)`,
+  `lg_upper(s) AS CASE WHEN contains(s, chr(57344)) THEN ${err('0A000', 'upper() of text containing U+E000 is not supported on lakegate mirrors')} ` +
+    `ELSE replace(upper(replace(s, 'ß', chr(57344))), chr(57344), 'ß') END`,
+  // text input of the types a query can cast text to (cast.ts textInput)
+  ...(['int2', 'int4', 'int8'] as const).map((t) => {
+    const ty = { int2: 'SMALLINT', int4: 'INTEGER', int8: 'BIGINT' }[t];
+    const pg = { int2: 'smallint', int4: 'integer', int8: 'bigint' }[t];
+    return (
+      `lg_text_${t}(s) AS CASE WHEN s IS NULL THEN NULL ` +
+      `WHEN regexp_full_match(s, '\\s*[+-]?\\d+\\s*') THEN coalesce(TRY_CAST(regexp_replace(s, '^\\s+|\\s+$', '', 'g') AS ${ty}), ` +
+      `error('${ERROR_TAG}22003:value "' || s || '" is out of range for type ${pg}')) ` +
+      `WHEN regexp_full_match(s, '\\s*[+-]?(0[xXoObB][0-9a-fA-F_]+|\\d[\\d_]*)\\s*') THEN ${err('0A000', `reading non-decimal or underscored ${pg} text is not supported on lakegate mirrors`)} ` +
+      `ELSE error('${ERROR_TAG}22P02:invalid input syntax for type ${pg}: "' || s || '"') END`
+    );
+  }),
+  `lg_text_numeric(s) AS CASE WHEN s IS NULL THEN NULL WHEN regexp_full_match(s, '\\s*[+-]?(\\d+\\.?\\d*|\\.\\d+)([eE][+-]?\\d+)?\\s*') ` +
+    `OR regexp_full_match(lower(s), '\\s*([+-]?infinity|nan)\\s*') THEN s ` +
+    `WHEN regexp_full_match(s, '\\s*[+-]?[\\d_.]+([eE][+-]?\\d+)?\\s*|\\s*[+-]?0[xXoObB][0-9a-fA-F_]+\\s*') THEN ${err('0A000', 'reading non-decimal or underscored numeric text is not supported on lakegate mirrors')} ` +
+    `ELSE error('${ERROR_TAG}22P02:invalid input syntax for type numeric: "' || s || '"') END`,
+  `lg_text_numeric_fixed(s) AS CASE WHEN regexp_full_match(lower(coalesce(s, '')), '\\s*([+-]?infinity|nan)\\s*') ` +
+    `THEN ${err('0A000', 'numeric NaN/Infinity values are not supported on lakegate mirrors')} ELSE regexp_replace(lg_text_numeric(s), '^\\s+|\\s+$', '', 'g') END`,
+  `lg_text_float(s, tn) AS CASE WHEN s IS NULL THEN NULL WHEN regexp_full_match(s, '\\s*[+-]?(\\d+\\.?\\d*|\\.\\d+)([eE][+-]?\\d+)?\\s*') ` +
+    `THEN regexp_replace(s, '^\\s+|\\s+$', '', 'g') WHEN regexp_full_match(lower(s), '\\s*([+-]?(infinity|inf)|nan)\\s*') THEN trim(lower(s)) ` +
+    `ELSE error('${ERROR_TAG}22P02:invalid input syntax for type ' || tn || ': "' || s || '"') END`,
+  `lg_text_bool(s) AS CASE WHEN s IS NULL THEN NULL ` +
+    `WHEN lower(regexp_replace(s, '^\\s+|\\s+$', '', 'g')) IN ('t', 'tr', 'tru', 'true', 'y', 'ye', 'yes', 'on', '1') THEN TRUE ` +
+    `WHEN lower(regexp_replace(s, '^\\s+|\\s+$', '', 'g')) IN ('f', 'fa', 'fal', 'fals', 'false', 'n', 'no', 'of', 'off', '0') THEN FALSE ` +
+    `ELSE error('${ERROR_TAG}22P02:invalid input syntax for type boolean: "' || s || '"') END`,
+  `lg_text_iso(s, tn, re) AS CASE WHEN s IS NULL THEN NULL WHEN regexp_full_match(s, re) THEN s ` +
+    `ELSE error('${ERROR_TAG}0A000:reading ' || tn || ' text other than ISO 8601 is not supported on lakegate mirrors') END`,
+  `lg_text_json(s) AS CASE WHEN s IS NULL OR json_valid(s) THEN s ELSE error('${ERROR_TAG}22P02:invalid input syntax for type json') END`,
   // interval text as Postgres prints it with IntervalStyle postgres: [N year[s]] [N mon[s]] [N day[s]] [[-]HH:MM:SS[.f]]
-  `lg_pg_interval(s) AS to_months(coalesce(TRY_CAST(nullif(regexp_extract(s, '(-?\\d+) years?', 1), '') AS INTEGER), 0) * 12 ` +
+  `lg_pg_interval(s) AS CASE WHEN s IS NULL THEN NULL ELSE to_months(coalesce(TRY_CAST(nullif(regexp_extract(s, '(-?\\d+) years?', 1), '') AS INTEGER), 0) * 12 ` +
     `+ coalesce(TRY_CAST(nullif(regexp_extract(s, '(-?\\d+) mons?', 1), '') AS INTEGER), 0)) ` +
     `+ to_days(coalesce(TRY_CAST(nullif(regexp_extract(s, '(-?\\d+) days?', 1), '') AS INTEGER), 0)) ` +
     `+ to_microseconds(CASE WHEN regexp_matches(s, '\\d+:\\d+:\\d+') THEN ` +
@@ -36,7 +65,7 @@ const MACROS: string[] = [
     `CAST(regexp_extract(s, '(\\d+):(\\d+):(\\d+)', 1) AS BIGINT) * 3600000000 + ` +
     `CAST(regexp_extract(s, '(\\d+):(\\d+):(\\d+)', 2) AS BIGINT) * 60000000 + ` +
     `CAST(regexp_extract(s, '(\\d+):(\\d+):(\\d+)', 3) AS BIGINT) * 1000000 + ` +
-    `coalesce(TRY_CAST(nullif(rpad(regexp_extract(s, ':\\d+\\.(\\d+)', 1), 6, '0'), '000000') AS BIGINT), 0)) ELSE 0 END)`,
+    `coalesce(TRY_CAST(nullif(rpad(regexp_extract(s, ':\\d+\\.(\\d+)', 1), 6, '0'), '000000') AS BIGINT), 0)) ELSE 0 END) END`,
 ];
 
 type Fn = (args: unknown[]) => unknown;

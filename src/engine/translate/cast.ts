@@ -63,10 +63,10 @@ export function coerce(env: TranslateEnv, e: Ex, to: PgT, explicit: boolean): Ex
   if (e.v) return notSupported('avg() or numeric division results used inside another expression');
   if (e.lit && (e.lit.kind === 'string' || e.lit.kind === 'null') && e.t.n === 'unknown') {
     if (e.lit.kind === 'null') return nullOf(to);
-    let c = literalConst(env, to, e.lit.text);
-    let out = constEx(c, to);
-    // a literal cast to char(n)/varchar(n)/numeric(p,s) also gets the modifier applied
-    if (to.mod >= 0) out = applyTypmod(env, out, to, true);
+    const base = { ...to, mod: -1 };
+    let out = constEx(literalConst(env, base, e.lit.text), base);
+    // an explicit cast to char(n)/varchar(n)/numeric(p,s) applies the modifier; implicit coercion never does
+    if (to.mod >= 0 && explicit) out = applyTypmod(env, out, to, true);
     return { ...out, ...f };
   }
   const from = e.t;
@@ -75,7 +75,7 @@ export function coerce(env: TranslateEnv, e: Ex, to: PgT, explicit: boolean): Ex
     if (from.arr && to.arr && isString(from) && isString(to)) return e;
     return notSupported(`casting ${typeName(from)} to ${typeName(to)}`);
   }
-  if (from.n === to.n) return to.mod >= 0 && to.mod !== from.mod ? applyTypmod(env, e, to, explicit) : e;
+  if (from.n === to.n) return explicit && to.mod >= 0 && to.mod !== from.mod ? applyTypmod(env, e, to, explicit) : e;
   const out = convert(env, e, to, explicit);
   return { ...out, ...f };
 }
@@ -110,7 +110,7 @@ function convert(env: TranslateEnv, e: Ex, to: PgT, explicit: boolean): Ex {
   if (isInt(from)) {
     if (isInt(to) || isFloat(to)) return cast(duckType(to));
     if (to.n === 'numeric') {
-      const s = numericScale(to);
+      const s = explicit ? numericScale(to) : null;
       return s === null ? cast('DECIMAL(38,0)', { scale: 0 }) : cast(duckType(to), { scale: s });
     }
     if (to.n === 'bool' && explicit && from.n === 'int4') return cast('BOOLEAN');
@@ -139,9 +139,12 @@ function convert(env: TranslateEnv, e: Ex, to: PgT, explicit: boolean): Ex {
     if (from.n === 'bpchar') src = ex(`rtrim(${e.sql})`, mk('text'), f);
     const asText = textOf(env, src);
     const r = ex(asText, to, f);
-    return to.mod >= 0 ? applyTypmod(env, r, to, explicit) : r;
+    return to.mod >= 0 && explicit ? applyTypmod(env, r, to, explicit) : r;
   }
-  if (isString(from) && (to.n === 'json' || to.n === 'jsonb' || to.n === 'uuid' || to.n === 'bytea')) {
+  if (isString(from)) {
+    const src = from.n === 'bpchar' ? `rtrim(${e.sql})` : e.sql;
+    const r = textInput(src, to);
+    if (r) return ex(r.sql, to, { ...f, scale: r.scale });
     return notSupported(`casting text to ${typeName(to)}`);
   }
   // --- date and time
@@ -166,11 +169,45 @@ function convert(env: TranslateEnv, e: Ex, to: PgT, explicit: boolean): Ex {
 }
 
 /**
+ * Reading text as another type at run time (`(j ->> 'n')::numeric`): plain spellings convert in DuckDB; input
+ * Postgres rejects raises its error; spellings Postgres reads but DuckDB might read differently are refused.
+ */
+function textInput(s: string, to: PgT): { sql: string; scale: number | null } | null {
+  switch (to.n) {
+    case 'int2':
+    case 'int4':
+    case 'int8':
+      return { sql: `lg_text_${to.n}(${s})`, scale: 0 };
+    case 'numeric': {
+      const sc = numericScale(to);
+      if (sc === null) return { sql: `lg_text_numeric(${s})`, scale: null };
+      return { sql: `CAST(lg_text_numeric_fixed(${s}) AS ${duckType(to)})`, scale: sc };
+    }
+    case 'float4':
+    case 'float8':
+      return { sql: `CAST(lg_text_float(${s}, '${to.n === 'float4' ? 'real' : 'double precision'}') AS ${duckType(to)})`, scale: null };
+    case 'bool':
+      return { sql: `lg_text_bool(${s})`, scale: null };
+    case 'date':
+      return { sql: `CAST(lg_text_iso(${s}, 'date', '\\d{4}-\\d{2}-\\d{2}') AS DATE)`, scale: null };
+    case 'timestamp':
+      return { sql: `CAST(lg_text_iso(${s}, 'timestamp', '\\d{4}-\\d{2}-\\d{2}([ T]\\d{2}:\\d{2}(:\\d{2}(\\.\\d{1,6})?)?)?') AS TIMESTAMP)`, scale: null };
+    case 'json':
+    case 'jsonb':
+      return { sql: `lg_text_json(${s})`, scale: null };
+    default:
+      return null;
+  }
+}
+
+/**
  * The text Postgres' output function prints for e (casts to text, `||`, concat()), for the types where DuckDB's
  * own text form is identical.
  */
-export function textOf(env: TranslateEnv, e: Ex): string {
+export function textOf(env: TranslateEnv, e: Ex, how: 'cast' | 'output' = 'cast'): string {
   const n = e.t.n;
+  // bool::text is 'true'/'false'; boolout (concat, format) prints 't'/'f'
+  if (n === 'bool' && !e.t.arr && how === 'output') return `(CASE WHEN ${e.sql} IS NULL THEN NULL WHEN ${e.sql} THEN 't' ELSE 'f' END)`;
   if (e.t.arr) return notSupported(`converting ${typeName(e.t)} to text`);
   switch (n) {
     case 'text':

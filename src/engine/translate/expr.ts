@@ -84,7 +84,7 @@ export function compileExpr(tr: Tr, n: unknown, sc: Scope, cx: ExprCtx): Ex {
     case 'CoalesceExpr': {
       const args = list(b.args).map((a) => compileExpr(tr, a, sc, cx));
       const u = unify(tr, args, 'COALESCE');
-      return ex(`COALESCE(${u.items.map((a) => a.sql).join(', ')})`, u.t, { scale: u.scale, ...flags(...u.items) });
+      return ex(`COALESCE(${perValueScale(u).map((a) => a.sql).join(', ')})`, u.t, { scale: u.scale, ...flags(...u.items) });
     }
     case 'MinMaxExpr': {
       const args = list(b.args).map((a) => compileExpr(tr, a, sc, cx));
@@ -235,7 +235,7 @@ function aExpr(tr: Tr, b: Obj, sc: Scope, cx: ExprCtx): Ex {
     }
     case 'AEXPR_IN': {
       const l = plain(compileExpr(tr, b.lexpr, sc, cx));
-      const items = list(b.rexpr).map((a) => plain(compileExpr(tr, a, sc, cx)));
+      const items = listItems(b.rexpr).map((a) => plain(compileExpr(tr, a, sc, cx)));
       const u = unify(tr, [l, ...items], 'IN');
       const [lhs, ...rest] = u.items.map((x) => compareForm(x));
       if (op !== '=' && op !== '<>') return notSupported(`IN with operator ${op}`);
@@ -245,11 +245,16 @@ function aExpr(tr: Tr, b: Obj, sc: Scope, cx: ExprCtx): Ex {
     case 'AEXPR_OP_ANY':
     case 'AEXPR_OP_ALL': {
       const l = plain(compileExpr(tr, b.lexpr, sc, cx));
-      const r = plain(compileExpr(tr, b.rexpr, sc, cx));
+      let r = plain(compileExpr(tr, b.rexpr, sc, cx));
+      if (r.t.n === 'unknown' && l.t.n !== 'unknown') r = coerce(tr.env, r, mk(l.t.n, -1, true), false);
       if (!r.t.arr) return notSupported(`${op} ANY/ALL over a non-array`);
       const el = coerce(tr.env, l, mk(r.t.n, -1), false);
       if (l.t.n === 'bpchar' || r.t.n === 'bpchar') return notSupported('ANY/ALL over char(n)');
-      const any = `(${el.sql} = ANY(${r.sql}))`;
+      // Postgres: NULL array → NULL; empty → false; NULL element and no match → NULL
+      const a = r.sql;
+      const any =
+        `(CASE WHEN ${a} IS NULL THEN NULL WHEN len(${a}) = 0 THEN FALSE WHEN ${el.sql} IS NULL THEN NULL ` +
+        `WHEN list_contains(${a}, ${el.sql}) THEN TRUE WHEN list_count(${a}) < len(${a}) THEN NULL ELSE FALSE END)`;
       if (b.kind === 'AEXPR_OP_ANY' && op === '=') return ex(any, BOOL, flags(l, r));
       if (b.kind === 'AEXPR_OP_ALL' && op === '<>') return ex(`(NOT ${any})`, BOOL, flags(l, r));
       return notSupported(`${op} ${b.kind === 'AEXPR_OP_ANY' ? 'ANY' : 'ALL'} (array)`);
@@ -272,19 +277,20 @@ function aExpr(tr: Tr, b: Obj, sc: Scope, cx: ExprCtx): Ex {
       const lt = textLike(tr, l);
       const pt = textLike(tr, pat);
       const ilike = b.kind === 'AEXPR_ILIKE';
-      if (ilike && !tr.env.session.asciiCtype) {
-        // ILIKE folds case with the database's LC_CTYPE; DuckDB folds Unicode its own way
-        return notSupported('ILIKE under a non-C LC_CTYPE');
-      }
       const neg = op.startsWith('!');
-      const kw = ilike ? 'ILIKE' : 'LIKE';
       if (esc === "''") return notSupported('LIKE … ESCAPE \'\'');
+      if (ilike && tr.env.session.asciiCtype) {
+        // LC_CTYPE C folds ASCII letters only: ILIKE is LIKE over ASCII-lowercased text
+        const low = (x: string) => `translate(${x}, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')`;
+        return ex(`(${low(lt)} ${neg ? 'NOT ' : ''}LIKE ${low(pt)} ESCAPE ${esc})`, BOOL, flags(l, pat));
+      }
+      const kw = ilike ? 'ILIKE' : 'LIKE';
       return ex(`(${lt} ${neg ? 'NOT ' : ''}${kw} ${pt} ESCAPE ${esc})`, BOOL, flags(l, pat));
     }
     case 'AEXPR_BETWEEN':
     case 'AEXPR_NOT_BETWEEN': {
       const x = compileExpr(tr, b.lexpr, sc, cx);
-      const [lo, hi] = list(b.rexpr).map((a) => compileExpr(tr, a, sc, cx));
+      const [lo, hi] = listItems(b.rexpr).map((a) => compileExpr(tr, a, sc, cx));
       const ge = binary(tr, '>=', x, lo!, cx);
       const le = binary(tr, '<=', x, hi!, cx);
       const both = `(${ge.sql} AND ${le.sql})`;
@@ -293,6 +299,13 @@ function aExpr(tr: Tr, b: Obj, sc: Scope, cx: ExprCtx): Ex {
     default:
       return notSupported(`the operator form ${String(b.kind).replace('AEXPR_', '')}`);
   }
+}
+
+/** items of a `{List: {items}}` node (IN lists, BETWEEN bounds) */
+export function listItems(v: unknown): unknown[] {
+  const o = v as Obj;
+  if (Array.isArray(o)) return o;
+  return list((o?.List as Obj | undefined)?.items);
 }
 
 function textLike(tr: Tr, e: Ex): string {
@@ -392,7 +405,8 @@ export function unify(tr: Tr, items0: Ex[], what: string): { t: PgT; scale: numb
     const c2 = category(x);
     if (c1 !== c2) return notSupported(`mixing ${typeName(target)} and ${typeName(x)} in ${what}`);
     if (c1 === 'N') target = widerNumber(target, x);
-    else if (c1 === 'S') target = TEXT; // text is the preferred string type; char(n)/varchar mixes become text
+    // string types cast implicitly both ways, so select_common_type keeps the first; comparisons use text
+    else if (c1 === 'S') target = COMPARISON.has(what) ? TEXT : mk(target.n);
     else if (c1 === 'D') target = rankTime(target, x);
     else return notSupported(`mixing ${typeName(target)} and ${typeName(x)} in ${what}`);
   }
@@ -404,6 +418,15 @@ export function unify(tr: Tr, items0: Ex[], what: string): { t: PgT; scale: numb
     scale = scales.size === 1 ? [...scales][0]! : null;
   }
   return { t: target, scale, items: out };
+}
+
+/**
+ * Numerics of different scales meeting in CASE/COALESCE keep each value's own scale in Postgres; DuckDB would
+ * give them one. They travel as numeric_out text (a numeric "without declared scale") instead.
+ */
+export function perValueScale(u: { t: PgT; scale: number | null; items: Ex[] }): Ex[] {
+  if (u.t.n !== 'numeric' || u.scale !== null) return u.items;
+  return u.items.map((e) => ({ ...e, sql: e.lit?.kind === 'null' || e.sql.startsWith('CAST(NULL AS') ? 'CAST(NULL AS VARCHAR)' : e.scale === null ? e.sql : `CAST(${e.sql} AS VARCHAR)` }));
 }
 
 function rankTime(a: PgT, b: PgT): PgT {
@@ -561,6 +584,8 @@ function timeArith(tr: Tr, op: string, l: Ex, r: Ex): Ex {
  */
 function tzPlusInterval(tr: Tr, ts: Ex, iv: Ex, op: string): Ex {
   const f = flags(ts, iv);
+  // a NULL interval (also the placeholder of one Postgres has yet to read) gives NULL
+  if (iv.sql === 'CAST(NULL AS INTERVAL)' || iv.sql === 'NULL') return ex('CAST(NULL AS TIMESTAMPTZ)', TIMESTAMPTZ, f);
   const m = /^\(to_months\(CAST\((-?\d+) AS INTEGER\)\) \+ to_days\(CAST\((-?\d+) AS INTEGER\)\) \+ to_microseconds\(CAST\((-?\d+) AS BIGINT\)\)\)$/.exec(iv.sql);
   if (!m) return notSupported('timestamptz ± a non-constant interval');
   const months = Number(m[1]);
@@ -597,7 +622,7 @@ function jsonOp(tr: Tr, op: string, l: Ex, r: Ex): Ex {
     return notSupported(`${op} with a ${typeName(key.t)} key`);
   }
   const path = r.t.n === 'unknown' ? coerce(tr.env, r, mk('text', -1, true), false) : r;
-  if (!(path.t.arr && isString(path.t))) return notSupported(`${op} with a ${typeName(path.t)} path`);
+  if (!(path.t.arr && isString(mk(path.t.n)))) return notSupported(`${op} with a ${typeName(path.t)} path`);
   return ex(`lg_json_path(${l.sql}, ${path.sql}, ${asText}, ${l.t.n === 'jsonb'})`, asText ? TEXT : l.t, f);
 }
 
@@ -623,7 +648,7 @@ function caseExpr(tr: Tr, b: Obj, sc: Scope, cx: ExprCtx): Ex {
   const results = whens.map((w) => compileExpr(tr, w.result, sc, cx));
   const dflt = b.defresult ? compileExpr(tr, b.defresult, sc, cx) : ex('NULL', UNKNOWN, { lit: { kind: 'null', text: '' } });
   const u = unify(tr, [...results, dflt], 'CASE');
-  const items = u.t.n === 'numeric' && u.scale === null ? u.items.map((e) => ({ ...e, sql: e.lit?.kind === 'null' ? 'CAST(NULL AS VARCHAR)' : e.scale === null ? e.sql : `CAST(${e.sql} AS VARCHAR)` })) : u.items;
+  const items = perValueScale(u);
   const parts = conds.map((c, i) => `WHEN ${c} THEN ${items[i]!.sql}`);
   const sql = `(CASE ${parts.join(' ')} ELSE ${items[items.length - 1]!.sql} END)`;
   return ex(sql, u.t, { scale: u.scale, ...flags(...fl, ...u.items) });

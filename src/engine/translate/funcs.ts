@@ -3,7 +3,7 @@
 import { coerce, textOf, tzFromLocal, tzLocal } from './cast.js';
 import { ex, flags, str, type Ex } from './ex.js';
 import { notSupported } from './errors.js';
-import { compileExpr, compareForm, plain, unify, varEx } from './expr.js';
+import { compileExpr, compareForm, perValueScale, plain, unify, varEx } from './expr.js';
 import {
   BOOL,
   DATE,
@@ -114,7 +114,9 @@ function aggregate(tr: Tr, name: string, b: Obj, sc: Scope, cx: ExprCtx, over: s
       if (a.t.n === 'numeric' && a.scale === null) return notSupported(`${name}() over numeric values without a declared scale`);
       if (isString(a.t) && !tr.env.session.codePointCollation) return notSupported(`${name}() over text under a non-C collation`);
       if (a.t.n === 'bpchar') return notSupported(`${name}() over char(n)`);
-      return ex(call(name, a.sql), a.t, { scale: a.scale, ...f });
+      // min/max(varchar|name) resolve to the text aggregates
+      const rt = a.t.n === 'varchar' || a.t.n === 'name' ? TEXT : a.t;
+      return ex(call(name, a.sql), rt, { scale: a.scale, ...f });
     }
     case 'bool_and':
     case 'bool_or':
@@ -169,13 +171,18 @@ function windowCall(tr: Tr, name: string, b: Obj, sc: Scope, cx: ExprCtx): Ex {
       if (v.t.n === 'unknown') return notSupported(`${name}() of an untyped literal`);
       const parts = [v.sql];
       if (args[1]) parts.push(coerce(tr.env, args[1], INT4, false).sql);
+      let scale = v.scale;
       if (args[2]) {
+        // the default takes the value's type (anycompatible), keeping its own numeric scale
+        const u = unify(tr, [v, args[2]], name);
+        const [vv, d] = perValueScale(u) as [Ex, Ex];
+        parts[0] = vv.sql;
         if (!args[1]) parts.push('1');
-        const d = coerce(tr.env, args[2], v.t, false);
-        if (v.t.n === 'numeric' && d.scale !== v.scale) return notSupported(`${name}() with a default of another numeric scale`);
         parts.push(d.sql);
+        scale = u.scale;
+        return ex(`${name}(${parts.join(', ')})${over}`, u.t, { scale, ...f });
       }
-      return ex(`${name}(${parts.join(', ')})${over}`, v.t, { scale: v.scale, ...f });
+      return ex(`${name}(${parts.join(', ')})${over}`, v.t, { scale, ...f });
     }
     case 'first_value':
     case 'last_value': {
@@ -341,14 +348,14 @@ function scalar(tr: Tr, name: string, args0: Ex[], cx: ExprCtx): Ex {
       if (n === 1 && (isString(a!.t) || a!.t.n === 'unknown')) return ex(`md5(${textArg(tr, a!)})`, TEXT, f);
       break;
     case 'concat': {
-      const parts = args.map((x) => (x.t.n === 'unknown' ? (x.lit?.kind === 'null' ? 'NULL' : x.sql) : textOf(tr.env, x)));
+      const parts = args.map((x) => (x.t.n === 'unknown' ? (x.lit?.kind === 'null' ? 'NULL' : x.sql) : textOf(tr.env, x, 'output')));
       // concat() skips NULLs and returns '' for all-NULL input, as DuckDB's
       return ex(`concat(${parts.length ? parts.join(', ') : "''"})`, TEXT, f);
     }
     case 'concat_ws': {
       if (n < 1) break;
       const sep = textArg(tr, a!);
-      const parts = args.slice(1).map((x) => (x.t.n === 'unknown' ? (x.lit?.kind === 'null' ? 'NULL' : x.sql) : textOf(tr.env, x)));
+      const parts = args.slice(1).map((x) => (x.t.n === 'unknown' ? (x.lit?.kind === 'null' ? 'NULL' : x.sql) : textOf(tr.env, x, 'output')));
       return ex(`concat_ws(${[sep, ...parts].join(', ')})`, TEXT, f);
     }
     case 'now':

@@ -133,7 +133,8 @@ export function localConst(tp: PgT, text: string): Const | undefined {
       if (low === '-infinity') return { sql: `CAST('-infinity' AS TIMESTAMP)`, scale: null };
       const m = TS_ISO.exec(s);
       if (!m || !validDate(m[1]!, m[2]!, m[3]!) || !validTime(m[4], m[5], m[6])) return undefined;
-      return { sql: `CAST(${str(s.replace('T', ' '))} AS TIMESTAMP)`, scale: null };
+      const time = m[4] === undefined ? '00:00:00' : `${m[4]}:${m[5]}:${m[6] ?? '00'}${m[7] ?? ''}`;
+      return { sql: `CAST(${str(`${m[1]}-${m[2]}-${m[3]} ${time}`)} AS TIMESTAMP)`, scale: null };
     }
     case 'timestamptz': {
       const low = s.toLowerCase();
@@ -146,16 +147,64 @@ export function localConst(tp: PgT, text: string): Const | undefined {
       if (off === 'Z') off = '+00:00';
       else if (off.length === 3) off += ':00';
       else if (off.length === 5) off = off.slice(0, 3) + ':' + off.slice(3);
-      const body = s.slice(0, s.length - m[8]!.length).replace('T', ' ');
+      const body = `${m[1]}-${m[2]}-${m[3]} ${m[4]}:${m[5]}:${m[6] ?? '00'}${m[7] ?? ''}`;
       return { sql: `CAST(${str(body + off)} AS TIMESTAMPTZ)`, scale: null };
     }
     case 'bytea': {
       if (/^\\x([0-9a-fA-F]{2})*$/.test(text)) return { sql: `unhex(${str(text.slice(2))})`, scale: null };
       return undefined;
     }
+    case 'interval':
+      return intervalConst(s);
     default:
       return undefined;
   }
+}
+
+const IV_UNITS: Record<string, [number, number, bigint]> = {
+  // [months, days, micros] per unit
+  microsecond: [0, 0, 1n], microseconds: [0, 0, 1n], us: [0, 0, 1n], usec: [0, 0, 1n], usecs: [0, 0, 1n],
+  millisecond: [0, 0, 1000n], milliseconds: [0, 0, 1000n], ms: [0, 0, 1000n], msec: [0, 0, 1000n], msecs: [0, 0, 1000n],
+  second: [0, 0, 1000000n], seconds: [0, 0, 1000000n], sec: [0, 0, 1000000n], secs: [0, 0, 1000000n], s: [0, 0, 1000000n],
+  minute: [0, 0, 60000000n], minutes: [0, 0, 60000000n], min: [0, 0, 60000000n], mins: [0, 0, 60000000n], m: [0, 0, 60000000n],
+  hour: [0, 0, 3600000000n], hours: [0, 0, 3600000000n], hr: [0, 0, 3600000000n], hrs: [0, 0, 3600000000n], h: [0, 0, 3600000000n],
+  day: [0, 1, 0n], days: [0, 1, 0n], d: [0, 1, 0n],
+  week: [0, 7, 0n], weeks: [0, 7, 0n], w: [0, 7, 0n],
+  month: [1, 0, 0n], months: [1, 0, 0n], mon: [1, 0, 0n], mons: [1, 0, 0n],
+  year: [12, 0, 0n], years: [12, 0, 0n], yr: [12, 0, 0n], yrs: [12, 0, 0n], y: [12, 0, 0n],
+};
+
+/** Plain interval text: `N unit …` with integer N, optionally ending in [-]HH:MM[:SS[.ffffff]]; else undefined. */
+function intervalConst(s: string): Const | undefined {
+  let months = 0;
+  let days = 0;
+  let micros = 0n;
+  const toks = s.toLowerCase().split(/\s+/).filter(Boolean);
+  if (toks.length === 0) return undefined;
+  let i = 0;
+  while (i < toks.length) {
+    const tok = toks[i]!;
+    const clock = /^([+-]?)(\d+):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?$/.exec(tok);
+    if (clock) {
+      if (i !== toks.length - 1) return undefined;
+      const us =
+        BigInt(clock[2]!) * 3600000000n + BigInt(clock[3]!) * 60000000n + BigInt(clock[4] ?? '0') * 1000000n + BigInt((clock[5] ?? '').padEnd(6, '0') || '0');
+      if (Number(clock[3]) > 59 || Number(clock[4] ?? 0) > 59) return undefined;
+      micros += clock[1] === '-' ? -us : us;
+      i++;
+      continue;
+    }
+    if (!/^[+-]?\d+$/.test(tok) || i + 1 >= toks.length) return undefined;
+    const u = IV_UNITS[toks[i + 1]!];
+    if (!u) return undefined;
+    const n = Number(tok);
+    if (!Number.isSafeInteger(n) || Math.abs(n) > 1e8) return undefined;
+    months += n * u[0];
+    days += n * u[1];
+    micros += BigInt(n) * u[2];
+    i += 2;
+  }
+  return { sql: intervalSql(months, days, micros), scale: null };
 }
 
 /** A one-dimensional array literal `{a,"b c",NULL}` whose elements read locally. */

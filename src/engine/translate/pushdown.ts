@@ -5,6 +5,7 @@
 import type { Col, Scope } from './scope.js';
 import { list, node, strings, type Obj, type Tr } from './translator.js';
 import type { PgTableUse } from './context.js';
+import { listItems } from './expr.js';
 
 const OPS = new Set(['=', '<>', '!=', '<', '<=', '>', '>=']);
 
@@ -58,11 +59,11 @@ function render(n: unknown, sc: Scope): Rendered | null {
       if (l && r) sql = `${l} ${op} ${r}`;
     } else if (b.kind === 'AEXPR_IN' && op === '=') {
       const l = col(b.lexpr);
-      const items = list(b.rexpr).map(constant);
+      const items = listItems(b.rexpr).map(constant);
       if (l && items.every((x) => x !== null)) sql = `${l} IN (${items.join(', ')})`;
     } else if (b.kind === 'AEXPR_BETWEEN') {
       const l = col(b.lexpr);
-      const [lo, hi] = list(b.rexpr).map(constant);
+      const [lo, hi] = listItems(b.rexpr).map(constant);
       if (l && lo && hi) sql = `${l} BETWEEN ${lo} AND ${hi}`;
     } else if (b.kind === 'AEXPR_LIKE' && op === '~~') {
       const l = col(b.lexpr);

@@ -129,7 +129,7 @@ function setOperation(tr: Tr, stmt: Obj, sc: Scope, top: boolean): TopQuery {
   for (const c of u.cols) {
     if (c.ex.t.n === 'json' || c.ex.t.n === 'jsonb') return notSupported(`${op} over ${c.ex.t.n} columns`);
     if (c.ex.t.n === 'numeric' && c.ex.scale === null && !stmt.all) return notSupported(`${op} over numeric columns without a declared scale`);
-    if (c.ex.t.n === 'bpchar' && !stmt.all) return notSupported(`${op} over char(n) columns`);
+    if (c.ex.t.n === 'bpchar' && c.ex.t.mod < 0 && !stmt.all) return notSupported(`${op} over char columns without a length`);
   }
   let sql = `${u.left} ${op}${stmt.all ? ' ALL' : ''} ${u.right}`;
   // ORDER BY / LIMIT of a set operation refer to its output columns
@@ -173,7 +173,9 @@ function fromItem(tr: Tr, n: unknown, sc: Scope): FromResult {
       return rangeVar(tr, b, sc);
     case 'RangeSubselect': {
       if (b.lateral) return notSupported('LATERAL subqueries');
-      const q = compileQuery(tr, b.subquery as Obj, sc.parent);
+      const [sk, sq] = node(b.subquery);
+      if (sk !== 'SelectStmt') return notSupported(`${sk} in FROM`);
+      const q = compileQuery(tr, sq, sc.parent);
       const alias = tr.aliases.next();
       const a = b.alias as Obj | undefined;
       const names = strings(a?.colnames);

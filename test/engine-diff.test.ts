@@ -1,0 +1,367 @@
+// Differential tests: every query runs on Postgres (over the source table, through a plain view standing in for
+// the mirror view) and through the engine (over a DuckDB table holding the same rows in the table layer's
+// storage types); RowDescription, DataRow bytes and command tags must be identical. Unsupported constructs must
+// be refused with 0A000.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { DuckDBInstance, VARCHAR } from '@duckdb/node-api';
+import { startPostgres, type TestPostgres } from './helpers/postgres.js';
+import { EngineRouter, StaticMirrorSource, DirectChannel } from '../src/engine/index.js';
+import type { LocalQuery, ResultSink, SessionInfo } from '../src/route/local.js';
+
+let pg: TestPostgres | null = null;
+let port = 0;
+let db: DuckDBInstance;
+let router: EngineRouter;
+let ch: DirectChannel;
+let admin: DirectChannel;
+let session: SessionInfo;
+
+const SCHEMA = `
+DROP TABLE IF EXISTS trades, accounts CASCADE;
+CREATE TABLE trades (
+  id int4 PRIMARY KEY, sym text, side char(4), qty int2, price numeric(12,4), amount numeric(14,2), fee float8,
+  ratio float4, ts timestamptz, trade_date date, local_ts timestamp, note varchar(20), tags text[], attrs jsonb,
+  flag bool, big int8, raw_num numeric, dur interval, uid uuid, js json
+);
+CREATE TABLE accounts (id int4, sym text, region text, weight numeric(6,3), opened date);
+INSERT INTO accounts VALUES (1, 'AAPL', 'us', 1.500, '2020-01-01'), (2, 'MSFT', 'us', 2.250, '2021-06-30'),
+  (3, 'SAP', 'eu', 0.125, '2019-12-31'), (4, 'BMW', 'eu', NULL, NULL), (5, 'TSLA', 'us', 3.000, '2022-02-28');
+CREATE VIEW trades_iceberg AS SELECT * FROM trades;
+`;
+
+// 40 rows with NULLs, negatives, DST-crossing timestamps, unicode, jsonb of several shapes
+function rows(): string {
+  const syms = ['AAPL', 'MSFT', 'SAP', 'BMW', 'TSLA', 'Ünïcode'];
+  const out: string[] = [];
+  for (let i = 1; i <= 40; i++) {
+    const sym = i % 13 === 0 ? 'NULL' : `'${syms[i % syms.length]}'`;
+    const side = i % 3 === 0 ? `'sell'` : i % 7 === 0 ? `'b'` : `'buy'`;
+    const qty = i % 11 === 0 ? 'NULL' : String(((i * 37) % 200) - 50);
+    const price = i % 17 === 0 ? 'NULL' : `${(i * 12.3456) % 500 + 0.0001 * i}`;
+    const amount = `${((i * 7919) % 100000) / 100 - 250}`;
+    const fee = i % 9 === 0 ? 'NULL' : i % 5 === 0 ? `${i}.25` : `${i / 8}`;
+    const ratio = i % 10 === 0 ? 'NULL' : `${(i % 7) / 4}`;
+    const day = ((i * 3) % 28) + 1;
+    const month = ((i * 5) % 12) + 1;
+    const ts = i % 19 === 0 ? 'NULL' : `'2024-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')} ${String(i % 24).padStart(2, '0')}:${String((i * 7) % 60).padStart(2, '0')}:${String(i % 60).padStart(2, '0')}.${String(i * 1234).padStart(6, '0').slice(0, 6)}+00'`;
+    const tdate = i % 23 === 0 ? 'NULL' : `'2023-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}'`;
+    const lts = `'2024-03-${String((i % 28) + 1).padStart(2, '0')} ${String((i * 5) % 24).padStart(2, '0')}:30:00'`;
+    const note = i % 4 === 0 ? 'NULL' : `'note ${i}${i % 6 === 0 ? " it''s" : ''}'`;
+    const tags = i % 8 === 0 ? 'NULL' : i % 5 === 0 ? `'{}'` : `'{t${i % 3},x${i % 2}}'`;
+    const attrs = i % 7 === 0 ? 'NULL' : `'{"n": ${i % 5}.50, "k": "v${i % 4}", "arr": [${i}, ${i + 1}], "nested": {"d": ${i % 2 === 0 ? 'true' : 'null'}}}'`;
+    const flag = i % 6 === 0 ? 'NULL' : i % 2 === 0 ? 'true' : 'false';
+    const big = `${BigInt(i) * 123456789012n - 2000000000000n}`;
+    const rawNum = i % 10 === 0 ? 'NULL' : i % 3 === 0 ? `${i}.1` : i % 3 === 1 ? `${i}.000` : `${-i}`;
+    const dur = i % 12 === 0 ? 'NULL' : `'${i % 3} days ${i % 24}:${String(i % 60).padStart(2, '0')}:00'`;
+    const uid = `'${String(i).padStart(8, '0')}-0000-4000-8000-${String(i * 7).padStart(12, '0')}'`;
+    const js = i % 5 === 0 ? 'NULL' : `'{"b": 1, "a": [1, 2.50]}'`;
+    out.push(`(${i}, ${sym}, ${side}, ${qty}, ${price}, ${amount}, ${fee}, ${ratio}, ${ts}, ${tdate}, ${lts}, ${note}, ${tags}, ${attrs}, ${flag}, ${big}, ${rawNum}, ${dur}, ${uid}, ${js})`);
+  }
+  return `INSERT INTO trades VALUES ${out.join(',\n')};`;
+}
+
+/** The table layer's storage type for a source column (src/table/column-types.ts). */
+function stored(typ: string): string {
+  if (typ.endsWith('[]')) return `${stored(typ.slice(0, -2))}[]`;
+  if (/^numeric\((\d+),(\d+)\)$/.test(typ)) return typ.replace('numeric', 'DECIMAL');
+  const m: Record<string, string> = {
+    integer: 'INTEGER', smallint: 'INTEGER', bigint: 'BIGINT', numeric: 'VARCHAR', 'double precision': 'DOUBLE', real: 'FLOAT',
+    text: 'VARCHAR', 'character(4)': 'VARCHAR', 'character varying(20)': 'VARCHAR', 'timestamp with time zone': 'TIMESTAMPTZ',
+    date: 'DATE', 'timestamp without time zone': 'TIMESTAMP', jsonb: 'VARCHAR', json: 'VARCHAR', boolean: 'BOOLEAN',
+    interval: 'VARCHAR', uuid: 'UUID',
+  };
+  const s = m[typ];
+  if (!s) throw new Error('no storage type for ' + typ);
+  return s;
+}
+
+/** Copies a Postgres table into DuckDB in the table layer's storage types (values in setting-independent forms). */
+async function loadMirror(table: string, duckTable: string): Promise<void> {
+  const cols = await admin.simple(
+    `SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = '${table}'::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum`,
+  );
+  const sel: string[] = [];
+  const conv: string[] = [];
+  cols.forEach(([name, typ], i) => {
+    const c = `"${name}"`;
+    const st = stored(typ!);
+    let s = `${c}::text`;
+    let v = `CAST(c${i} AS ${st})`;
+    if (typ!.endsWith('[]')) {
+      s = `array_to_json(${c})::text`;
+      v = `from_json(c${i}, '["${st.slice(0, -2)}"]')`;
+    } else if (typ === 'double precision' || typ === 'real') s = `encode(float8send(${c}::float8), 'hex')`;
+    else if (typ === 'timestamp with time zone' || typ === 'timestamp without time zone') {
+      s = `(extract(epoch FROM ${c}) * 1000000)::int8::text`;
+      v = `${typ.includes('with ') ? 'make_timestamptz' : 'make_timestamp'}(CAST(c${i} AS BIGINT))`;
+    } else if (typ === 'date') {
+      s = `(${c} - DATE '2000-01-01')::text`;
+      v = `CAST(DATE '2000-01-01' + CAST(c${i} AS INTEGER) AS DATE)`;
+    } else if (typ === 'character(4)') s = c; // keep the padding
+    sel.push(s);
+    conv.push(`${v} AS "${name}"`);
+  });
+  await admin.simple(`SET IntervalStyle = postgres`);
+  const data = await admin.simple(`SELECT ${sel.join(', ')} FROM ${table}`);
+  const c = await db.connect();
+  try {
+    await c.run(`CREATE OR REPLACE TABLE ${duckTable}_s (${cols.map((_, i) => `c${i} VARCHAR`).join(', ')})`);
+    const app = await c.createAppender(`${duckTable}_s`);
+    for (const row of data) {
+      row.forEach((v, i) => {
+        const typ = cols[i]![1]!;
+        if (v === null) return app.appendNull();
+        if (typ === 'double precision' || typ === 'real') {
+          const x = Buffer.from(v, 'hex').readDoubleBE(0);
+          return app.appendValue(Number.isNaN(x) ? 'nan' : !Number.isFinite(x) ? (x > 0 ? 'inf' : '-inf') : String(x), VARCHAR);
+        }
+        app.appendValue(v, VARCHAR);
+      });
+      app.endRow();
+    }
+    app.closeSync();
+    await c.run(`CREATE OR REPLACE TABLE ${duckTable} AS SELECT ${conv.join(', ')} FROM ${duckTable}_s`);
+    await c.run(`DROP TABLE ${duckTable}_s`);
+  } finally {
+    c.closeSync();
+  }
+}
+
+before(async () => {
+  if (process.env.ENGINE_TEST_PGPORT) port = Number(process.env.ENGINE_TEST_PGPORT);
+  else {
+    pg = await startPostgres();
+    port = pg.port;
+  }
+  admin = await DirectChannel.connect({ port, user: 'postgres', database: 'postgres' });
+  await admin.simple(SCHEMA);
+  await admin.simple(rows());
+  db = await DuckDBInstance.create(':memory:');
+  await loadMirror('trades', 'lg_trades');
+  router = await EngineRouter.create({
+    duckdb: { instance: db, connect: () => db.connect() },
+    mirrors: new StaticMirrorSource([{ schema: 'public', name: 'trades_iceberg', relation: 'lg_trades' }]),
+  });
+  ch = await DirectChannel.connect({ port, user: 'postgres', database: 'postgres', params: { extra_float_digits: '1' } });
+  session = { id: 1, user: 'postgres', database: 'postgres', oracle: false, params: ch.status, txStatus: 'I', upstream: ch };
+});
+
+after(async () => {
+  ch?.close();
+  admin?.close();
+  db?.closeSync();
+  await pg?.destroy();
+});
+
+interface Result {
+  fields: { name: string; typeOid: number; typeMod: number; typeSize: number; format: number }[];
+  rows: (Buffer | null)[][];
+  command: string;
+}
+
+function decodeDataRow(m: Buffer): (Buffer | null)[] {
+  const n = m.readInt16BE(5);
+  const out: (Buffer | null)[] = [];
+  let p = 7;
+  for (let k = 0; k < n; k++) {
+    const len = m.readInt32BE(p);
+    p += 4;
+    if (len < 0) out.push(null);
+    else {
+      out.push(Buffer.from(m.subarray(p, p + len)));
+      p += len;
+    }
+  }
+  return out;
+}
+
+async function viaEngine(sql: string, params: (string | null)[] = [], formats: number[] = []): Promise<Result> {
+  const q: LocalQuery = await router.prepare(sql, [], session);
+  const portal = await q.bind(params.map((p) => (p === null ? null : Buffer.from(p))), [], formats);
+  const msgs: Buffer[] = [];
+  const sink: ResultSink = { write: (m) => (msgs.push(m), true), drain: async () => {} };
+  try {
+    await portal.execute(0, sink);
+  } finally {
+    portal.close();
+  }
+  const fields = portal.fields()!.map((f) => ({ name: f.name, typeOid: f.typeOid, typeMod: f.typeMod ?? -1, typeSize: f.typeSize, format: f.format ?? 0 }));
+  const rows = msgs.filter((m) => m[0] === 0x44).map(decodeDataRow);
+  const cc = msgs.find((m) => m[0] === 0x43);
+  return { fields, rows, command: cc ? cc.toString('utf8', 5, cc.length - 1) : '' };
+}
+
+function show(r: Result): string {
+  return r.rows.map((row) => row.map((v) => (v === null ? 'NULL' : v.toString('utf8'))).join(' | ')).join('\n');
+}
+
+async function same(sql: string, o: { params?: (string | null)[]; formats?: number[]; unordered?: boolean } = {}): Promise<void> {
+  const want = await ch.raw(sql, o.params ?? [], o.formats ?? []);
+  const got = await viaEngine(sql, o.params ?? [], o.formats ?? []);
+  assert.deepEqual(got.fields, want.fields, `RowDescription of: ${sql}`);
+  if (o.unordered) {
+    const key = (r: (Buffer | null)[]) => r.map((v) => (v === null ? '\u0000N' : v.toString('hex'))).join(',');
+    want.rows.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+    got.rows.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+  }
+  assert.equal(show(got), show(want), `rows of: ${sql}`);
+  assert.deepEqual(got.rows, want.rows, `row bytes of: ${sql}`);
+  assert.equal(got.command, want.command, `command tag of: ${sql}`);
+}
+
+async function refused(sql: string, pattern?: RegExp): Promise<void> {
+  await assert.rejects(viaEngine(sql), (e: { code?: string; message: string }) => {
+    assert.equal(e.code, '0A000', `${sql}: ${e.message}`);
+    if (pattern) assert.match(e.message, pattern);
+    return true;
+  });
+}
+
+const QUERIES: (string | [string, { params?: (string | null)[]; formats?: number[]; unordered?: boolean }])[] = [
+  // projections, NULLs, types
+  'SELECT * FROM trades_iceberg ORDER BY id',
+  'SELECT id, sym, side, qty, price, amount FROM trades_iceberg WHERE id <= 12 ORDER BY id',
+  'SELECT id, fee, ratio, fee * 3, ratio * 2, fee / 7 FROM trades_iceberg ORDER BY id',
+  'SELECT id, big, big * 2, big / 7, big % 1000, -big FROM trades_iceberg ORDER BY id',
+  'SELECT id, qty, qty / 3, qty % 7, qty * qty, qty + 1 FROM trades_iceberg WHERE qty IS NOT NULL ORDER BY id',
+  'SELECT id, raw_num, dur, uid, js FROM trades_iceberg ORDER BY id',
+  'SELECT id, tags, attrs FROM trades_iceberg ORDER BY id',
+  // aggregates and numeric scale
+  'SELECT count(*), count(sym), count(DISTINCT sym), sum(qty), sum(big), sum(price), sum(amount), sum(fee) FROM trades_iceberg',
+  'SELECT avg(qty), avg(price), avg(amount), avg(big), avg(fee), avg(ratio) FROM trades_iceberg',
+  'SELECT min(price), max(price), min(ts), max(ts), min(trade_date), max(sym), min(note) FROM trades_iceberg',
+  'SELECT sym, count(*), avg(price), round(avg(price), 2), sum(amount) FROM trades_iceberg GROUP BY sym ORDER BY sym',
+  'SELECT sym, round(avg(qty), 3) AS a, round(sum(amount) / count(*), 4) AS per FROM trades_iceberg GROUP BY 1 ORDER BY 1 NULLS FIRST',
+  'SELECT side, sum(amount) / sum(qty) AS r FROM trades_iceberg GROUP BY side ORDER BY side',
+  'SELECT sym, avg(price) AS ap FROM trades_iceberg GROUP BY sym ORDER BY ap DESC NULLS LAST, sym',
+  'SELECT sym, avg(amount) FROM trades_iceberg GROUP BY sym ORDER BY 2 LIMIT 3',
+  'SELECT flag, count(*), bool_and(qty > 0), bool_or(qty > 100) FROM trades_iceberg GROUP BY flag ORDER BY flag',
+  'SELECT sym, string_agg(note, \', \' ORDER BY id) FROM trades_iceberg GROUP BY sym ORDER BY sym',
+  'SELECT sym, array_agg(id ORDER BY id DESC) FROM trades_iceberg GROUP BY sym ORDER BY sym',
+  'SELECT sym, count(*) FILTER (WHERE flag), sum(qty) FILTER (WHERE side = \'buy\') FROM trades_iceberg GROUP BY sym ORDER BY sym',
+  'SELECT sym, count(*) FROM trades_iceberg GROUP BY sym HAVING count(*) > 6 ORDER BY count(*) DESC, sym',
+  'SELECT price * qty AS notional, price + amount, amount - price, round(price, 1), round(amount), trunc(price, 2) FROM trades_iceberg ORDER BY id',
+  'SELECT id, price::numeric(10,1), amount::int, fee::numeric(8,3), qty::float8, big::numeric, ratio::float8 FROM trades_iceberg ORDER BY id',
+  'SELECT id, 1.50 * qty, qty * 2.5 + 1, 10 / 4, 10 % 4, -7 / 2, -7 % 3 FROM trades_iceberg WHERE id < 5 ORDER BY id',
+  'SELECT id, abs(amount), ceil(price), floor(amount), ceil(fee), floor(fee), round(fee), sqrt(abs(fee)) FROM trades_iceberg ORDER BY id',
+  // ORDER BY, LIMIT, DISTINCT
+  'SELECT id, sym FROM trades_iceberg ORDER BY sym DESC, id LIMIT 10 OFFSET 5',
+  'SELECT id, fee FROM trades_iceberg ORDER BY fee NULLS FIRST, id',
+  'SELECT DISTINCT sym FROM trades_iceberg ORDER BY sym',
+  'SELECT DISTINCT ON (sym) sym, id, price FROM trades_iceberg ORDER BY sym, price DESC NULLS LAST, id',
+  ['SELECT DISTINCT side, flag FROM trades_iceberg', { unordered: true }],
+  'SELECT id, note FROM trades_iceberg ORDER BY note, id',
+  // windows
+  'SELECT id, sym, row_number() OVER (PARTITION BY sym ORDER BY id), rank() OVER (ORDER BY qty), dense_rank() OVER (ORDER BY side) FROM trades_iceberg ORDER BY id',
+  'SELECT id, sum(amount) OVER (ORDER BY id), avg(price) OVER (PARTITION BY sym), count(*) OVER () FROM trades_iceberg ORDER BY id',
+  'SELECT id, lag(price) OVER w, lead(price, 2, 0) OVER w, first_value(id) OVER w, last_value(id) OVER w FROM trades_iceberg WINDOW w AS (PARTITION BY side ORDER BY id) ORDER BY id',
+  'SELECT id, sum(qty) OVER (ORDER BY id ROWS BETWEEN 2 PRECEDING AND CURRENT ROW), max(fee) OVER (ORDER BY id ROWS BETWEEN CURRENT ROW AND 3 FOLLOWING) FROM trades_iceberg ORDER BY id',
+  'SELECT id, ntile(4) OVER (ORDER BY id), percent_rank() OVER (ORDER BY id), cume_dist() OVER (ORDER BY id) FROM trades_iceberg ORDER BY id',
+  // CTEs, subqueries, set operations
+  'WITH s AS (SELECT sym, sum(amount) AS tot FROM trades_iceberg GROUP BY sym) SELECT sym, tot FROM s WHERE tot > 0 ORDER BY tot DESC, sym',
+  'WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 5) SELECT i, (SELECT count(*) FROM trades_iceberg WHERE qty > i * 20) FROM n ORDER BY i',
+  'SELECT id FROM trades_iceberg t WHERE EXISTS (SELECT 1 FROM trades_iceberg u WHERE u.sym = t.sym AND u.id > t.id + 30) ORDER BY id',
+  'SELECT id, (SELECT max(price) FROM trades_iceberg u WHERE u.side = t.side) FROM trades_iceberg t ORDER BY id',
+  'SELECT id FROM trades_iceberg WHERE sym IN (SELECT sym FROM trades_iceberg WHERE qty > 100) ORDER BY id',
+  'SELECT sym FROM trades_iceberg WHERE id < 10 UNION SELECT sym FROM trades_iceberg WHERE id > 30 ORDER BY 1',
+  'SELECT id FROM trades_iceberg WHERE id < 10 UNION ALL SELECT id FROM trades_iceberg WHERE id < 5 ORDER BY 1',
+  ['SELECT side FROM trades_iceberg INTERSECT SELECT side FROM trades_iceberg WHERE flag', { unordered: true }],
+  ['SELECT sym FROM trades_iceberg EXCEPT ALL SELECT sym FROM trades_iceberg WHERE id > 10', { unordered: true }],
+  'SELECT s.sym, s.n FROM (SELECT sym, count(*) AS n FROM trades_iceberg GROUP BY sym) AS s(sym, n) ORDER BY s.n, s.sym',
+  // joins with an ordinary table
+  'SELECT t.id, t.sym, a.region FROM trades_iceberg t JOIN accounts a ON a.sym = t.sym WHERE t.id < 15 ORDER BY t.id',
+  'SELECT a.region, count(t.id), sum(t.amount) FROM accounts a LEFT JOIN trades_iceberg t ON t.sym = a.sym GROUP BY a.region ORDER BY a.region',
+  'SELECT t.id, a.id, a.weight * t.qty FROM trades_iceberg t JOIN accounts a USING (sym) WHERE a.region = \'eu\' ORDER BY 1, 2',
+  'SELECT sym, t.id, region FROM trades_iceberg t FULL JOIN accounts USING (sym) WHERE t.id IS NULL OR t.id < 4 ORDER BY 1, 2',
+  'SELECT t.id, a.opened FROM trades_iceberg t, accounts a WHERE t.sym = a.sym AND a.opened > \'2020-06-01\' ORDER BY 1',
+  // dates and timestamps
+  "SELECT id, ts FROM trades_iceberg WHERE ts >= '2024-06-01' AND ts < '2024-09-01' ORDER BY id",
+  "SELECT id, trade_date FROM trades_iceberg WHERE trade_date BETWEEN DATE '2023-03-01' AND '2023-08-31' ORDER BY id",
+  "SELECT date_trunc('month', ts) AS m, count(*) FROM trades_iceberg GROUP BY 1 ORDER BY 1",
+  "SELECT id, date_trunc('day', local_ts), date_trunc('hour', ts), date_trunc('week', trade_date) FROM trades_iceberg ORDER BY id",
+  'SELECT id, extract(year FROM ts), extract(month FROM trade_date), extract(dow FROM ts), extract(epoch FROM ts), extract(second FROM ts), date_part(\'hour\', ts) FROM trades_iceberg ORDER BY id',
+  'SELECT id, trade_date + 30, trade_date - 1, trade_date - DATE \'2023-01-01\', local_ts + interval \'1 day 2 hours\', ts - interval \'90 minutes\' FROM trades_iceberg ORDER BY id',
+  'SELECT id, ts::date, ts::timestamp, trade_date::timestamptz, local_ts::timestamptz FROM trades_iceberg ORDER BY id',
+  "SELECT id, local_ts - timestamp '2024-03-01', ts - timestamptz '2024-01-01 00:00+00' FROM trades_iceberg ORDER BY id",
+  // text
+  "SELECT id, sym || '-' || side, upper(sym), lower(note), length(note), substr(sym, 2, 2), left(sym, 2), right(note, 3) FROM trades_iceberg ORDER BY id",
+  "SELECT id, concat(sym, qty, flag), concat_ws('/', sym, note, id), replace(note, 'note', 'N'), position('o' IN note), split_part(note, ' ', 2) FROM trades_iceberg ORDER BY id",
+  "SELECT id, note LIKE 'note 1%', sym ILIKE 'a%', trim(side), side = 'buy', coalesce(note, sym, 'none') FROM trades_iceberg ORDER BY id",
+  "SELECT id, lpad(sym, 6, '*'), rpad(sym, 3), md5(sym), repeat(side, 2), starts_with(sym, 'M') FROM trades_iceberg ORDER BY id",
+  // CASE, COALESCE, NULLIF, GREATEST
+  "SELECT id, CASE WHEN qty > 50 THEN 'big' WHEN qty > 0 THEN 'small' ELSE 'neg' END, CASE side WHEN 'buy' THEN 1 ELSE -1 END FROM trades_iceberg ORDER BY id",
+  'SELECT id, CASE WHEN qty > 0 THEN price ELSE 0 END, coalesce(price, 0), nullif(qty, 0), greatest(qty, 10, id), least(fee, 1.5) FROM trades_iceberg ORDER BY id',
+  'SELECT id, flag IS TRUE, flag IS NOT FALSE, flag IS UNKNOWN, qty IS DISTINCT FROM 10, NOT flag FROM trades_iceberg ORDER BY id',
+  // jsonb and arrays
+  "SELECT id, attrs -> 'n', attrs ->> 'k', attrs -> 'arr' -> 1, attrs #> '{nested,d}', attrs #>> '{arr,0}', jsonb_typeof(attrs -> 'nested') FROM trades_iceberg ORDER BY id",
+  "SELECT attrs ->> 'k' AS k, count(*), sum((attrs ->> 'n')::numeric(6,2)) FROM trades_iceberg WHERE attrs IS NOT NULL GROUP BY 1 ORDER BY 1",
+  "SELECT id, js -> 'a', js ->> 'b', jsonb_array_length(attrs -> 'arr') FROM trades_iceberg ORDER BY id",
+  "SELECT id, tags[1], cardinality(tags), array_length(tags, 1), 'x1' = ANY(tags) FROM trades_iceberg ORDER BY id",
+  "SELECT id FROM trades_iceberg WHERE id = ANY('{3,5,7}') ORDER BY id",
+  // parameters
+  ['SELECT id, price FROM trades_iceberg WHERE qty > $1 AND sym = $2 ORDER BY id', { params: ['10', 'AAPL'] }],
+  ['SELECT id, ts FROM trades_iceberg WHERE ts < $1 ORDER BY id LIMIT $2', { params: ['2024-05-01 12:00:00+02', '4'] }],
+  ['SELECT $1::numeric * price, $2::text || sym FROM trades_iceberg WHERE id < 4 ORDER BY id', { params: ['1.500', 'x'] }],
+  ['SELECT id FROM trades_iceberg WHERE trade_date = $1 ORDER BY id', { params: ['2023-06-07'] }],
+  // binary results
+  ['SELECT id, qty, big, price, fee, ratio, ts, trade_date, flag, sym, uid FROM trades_iceberg ORDER BY id', { formats: [1] }],
+  ['SELECT sym, avg(price), count(*) FROM trades_iceberg GROUP BY sym ORDER BY sym', { formats: [1, 1, 0] }],
+];
+
+test('differential: engine results equal Postgres', async (t) => {
+  for (const q of QUERIES) {
+    const [sql, o] = typeof q === 'string' ? [q, {}] : q;
+    await t.test(sql, () => same(sql, o));
+  }
+});
+
+test('differential: TimeZone and DateStyle settings', async (t) => {
+  const settings = [
+    ['UTC', 'ISO, MDY'],
+    ['Europe/Berlin', 'ISO, MDY'],
+    ['America/New_York', 'SQL, DMY'],
+    ['Asia/Kolkata', 'German'],
+    ['Australia/Lord_Howe', 'Postgres, MDY'],
+  ];
+  const qs = [
+    'SELECT id, ts, trade_date, local_ts FROM trades_iceberg ORDER BY id',
+    "SELECT date_trunc('day', ts) AS d, count(*) FROM trades_iceberg GROUP BY 1 ORDER BY 1",
+    'SELECT id, ts::date, extract(hour FROM ts), ts + interval \'1 month\' FROM trades_iceberg ORDER BY id',
+    "SELECT id FROM trades_iceberg WHERE ts > '2024-03-10 02:30' ORDER BY id",
+    "SELECT count(*) FROM trades_iceberg WHERE trade_date < now() AND ts::date <= current_date",
+  ];
+  try {
+    for (const [tz, ds] of settings) {
+      await ch.simple(`SET TimeZone = '${tz}'; SET DateStyle = '${ds}'`);
+      for (const sql of qs) await t.test(`${tz} / ${ds}: ${sql}`, () => same(sql));
+    }
+  } finally {
+    await ch.simple(`RESET TimeZone; RESET DateStyle`);
+  }
+});
+
+test('differential: float output and IntervalStyle settings', async (t) => {
+  try {
+    for (const efd of ['0', '3', '-5']) {
+      await ch.simple(`SET extra_float_digits = ${efd}`);
+      await t.test(`extra_float_digits ${efd}`, () => same('SELECT id, fee, ratio, fee / 3, avg(fee) OVER () FROM trades_iceberg ORDER BY id'));
+    }
+    for (const style of ['postgres_verbose', 'sql_standard', 'iso_8601']) {
+      await ch.simple(`SET IntervalStyle = ${style}`);
+      await t.test(`IntervalStyle ${style}`, () => same('SELECT id, dur, dur + interval \'1 hour\' FROM trades_iceberg ORDER BY id'));
+    }
+  } finally {
+    await ch.simple(`RESET extra_float_digits; RESET IntervalStyle`);
+  }
+});
+
+test('refused constructs give 0A000', async () => {
+  await refused("SELECT to_char(ts, 'YYYY') FROM trades_iceberg");
+  await refused('SELECT stddev(fee) FROM trades_iceberg');
+  await refused("SELECT sym ~ '^A' FROM trades_iceberg");
+  await refused('SELECT sum(raw_num) FROM trades_iceberg', /declared scale/);
+  await refused('SELECT id FROM trades_iceberg GROUP BY id HAVING avg(qty) > 1', /avg/);
+  await refused('SELECT * FROM trades_iceberg, generate_series(1, 3)');
+  await refused('SELECT id FROM trades_iceberg ORDER BY attrs');
+});
