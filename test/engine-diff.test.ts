@@ -330,6 +330,9 @@ test('differential: TimeZone and DateStyle settings', async (t) => {
     'SELECT id, ts::date, extract(hour FROM ts), ts + interval \'1 month\' FROM trades_iceberg ORDER BY id',
     "SELECT id FROM trades_iceberg WHERE ts > '2024-03-10 02:30' ORDER BY id",
     "SELECT count(*) FROM trades_iceberg WHERE trade_date < now() AND ts::date <= current_date",
+    // local times in DST gaps and overlaps (New York, Berlin, Lord Howe's half hour)
+    "SELECT id, (timestamp '2024-03-10 02:30' + id * interval '1 hour')::timestamptz, (timestamp '2024-11-03 00:30' + id * interval '30 minutes')::timestamptz, (timestamp '2024-03-31 01:45' + id * interval '15 minutes')::timestamptz, (timestamp '2024-04-07 01:40' + id * interval '10 minutes')::timestamptz FROM trades_iceberg WHERE id <= 8 ORDER BY id",
+    "SELECT id, date_trunc('day', ts + id * interval '7 hours'), (ts + interval '1 day')::date FROM trades_iceberg ORDER BY id",
   ];
   try {
     for (const [tz, ds] of settings) {

@@ -28,6 +28,10 @@ const MACROS: string[] = [
   `lg_lower(s) AS lower(s)`,
   `lg_upper(s) AS CASE WHEN contains(s, chr(57344)) THEN ${err('0A000', 'upper() of text containing U+E000 is not supported on lakegate mirrors')} ` +
     `ELSE replace(upper(replace(s, 'ß', chr(57344))), chr(57344), 'ß') END`,
+  // timestamptz + interval as timestamptz_pl_interval: months, then days on the zone's local calendar (each
+  // step read back in the zone), then the time part as elapsed microseconds
+  `lg_tz_plus(ts, iv, z) AS timezone(z, timezone(z, timezone(z, timezone(z, ts) + to_months(CAST(datepart('year', iv) * 12 + datepart('month', iv) AS INTEGER)))) ` +
+    `+ to_days(CAST(datepart('day', iv) AS INTEGER))) + to_microseconds(datepart('hour', iv) * 3600000000 + datepart('minute', iv) * 60000000 + datepart('microseconds', iv))`,
   // text input of the types a query can cast text to (cast.ts textInput)
   ...(['int2', 'int4', 'int8'] as const).map((t) => {
     const ty = { int2: 'SMALLINT', int4: 'INTEGER', int8: 'BIGINT' }[t];

@@ -573,31 +573,25 @@ function timeArith(tr: Tr, op: string, l: Ex, r: Ex): Ex {
     return ex(`(${l.sql} - ${coerce(tr.env, r, TIMESTAMPTZ, false).sql})`, INTERVAL, f);
   }
   if (L === 'interval' && R === 'interval' && (op === '+' || op === '-')) return ex(`(${l.sql} ${op} ${r.sql})`, INTERVAL, f);
+  // interval * integer multiplies each field exactly (fractional factors spill between fields in PG's own way)
+  if (op === '*' && L === 'interval' && isInt(r.t)) return ex(`(${l.sql} * CAST(${r.sql} AS BIGINT))`, INTERVAL, f);
+  if (op === '*' && isInt(l.t) && R === 'interval') return ex(`(${r.sql} * CAST(${l.sql} AS BIGINT))`, INTERVAL, f);
   if (L === 'date' && R === 'timestamp' && op === '-') return ex(`(CAST(${l.sql} AS TIMESTAMP) - ${r.sql})`, INTERVAL, f);
   if (L === 'timestamp' && R === 'date' && op === '-') return ex(`(${l.sql} - CAST(${r.sql} AS TIMESTAMP))`, INTERVAL, f);
   return notSupported(`${typeName(l.t)} ${op} ${typeName(r.t)}`);
 }
 
 /**
- * timestamptz ± interval: Postgres adds months and days on the local calendar of the session's zone and the time
- * part as elapsed microseconds. Only a constant interval can be split that way here.
+ * timestamptz ± interval: Postgres adds months, then days on the local calendar of the session's zone and the
+ * time part as elapsed microseconds (lg_tz_plus).
  */
 function tzPlusInterval(tr: Tr, ts: Ex, iv: Ex, op: string): Ex {
   const f = flags(ts, iv);
   // a NULL interval (also the placeholder of one Postgres has yet to read) gives NULL
   if (iv.sql === 'CAST(NULL AS INTERVAL)' || iv.sql === 'NULL') return ex('CAST(NULL AS TIMESTAMPTZ)', TIMESTAMPTZ, f);
-  const m = /^\(to_months\(CAST\((-?\d+) AS INTEGER\)\) \+ to_days\(CAST\((-?\d+) AS INTEGER\)\) \+ to_microseconds\(CAST\((-?\d+) AS BIGINT\)\)\)$/.exec(iv.sql);
-  if (!m) return notSupported('timestamptz ± a non-constant interval');
-  const months = Number(m[1]);
-  const days = Number(m[2]);
-  const micros = m[3]!;
-  let out = ts.sql;
-  if (months !== 0 || days !== 0) {
-    const cal = `(to_months(CAST(${months} AS INTEGER)) + to_days(CAST(${days} AS INTEGER)))`;
-    out = tzFromLocal(tr.env, `(${tzLocal(tr.env, out)} ${op} ${cal})`);
-  }
-  if (micros !== '0') out = `(${out} ${op} to_microseconds(CAST(${micros} AS BIGINT)))`;
-  return ex(out, TIMESTAMPTZ, f);
+  const zone = tr.env.session.timeZone;
+  if (!zone) return notSupported("timestamptz ± interval in the session's TimeZone");
+  return ex(`lg_tz_plus(${ts.sql}, ${op === '-' ? `(- ${iv.sql})` : iv.sql}, ${str(zone)})`, TIMESTAMPTZ, f);
 }
 
 function concat(tr: Tr, l: Ex, r: Ex): Ex {
