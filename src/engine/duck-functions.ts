@@ -32,6 +32,12 @@ const MACROS: string[] = [
   // step read back in the zone), then the time part as elapsed microseconds
   `lg_tz_plus(ts, iv, z) AS timezone(z, timezone(z, timezone(z, timezone(z, ts) + to_months(CAST(datepart('year', iv) * 12 + datepart('month', iv) AS INTEGER)))) ` +
     `+ to_days(CAST(datepart('day', iv) AS INTEGER))) + to_microseconds(datepart('hour', iv) * 3600000000 + datepart('minute', iv) * 60000000 + datepart('microseconds', iv))`,
+  // numeric without declared scale travels as numeric_out text; comparisons, sorting and sums use its exact value
+  // as DECIMAL(38,18), refusing values that do not fit rather than rounding them
+  `lg_num(x) AS CASE WHEN x IS NULL THEN NULL WHEN length(regexp_extract(x, '\\.(\\d+)', 1)) > 18 OR TRY_CAST(x AS DECIMAL(38,18)) IS NULL ` +
+    `THEN error('${ERROR_TAG}0A000:computing with the numeric value ' || x || ' (more than 20 integer or 18 fraction digits, or NaN/Infinity) is not supported on lakegate mirrors') ` +
+    `ELSE CAST(x AS DECIMAL(38,18)) END`,
+  `lg_num_scale(x) AS length(regexp_extract(x, '\\.(\\d+)', 1))`,
   // text input of the types a query can cast text to (cast.ts textInput)
   ...(['int2', 'int4', 'int8'] as const).map((t) => {
     const ty = { int2: 'SMALLINT', int4: 'INTEGER', int8: 'BIGINT' }[t];

@@ -108,6 +108,7 @@ async function accept(raw: net.Socket, ctx: ListenerContext, target: UpstreamTar
     oracle,
     router: ctx.router,
     log: clog,
+    startupTimeoutMs: ctx.connectTimeoutMs,
     onKey: (pid, secret) => {
       const k = Buffer.alloc(4);
       k.writeInt32BE(pid);

@@ -10,12 +10,22 @@
 import type net from 'node:net';
 import type { BackendScanner } from './scanner.js';
 import type { ResultSink } from '../route/local.js';
+import { readyForQuery } from './messages/backend.js';
 
 class UpRun {
   readonly kind = 'up';
   parts: Buffer[] = [];
   live = false;
-  constructor(public n: number) {}
+  /** Transaction status of this run's last ReadyForQuery (0 = none: bytes between requests). */
+  status = 0;
+  /**
+   * The run ends with a Sync lakegate added (to end the upstream part of a batch that continues
+   * locally): its responses are kept until complete and its ReadyForQuery is not passed on.
+   */
+  constructor(
+    public n: number,
+    readonly swallow = false,
+  ) {}
 }
 
 export interface InternalRequest {
@@ -34,6 +44,7 @@ export class LocalSlot implements ResultSink {
   private parts: Buffer[] = [];
   live = false;
   done = false;
+  private ready = false;
 
   constructor(private readonly q: OutputQueue) {}
 
@@ -49,15 +60,25 @@ export class LocalSlot implements ResultSink {
 
   activate(): void {
     this.live = true;
+    if (this.done && this.ready) this.parts.push(this.q.readyForQuery());
     if (this.parts.length > 0) {
       this.q.writeClient(this.parts.length === 1 ? this.parts[0]! : Buffer.concat(this.parts));
       this.parts = [];
     }
   }
 
-  finish(): void {
+  /**
+   * The answer is complete. With `ready`, it ends with ReadyForQuery carrying the transaction status the
+   * client would see at this point of its stream (that of the upstream answer before it), decided when
+   * the slot is written out.
+   */
+  finish(ready: boolean): void {
     this.done = true;
-    if (this.live) this.q.advance();
+    this.ready = ready;
+    if (this.live) {
+      if (ready) this.q.writeClient(this.q.readyForQuery());
+      this.q.advance();
+    }
   }
 }
 
@@ -66,6 +87,8 @@ export class OutputQueue {
   private order: (UpRun | LocalSlot)[] = [];
   private heldBytes = 0;
   private blocked = false;
+  /** Transaction status as of the last answer written to the client. */
+  private clientStatus = 0x49;
   /** The first ReadyForQuery ends authentication and belongs to no request. */
   private startup = true;
   onBlocked: () => void = () => {};
@@ -91,7 +114,7 @@ export class OutputQueue {
   /** A Query/Sync/FunctionCall went upstream: one more ReadyForQuery the client is owed. */
   expectUpstream(): void {
     const tail = this.order[this.order.length - 1];
-    if (tail && tail.kind === 'up' && tail === this.pending[this.pending.length - 1]) {
+    if (tail && tail.kind === 'up' && !tail.swallow && tail === this.pending[this.pending.length - 1]) {
       tail.n++;
       return;
     }
@@ -99,6 +122,13 @@ export class OutputQueue {
     this.pending.push(run);
     this.order.push(run);
     if (this.order.length === 1) run.live = true;
+  }
+
+  /** lakegate ended the upstream part of a batch with its own Sync: pass the responses, not the ReadyForQuery. */
+  expectSplitSync(): void {
+    const run = new UpRun(1, true);
+    this.pending.push(run);
+    this.order.push(run);
   }
 
   reserveLocal(): LocalSlot {
@@ -132,13 +162,14 @@ export class OutputQueue {
   onReadyForQuery(status: number, _end: number): boolean {
     if (this.startup) {
       this.startup = false;
-      this.onStatus(status);
+      this.setStatus(status);
       return true;
     }
     const head = this.pending[0];
     if (!head) return true;
     if (head.kind === 'up') {
-      this.onStatus(status);
+      head.status = status;
+      if (head.live) this.setStatus(status);
       if (head.n > 1) {
         head.n--;
         return true;
@@ -168,7 +199,7 @@ export class OutputQueue {
         this.order.push(run);
       }
     }
-    if (run.live) this.writeClient(bytes);
+    if (run.live && !run.swallow) this.writeClient(bytes);
     else {
       run.parts.push(bytes);
       this.heldBytes += bytes.length;
@@ -181,10 +212,7 @@ export class OutputQueue {
     if (head.kind === 'internal') head.end();
     else {
       head.n = 0;
-      if (this.order[0] === head) {
-        this.order.shift();
-        this.advance();
-      }
+      if (this.order[0] === head) this.advance();
     }
     if (this.pending.length === 0) this.onIdle();
   }
@@ -200,7 +228,14 @@ export class OutputQueue {
         this.order.shift();
         continue;
       }
-      if (!head.live) {
+      if (head.swallow) {
+        if (head.n > 0) return;
+        const all = Buffer.concat(head.parts);
+        for (const p of head.parts) this.heldBytes -= p.length;
+        head.parts = [];
+        // drop the trailing ReadyForQuery (6 bytes) that answers lakegate's own Sync
+        if (all.length > 6) this.writeClient(all.subarray(0, all.length - 6));
+      } else if (!head.live) {
         head.live = true;
         if (head.parts.length > 0) {
           for (const p of head.parts) this.heldBytes -= p.length;
@@ -210,11 +245,22 @@ export class OutputQueue {
       }
       if (head.n > 0) return;
       this.order.shift();
+      if (head.status) this.setStatus(head.status);
     }
     if (this.blocked && this.heldBytes <= HELD_LIMIT) {
       this.blocked = false;
       this.onUnblocked();
     }
+  }
+
+  private setStatus(status: number): void {
+    if (status === this.clientStatus) return;
+    this.clientStatus = status;
+    this.onStatus(status);
+  }
+
+  readyForQuery(): Buffer {
+    return readyForQuery(this.clientStatus);
   }
 
   private block(): void {

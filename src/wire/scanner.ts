@@ -24,6 +24,8 @@ export class BackendScanner {
   private body: Buffer | null = null;
   private bodyLen = 0;
   private bodyType = 0;
+  /** Type byte of the last message header seen (to know whether upstream's last word was an error). */
+  lastType = 0;
 
   constructor(private readonly ev: ScanEvents) {}
 
@@ -71,6 +73,7 @@ export class BackendScanner {
         mlen = this.header.readInt32BE(1);
       }
       const bodyLen = mlen - 4;
+      this.lastType = type;
       if (WANT_BODY[type] === 1) {
         if (type === B.ReadyForQuery && len - i >= 1 && bodyLen === 1) {
           i += 1;

@@ -9,7 +9,7 @@
 import type net from 'node:net';
 import { F, MAX_MESSAGE, isFrontendType } from './codes.js';
 import { BackendScanner } from './scanner.js';
-import { errorResponse, readyForQuery, type ErrorFields } from './messages/backend.js';
+import { errorResponse, type ErrorFields } from './messages/backend.js';
 import { ProtocolError, bindNames, decodeTarget, queryText, decodeParse, decodeExecute } from './messages/frontend.js';
 import { LocalBatch, runLocalQuery, type HeldMessage } from './local-batch.js';
 import { OutputQueue, type LocalSlot } from './output.js';
@@ -28,9 +28,14 @@ export interface SessionOptions {
   oracle: boolean;
   router: LocalRouter;
   log: Logger;
+  /** Upstream must start answering the startup packet within this time. */
+  startupTimeoutMs: number;
   onKey(pid: number, secret: Buffer): void;
   onClose(): void;
 }
+
+const SYNC = Buffer.from([F.Sync, 0, 0, 0, 4]);
+const TX_CONTROL = /^\s*(begin|start\s+transaction)\b/i;
 
 /** Which side the extended-protocol messages since the last Sync belong to. */
 const enum BatchSide {
@@ -53,12 +58,22 @@ export class Session implements SessionInfo {
   private readonly router: LocalRouter;
   private readonly log: Logger;
   private readonly out: OutputQueue;
+  private readonly scanner: BackendScanner;
 
   /** Incomplete message bytes from the previous client chunk (only when the message must be inspected). */
   private partial: Buffer | null = null;
   /** Bytes of a large uninspected message still to stream through. */
   private passRemaining = 0;
   private batch = BatchSide.None;
+  /**
+   * The upstream part of the current batch is only transaction control (BEGIN) and Close: if a local
+   * statement follows, lakegate may end that part with its own Sync and answer the rest itself (pgjdbc
+   * sends BEGIN, or the Close of its previous portal, in the same batch as the next statement).
+   */
+  private prefixSafe = true;
+  private splitSyncDue = false;
+  /** Upstream statement names whose SQL is transaction control, so a Bind to them keeps prefixSafe. */
+  private readonly txControlStatements = new Set<string>();
   private held: HeldMessage[] = [];
   /** Statements and portals that live in lakegate, by name ('' = unnamed). */
   // Names are claimed synchronously when the message is routed (later messages of the batch depend on
@@ -81,12 +96,18 @@ export class Session implements SessionInfo {
     this.up = opts.upstream;
     this.router = opts.router;
     this.log = opts.log;
-    const scanner = new BackendScanner({
+    const startupTimer = setTimeout(
+      () => this.fatal('08001', `lakegate: upstream Postgres did not answer the connection within ${opts.startupTimeoutMs} ms`),
+      opts.startupTimeoutMs,
+    );
+    this.up.once('data', () => clearTimeout(startupTimer));
+    this.up.once('close', () => clearTimeout(startupTimer));
+    this.scanner = new BackendScanner({
       readyForQuery: (status, end) => this.out.onReadyForQuery(status, end),
       parameterStatus: (k, v) => this.params.set(k, v),
       backendKeyData: (pid, secret) => opts.onKey(pid, secret),
     });
-    this.out = new OutputQueue(this.client, scanner, (s) => {
+    this.out = new OutputQueue(this.client, this.scanner, (s) => {
       this.txStatus = String.fromCharCode(s) as 'I' | 'T' | 'E';
     });
 
@@ -177,6 +198,10 @@ export class Session implements SessionInfo {
         i = end; // upstream-bound: stays in the run
       } else {
         this.flushRun(chunk, runStart, i);
+        if (this.splitSyncDue) {
+          this.splitSyncDue = false;
+          this.up.write(SYNC);
+        }
         i = end;
         runStart = i;
       }
@@ -206,7 +231,7 @@ export class Session implements SessionInfo {
       case F.Execute:
       case F.Close:
       case F.Flush:
-        return this.batch === BatchSide.Local || this.localStatements.size > 0 || this.localPortals.size > 0;
+        return this.batch !== BatchSide.Upstream || this.prefixSafe || this.localStatements.size > 0 || this.localPortals.size > 0;
       default:
         return false;
     }
@@ -228,6 +253,7 @@ export class Session implements SessionInfo {
         return true;
       }
       case F.Sync:
+        this.prefixSafe = true;
         if (this.batch === BatchSide.Local) {
           this.held.push({ type, msg: Buffer.from(msg) });
           this.runHeld(true);
@@ -238,11 +264,13 @@ export class Session implements SessionInfo {
         this.out.expectUpstream();
         return true;
       case F.FunctionCall:
+        this.prefixSafe = false;
         this.toUpstreamSide();
         this.out.expectUpstream();
         return true;
       case F.Parse: {
         const local = this.router.mayBeLocal(msg, 5, msg.length) && this.parseIsLocal(msg);
+        if (!local) this.noteUpstreamParse(msg);
         return this.place(type, msg, local);
       }
       case F.Bind: {
@@ -267,6 +295,15 @@ export class Session implements SessionInfo {
     return true;
   }
 
+  private noteUpstreamParse(msg: Buffer): void {
+    const p = decodeParse(msg);
+    if (TX_CONTROL.test(p.sql)) this.txControlStatements.add(p.name);
+    else {
+      this.txControlStatements.delete(p.name);
+      if (this.batch !== BatchSide.Local) this.prefixSafe = false;
+    }
+  }
+
   private parseIsLocal(msg: Buffer): boolean {
     const p = decodeParse(msg);
     if (!this.router.claims(p.sql, this)) return false;
@@ -280,6 +317,16 @@ export class Session implements SessionInfo {
   private place(type: number, msg: Buffer, local: boolean): boolean {
     if (this.batch === BatchSide.None) this.batch = local ? BatchSide.Local : BatchSide.Upstream;
     else if (this.batch === BatchSide.Local && !local) this.toUpstreamSide();
+    else if (this.batch === BatchSide.Upstream && local && this.prefixSafe) {
+      // end the upstream part (BEGIN, Close…) with lakegate's own Sync, written right after the messages
+      // of that part still waiting in the current run; the rest of the batch is local
+      this.splitSyncDue = true;
+      this.out.expectSplitSync();
+      this.batch = BatchSide.Local;
+    }
+    if (this.batch === BatchSide.Upstream && type === F.Bind && !local && !this.txControlStatements.has(bindNames(msg).statement)) {
+      this.prefixSafe = false;
+    }
     if (this.batch === BatchSide.Upstream) {
       this.forgetLocalName(type, msg);
       return true;
@@ -334,8 +381,7 @@ export class Session implements SessionInfo {
         slot.write(errorResponse({ severity: 'ERROR', code: 'XX000', message: `lakegate internal error: ${(e as Error).message}` }));
       } finally {
         this.running = null;
-        if (ready) slot.write(readyForQuery(this.txStatus.charCodeAt(0)));
-        slot.finish();
+        slot.finish(ready);
       }
     });
   }
@@ -360,7 +406,10 @@ export class Session implements SessionInfo {
 
   private upstreamClosed(): void {
     if (this.closed) return;
-    if (!this.terminating) this.sendFatal({ severity: 'FATAL', code: '08006', message: 'lakegate: lost connection to upstream Postgres' });
+    // when upstream's last word was its own ErrorResponse (a FATAL at startup or shutdown), that is the message
+    if (!this.terminating && this.scanner.lastType !== 0x45) {
+      this.sendFatal({ severity: 'FATAL', code: '08006', message: 'lakegate: lost connection to upstream Postgres' });
+    }
     this.close('upstream closed');
   }
 

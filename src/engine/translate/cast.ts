@@ -116,7 +116,11 @@ function convert(env: TranslateEnv, e: Ex, to: PgT, explicit: boolean): Ex {
     if (to.n === 'bool' && explicit && from.n === 'int4') return cast('BOOLEAN');
   }
   if (from.n === 'numeric') {
-    if (e.scale === null && to.n !== 'text' && to.n !== 'varchar') return notSupported('converting numeric values without a declared scale');
+    if (e.scale === null) {
+      // numeric text: numeric_int* rounds half away from zero, numeric_float8 reads the text
+      if (isInt(to)) return ex(`CAST(lg_num(${e.sql}) AS ${duckType(to)})`, to, { ...f, scale: 0 });
+      if (isFloat(to)) return cast(duckType(to));
+    }
     if (isInt(to)) return cast(duckType(to)); // rounds half away from zero, as numeric_int4 does
     // numeric_float8 reads numeric_out's text: correctly rounded
     if (isFloat(to)) return ex(`CAST(CAST(${e.sql} AS VARCHAR) AS ${duckType(to)})`, to, f);

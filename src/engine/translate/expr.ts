@@ -320,7 +320,10 @@ function prefix(tr: Tr, op: string, a: Ex): Ex {
     if (a.v) return { ...a, v: { k: 'neg', a: a.v } };
     if (a.lit?.kind === 'string') return prefix(tr, op, coerce(tr.env, a, NUMERIC, false));
     if (isNumber(a.t)) {
-      if (a.t.n === 'numeric' && a.scale === null) return notSupported('negating numeric values without a declared scale');
+      if (a.t.n === 'numeric' && a.scale === null) {
+        // -text keeps the value's scale: '-' prefixed unless already negative (numeric_out never prints -0)
+        return ex(`(CASE WHEN ${a.sql} LIKE '-%' THEN substr(${a.sql}, 2) WHEN lg_num(${a.sql}) = 0 THEN ${a.sql} ELSE '-' || ${a.sql} END)`, a.t, { scale: null, ...flags(a) });
+      }
       return ex(`(- ${a.sql})`, a.t, { scale: a.scale, ...flags(a) });
     }
     if (a.t.n === 'interval') return ex(`(- ${a.sql})`, a.t, flags(a));
@@ -363,21 +366,30 @@ export function binary(tr: Tr, op: string, l: Ex, r: Ex, cx: ExprCtx): Ex {
   }
 }
 
-/** SQL to compare: char(n) compares without trailing blanks. */
+/** SQL to compare or sort by: char(n) without trailing blanks, numeric text by its exact value. */
 function compareForm(e: Ex): string {
-  return e.t.n === 'bpchar' && !e.t.arr ? `rtrim(${e.sql})` : e.sql;
+  if (e.t.arr) return e.sql;
+  if (e.t.n === 'bpchar') return `rtrim(${e.sql})`;
+  if (e.t.n === 'numeric' && e.scale === null) return `lg_num(${e.sql})`;
+  return e.sql;
+}
+
+/** a numeric without declared scale as its exact DECIMAL(38,18) value (for comparisons and value-only uses) */
+export function numericValue(e: Ex): Ex {
+  if (e.t.n !== 'numeric' || e.scale !== null || e.v) return e;
+  if (e.sql.startsWith('CAST(NULL AS')) return { ...e, sql: 'CAST(NULL AS DECIMAL(38,18))', scale: 18 };
+  return { ...e, sql: `lg_num(${e.sql})`, scale: 18 };
 }
 
 /** Brings both sides of a comparison to the type Postgres compares them in. */
 export function comparable(tr: Tr, l0: Ex, r0: Ex, op: string): [Ex, Ex] {
-  const l = plain(l0, 'in comparisons');
-  const r = plain(r0, 'in comparisons');
+  const l = numericValue(plain(l0, 'in comparisons'));
+  const r = numericValue(plain(r0, 'in comparisons'));
   const ordering = op !== '=' && op !== '<>' && op !== '!=';
   const u = unify(tr, [l, r], op);
   const [a, b] = u.items as [Ex, Ex];
   const ct = u.t;
   if (ct.arr) return notSupported('comparing arrays');
-  if (ct.n === 'numeric' && (a.scale === null || b.scale === null)) return notSupported('comparing numeric values without a declared scale');
   if (ct.n === 'json' || ct.n === 'jsonb') return notSupported(`comparing ${ct.n} values`);
   if ((isString(ct) || ct.n === 'unknown') && ordering) {
     const c = (l0 as { collateC?: boolean }).collateC || (r0 as { collateC?: boolean }).collateC;
@@ -481,7 +493,12 @@ function numberArith(tr: Tr, op: string, l: Ex, r: Ex, cx: ExprCtx): Ex {
   // numeric
   const sa = l.t.n === 'numeric' ? l.scale : 0;
   const sb = r.t.n === 'numeric' ? r.scale : 0;
-  if (sa === null || sb === null) return notSupported('arithmetic on numeric values without a declared scale');
+  if (sa === null || sb === null) {
+    // each value keeps its own scale: finished in JS, in the select list only
+    if (op === '%') return notSupported('% on numeric values without a declared scale');
+    const k = op === '+' ? 'add' : op === '-' ? 'sub' : op === '*' ? 'mul' : 'div';
+    return varEx({ k, a: leafOf(l), b: leafOf(r) }, cx, f);
+  }
   const a = l.t.n === 'numeric' ? l.sql : `CAST(${l.sql} AS DECIMAL(38,0))`;
   const b = r.t.n === 'numeric' ? r.sql : `CAST(${r.sql} AS DECIMAL(38,0))`;
   switch (op) {
@@ -512,7 +529,7 @@ export function varEx(v: VarNode, cx: ExprCtx, f: { agg: boolean; win: boolean }
 
 function leafOf(e: Ex): VarNode {
   if (e.v) return e.v;
-  if (e.t.n === 'numeric' && e.scale === null) return notSupported('numeric values without a declared scale in this expression');
+  // a numeric without declared scale arrives as its text and keeps its own scale
   if (isInt(e.t) || e.t.n === 'numeric') return { k: 'leaf', ex: e };
   return notSupported(`mixing ${typeName(e.t)} with avg() or numeric division`);
 }

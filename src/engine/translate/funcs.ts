@@ -88,7 +88,11 @@ function aggregate(tr: Tr, name: string, b: Obj, sc: Scope, cx: ExprCtx, over: s
       if (a.t.n === 'int2' || a.t.n === 'int4') return ex(`CAST(${call('sum', a.sql)} AS BIGINT)`, INT8, { scale: 0, ...f });
       if (a.t.n === 'int8') return ex(call('sum', a.sql), NUMERIC, { scale: 0, ...f });
       if (a.t.n === 'numeric') {
-        if (a.scale === null) return notSupported('sum() over numeric values without a declared scale');
+        if (a.scale === null) {
+          const sum = ex(call('sum', `lg_num(${a.sql})`), NUMERIC, { scale: 18, ...f });
+          const scale = ex(call('max', `lg_num_scale(${a.sql})`), INT4, { scale: 0, ...f });
+          return varEx({ k: 'sum', sum, scale }, cx, f);
+        }
         return ex(call('sum', a.sql), NUMERIC, { scale: a.scale, ...f });
       }
       if (a.t.n === 'float8') return ex(call('sum', a.sql), FLOAT8, f);
@@ -100,9 +104,13 @@ function aggregate(tr: Tr, name: string, b: Obj, sc: Scope, cx: ExprCtx, over: s
       if (a.t.arr) break;
       if (isFloat(a.t)) return ex(call('avg', `CAST(${a.sql} AS DOUBLE)`), FLOAT8, f);
       if (isInt(a.t) || a.t.n === 'numeric') {
-        if (a.t.n === 'numeric' && a.scale === null) return notSupported('avg() over numeric values without a declared scale');
-        const sum = ex(call('sum', a.sql), NUMERIC, { scale: a.t.n === 'numeric' ? a.scale : 0, ...f });
         const count = ex(call('count', a.sql), INT8, { scale: 0, ...f });
+        if (a.t.n === 'numeric' && a.scale === null) {
+          const sum = ex(call('sum', `lg_num(${a.sql})`), NUMERIC, { scale: 18, ...f });
+          const scale = ex(call('max', `lg_num_scale(${a.sql})`), INT4, { scale: 0, ...f });
+          return varEx({ k: 'avg', sum, count, scale }, cx, f);
+        }
+        const sum = ex(call('sum', a.sql), NUMERIC, { scale: a.t.n === 'numeric' ? a.scale : 0, ...f });
         return varEx({ k: 'avg', sum, count }, cx, f);
       }
       break;
@@ -111,7 +119,10 @@ function aggregate(tr: Tr, name: string, b: Obj, sc: Scope, cx: ExprCtx, over: s
     case 'max': {
       const a = a0!;
       if (a.t.arr || a.t.n === 'json' || a.t.n === 'jsonb' || a.t.n === 'bool') break;
-      if (a.t.n === 'numeric' && a.scale === null) return notSupported(`${name}() over numeric values without a declared scale`);
+      if (a.t.n === 'numeric' && a.scale === null) {
+        // the extreme value itself, with its own scale
+        return ex(call(name === 'min' ? 'arg_min' : 'arg_max', `${a.sql}, lg_num(${a.sql})`), a.t, { scale: null, ...f });
+      }
       if (isString(a.t) && !tr.env.session.codePointCollation) return notSupported(`${name}() over text under a non-C collation`);
       if (a.t.n === 'bpchar') return notSupported(`${name}() over char(n)`);
       // min/max(varchar|name) resolve to the text aggregates

@@ -10,7 +10,10 @@ import type { Ex } from './ex.js';
 
 export type VarNode =
   | { k: 'leaf'; ex: Ex }
-  | { k: 'avg'; sum: Ex; count: Ex }
+  /** avg: numeric_div(sum, count); `scale`: per-group display scale of the sum when it is not the DuckDB scale */
+  | { k: 'avg'; sum: Ex; count: Ex; scale?: Ex }
+  /** sum of numerics without declared scale: exact DECIMAL(38,18) sum shown with the inputs' largest scale */
+  | { k: 'sum'; sum: Ex; scale: Ex }
   | { k: 'div' | 'add' | 'sub' | 'mul'; a: VarNode; b: VarNode }
   | { k: 'neg'; a: VarNode }
   | { k: 'round' | 'trunc'; a: VarNode; n: number }
@@ -25,6 +28,10 @@ export function varLeaves(n: VarNode, out: Ex[] = []): Ex[] {
       break;
     case 'avg':
       out.push(n.sum, n.count);
+      if (n.scale) out.push(n.scale);
+      break;
+    case 'sum':
+      out.push(n.sum, n.scale);
       break;
     case 'div':
     case 'add':
@@ -54,8 +61,16 @@ export function evalVar(n: VarNode, values: readonly unknown[]): PgNumeric | num
       case 'avg': {
         const s = next();
         const c = next();
+        const sc = n.scale ? next() : undefined;
         if (s === null || s === undefined || c === null || c === undefined) return null;
-        return numericAvg(toNumeric(s), BigInt(c as bigint | number));
+        const sum = sc === undefined ? toNumeric(s) : numericRound(toNumeric(s), Number(sc));
+        return numericAvg(sum, BigInt(c as bigint | number));
+      }
+      case 'sum': {
+        const s = next();
+        const sc = next();
+        if (s === null || s === undefined) return null;
+        return numericRound(toNumeric(s), Number(sc ?? 0));
       }
       case 'div': {
         const a = go(n.a);

@@ -43,7 +43,6 @@ export function sortItem(tr: Tr, e0: Ex, sb: Obj): string {
 export function checkSortable(tr: Tr, e: Ex): void {
   if (e.t.arr) notSupported('ordering by arrays');
   if (e.t.n === 'json' || e.t.n === 'jsonb') notSupported(`ordering by ${typeName(e.t)}`);
-  if (e.t.n === 'numeric' && e.scale === null) notSupported('ordering by numeric values without a declared scale');
   if ((isString(e.t) || e.t.n === 'unknown') && !tr.env.session.codePointCollation && !(e as { collateC?: boolean }).collateC) {
     notSupported('ordering text under a non-C collation');
   }
@@ -76,7 +75,6 @@ export function windowSql(tr: Tr, over: Obj, sc: Scope, cx: ExprCtx): string {
   const parts: string[] = [];
   const part = list(def.partitionClause).map((p) => {
     const e = plain(compileExpr(tr, p, sc, wcx), 'in PARTITION BY');
-    if (e.t.n === 'numeric' && e.scale === null) notSupported('partitioning by numeric values without a declared scale');
     if (e.t.n === 'json' || e.t.n === 'jsonb') notSupported(`partitioning by ${e.t.n}`);
     return compareForm(e);
   });
