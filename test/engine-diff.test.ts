@@ -245,6 +245,12 @@ const QUERIES: (string | [string, { params?: (string | null)[]; formats?: number
   'SELECT id, price::numeric(10,1), amount::int, fee::numeric(8,3), qty::float8, big::numeric, ratio::float8 FROM trades_iceberg ORDER BY id',
   'SELECT id, 1.50 * qty, qty * 2.5 + 1, 10 / 4, 10 % 4, -7 / 2, -7 % 3 FROM trades_iceberg WHERE id < 5 ORDER BY id',
   'SELECT id, abs(amount), ceil(price), floor(amount), ceil(fee), floor(fee), round(fee), sqrt(abs(fee)) FROM trades_iceberg ORDER BY id',
+  // numeric without declared scale: every value keeps its own scale
+  'SELECT sum(raw_num), avg(raw_num), min(raw_num), max(raw_num), count(raw_num) FROM trades_iceberg',
+  'SELECT side, sum(raw_num), avg(raw_num), max(raw_num) FROM trades_iceberg GROUP BY side ORDER BY side',
+  'SELECT id, raw_num, raw_num * 2, raw_num + price, raw_num - 1.5, -raw_num, raw_num / 3 FROM trades_iceberg ORDER BY id',
+  'SELECT id, raw_num::int, raw_num::float8, raw_num::numeric(10,1), raw_num::text FROM trades_iceberg WHERE raw_num > 5 AND raw_num <= 30.1 ORDER BY trades_iceberg.raw_num DESC, id',
+  'SELECT id, CASE WHEN raw_num > 0 THEN raw_num ELSE 0 END, coalesce(raw_num, amount) FROM trades_iceberg ORDER BY id',
   // ORDER BY, LIMIT, DISTINCT
   'SELECT id, sym FROM trades_iceberg ORDER BY sym DESC, id LIMIT 10 OFFSET 5',
   'SELECT id, fee FROM trades_iceberg ORDER BY fee NULLS FIRST, id',
@@ -363,7 +369,8 @@ test('refused constructs give 0A000', async () => {
   await refused("SELECT to_char(ts, 'YYYY') FROM trades_iceberg");
   await refused('SELECT stddev(fee) FROM trades_iceberg');
   await refused("SELECT sym ~ '^A' FROM trades_iceberg");
-  await refused('SELECT sum(raw_num) FROM trades_iceberg', /declared scale/);
+  await refused('SELECT raw_num, count(*) FROM trades_iceberg GROUP BY raw_num', /declared scale/);
+  await refused('SELECT id FROM trades_iceberg WHERE raw_num * 2 > 3', /numeric division|avg/);
   await refused('SELECT id FROM trades_iceberg GROUP BY id HAVING avg(qty) > 1', /avg/);
   await refused('SELECT * FROM trades_iceberg, generate_series(1, 3)');
   await refused('SELECT id FROM trades_iceberg ORDER BY attrs');
