@@ -3,7 +3,7 @@
 // json/jsonb access (json-path.ts). Installed once per DuckDB instance; all names start with lg_.
 import { BOOLEAN, DuckDBScalarFunction, INTEGER, LIST, VARCHAR, type DuckDBConnection, type DuckDBType } from '@duckdb/node-api';
 import { PgError } from '../route/local.js';
-import { jsonArrayLength, jsonGet, jsonIndex, jsonPath, jsonTypeof } from './json-path.js';
+import { jsonArrayLength, jsonbContains, jsonbExists, jsonGet, jsonIndex, jsonPath, jsonTypeof } from './json-path.js';
 
 /** Errors raised inside DuckDB carry their SQLSTATE in this form: `lakegate:<code>:<message>`. */
 export const ERROR_TAG = 'lakegate:';
@@ -38,6 +38,11 @@ const MACROS: string[] = [
     `THEN error('${ERROR_TAG}0A000:computing with the numeric value ' || x || ' (more than 20 integer or 18 fraction digits, or NaN/Infinity) is not supported on lakegate mirrors') ` +
     `ELSE CAST(x AS DECIMAL(38,18)) END`,
   `lg_num_scale(x) AS length(regexp_extract(x, '\\.(\\d+)', 1))`,
+  `lg_series_step(s) AS CASE WHEN s = 0 THEN ${err('22023', 'step size cannot equal zero')} ELSE s END`,
+  `lg_series_interval(s) AS CASE WHEN s = INTERVAL '0 seconds' THEN ${err('22023', 'step size cannot equal zero')} ELSE s END`,
+  // arrays: @> and && never match NULL elements
+  `lg_array_contains(a, b) AS CASE WHEN a IS NULL OR b IS NULL THEN NULL WHEN list_count(b) < len(b) THEN FALSE ELSE list_has_all(a, b) END`,
+  `lg_array_overlap(a, b) AS CASE WHEN a IS NULL OR b IS NULL THEN NULL ELSE list_has_any(a, b) END`,
   // text input of the types a query can cast text to (cast.ts textInput)
   ...(['int2', 'int4', 'int8'] as const).map((t) => {
     const ty = { int2: 'SMALLINT', int4: 'INTEGER', int8: 'BIGINT' }[t];
@@ -119,6 +124,14 @@ const UDFS = (): DuckDBScalarFunction[] => [
     p === null ? null : jsonPath(j as string, listItems(p), t as boolean, b as boolean),
   ),
   udf('lg_json_typeof', [VARCHAR], VARCHAR, ([j]) => jsonTypeof(j as string)),
+  udf('lg_jsonb_exists', [VARCHAR, VARCHAR], BOOLEAN, ([j, k]) => (k === null ? null : jsonbExists(j as string, k as string))),
+  udf('lg_jsonb_exists_any', [VARCHAR, LIST(VARCHAR)], BOOLEAN, ([j, ks]) =>
+    ks === null ? null : listItems(ks).some((k) => k !== null && jsonbExists(j as string, k)),
+  ),
+  udf('lg_jsonb_exists_all', [VARCHAR, LIST(VARCHAR)], BOOLEAN, ([j, ks]) =>
+    ks === null ? null : listItems(ks).every((k) => k === null || jsonbExists(j as string, k)),
+  ),
+  udf('lg_jsonb_contains', [VARCHAR, VARCHAR], BOOLEAN, ([a, b]) => (b === null ? null : jsonbContains(a as string, b as string))),
   udf('lg_json_array_length', [VARCHAR, BOOLEAN], INTEGER, ([j, b]) => jsonArrayLength(j as string, b as boolean)),
 ];
 

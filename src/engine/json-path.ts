@@ -186,3 +186,68 @@ export function jsonArrayLength(text: string, jsonb: boolean): number {
   if (jsonb) throw new PgError('22023', v.type === 'object' ? 'cannot get array length of a non-array' : 'cannot get array length of a scalar');
   throw new PgError('22023', v.type === 'object' ? 'cannot get array length of a non-array' : 'cannot get array length of a scalar');
 }
+
+// ---- jsonb existence and containment (? ?| ?& @>) ----------------------------------------------------
+
+/** `j ? key`: an object key, an array string element, or the string scalar itself */
+export function jsonbExists(text: string, key: string): boolean {
+  const v = parse(text);
+  if (v.type === 'object') return v.members!.some(([k]) => k === key);
+  if (v.type === 'array') return v.items!.some((x) => x.type === 'string' && x.str === key);
+  return v.type === 'string' && v.str === key;
+}
+
+function numericEqual(a: string, b: string): boolean {
+  const norm = (s: string) => {
+    const m = /^(-?)(\d+)(?:\.(\d+))?(?:[eE]([+-]?\d+))?$/.exec(s)!;
+    let digits = m[2]! + (m[3] ?? '');
+    let exp = (m[4] ? Number(m[4]) : 0) - (m[3] ?? '').length;
+    digits = digits.replace(/^0+/, '');
+    if (digits === '') return '0';
+    while (digits.endsWith('0')) {
+      digits = digits.slice(0, -1);
+      exp++;
+    }
+    return `${m[1]}${digits}e${exp}`;
+  };
+  return norm(a) === norm(b);
+}
+
+function scalarEqual(ta: string, a: Span, tb: string, b: Span): boolean {
+  if (a.type !== b.type) return false;
+  if (a.type === 'string') return a.str === b.str;
+  if (a.type === 'number') return numericEqual(ta.slice(a.start, a.end), tb.slice(b.start, b.end));
+  return ta.slice(a.start, a.end) === tb.slice(b.start, b.end);
+}
+
+/** JsonbDeepContains */
+function contains(ta: string, a: Span, tb: string, b: Span, top: boolean): boolean {
+  if (a.type === 'object' && b.type === 'object') {
+    for (const [k, bv] of b.members!) {
+      const av = field(a, k);
+      if (!av) return false;
+      if (av.type === 'object' || av.type === 'array' || bv.type === 'object' || bv.type === 'array') {
+        if (!contains(ta, av, tb, bv, false)) return false;
+      } else if (!scalarEqual(ta, av, tb, bv)) return false;
+    }
+    return true;
+  }
+  if (a.type === 'array' && b.type === 'array') {
+    for (const bv of b.items!) {
+      const found = a.items!.some((av) =>
+        bv.type === 'object' || bv.type === 'array' ? (av.type === bv.type && contains(ta, av, tb, bv, false)) : scalarEqual(ta, av, tb, bv),
+      );
+      if (!found) return false;
+    }
+    return true;
+  }
+  // a top-level array contains a bare scalar of its own
+  if (top && a.type === 'array' && b.type !== 'object' && b.type !== 'array') return a.items!.some((av) => scalarEqual(ta, av, tb, b));
+  if (a.type === 'object' || a.type === 'array' || b.type === 'object' || b.type === 'array') return false;
+  return scalarEqual(ta, a, tb, b);
+}
+
+/** `a @> b` for jsonb */
+export function jsonbContains(a: string, b: string): boolean {
+  return contains(a, parse(a), b, parse(b), true);
+}

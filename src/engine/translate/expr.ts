@@ -83,6 +83,12 @@ export function compileExpr(tr: Tr, n: unknown, sc: Scope, cx: ExprCtx): Ex {
       return caseExpr(tr, b, sc, cx);
     case 'CoalesceExpr': {
       const args = list(b.args).map((a) => compileExpr(tr, a, sc, cx));
+      if (args.some((a) => a.v)) {
+        // COALESCE(avg(x), 0): the first non-NULL, each with its own numeric scale
+        if (args.some((a) => !a.v && !isInt(a.t) && a.t.n !== 'numeric' && a.lit?.kind !== 'null')) return notSupported('COALESCE mixing avg()/numeric division with non-numeric values');
+        const items = args.filter((a) => a.lit?.kind !== 'null').map((a) => leafOf(a));
+        return varEx({ k: 'coalesce', items }, cx, flags(...args));
+      }
       const u = unify(tr, args, 'COALESCE');
       return ex(`COALESCE(${perValueScale(u).map((a) => a.sql).join(', ')})`, u.t, { scale: u.scale, ...flags(...u.items) });
     }
@@ -97,6 +103,11 @@ export function compileExpr(tr: Tr, n: unknown, sc: Scope, cx: ExprCtx): Ex {
     }
     case 'FuncCall':
       return callFunction(tr, b, sc, cx);
+    case 'GroupingFunc': {
+      if (!cx.agg || cx.inAgg) return notSupported(`GROUPING() in ${cx.what}`);
+      const args = list(b.args).map((a) => plain(compileExpr(tr, a, sc, { ...cx, agg: false, win: false, var: false })));
+      return ex(`CAST(grouping(${args.map((a) => a.sql).join(', ')}) AS INTEGER)`, INT4, { scale: 0, agg: true });
+    }
     case 'SQLValueFunction':
       return sqlValueFunction(tr, b);
     case 'SubLink':
@@ -361,6 +372,13 @@ export function binary(tr: Tr, op: string, l: Ex, r: Ex, cx: ExprCtx): Ex {
     case '#>':
     case '#>>':
       return jsonOp(tr, op, l, r);
+    case '?':
+    case '?|':
+    case '?&':
+    case '@>':
+    case '<@':
+    case '&&':
+      return containment(tr, op, plain(l), plain(r));
     default:
       return notSupported(`the operator ${op}`);
   }
@@ -635,6 +653,36 @@ function jsonOp(tr: Tr, op: string, l: Ex, r: Ex): Ex {
   const path = r.t.n === 'unknown' ? coerce(tr.env, r, mk('text', -1, true), false) : r;
   if (!(path.t.arr && isString(mk(path.t.n)))) return notSupported(`${op} with a ${typeName(path.t)} path`);
   return ex(`lg_json_path(${l.sql}, ${path.sql}, ${asText}, ${l.t.n === 'jsonb'})`, asText ? TEXT : l.t, f);
+}
+
+/** jsonb ? ?| ?& @> <@ and array @> <@ && */
+function containment(tr: Tr, op: string, l0: Ex, r0: Ex): Ex {
+  const f = flags(l0, r0);
+  let l = l0;
+  let r = r0;
+  if (l.t.n === 'jsonb' && !l.t.arr) {
+    if (op === '?') {
+      const k = coerce(tr.env, r, TEXT, false);
+      if (!isString(k.t)) return notSupported(`jsonb ? ${typeName(k.t)}`);
+      return ex(`lg_jsonb_exists(${l.sql}, ${k.sql})`, BOOL, f);
+    }
+    if (op === '?|' || op === '?&') {
+      const k = coerce(tr.env, r, mk('text', -1, true), false);
+      return ex(`lg_jsonb_exists_${op === '?|' ? 'any' : 'all'}(${l.sql}, ${k.sql})`, BOOL, f);
+    }
+  }
+  if (op === '@>' || op === '<@') {
+    if (l.t.n === 'unknown' && r.t.n !== 'unknown') l = coerce(tr.env, l, r.t, false);
+    if (r.t.n === 'unknown' && l.t.n !== 'unknown') r = coerce(tr.env, r, l.t, false);
+    const [a, b] = op === '@>' ? [l, r] : [r, l];
+    if (a.t.n === 'jsonb' && b.t.n === 'jsonb' && !a.t.arr && !b.t.arr) return ex(`lg_jsonb_contains(${a.sql}, ${b.sql})`, BOOL, f);
+    if (a.t.arr && b.t.arr && a.t.n === b.t.n && a.t.n !== 'bpchar' && !(a.t.n === 'numeric')) return ex(`lg_array_contains(${a.sql}, ${b.sql})`, BOOL, f);
+  }
+  if (op === '&&') {
+    if (r.t.n === 'unknown' && l.t.arr) r = coerce(tr.env, r, l.t, false);
+    if (l.t.arr && r.t.arr && l.t.n === r.t.n && l.t.n !== 'bpchar' && l.t.n !== 'numeric') return ex(`lg_array_overlap(${l.sql}, ${r.sql})`, BOOL, f);
+  }
+  return notSupported(`${typeName(l.t)} ${op} ${typeName(r.t)}`);
 }
 
 // ---- other nodes ----------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ import { coerce } from './cast.js';
 import { ex, flags, ident, type Ex } from './ex.js';
 import { notSupported } from './errors.js';
 import { binary, compileExpr, plain, unify } from './expr.js';
-import { duckType, INT8, isString, numericScale, same, t as mk, typeName, type PgT } from './pg-type.js';
+import { duckType, INT8, isInt, isString, numericScale, same, t as mk, typeName, type PgT } from './pg-type.js';
 import { Scope, type Col, type Cte, type FromResult, type Rel } from './scope.js';
 import { list, node, strings, type ExprCtx, type Obj, type OutCol, type QueryOut, type Tr } from './translator.js';
 import { varLeaves } from './var-numeric.js';
@@ -186,10 +186,59 @@ function fromItem(tr: Tr, n: unknown, sc: Scope): FromResult {
     case 'JoinExpr':
       return joinExpr(tr, b, sc);
     case 'RangeFunction':
-      return notSupported('functions in FROM');
+      return rangeFunction(tr, b, sc);
     default:
       return notSupported(`${k} in FROM`);
   }
+}
+
+/** `FROM generate_series(a, b[, step])` over integers or timestamps, `FROM unnest(array)` */
+function rangeFunction(tr: Tr, b: Obj, sc: Scope): FromResult {
+  if (b.lateral) return notSupported('LATERAL functions');
+  if (b.ordinality) return notSupported('WITH ORDINALITY');
+  if (b.is_rowsfrom || list(b.functions).length !== 1) return notSupported('ROWS FROM');
+  if (b.coldeflist) return notSupported('column definition lists');
+  const items = list(((list(b.functions)[0] as Obj).List as Obj).items);
+  const [fk, fb] = node(items[0]);
+  if (fk !== 'FuncCall') return notSupported(`${fk} in FROM`);
+  const names = strings(fb.funcname);
+  const name = names[names.length - 1]!;
+  if (names.length > 1 && names[0] !== 'pg_catalog') return notSupported(`the function ${names.join('.')} in FROM`);
+  // arguments cannot see sibling FROM items (no LATERAL), only outer query levels
+  const outer = new Scope(sc.parent);
+  for (const c of sc.ctes.values()) outer.ctes.set(c.name, c);
+  const cx: ExprCtx = { what: 'FROM function arguments', agg: false, win: false, var: false };
+  const args = list(fb.args).map((a) => plain(compileExpr(tr, a, outer, cx)));
+  const alias = tr.aliases.next();
+  const a = b.alias as Obj | undefined;
+  const colname = strings(a?.colnames)[0] ?? (a?.aliasname as string | undefined) ?? name;
+  let sql: string;
+  let t: PgT;
+  if (name === 'generate_series' && (args.length === 2 || args.length === 3)) {
+    const typed = args.filter((x) => x.t.n !== 'unknown');
+    if (typed.length > 0 && typed.every((x) => isInt(x.t) || x.t.n === 'unknown')) {
+      t = typed.some((x) => x.t.n === 'int8') ? mk('int8') : mk('int4');
+      const ty = t.n === 'int8' ? 'BIGINT' : 'INTEGER';
+      const av = args.map((x) => coerce(tr.env, x, t, false).sql);
+      const step = av[2] ?? `CAST(1 AS ${ty})`;
+      sql = `(SELECT CAST(g.generate_series AS ${ty}) AS c1 FROM generate_series(CAST(${av[0]} AS BIGINT), CAST(${av[1]} AS BIGINT), lg_series_step(CAST(${step} AS BIGINT))) AS g) AS ${alias}`;
+    } else if (args.length === 3 && args[0]!.t.n === 'timestamp' && args[1]!.t.n !== 'timestamptz' && args[1]!.t.n !== 'date') {
+      t = mk('timestamp');
+      const lo = coerce(tr.env, args[0]!, t, false).sql;
+      const hi = coerce(tr.env, args[1]!, t, false).sql;
+      const st = coerce(tr.env, args[2]!, mk('interval'), false).sql;
+      sql = `(SELECT g.generate_series AS c1 FROM generate_series(${lo}, ${hi}, lg_series_interval(${st})) AS g) AS ${alias}`;
+    } else return notSupported(`generate_series(${args.map((x) => typeName(x.t)).join(', ')}) in FROM`);
+  } else if (name === 'unnest' && args.length === 1 && args[0]!.t.arr) {
+    const arr = args[0]!;
+    if (arr.t.n === 'numeric' && arr.scale === null) return notSupported('unnest of numeric arrays without a declared scale');
+    t = mk(arr.t.n, arr.t.mod);
+    sql = `(SELECT unnest(${arr.sql}) AS c1) AS ${alias}`;
+    const col: Col = { name: colname, t, scale: arr.scale, sql: `${alias}.c1` };
+    return { sql, rels: [{ refname: (a?.aliasname as string | undefined) ?? name, cols: [col] }], merged: [], hidden: new Set(), star: [col] };
+  } else return notSupported(`${name}() in FROM`);
+  const col: Col = { name: colname, t, scale: isInt(t) ? 0 : null, sql: `${alias}.c1` };
+  return { sql, rels: [{ refname: (a?.aliasname as string | undefined) ?? name, cols: [col] }], merged: [], hidden: new Set(), star: [col] };
 }
 
 function rangeVar(tr: Tr, b: Obj, sc: Scope): FromResult {
@@ -528,7 +577,21 @@ export function figureName(v: unknown): string {
 
 function groupItem(tr: Tr, g: unknown, sc: Scope, cols: OutCol[]): string {
   const [k, b] = node(g);
-  if (k === 'GroupingSet') return notSupported('GROUPING SETS, ROLLUP and CUBE');
+  if (k === 'GroupingSet') {
+    const inner = list(b.content).map((x) => groupItem(tr, x, sc, cols));
+    switch (b.kind) {
+      case 'GROUPING_SET_EMPTY':
+        return '()';
+      case 'GROUPING_SET_SIMPLE':
+        return `(${inner.join(', ')})`;
+      case 'GROUPING_SET_ROLLUP':
+        return `ROLLUP (${inner.join(', ')})`;
+      case 'GROUPING_SET_CUBE':
+        return `CUBE (${inner.join(', ')})`;
+      default:
+        return `GROUPING SETS (${inner.map((x) => (x.startsWith('(') || /^(ROLLUP|CUBE|GROUPING)/.test(x) ? x : `(${x})`)).join(', ')})`;
+    }
+  }
   const gcx: ExprCtx = { what: 'GROUP BY', agg: false, win: false, var: false };
   // an integer constant is a select-list position
   if (k === 'A_Const' && b.ival !== undefined) {

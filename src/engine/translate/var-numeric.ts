@@ -18,7 +18,8 @@ export type VarNode =
   | { k: 'neg'; a: VarNode }
   | { k: 'round' | 'trunc'; a: VarNode; n: number }
   | { k: 'typmod'; a: VarNode; precision: number; scale: number }
-  | { k: 'float8' | 'int4' | 'int8' | 'int2'; a: VarNode };
+  | { k: 'float8' | 'int4' | 'int8' | 'int2'; a: VarNode }
+  | { k: 'coalesce'; items: VarNode[] };
 
 /** The DuckDB expressions a tree needs, in a fixed order (their values arrive as one STRUCT). */
 export function varLeaves(n: VarNode, out: Ex[] = []): Ex[] {
@@ -32,6 +33,9 @@ export function varLeaves(n: VarNode, out: Ex[] = []): Ex[] {
       break;
     case 'sum':
       out.push(n.sum, n.scale);
+      break;
+    case 'coalesce':
+      for (const x of n.items) varLeaves(x, out);
       break;
     case 'div':
     case 'add':
@@ -96,6 +100,16 @@ export function evalVar(n: VarNode, values: readonly unknown[]): PgNumeric | num
       case 'trunc': {
         const a = go(n.a);
         return a === null ? null : roundTo(a, n.n, n.k === 'trunc');
+      }
+      case 'coalesce': {
+        // every item's leaves are consumed in order; the first non-NULL wins
+        let r: Val = null;
+        for (const x of n.items) {
+          // like COALESCE, items after the first non-NULL are not evaluated (their leaves are skipped)
+          if (r !== null) i += varLeaves(x).length;
+          else r = go(x);
+        }
+        return r;
       }
       case 'typmod': {
         const a = go(n.a);
