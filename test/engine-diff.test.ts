@@ -258,6 +258,7 @@ const QUERIES: (string | [string, { params?: (string | null)[]; formats?: number
   'SELECT DISTINCT ON (sym) sym, id, price FROM trades_iceberg ORDER BY sym, price DESC NULLS LAST, id',
   ['SELECT DISTINCT side, flag FROM trades_iceberg', { unordered: true }],
   'SELECT id, note FROM trades_iceberg ORDER BY note, id',
+  'SELECT side, percentile_cont(0.5) WITHIN GROUP (ORDER BY fee), percentile_cont(0.33) WITHIN GROUP (ORDER BY price), percentile_disc(0.9) WITHIN GROUP (ORDER BY ts), percentile_disc(0.25) WITHIN GROUP (ORDER BY amount) FROM trades_iceberg GROUP BY side ORDER BY side',
   // grouping sets
   'SELECT side, flag, count(*), sum(amount) FROM trades_iceberg GROUP BY ROLLUP (side, flag) ORDER BY side NULLS FIRST, flag NULLS FIRST',
   'SELECT side, sym, count(*), grouping(side, sym) FROM trades_iceberg GROUP BY CUBE (side, sym) ORDER BY 4, 1, 2',
@@ -384,7 +385,8 @@ test('refused constructs give 0A000', async () => {
   await refused('SELECT id FROM trades_iceberg WHERE raw_num * 2 > 3', /numeric division|avg/);
   await refused('SELECT id FROM trades_iceberg GROUP BY id HAVING avg(qty) > 1', /avg/);
   await refused('SELECT x FROM trades_iceberg t, LATERAL (SELECT t.id * 2 AS x) s');
-  await refused('SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY fee) FROM trades_iceberg');
+  await refused('SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY fee DESC) FROM trades_iceberg');
+  await refused('SELECT mode() WITHIN GROUP (ORDER BY fee) FROM trades_iceberg');
   await refused("SELECT id FROM trades_iceberg ORDER BY sym COLLATE \"en-x-icu\"");
   await refused('SELECT id FROM trades_iceberg ORDER BY attrs');
 });

@@ -40,6 +40,10 @@ const MACROS: string[] = [
   `lg_num_scale(x) AS length(regexp_extract(x, '\\.(\\d+)', 1))`,
   `lg_series_step(s) AS CASE WHEN s = 0 THEN ${err('22023', 'step size cannot equal zero')} ELSE s END`,
   `lg_series_interval(s) AS CASE WHEN s = INTERVAL '0 seconds' THEN ${err('22023', 'step size cannot equal zero')} ELSE s END`,
+  // percentile_cont over the sorted non-NULL values l (1-based lists), Postgres' float8 interpolation
+  `lg_pcont(l, p) AS CASE WHEN len(l) = 0 THEN NULL WHEN ceil(p * (len(l) - 1)) > floor(p * (len(l) - 1)) THEN ` +
+    `l[CAST(floor(p * (len(l) - 1)) AS BIGINT) + 1] + (l[CAST(ceil(p * (len(l) - 1)) AS BIGINT) + 1] - l[CAST(floor(p * (len(l) - 1)) AS BIGINT) + 1]) * (p * (len(l) - 1) - floor(p * (len(l) - 1))) ` +
+    `ELSE l[CAST(floor(p * (len(l) - 1)) AS BIGINT) + 1] END`,
   // arrays: @> and && never match NULL elements
   `lg_array_contains(a, b) AS CASE WHEN a IS NULL OR b IS NULL THEN NULL WHEN list_count(b) < len(b) THEN FALSE ELSE list_has_all(a, b) END`,
   `lg_array_overlap(a, b) AS CASE WHEN a IS NULL OR b IS NULL THEN NULL ELSE list_has_any(a, b) END`,

@@ -24,7 +24,7 @@ import {
 } from './pg-type.js';
 import type { Scope } from './scope.js';
 import { list, node, strings, type ExprCtx, type Obj, type Tr } from './translator.js';
-import { sortClause, windowSql } from './window.js';
+import { checkSortable, sortClause, windowSql } from './window.js';
 
 const AGGREGATES = new Set(['count', 'sum', 'avg', 'min', 'max', 'bool_and', 'bool_or', 'every', 'string_agg', 'array_agg']);
 const WINDOW_ONLY = new Set([
@@ -36,7 +36,12 @@ export function callFunction(tr: Tr, b: Obj, sc: Scope, cx: ExprCtx): Ex {
   if (names.length > 1 && names[0] !== 'pg_catalog') return notSupported(`the function ${names.join('.')}`);
   const name = names[names.length - 1]!;
   if (b.func_variadic) return notSupported('VARIADIC arguments');
-  if (b.agg_within_group) return notSupported(`${name}() WITHIN GROUP`);
+  if (b.agg_within_group) {
+    if (name !== 'percentile_cont' && name !== 'percentile_disc') return notSupported(`${name}() WITHIN GROUP`);
+    if (b.over) return notSupported(`${name}() as a window function`);
+    if (!cx.agg || cx.inAgg) return notSupported(`aggregate functions in ${cx.what}`);
+    return percentile(tr, name, b, sc, cx);
+  }
   const isAgg = AGGREGATES.has(name);
   const isWin = WINDOW_ONLY.has(name);
   if (b.over) {
@@ -151,6 +156,40 @@ function aggregate(tr: Tr, name: string, b: Obj, sc: Scope, cx: ExprCtx, over: s
     }
   }
   return notSupported(`${name}(${args.map((a) => typeName(a.t)).join(', ')})`);
+}
+
+/**
+ * percentile_disc: DuckDB's quantile_disc picks the same row (the first whose position reaches the fraction).
+ * percentile_cont: Postgres interpolates lo + (hi - lo) * (r - floor(r)) at r = f * (n - 1) in float8; DuckDB's
+ * quantile_cont rounds differently, so the same arithmetic runs over the sorted values (lg_pcont).
+ */
+function percentile(tr: Tr, name: string, b: Obj, sc: Scope, cx: ExprCtx): Ex {
+  const inner: ExprCtx = { ...cx, inAgg: true, win: false, var: false, what: 'aggregate arguments' };
+  const args = list(b.args).map((a) => plain(compileExpr(tr, a, sc, inner)));
+  const order = list(b.agg_order);
+  if (args.length !== 1 || order.length !== 1) return notSupported(`this ${name}() form`);
+  const a0 = args[0]!;
+  const m = /^CAST\('(-?[\d.eE+-]+)' AS (?:DOUBLE|FLOAT|DECIMAL\(\d+,\d+\))\)$/.exec(a0.sql);
+  const text = a0.lit?.kind === 'number' || a0.lit?.kind === 'string' ? a0.lit.text : m?.[1];
+  if (text === undefined) return notSupported(`${name}() with a non-constant fraction`);
+  const f = Number(text);
+  if (!(f >= 0 && f <= 1)) return notSupported(`${name}() with a fraction outside [0, 1]`);
+  const sb = (order[0] as Obj).SortBy as Obj;
+  if (sb.sortby_dir === 'SORTBY_DESC' || sb.sortby_nulls !== 'SORTBY_NULLS_DEFAULT' && sb.sortby_nulls !== undefined) {
+    return notSupported(`${name}() WITHIN GROUP with DESC or NULLS`);
+  }
+  const x = plain(compileExpr(tr, sb.node, sc, inner));
+  let filter = `${x.sql} IS NOT NULL`;
+  if (b.agg_filter) filter += ` AND ${plain(compileExpr(tr, b.agg_filter, sc, { ...inner, what: 'FILTER' })).sql}`;
+  const fl = { agg: true, win: false };
+  if (name === 'percentile_disc') {
+    checkSortable(tr, x);
+    if (x.t.n === 'numeric' && x.scale === null) return notSupported('percentile_disc() over numeric values without a declared scale');
+    return ex(`quantile_disc(${compareForm(x) === x.sql ? x.sql : notSupported('percentile_disc() over char(n)')}, ${f}) FILTER (WHERE ${filter})`, x.t, { scale: x.scale, ...fl });
+  }
+  if (!(isNumber(x.t) || x.t.n === 'unknown')) return notSupported(`percentile_cont() over ${typeName(x.t)}`);
+  const v = coerce(tr.env, x.t.n === 'numeric' && x.scale === null ? ex(`lg_num(${x.sql})`, NUMERIC, { scale: 18 }) : x, FLOAT8, false);
+  return ex(`lg_pcont(list_sort(list(${v.sql}) FILTER (WHERE ${filter})), CAST(${f} AS DOUBLE))`, FLOAT8, fl);
 }
 
 function windowCall(tr: Tr, name: string, b: Obj, sc: Scope, cx: ExprCtx): Ex {

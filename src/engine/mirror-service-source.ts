@@ -1,0 +1,22 @@
+// MirrorSource over the table layer's MirrorService (src/mirror): live mirrors, their reader views
+// (lg_mirror_<id>: Iceberg files − deletes + tail at one DuckDB snapshot) and its waitForLsn.
+import type { MirrorService } from '../mirror/index.js';
+import type { MirrorRef } from '../route/catalog.js';
+import type { MirrorSource } from './mirror-source.js';
+
+/** MirrorInfo.name is `schema.name` */
+function split(qualified: string): MirrorRef {
+  const dot = qualified.indexOf('.');
+  return dot < 0 ? { schema: 'public', name: qualified } : { schema: qualified.slice(0, dot), name: qualified.slice(dot + 1) };
+}
+
+export function mirrorServiceSource(svc: Pick<MirrorService, 'mirrors' | 'waitForLsn'>): MirrorSource {
+  return {
+    mirrors: () => svc.mirrors().map((m) => split(m.name)),
+    relationSql: (ref) => {
+      const m = svc.mirrors().find((x) => x.name === `${ref.schema}.${ref.name}`);
+      return m ? `"${m.view.replace(/"/g, '""')}"` : null;
+    },
+    waitForLsn: (lsn, timeoutMs) => svc.waitForLsn(lsn, timeoutMs),
+  };
+}
