@@ -296,6 +296,8 @@ const QUERIES: (string | [string, { params?: (string | null)[]; formats?: number
   'SELECT id, trade_date + 30, trade_date - 1, trade_date - DATE \'2023-01-01\', local_ts + interval \'1 day 2 hours\', ts - interval \'90 minutes\' FROM trades_iceberg ORDER BY id',
   'SELECT id, ts::date, ts::timestamp, trade_date::timestamptz, local_ts::timestamptz FROM trades_iceberg ORDER BY id',
   "SELECT id, local_ts - timestamp '2024-03-01', ts - timestamptz '2024-01-01 00:00+00' FROM trades_iceberg ORDER BY id",
+  "SELECT id, to_char(ts, 'YYYY-MM-DD HH24:MI:SS.US'), to_char(trade_date, 'Mon DD, YYYY'), to_char(local_ts, 'FMMonth FMDDth \"of\" YYYY, Day HH12:MI am'), to_char(ts, 'IYYY-\"W\"IW-ID DDD WW Q CC J'), to_char(local_ts, 'DY dy MON mon MONTH Y,YYY FF3 SSSS') FROM trades_iceberg ORDER BY id",
+  "SELECT to_char(date_trunc('month', ts), 'YYYY-MM') AS m, count(*) FROM trades_iceberg GROUP BY 1 ORDER BY 1",
   // text
   "SELECT id, sym || '-' || side, upper(sym), lower(note), length(note), substr(sym, 2, 2), left(sym, 2), right(note, 3) FROM trades_iceberg ORDER BY id",
   "SELECT id, concat(sym, qty, flag), concat_ws('/', sym, note, id), replace(note, 'note', 'N'), position('o' IN note), split_part(note, ' ', 2) FROM trades_iceberg ORDER BY id",
@@ -345,7 +347,7 @@ test('differential: TimeZone and DateStyle settings', async (t) => {
   const qs = [
     'SELECT id, ts, trade_date, local_ts FROM trades_iceberg ORDER BY id',
     "SELECT date_trunc('day', ts) AS d, count(*) FROM trades_iceberg GROUP BY 1 ORDER BY 1",
-    'SELECT id, ts::date, extract(hour FROM ts), ts + interval \'1 month\' FROM trades_iceberg ORDER BY id',
+    'SELECT id, ts::date, extract(hour FROM ts), ts + interval \'1 month\', to_char(ts, \'YYYY-MM-DD HH24:MI Dy\') FROM trades_iceberg ORDER BY id',
     "SELECT id FROM trades_iceberg WHERE ts > '2024-03-10 02:30' ORDER BY id",
     "SELECT count(*) FROM trades_iceberg WHERE trade_date < now() AND ts::date <= current_date",
     // local times in DST gaps and overlaps (New York, Berlin, Lord Howe's half hour)
@@ -378,7 +380,8 @@ test('differential: float output and IntervalStyle settings', async (t) => {
 });
 
 test('refused constructs give 0A000', async () => {
-  await refused("SELECT to_char(ts, 'YYYY') FROM trades_iceberg");
+  await refused("SELECT to_char(ts, 'YYYY TZ') FROM trades_iceberg");
+  await refused("SELECT to_char(amount, '999.99') FROM trades_iceberg");
   await refused('SELECT stddev(fee) FROM trades_iceberg');
   await refused("SELECT sym ~ '^A' FROM trades_iceberg");
   await refused('SELECT raw_num, count(*) FROM trades_iceberg GROUP BY raw_num', /declared scale/);

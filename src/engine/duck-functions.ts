@@ -44,6 +44,7 @@ const MACROS: string[] = [
   `lg_pcont(l, p) AS CASE WHEN len(l) = 0 THEN NULL WHEN ceil(p * (len(l) - 1)) > floor(p * (len(l) - 1)) THEN ` +
     `l[CAST(floor(p * (len(l) - 1)) AS BIGINT) + 1] + (l[CAST(ceil(p * (len(l) - 1)) AS BIGINT) + 1] - l[CAST(floor(p * (len(l) - 1)) AS BIGINT) + 1]) * (p * (len(l) - 1) - floor(p * (len(l) - 1))) ` +
     `ELSE l[CAST(floor(p * (len(l) - 1)) AS BIGINT) + 1] END`,
+  `lg_ordinal(n) AS CASE WHEN n % 100 BETWEEN 11 AND 13 THEN 'th' WHEN n % 10 = 1 THEN 'st' WHEN n % 10 = 2 THEN 'nd' WHEN n % 10 = 3 THEN 'rd' ELSE 'th' END`,
   // arrays: @> and && never match NULL elements
   `lg_array_contains(a, b) AS CASE WHEN a IS NULL OR b IS NULL THEN NULL WHEN list_count(b) < len(b) THEN FALSE ELSE list_has_all(a, b) END`,
   `lg_array_overlap(a, b) AS CASE WHEN a IS NULL OR b IS NULL THEN NULL ELSE list_has_any(a, b) END`,

@@ -25,6 +25,7 @@ import {
 import type { Scope } from './scope.js';
 import { list, node, strings, type ExprCtx, type Obj, type Tr } from './translator.js';
 import { checkSortable, sortClause, windowSql } from './window.js';
+import { toCharSql } from './to-char.js';
 
 const AGGREGATES = new Set(['count', 'sum', 'avg', 'min', 'max', 'bool_and', 'bool_or', 'every', 'string_agg', 'array_agg']);
 const WINDOW_ONLY = new Set([
@@ -421,6 +422,16 @@ function scalar(tr: Tr, name: string, args0: Ex[], cx: ExprCtx): Ex {
       return datePart(tr, args, f, false);
     case 'extract':
       return datePart(tr, args, f, true);
+    case 'to_char': {
+      if (n !== 2) break;
+      let x = a!;
+      if (x.t.n === 'unknown') x = coerce(tr.env, x, TIMESTAMPTZ, false);
+      if (x.t.arr || (x.t.n !== 'date' && x.t.n !== 'timestamp' && x.t.n !== 'timestamptz')) return notSupported(`to_char(${typeName(x.t)}, …)`);
+      const fmt = constText(args[1], 'to_char() format');
+      // fields of the local time in the session zone (date resolves to the timestamptz variant: local midnight)
+      const local = x.t.n === 'timestamptz' ? tzLocal(tr.env, x.sql) : `CAST(${x.sql} AS TIMESTAMP)`;
+      return ex(`(CASE WHEN ${x.sql} IS NULL THEN NULL ELSE ${toCharSql(local, fmt)} END)`, TEXT, f);
+    }
     case 'make_date':
       if (n === 3) return ex(`make_date(${args.map((x) => intArg(tr, x)).join(', ')})`, DATE, f);
       break;
