@@ -251,6 +251,8 @@ const QUERIES: (string | [string, { params?: (string | null)[]; formats?: number
   'SELECT id, raw_num, raw_num * 2, raw_num + price, raw_num - 1.5, -raw_num, raw_num / 3 FROM trades_iceberg ORDER BY id',
   'SELECT id, raw_num::int, raw_num::float8, raw_num::numeric(10,1), raw_num::text FROM trades_iceberg WHERE raw_num > 5 AND raw_num <= 30.1 ORDER BY trades_iceberg.raw_num DESC, id',
   'SELECT id, CASE WHEN raw_num > 0 THEN raw_num ELSE 0 END, coalesce(raw_num, amount) FROM trades_iceberg ORDER BY id',
+  'SELECT id, round(raw_num, 1), round(fee::numeric, 2), fee::numeric, ratio::numeric, round(avg(fee) OVER (PARTITION BY side)::numeric, 3) FROM trades_iceberg ORDER BY id',
+  "SELECT id, ts AT TIME ZONE 'America/New_York', local_ts AT TIME ZONE 'Asia/Tokyo', date(ts), trade_date AT TIME ZONE 'UTC' FROM trades_iceberg ORDER BY id",
   // ORDER BY, LIMIT, DISTINCT
   'SELECT id, sym FROM trades_iceberg ORDER BY sym DESC, id LIMIT 10 OFFSET 5',
   'SELECT id, fee FROM trades_iceberg ORDER BY fee NULLS FIRST, id',

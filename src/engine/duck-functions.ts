@@ -34,10 +34,11 @@ const MACROS: string[] = [
     `+ to_days(CAST(datepart('day', iv) AS INTEGER))) + to_microseconds(datepart('hour', iv) * 3600000000 + datepart('minute', iv) * 60000000 + datepart('microseconds', iv))`,
   // numeric without declared scale travels as numeric_out text; comparisons, sorting and sums use its exact value
   // as DECIMAL(38,18), refusing values that do not fit rather than rounding them
-  `lg_num(x) AS CASE WHEN x IS NULL THEN NULL WHEN length(regexp_extract(x, '\\.(\\d+)', 1)) > 18 OR TRY_CAST(x AS DECIMAL(38,18)) IS NULL ` +
+  // numeric_in's display scale: fraction digits minus the exponent, at least 0
+  `lg_num_scale(x) AS greatest(length(regexp_extract(x, '\\.(\\d+)', 1)) - coalesce(TRY_CAST(regexp_extract(x, '[eE]([+-]?\\d+)', 1) AS INTEGER), 0), 0)`,
+  `lg_num(x) AS CASE WHEN x IS NULL THEN NULL WHEN lg_num_scale(x) > 18 OR TRY_CAST(x AS DECIMAL(38,18)) IS NULL ` +
     `THEN error('${ERROR_TAG}0A000:computing with the numeric value ' || x || ' (more than 20 integer or 18 fraction digits, or NaN/Infinity) is not supported on lakegate mirrors') ` +
     `ELSE CAST(x AS DECIMAL(38,18)) END`,
-  `lg_num_scale(x) AS length(regexp_extract(x, '\\.(\\d+)', 1))`,
   `lg_series_step(s) AS CASE WHEN s = 0 THEN ${err('22023', 'step size cannot equal zero')} ELSE s END`,
   `lg_series_interval(s) AS CASE WHEN s = INTERVAL '0 seconds' THEN ${err('22023', 'step size cannot equal zero')} ELSE s END`,
   // percentile_cont over the sorted non-NULL values l (1-based lists), Postgres' float8 interpolation

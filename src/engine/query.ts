@@ -186,6 +186,7 @@ export class EngineQuery implements LocalQuery {
     const path = effectiveSearchPath(searchPathOf(this.session), { oracle: this.session.oracle, user: this.session.user });
     const env: TranslateEnv = {
       dry: input.dry,
+      zones: this.core.zones,
       params: input.params,
       session: input.session,
       mirror: (schema, name) => {

@@ -60,6 +60,8 @@ export interface TranslateEnv {
   needConstant(t: PgT, text: string): void;
   /** prepare-time check: parameters and transaction time are not known yet */
   dry: boolean;
+  /** time zone names DuckDB's ICU knows, lower case → DuckDB spelling */
+  zones?: ReadonlyMap<string, string>;
 }
 
 export interface SessionState {

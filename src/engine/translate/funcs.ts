@@ -299,7 +299,8 @@ function scalar(tr: Tr, name: string, args0: Ex[], cx: ExprCtx): Ex {
         // round(int) resolves to round(double precision)
         return ex(name === 'round' ? `round_even(CAST(${x.sql} AS DOUBLE), 0)` : `trunc(CAST(${x.sql} AS DOUBLE))`, FLOAT8, f);
       }
-      const num = isInt(x.t) ? coerce(tr.env, x, NUMERIC, false) : x;
+      let num = isInt(x.t) ? coerce(tr.env, x, NUMERIC, false) : x;
+      if (num.t.n === 'numeric' && num.scale === null) num = ex(`lg_num(${num.sql})`, NUMERIC, { scale: 18, ...flags(num) });
       if (num.t.n !== 'numeric' || num.scale === null) break;
       const s = n === 2 ? constInt(args[1], `${name}() scale`) : 0;
       if (s < 0) return notSupported(`${name}() to a negative scale`);
@@ -432,6 +433,22 @@ function scalar(tr: Tr, name: string, args0: Ex[], cx: ExprCtx): Ex {
       const local = x.t.n === 'timestamptz' ? tzLocal(tr.env, x.sql) : `CAST(${x.sql} AS TIMESTAMP)`;
       return ex(`(CASE WHEN ${x.sql} IS NULL THEN NULL ELSE ${toCharSql(local, fmt)} END)`, TEXT, f);
     }
+    case 'timezone': {
+      // x AT TIME ZONE 'zone': only named zones both Postgres and DuckDB's ICU know (not abbreviations or offsets)
+      if (n !== 2) break;
+      const z = constText(args[0], 'time zone');
+      const zone = tr.env.zones?.get(z.toLowerCase());
+      if (!zone || !(zone.includes('/') || /^(UTC|GMT|Etc\/.*)$/i.test(zone))) return notSupported(`AT TIME ZONE '${z}'`);
+      let x = args[1]!;
+      if (x.t.n === 'unknown') x = coerce(tr.env, x, TIMESTAMPTZ, false);
+      if (x.t.n === 'timestamptz') return ex(`timezone(${str(zone)}, ${x.sql})`, TIMESTAMP, f);
+      if (x.t.n === 'timestamp') return ex(`timezone(${str(zone)}, ${x.sql})`, TIMESTAMPTZ, f);
+      if (x.t.n === 'date') return ex(`timezone(${str(zone)}, ${coerce(tr.env, x, TIMESTAMPTZ, false).sql})`, TIMESTAMP, f);
+      break;
+    }
+    case 'date':
+      if (n === 1 && (a!.t.n === 'timestamp' || a!.t.n === 'timestamptz' || a!.t.n === 'date')) return coerce(tr.env, a!, DATE, true);
+      break;
     case 'make_date':
       if (n === 3) return ex(`make_date(${args.map((x) => intArg(tr, x)).join(', ')})`, DATE, f);
       break;
