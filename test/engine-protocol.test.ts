@@ -198,7 +198,9 @@ test('errors: Postgres reports SQL errors, runtime errors map to Postgres codes,
   await assert.rejects(query('DELETE FROM items_iceberg'), { code: '0A000' });
   await assert.rejects(query('SELECT id FROM items_iceberg FOR UPDATE'), { code: '0A000' });
   await assert.rejects(query('SELECT id FROM items_iceberg; SELECT 1'), { code: '0A000' });
-  await assert.rejects(query('COPY (SELECT id FROM items_iceberg) TO STDOUT'), { code: '0A000' });
+  await assert.rejects(query('COPY items_iceberg FROM STDIN'), { code: '0A000' });
+  await assert.rejects(query("COPY (SELECT id FROM items_iceberg) TO '/tmp/lakegate-x'"), { code: '0A000' });
+  await assert.rejects(query('COPY (SELECT id FROM items_iceberg) TO STDOUT (FORMAT binary)'), { code: '0A000' });
   await assert.rejects(query('SELECT id FROM items_iceberg LIMIT -1'), { code: '2201W', message: 'LIMIT must not be negative' });
 });
 

@@ -87,7 +87,13 @@ export class DirectChannel implements UpstreamChannel {
     sql: string,
     params: (string | null)[] = [],
     resultFormats: number[] = [],
-  ): Promise<{ fields: { name: string; typeOid: number; typeMod: number; typeSize: number; format: number }[]; rows: (Buffer | null)[][]; command: string }> {
+  ): Promise<{
+    fields: { name: string; typeOid: number; typeMod: number; typeSize: number; format: number }[];
+    rows: (Buffer | null)[][];
+    command: string;
+    /** CopyData payloads of a COPY … TO STDOUT */
+    copy: Buffer[];
+  }> {
     const parts: Buffer[] = [];
     const msg = (type: number, body: Buffer) => {
       const h = Buffer.alloc(5);
@@ -119,7 +125,12 @@ export class DirectChannel implements UpstreamChannel {
     msg(0x44, Buffer.concat([Buffer.from('P'), cstr('')]));
     msg(0x45, Buffer.concat([cstr(''), i32(0)]));
     msg(0x53, Buffer.alloc(0));
-    const out = { fields: [] as { name: string; typeOid: number; typeMod: number; typeSize: number; format: number }[], rows: [] as (Buffer | null)[][], command: '' };
+    const out = {
+      fields: [] as { name: string; typeOid: number; typeMod: number; typeSize: number; format: number }[],
+      rows: [] as (Buffer | null)[][],
+      command: '',
+      copy: [] as Buffer[],
+    };
     let err: PgError | null = null;
     await this.exchange(Buffer.concat(parts), (type, b) => {
       if (type === 0x45) err ??= errorOf(b);
@@ -148,6 +159,7 @@ export class DirectChannel implements UpstreamChannel {
         }
         out.rows.push(row);
       } else if (type === 0x43) out.command = b.toString('utf8', 0, b.length - 1);
+      else if (type === 0x64) out.copy.push(Buffer.from(b));
     });
     if (err) throw err;
     return out;

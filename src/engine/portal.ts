@@ -7,6 +7,7 @@ import { commandComplete, dataRow, portalSuspended, type FieldDescription } from
 import { pgErrorOf } from './errors.js';
 import type { ColumnCodec, OutputSettings } from './results/index.js';
 import { compareValues } from './sort-values.js';
+import { copyData, copyDone, copyLine, copyOutResponse, headerLine, type CopyOptions } from './copy-out.js';
 import type { JsSort } from './translate/index.js';
 import { evalVar } from './translate/var-numeric.js';
 import type { OutCol } from './translate/translator.js';
@@ -22,6 +23,8 @@ export interface PortalPlan {
   jsSort: JsSort | null;
   /** EXPLAIN [ANALYZE]: DuckDB's plan as rows of one text column */
   explain: { analyze: boolean } | null;
+  /** COPY … TO STDOUT: rows as CopyData */
+  copy: { options: CopyOptions; names: string[] } | null;
 }
 
 type Row = unknown[];
@@ -38,11 +41,11 @@ export class EnginePortal implements LocalPortal {
   constructor(
     private readonly conn: DuckDBConnection,
     private readonly plan: PortalPlan,
-    private readonly out: FieldDescription[],
+    private readonly out: FieldDescription[] | null,
     private readonly onClose: () => void = () => {},
   ) {}
 
-  fields(): FieldDescription[] {
+  fields(): FieldDescription[] | null {
     return this.out;
   }
 
@@ -62,6 +65,7 @@ export class EnginePortal implements LocalPortal {
       else if (p.jsSort) this.rows = await this.sortedRows(p.jsSort);
       else this.result = await this.conn.stream(p.sql);
     }
+    if (p.copy) return this.copyOut(sink);
     let n = 0;
     const limit = maxRows > 0 ? maxRows : Infinity;
     while (n < limit) {
@@ -76,6 +80,29 @@ export class EnginePortal implements LocalPortal {
       return 'suspended';
     }
     sink.write(commandComplete(p.explain ? 'EXPLAIN' : `SELECT ${n}`));
+    this.release();
+    return 'complete';
+  }
+
+  /** COPY TO STDOUT: the whole result (row limits do not apply to COPY) */
+  private async copyOut(sink: ResultSink): Promise<'complete'> {
+    const p = this.plan;
+    const { options, names } = p.copy!;
+    sink.write(copyOutResponse(p.cols.length));
+    if (options.header) sink.write(copyData(headerLine(names, options)));
+    let n = 0;
+    for (;;) {
+      const row = await this.next();
+      if (!row) break;
+      const vals = p.cols.map((_, i) => {
+        const v = this.value(row, i);
+        return v === null || v === undefined ? null : p.codecs[i]!.text(v, p.settings);
+      });
+      if (!sink.write(copyData(copyLine(vals, names, options)))) await sink.drain();
+      n++;
+    }
+    sink.write(copyDone);
+    sink.write(commandComplete(`COPY ${n}`));
     this.release();
     return 'complete';
   }

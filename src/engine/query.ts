@@ -15,6 +15,7 @@ import type { MirrorSource } from './mirror-source.js';
 import { decodeParams, type BoundParam } from './params.js';
 import { fetchPgTable } from './pg-fetch.js';
 import { EnginePortal, type PortalPlan } from './portal.js';
+import { copyOptions, copyQueryText, type CopyOptions } from './copy-out.js';
 import { regclassText, relationInfo, type RelationColumns } from './relation-info.js';
 import { columnCodec, outputSettingsFrom, type ColumnCodec } from './results/index.js';
 import { constKey, type MirrorRelation, type PgTableUse, type SessionState, type TranslateEnv } from './translate/context.js';
@@ -71,6 +72,7 @@ export class EngineQuery implements LocalQuery {
     private readonly mirrorUses: Map<string, MirrorUse>,
     private readonly otherUses: Map<string, OtherUse>,
     private readonly collation: { codePoint: boolean; asciiCtype: boolean },
+    private readonly copy: CopyOptions | null = null,
   ) {
     this.paramTypes = paramTypes;
     this.paramT = paramTypes.map((o) => {
@@ -88,9 +90,33 @@ export class EngineQuery implements LocalQuery {
     paramTypes: number[],
     session: SessionInfo,
   ): Promise<EngineQuery> {
-    if (stmt.copyTo) notSupported('COPY of a mirror query');
     let query: unknown = stmt.stmt;
     let explain: { analyze: boolean } | null = null;
+    let copy: CopyOptions | null = null;
+    let describeSql = sql;
+    if (stmt.copyTo) {
+      const cs = (stmt.stmt as Obj).CopyStmt as Obj;
+      copy = copyOptions(cs);
+      if (cs.query) {
+        query = cs.query;
+        describeSql = copyQueryText(stmt.text) ?? notSupported('this COPY statement');
+      } else {
+        // COPY mirror [(cols)] TO STDOUT reads like SELECT cols FROM mirror
+        const rv = cs.relation as Obj;
+        const cols = ((cs.attlist as Obj[] | undefined) ?? []).map((a) => (a.String as Obj).sval as string);
+        const target = (fields: Obj[]) => ({ ResTarget: { val: { ColumnRef: { fields } } } });
+        query = {
+          SelectStmt: {
+            targetList: cols.length ? cols.map((c) => target([{ String: { sval: c } }])) : [target([{ A_Star: {} }])],
+            fromClause: [{ RangeVar: rv }],
+            op: 'SETOP_NONE',
+            limitOption: 'LIMIT_OPTION_DEFAULT',
+          },
+        };
+        const q = (x: string) => `"${x.replace(/"/g, '""')}"`;
+        describeSql = `SELECT ${cols.length ? cols.map(q).join(', ') : '*'} FROM ${rv.schemaname ? q(rv.schemaname as string) + '.' : ''}${q(rv.relname as string)}`;
+      }
+    }
     if (stmt.explain) {
       const e = (stmt.stmt as Obj).ExplainStmt as Obj;
       for (const o of (e.options as Obj[] | undefined) ?? []) {
@@ -100,10 +126,13 @@ export class EngineQuery implements LocalQuery {
       query = e.query;
       explain = stmt.explain;
     }
-    if (stmt.queryType !== 'SelectStmt') notSupported(`${stmt.queryType.replace(/Stmt$/, '')} on mirrors`);
+    if (stmt.queryType !== 'SelectStmt' && !copy) notSupported(`${stmt.queryType.replace(/Stmt$/, '')} on mirrors`);
     const up = session.upstream;
     // Postgres checks the SQL and tells the result shape (never executed: the mirror view would refuse to run)
-    const d = await up.describe(sql, paramTypes);
+    // COPY (query): Postgres checks the statement itself; COPY mirror TO reads the mirror like its source table
+    // (Postgres would refuse a COPY from the view), checked through the equivalent SELECT
+    if (copy && describeSql !== sql && (stmt.stmt as Obj).CopyStmt && ((stmt.stmt as Obj).CopyStmt as Obj).query) await up.describe(sql, paramTypes);
+    const d = await up.describe(describeSql, paramTypes);
     const fields = d.fields ?? [];
     const names: string[] = [];
     const mirrorKeys: string[] = [];
@@ -143,7 +172,7 @@ export class EngineQuery implements LocalQuery {
     const q = new EngineQuery(core, session, catalog, stmt, query, explain, fields, d.paramTypes, mirrorUses, otherUses, {
       codePoint: info.codePointCollation,
       asciiCtype: info.asciiCtype,
-    });
+    }, copy);
     // translate once now so unsupported SQL is refused at Parse, like Postgres' own errors
     const tr = q.translate({
       dry: true,
@@ -157,6 +186,8 @@ export class EngineQuery implements LocalQuery {
   }
 
   fields(): FieldDescription[] | null {
+    // COPY answers Describe with NoData
+    if (this.copy) return null;
     return this.described.map((f) => ({ ...f, format: 0 }));
   }
 
@@ -355,8 +386,9 @@ export class EngineQuery implements LocalQuery {
       hidden: tr.hidden,
       jsSort: tr.jsSort,
       explain: this.explain,
+      copy: this.copy ? { options: this.copy, names: this.described.map((f) => f.name) } : null,
     };
-    return new EnginePortal(conn, plan, out);
+    return new EnginePortal(conn, plan, this.copy ? null : out);
   }
 }
 
