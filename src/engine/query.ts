@@ -64,7 +64,6 @@ export class EngineQuery implements LocalQuery {
     private readonly core: EngineCore,
     private readonly session: SessionInfo,
     private readonly catalog: MirrorCatalog,
-    private readonly stmt: RoutedStatement,
     private readonly query: unknown,
     private readonly explain: { analyze: boolean } | null,
     private readonly described: FieldDescription[],
@@ -169,7 +168,7 @@ export class EngineQuery implements LocalQuery {
       if (!ri) throw new PgError('42P01', `relation "${o.name}" does not exist`);
       otherUses.set(`${o.schema ?? ''}.${o.name}`, { schema: o.schema, name: o.name, info: ri });
     });
-    const q = new EngineQuery(core, session, catalog, stmt, query, explain, fields, d.paramTypes, mirrorUses, otherUses, {
+    const q = new EngineQuery(core, session, catalog, query, explain, fields, d.paramTypes, mirrorUses, otherUses, {
       codePoint: info.codePointCollation,
       asciiCtype: info.asciiCtype,
     }, copy);

@@ -3,7 +3,7 @@
 // DuckDB SQL that yields the value Postgres' conversion function yields; other pairs are refused.
 import { ex, flags, str, type Ex } from './ex.js';
 import { notSupported } from './errors.js';
-import { localConst, NULL_CONST, type Const, constEx } from './literal.js';
+import { localConst, type Const, constEx } from './literal.js';
 import { duckType, isFloat, isInt, isString, numericScale, t as mk, typeName, type PgT } from './pg-type.js';
 import type { TranslateEnv } from './context.js';
 
@@ -66,7 +66,7 @@ export function coerce(env: TranslateEnv, e: Ex, to: PgT, explicit: boolean): Ex
     const base = { ...to, mod: -1 };
     let out = constEx(literalConst(env, base, e.lit.text), base);
     // an explicit cast to char(n)/varchar(n)/numeric(p,s) applies the modifier; implicit coercion never does
-    if (to.mod >= 0 && explicit) out = applyTypmod(env, out, to, true);
+    if (to.mod >= 0 && explicit) out = applyTypmod(out, to, true);
     return { ...out, ...f };
   }
   const from = e.t;
@@ -75,12 +75,12 @@ export function coerce(env: TranslateEnv, e: Ex, to: PgT, explicit: boolean): Ex
     if (from.arr && to.arr && isString(from) && isString(to)) return e;
     return notSupported(`casting ${typeName(from)} to ${typeName(to)}`);
   }
-  if (from.n === to.n) return explicit && to.mod >= 0 && to.mod !== from.mod ? applyTypmod(env, e, to, explicit) : e;
+  if (from.n === to.n) return explicit && to.mod >= 0 && to.mod !== from.mod ? applyTypmod(e, to, explicit) : e;
   const out = convert(env, e, to, explicit);
   return { ...out, ...f };
 }
 
-function applyTypmod(env: TranslateEnv, e: Ex, to: PgT, explicit: boolean): Ex {
+function applyTypmod(e: Ex, to: PgT, explicit: boolean): Ex {
   switch (to.n) {
     case 'numeric': {
       const s = numericScale(to)!;
@@ -143,7 +143,7 @@ function convert(env: TranslateEnv, e: Ex, to: PgT, explicit: boolean): Ex {
     if (from.n === 'bpchar') src = ex(`rtrim(${e.sql})`, mk('text'), f);
     const asText = textOf(env, src);
     const r = ex(asText, to, f);
-    return to.mod >= 0 && explicit ? applyTypmod(env, r, to, explicit) : r;
+    return to.mod >= 0 && explicit ? applyTypmod(r, to, explicit) : r;
   }
   if (isString(from)) {
     const src = from.n === 'bpchar' ? `rtrim(${e.sql})` : e.sql;
@@ -240,4 +240,3 @@ export function textOf(env: TranslateEnv, e: Ex, how: 'cast' | 'output' = 'cast'
   }
 }
 
-export { NULL_CONST };

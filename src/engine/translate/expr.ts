@@ -2,7 +2,7 @@
 // of its value. Operators are resolved the way Postgres resolves them for the types we model (numeric widening,
 // unknown literals taking the other side's type, date/time mixes), so the DuckDB operation is the one Postgres
 // would run.
-import { coerce, literalConst, nullOf, textOf, tzFromLocal, tzLocal } from './cast.js';
+import { coerce, nullOf, textOf, tzLocal } from './cast.js';
 import { ex, flags, str, type Ex } from './ex.js';
 import { notSupported } from './errors.js';
 import { callFunction } from './funcs.js';
@@ -471,7 +471,7 @@ function arithmetic(tr: Tr, op: string, l0: Ex, r0: Ex, cx: ExprCtx): Ex {
   let r = r0;
   if (l.t.n === 'unknown' && r.t.n !== 'unknown') l = coerce(tr.env, l, literalPeer(op, r.t, 'left'), false);
   if (r.t.n === 'unknown' && l.t.n !== 'unknown') r = coerce(tr.env, r, literalPeer(op, l.t, 'right'), false);
-  if (l.v || r.v) return varArith(tr, op, l, r, cx);
+  if (l.v || r.v) return varArith(op, l, r, cx);
   if (isNumber(l.t) && isNumber(r.t)) return numberArith(tr, op, l, r, cx);
   return timeArith(tr, op, l, r);
 }
@@ -552,7 +552,7 @@ function leafOf(e: Ex): VarNode {
   return notSupported(`mixing ${typeName(e.t)} with avg() or numeric division`);
 }
 
-function varArith(tr: Tr, op: string, l: Ex, r: Ex, cx: ExprCtx): Ex {
+function varArith(op: string, l: Ex, r: Ex, cx: ExprCtx): Ex {
   const f = flags(l, r);
   if (isFloat(l.t) || isFloat(r.t)) return notSupported('floating-point arithmetic on avg() or numeric division results');
   const k = op === '+' ? 'add' : op === '-' ? 'sub' : op === '*' ? 'mul' : op === '/' ? 'div' : null;

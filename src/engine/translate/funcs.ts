@@ -20,10 +20,9 @@ import {
   TIMESTAMP,
   TIMESTAMPTZ,
   typeName,
-  type PgT,
 } from './pg-type.js';
 import type { Scope } from './scope.js';
-import { list, node, strings, type ExprCtx, type Obj, type Tr } from './translator.js';
+import { list, strings, type ExprCtx, type Obj, type Tr } from './translator.js';
 import { checkSortable, sortClause, windowSql } from './window.js';
 import { toCharSql } from './to-char.js';
 
@@ -58,7 +57,7 @@ export function callFunction(tr: Tr, b: Obj, sc: Scope, cx: ExprCtx): Ex {
   }
   if (b.agg_star || b.agg_distinct || b.agg_order || b.agg_filter) return notSupported(`${name}() with aggregate options`);
   const args = list(b.args).map((a) => compileExpr(tr, a, sc, cx));
-  return scalar(tr, name, args, cx);
+  return scalar(tr, name, args);
 }
 
 // ---- aggregates -------------------------------------------------------------------------------------
@@ -271,7 +270,7 @@ function intArg(tr: Tr, e: Ex): string {
   return coerce(tr.env, e.t.n === 'unknown' ? e : e, INT4, false).sql;
 }
 
-function scalar(tr: Tr, name: string, args0: Ex[], cx: ExprCtx): Ex {
+function scalar(tr: Tr, name: string, args0: Ex[]): Ex {
   // avg()/division results may only pass through round/trunc here
   if ((name === 'round' || name === 'trunc') && args0[0]?.v) {
     const n = args0[1] ? constInt(args0[1], `${name}() scale`) : 0;
@@ -593,5 +592,3 @@ function datePart(tr: Tr, args: Ex[], f: { agg: boolean; win: boolean }, numeric
   return ex(`CAST(CAST(${sql} AS VARCHAR) AS DOUBLE)`, FLOAT8, f);
 }
 
-export { compareForm, unify, node };
-export type { PgT };

@@ -3,18 +3,17 @@
 // meaning is Postgres' own) and kept in the DuckDB query as well. Only strict predicates qualify — ones that are
 // never true for NULL — so pre-filtering the nullable side of an outer join cannot change the result.
 import type { Col, Scope } from './scope.js';
-import { list, node, strings, type Obj, type Tr } from './translator.js';
+import { list, node, strings, type Obj } from './translator.js';
 import type { PgTableUse } from './context.js';
 import { listItems } from './expr.js';
 
 const OPS = new Set(['=', '<>', '!=', '<', '<=', '>', '>=']);
 
-export function pushdownFilter(tr: Tr, where: unknown, sc: Scope): void {
+export function pushdownFilter(where: unknown, sc: Scope): void {
   for (const c of conjuncts(where)) {
     const r = render(c, sc);
     if (r && r.use.filters !== null) r.use.filters.push(r.sql);
   }
-  void tr;
 }
 
 function conjuncts(n: unknown): unknown[] {

@@ -3,10 +3,10 @@
 // items become t<n> relations (scope.ts). The top level may end with columns finished in JS (var-numeric.ts),
 // in which case ORDER BY/LIMIT over them run in JS too (sorted.ts).
 import { coerce } from './cast.js';
-import { ex, flags, ident, type Ex } from './ex.js';
+import { ex, ident, type Ex } from './ex.js';
 import { notSupported } from './errors.js';
 import { binary, compileExpr, plain, unify } from './expr.js';
-import { duckType, INT8, isInt, isString, numericScale, same, t as mk, typeName, type PgT } from './pg-type.js';
+import { duckType, INT8, isInt, numericScale, same, t as mk, typeName, type PgT } from './pg-type.js';
 import { Scope, type Col, type Cte, type FromResult, type Rel } from './scope.js';
 import { list, node, strings, type ExprCtx, type Obj, type OutCol, type QueryOut, type Tr } from './translator.js';
 import { varLeaves } from './var-numeric.js';
@@ -36,7 +36,7 @@ export function compileQuery(tr: Tr, stmt: Obj, outer: Scope | null, top = false
   let prefix = '';
   if (stmt.withClause) prefix = withClause(tr, stmt.withClause as Obj, sc);
   let q: TopQuery;
-  if (stmt.op && stmt.op !== 'SETOP_NONE') q = setOperation(tr, stmt, sc, top);
+  if (stmt.op && stmt.op !== 'SETOP_NONE') q = setOperation(tr, stmt, sc);
   else if (stmt.valuesLists) q = values(tr, stmt, sc);
   else q = simpleSelect(tr, stmt, sc, top);
   return { ...q, sql: prefix + q.sql };
@@ -120,7 +120,7 @@ function alignBranches(tr: Tr, l: QueryOut, r: QueryOut, what: string): { left: 
   return { left: wrap(l, lsel, lcast), right: wrap(r, rsel, rcast), cols };
 }
 
-function setOperation(tr: Tr, stmt: Obj, sc: Scope, top: boolean): TopQuery {
+function setOperation(tr: Tr, stmt: Obj, sc: Scope): TopQuery {
   // branches see the statement's CTEs and the outer levels (sc has no FROM items of its own)
   const l = compileQuery(tr, stmt.larg as Obj, sc);
   const r = compileQuery(tr, stmt.rarg as Obj, sc);
@@ -144,7 +144,6 @@ function setOperation(tr: Tr, stmt: Obj, sc: Scope, top: boolean): TopQuery {
     sql = `SELECT ${cols.map((c, i) => `${c.ex.sql} AS c${i + 1}`).join(', ')} FROM (${sql}) AS ${alias}${order.sql}${lim}`;
   }
   return { sql, cols: u.cols, hidden: 0, jsSort: null };
-  void top;
 }
 
 function values(tr: Tr, stmt: Obj, sc: Scope): TopQuery {
@@ -425,7 +424,7 @@ function simpleSelect(tr: Tr, stmt: Obj, sc: Scope, top: boolean): TopQuery {
     const w = plain(compileExpr(tr, stmt.whereClause, sc, CX_WHERE), 'in WHERE');
     if (w.t.n !== 'bool' && w.t.n !== 'unknown') return notSupported('a non-boolean WHERE');
     where = ` WHERE ${w.sql}`;
-    pushdownFilter(tr, stmt.whereClause, sc);
+    pushdownFilter(stmt.whereClause, sc);
   }
   // targets (aggregates and windows allowed; JS-finished numerics only at the top)
   const tcx: ExprCtx = { what: 'the select list', agg: true, win: true, var: top, windows };
@@ -741,4 +740,3 @@ function limitValues(tr: Tr, stmt: Obj, sc: Scope): { limit: bigint | null; offs
   return { limit: val(stmt.limitCount, 'LIMIT'), offset: val(stmt.limitOffset, 'OFFSET') ?? 0n };
 }
 
-export { flags, isString, typeName };

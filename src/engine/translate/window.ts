@@ -1,12 +1,12 @@
 // OVER clauses and ORDER BY lists. Null ordering is always written out (Postgres: NULLS LAST for ASC, NULLS FIRST
 // for DESC; DuckDB's default differs), named windows are inlined, frames are emitted from PG's frameOptions bits.
-import { ex, type Ex } from './ex.js';
+import type { Ex } from './ex.js';
 import { notSupported } from './errors.js';
 import { compareForm, compileExpr, plain } from './expr.js';
 import { coerce } from './cast.js';
 import { INT8, isString, typeName } from './pg-type.js';
 import type { Scope } from './scope.js';
-import { list, node, type ExprCtx, type Obj, type Tr } from './translator.js';
+import { list, type ExprCtx, type Obj, type Tr } from './translator.js';
 
 // parsenodes.h FRAMEOPTION_*
 const F = {
@@ -115,4 +115,3 @@ function frame(tr: Tr, fo: number, def: Obj, sc: Scope, cx: ExprCtx): string {
   return `${mode} ${bound(true)}`;
 }
 
-export { node, ex };
