@@ -27,6 +27,7 @@ export class EngineRouter implements LocalRouter {
   private readonly pre = new Precheck(['lakegate']);
   private catalog: MirrorCatalog = createMirrorCatalog<MirrorRef>([]);
   private signature = '';
+  private refreshedAt = 0;
   private temps = 0;
 
   private constructor(private readonly core: EngineCore) {
@@ -38,7 +39,8 @@ export class EngineRouter implements LocalRouter {
     const c = await o.duckdb.connect();
     const zones = new Map<string, string>();
     try {
-      await c.run('LOAD icu');
+      // openDuckDB loaded icu already; after lockDown a LOAD of an unloaded extension would be refused
+      await c.run('LOAD icu').catch(() => undefined);
       await installFunctions(c, o.duckdb.instance);
       const r = await c.runAndReadAll('SELECT name FROM pg_timezone_names()');
       for (const [name] of r.getRows()) zones.set(String(name).toLowerCase(), String(name));
@@ -69,7 +71,12 @@ export class EngineRouter implements LocalRouter {
   }
 
   mayBeLocal(buf: Buffer, start: number, end: number): boolean {
-    this.refresh();
+    // on every Query/Parse: the mirror list is re-read at most once a second
+    const now = Date.now();
+    if (now - this.refreshedAt > 1000) {
+      this.refreshedAt = now;
+      this.refresh();
+    }
     return this.pre.test(buf, start, end);
   }
 
