@@ -262,7 +262,7 @@ const QUERIES: (string | [string, { params?: (string | null)[]; formats?: number
   'SELECT id, note FROM trades_iceberg ORDER BY note, id',
   'SELECT side, percentile_cont(0.5) WITHIN GROUP (ORDER BY fee), percentile_cont(0.33) WITHIN GROUP (ORDER BY price), percentile_disc(0.9) WITHIN GROUP (ORDER BY ts), percentile_disc(0.25) WITHIN GROUP (ORDER BY amount) FROM trades_iceberg GROUP BY side ORDER BY side',
   // grouping sets
-  'SELECT side, flag, count(*), sum(amount) FROM trades_iceberg GROUP BY ROLLUP (side, flag) ORDER BY side NULLS FIRST, flag NULLS FIRST',
+  'SELECT side, flag, count(*), sum(amount) FROM trades_iceberg GROUP BY ROLLUP (side, flag) ORDER BY side NULLS FIRST, flag NULLS FIRST, 3',
   'SELECT side, sym, count(*), grouping(side, sym) FROM trades_iceberg GROUP BY CUBE (side, sym) ORDER BY 4, 1, 2',
   'SELECT side, flag, count(*) FROM trades_iceberg GROUP BY GROUPING SETS ((side), (flag), ()) ORDER BY 1, 2, 3',
   'SELECT sym, coalesce(avg(qty), 0), coalesce(avg(price), -1.5) FROM trades_iceberg GROUP BY sym ORDER BY sym',
@@ -317,6 +317,11 @@ const QUERIES: (string | [string, { params?: (string | null)[]; formats?: number
   "SELECT id FROM trades_iceberg WHERE id = ANY('{3,5,7}') ORDER BY id",
   "SELECT id, attrs ? 'k', attrs ?| array['x', 'n'], attrs ?& array['k', 'arr'], attrs @> '{\"k\": \"v1\"}', attrs @> '{\"arr\": [3]}', '{\"n\": 2.5}' <@ attrs FROM trades_iceberg ORDER BY id",
   "SELECT id, tags @> '{x1}', tags && array['t2', 'zz'], array['t0'] <@ tags FROM trades_iceberg ORDER BY id",
+  // set-returning functions: lateral in FROM, in lockstep in the select list
+  ["SELECT t.id, e.value, e2.value, k FROM trades_iceberg t, jsonb_array_elements(t.attrs -> 'arr') e, jsonb_array_elements_text(t.attrs -> 'arr') AS e2, jsonb_object_keys(t.attrs) k WHERE t.id < 6", { unordered: true }],
+  ["SELECT t.id, x.key, x.value, y.* FROM trades_iceberg t, jsonb_each(t.attrs) x, json_each_text(t.js) AS y(k, v) WHERE t.id < 5", { unordered: true }],
+  ["SELECT id, unnest(tags), generate_series(1, 3), jsonb_array_elements(attrs -> 'arr'), jsonb_object_keys(attrs) FROM trades_iceberg WHERE id < 7", { unordered: true }],
+  ["SELECT t.id, tag FROM trades_iceberg t, unnest(t.tags) tag WHERE t.id < 12", { unordered: true }],
   // functions in FROM
   'SELECT g, count(t.id) FROM generate_series(1, 12) AS g LEFT JOIN trades_iceberg t ON extract(month FROM t.ts) = g GROUP BY g ORDER BY g',
   "SELECT d, count(t.id) FROM generate_series(timestamp '2024-01-01', timestamp '2024-06-01', interval '1 month') d LEFT JOIN trades_iceberg t ON date_trunc('month', t.local_ts) = d GROUP BY d ORDER BY d",

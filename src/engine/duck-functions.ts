@@ -1,9 +1,9 @@
 // DuckDB helpers the translated SQL calls: macros giving Postgres' behaviour where DuckDB's built-ins differ
 // (division by zero is an error, substr/lpad/split_part edge cases, LIMIT checks) and JS scalar functions for
 // json/jsonb access (json-path.ts). Installed once per DuckDB instance; all names start with lg_.
-import { BOOLEAN, DuckDBScalarFunction, INTEGER, LIST, VARCHAR, type DuckDBConnection, type DuckDBType } from '@duckdb/node-api';
+import { BOOLEAN, DuckDBScalarFunction, INTEGER, LIST, listValue, STRUCT, structValue, VARCHAR, type DuckDBConnection, type DuckDBType } from '@duckdb/node-api';
 import { PgError } from '../route/local.js';
-import { jsonArrayLength, jsonbContains, jsonbExists, jsonGet, jsonIndex, jsonPath, jsonTypeof } from './json-path.js';
+import { jsonArrayLength, jsonbContains, jsonbExists, jsonEach, jsonElements, jsonGet, jsonIndex, jsonKeys, jsonPath, jsonTypeof } from './json-path.js';
 
 /** Errors raised inside DuckDB carry their SQLSTATE in this form: `lakegate:<code>:<message>`. */
 export const ERROR_TAG = 'lakegate:';
@@ -138,6 +138,12 @@ const UDFS = (): DuckDBScalarFunction[] => [
     ks === null ? null : listItems(ks).every((k) => k === null || jsonbExists(j as string, k)),
   ),
   udf('lg_jsonb_contains', [VARCHAR, VARCHAR], BOOLEAN, ([a, b]) => (b === null ? null : jsonbContains(a as string, b as string))),
+  // set-returning json functions as lists, unnested by the translated SQL
+  udf('lg_json_elements', [VARCHAR, BOOLEAN, BOOLEAN], LIST(VARCHAR), ([j, t, b]) => listValue(jsonElements(j as string, t as boolean, b as boolean))),
+  udf('lg_json_keys', [VARCHAR, BOOLEAN], LIST(VARCHAR), ([j, b]) => listValue(jsonKeys(j as string, b as boolean))),
+  udf('lg_json_each', [VARCHAR, BOOLEAN, BOOLEAN], LIST(STRUCT({ key: VARCHAR, value: VARCHAR })), ([j, t, b]) =>
+    listValue(jsonEach(j as string, t as boolean, b as boolean).map((e) => structValue({ key: e.key, value: e.value }))),
+  ),
   udf('lg_json_array_length', [VARCHAR, BOOLEAN], INTEGER, ([j, b]) => jsonArrayLength(j as string, b as boolean)),
 ];
 

@@ -251,3 +251,42 @@ function contains(ta: string, a: Span, tb: string, b: Span, top: boolean): boole
 export function jsonbContains(a: string, b: string): boolean {
   return contains(a, parse(a), b, parse(b), true);
 }
+
+// ---- set-returning json functions (jsonb_array_elements, jsonb_each, jsonb_object_keys) -------------
+
+function arrayOf(text: string, what: string): Span {
+  const v = parse(text);
+  if (v.type !== 'array') throw new PgError('22023', `cannot extract elements from ${v.type === 'object' ? 'an object' : 'a scalar'}`);
+  void what;
+  return v;
+}
+
+/** jsonb_array_elements[_text] / json_… : the elements as json(b) text, or as text */
+export function jsonElements(text: string, asText: boolean, jsonb: boolean): (string | null)[] {
+  const v = arrayOf(text, 'elements');
+  return v.items!.map((x) => out(text, x, asText, jsonb));
+}
+
+/** the members Postgres lists: jsonb keeps one per key in its storage order (length, then bytes); json all, as written */
+function members(text: string, fn: string, jsonb: boolean): [string, Span][] {
+  const v = parse(text);
+  if (v.type !== 'object') throw new PgError('22023', `cannot call ${fn} on ${v.type === 'array' ? 'an array' : 'a scalar'}`);
+  if (!jsonb) return v.members!;
+  const last = new Map<string, Span>();
+  for (const [k, s] of v.members!) last.set(k, s);
+  const keys = [...last.keys()].sort((a, b) => {
+    const ba = Buffer.from(a, 'utf8');
+    const bb = Buffer.from(b, 'utf8');
+    return ba.length !== bb.length ? ba.length - bb.length : Buffer.compare(ba, bb);
+  });
+  return keys.map((k) => [k, last.get(k)!]);
+}
+
+export function jsonKeys(text: string, jsonb: boolean): string[] {
+  return members(text, jsonb ? 'jsonb_object_keys' : 'json_object_keys', jsonb).map(([k]) => k);
+}
+
+export function jsonEach(text: string, asText: boolean, jsonb: boolean): { key: string; value: string | null }[] {
+  const fn = `${jsonb ? 'jsonb' : 'json'}_each${asText ? '_text' : ''}`;
+  return members(text, fn, jsonb).map(([key, s]) => ({ key, value: out(text, s, asText, jsonb) }));
+}

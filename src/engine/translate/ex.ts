@@ -26,6 +26,8 @@ export interface Ex {
   win: boolean;
   /** an avg()/numeric division result finished in JS: only a top-level output column may carry one */
   v?: VarNode;
+  /** a set-returning function call (expands rows) */
+  srf?: boolean;
 }
 
 export function ex(sql: string, t: PgT, o: Partial<Omit<Ex, 'sql' | 't'>> = {}): Ex {

@@ -34,8 +34,10 @@ import type { Scope } from './scope.js';
 import { list, node, strings, type ExprCtx, type Obj, type Tr } from './translator.js';
 import type { VarNode } from './var-numeric.js';
 
-export function compileExpr(tr: Tr, n: unknown, sc: Scope, cx: ExprCtx): Ex {
+export function compileExpr(tr: Tr, n: unknown, sc: Scope, cx0: ExprCtx): Ex {
   const [k, b] = node(n);
+  // a set-returning function may only be the select-list entry itself
+  const cx = cx0.srf && k !== 'FuncCall' ? { ...cx0, srf: false } : cx0;
   switch (k) {
     case 'ColumnRef':
       return columnRef(b, sc);

@@ -56,7 +56,11 @@ export function callFunction(tr: Tr, b: Obj, sc: Scope, cx: ExprCtx): Ex {
     return aggregate(tr, name, b, sc, cx, '');
   }
   if (b.agg_star || b.agg_distinct || b.agg_order || b.agg_filter) return notSupported(`${name}() with aggregate options`);
-  const args = list(b.args).map((a) => compileExpr(tr, a, sc, cx));
+  const args = list(b.args).map((a) => compileExpr(tr, a, sc, { ...cx, srf: false }));
+  if (SRF.has(name)) {
+    if (!cx.srf) return notSupported(`set-returning function ${name}() in ${cx.what === 'the select list' ? 'an expression' : cx.what}`);
+    return setReturning(tr, name, args);
+  }
   return scalar(tr, name, args);
 }
 
@@ -246,6 +250,33 @@ function windowCall(tr: Tr, name: string, b: Obj, sc: Scope, cx: ExprCtx): Ex {
     }
   }
   return notSupported(`${name}() as a window function`);
+}
+
+// ---- set-returning functions in the select list (expanded like Postgres: several run in lockstep) -------
+
+const SRF = new Set(['unnest', 'generate_series', 'jsonb_array_elements', 'jsonb_array_elements_text', 'json_array_elements', 'json_array_elements_text', 'jsonb_object_keys', 'json_object_keys']);
+
+function setReturning(tr: Tr, name: string, args0: Ex[]): Ex {
+  const args = args0.map((a) => plain(a));
+  const f = { ...flags(...args), srf: true };
+  const a = args[0];
+  if (name === 'unnest' && args.length === 1 && a!.t.arr) {
+    if (a!.t.n === 'numeric' && a!.scale === null) return notSupported('unnest of numeric arrays without a declared scale');
+    return { ...ex(`unnest(${a!.sql})`, mk(a!.t.n, a!.t.mod), { scale: a!.scale }), ...f };
+  }
+  if (name === 'generate_series' && (args.length === 2 || args.length === 3) && args.every((x) => isInt(x.t) || x.t.n === 'unknown') && args.some((x) => isInt(x.t))) {
+    const t = args.some((x) => x.t.n === 'int8') ? INT8 : INT4;
+    const ty = t.n === 'int8' ? 'BIGINT' : 'INTEGER';
+    const v = args.map((x) => `CAST(${coerce(tr.env, x, t, false).sql} AS BIGINT)`);
+    return { ...ex(`CAST(unnest(generate_series(${v[0]}, ${v[1]}, lg_series_step(${v[2] ?? 'CAST(1 AS BIGINT)'}))) AS ${ty})`, t, { scale: 0 }), ...f };
+  }
+  if (a && args.length === 1 && (a.t.n === 'json' || a.t.n === 'jsonb')) {
+    const jsonb = a.t.n === 'jsonb';
+    if (name.endsWith('_object_keys')) return { ...ex(`unnest(lg_json_keys(${a.sql}, ${jsonb}))`, TEXT), ...f };
+    const asText = name.endsWith('_text');
+    return { ...ex(`unnest(lg_json_elements(${a.sql}, ${asText}, ${jsonb}))`, asText ? TEXT : a.t), ...f };
+  }
+  return notSupported(`${name}(${args.map((x) => typeName(x.t)).join(', ')})`);
 }
 
 // ---- scalar functions ------------------------------------------------------------------------------

@@ -203,11 +203,9 @@ function rangeFunction(tr: Tr, b: Obj, sc: Scope): FromResult {
   const names = strings(fb.funcname);
   const name = names[names.length - 1]!;
   if (names.length > 1 && names[0] !== 'pg_catalog') return notSupported(`the function ${names.join('.')} in FROM`);
-  // arguments cannot see sibling FROM items (no LATERAL), only outer query levels
-  const outer = new Scope(sc.parent);
-  for (const c of sc.ctes.values()) outer.ctes.set(c.name, c);
+  // arguments see the FROM items before this one (implicit LATERAL) and outer query levels
   const cx: ExprCtx = { what: 'FROM function arguments', agg: false, win: false, var: false };
-  const args = list(fb.args).map((a) => plain(compileExpr(tr, a, outer, cx)));
+  const args = list(fb.args).map((a) => plain(compileExpr(tr, a, sc, cx)));
   const alias = tr.aliases.next();
   const a = b.alias as Obj | undefined;
   const colname = strings(a?.colnames)[0] ?? (a?.aliasname as string | undefined) ?? name;
@@ -220,25 +218,54 @@ function rangeFunction(tr: Tr, b: Obj, sc: Scope): FromResult {
       const ty = t.n === 'int8' ? 'BIGINT' : 'INTEGER';
       const av = args.map((x) => coerce(tr.env, x, t, false).sql);
       const step = av[2] ?? `CAST(1 AS ${ty})`;
-      sql = `(SELECT CAST(g.generate_series AS ${ty}) AS c1 FROM generate_series(CAST(${av[0]} AS BIGINT), CAST(${av[1]} AS BIGINT), lg_series_step(CAST(${step} AS BIGINT))) AS g) AS ${alias}`;
+      sql = `LATERAL (SELECT CAST(g.generate_series AS ${ty}) AS c1 FROM generate_series(CAST(${av[0]} AS BIGINT), CAST(${av[1]} AS BIGINT), lg_series_step(CAST(${step} AS BIGINT))) AS g) AS ${alias}`;
     } else if (args.length === 3 && args[0]!.t.n === 'timestamp' && args[1]!.t.n !== 'timestamptz' && args[1]!.t.n !== 'date') {
       t = mk('timestamp');
       const lo = coerce(tr.env, args[0]!, t, false).sql;
       const hi = coerce(tr.env, args[1]!, t, false).sql;
       const st = coerce(tr.env, args[2]!, mk('interval'), false).sql;
-      sql = `(SELECT g.generate_series AS c1 FROM generate_series(${lo}, ${hi}, lg_series_interval(${st})) AS g) AS ${alias}`;
+      sql = `LATERAL (SELECT g.generate_series AS c1 FROM generate_series(${lo}, ${hi}, lg_series_interval(${st})) AS g) AS ${alias}`;
     } else return notSupported(`generate_series(${args.map((x) => typeName(x.t)).join(', ')}) in FROM`);
   } else if (name === 'unnest' && args.length === 1 && args[0]!.t.arr) {
     const arr = args[0]!;
     if (arr.t.n === 'numeric' && arr.scale === null) return notSupported('unnest of numeric arrays without a declared scale');
     t = mk(arr.t.n, arr.t.mod);
-    sql = `(SELECT unnest(${arr.sql}) AS c1) AS ${alias}`;
+    sql = `LATERAL (SELECT unnest(${arr.sql}) AS c1) AS ${alias}`;
     const col: Col = { name: colname, t, scale: arr.scale, sql: `${alias}.c1` };
     return { sql, rels: [{ refname: (a?.aliasname as string | undefined) ?? name, cols: [col] }], merged: [], hidden: new Set(), star: [col] };
+  } else if (JSON_SETS.has(name) && args.length === 1 && (args[0]!.t.n === 'json' || args[0]!.t.n === 'jsonb' || args[0]!.t.n === 'unknown')) {
+    const jt = args[0]!.t.n === 'unknown' ? mk(name.startsWith('jsonb') ? 'jsonb' : 'json') : args[0]!.t;
+    const j = coerce(tr.env, args[0]!, jt, false).sql;
+    const jsonb = jt.n === 'jsonb';
+    const asText = name.endsWith('_text');
+    const names = strings(a?.colnames);
+    const refname = (a?.aliasname as string | undefined) ?? name;
+    if (name.endsWith('_each') || name.endsWith('_each_text')) {
+      // OUT parameters key, value keep their names under a plain alias
+      const cols: Col[] = [
+        { name: names[0] ?? 'key', t: mk('text'), scale: null, sql: `${alias}.c1` },
+        { name: names[1] ?? 'value', t: asText ? mk('text') : jt, scale: null, sql: `${alias}.c2` },
+      ];
+      sql = `LATERAL (SELECT e.key AS c1, e.value AS c2 FROM (SELECT unnest(lg_json_each(${j}, ${asText}, ${jsonb})) AS e) AS e) AS ${alias}`;
+      return { sql, rels: [{ refname, cols }], merged: [], hidden: new Set(), star: cols };
+    }
+    if (name.endsWith('_object_keys')) {
+      const col: Col = { name: colname, t: mk('text'), scale: null, sql: `${alias}.c1` };
+      sql = `LATERAL (SELECT unnest(lg_json_keys(${j}, ${jsonb})) AS c1) AS ${alias}`;
+      return { sql, rels: [{ refname, cols: [col] }], merged: [], hidden: new Set(), star: [col] };
+    }
+    const col: Col = { name: names[0] ?? 'value', t: asText ? mk('text') : jt, scale: null, sql: `${alias}.c1` };
+    sql = `LATERAL (SELECT unnest(lg_json_elements(${j}, ${asText}, ${jsonb})) AS c1) AS ${alias}`;
+    return { sql, rels: [{ refname, cols: [col] }], merged: [], hidden: new Set(), star: [col] };
   } else return notSupported(`${name}() in FROM`);
   const col: Col = { name: colname, t, scale: isInt(t) ? 0 : null, sql: `${alias}.c1` };
   return { sql, rels: [{ refname: (a?.aliasname as string | undefined) ?? name, cols: [col] }], merged: [], hidden: new Set(), star: [col] };
 }
+
+const JSON_SETS = new Set([
+  'jsonb_array_elements', 'jsonb_array_elements_text', 'json_array_elements', 'json_array_elements_text',
+  'jsonb_each', 'jsonb_each_text', 'json_each', 'json_each_text', 'jsonb_object_keys', 'json_object_keys',
+]);
 
 function rangeVar(tr: Tr, b: Obj, sc: Scope): FromResult {
   const schema = (b.schemaname as string | undefined) ?? null;
@@ -411,8 +438,13 @@ function pick(f: FromResult, n: string): Col {
 function simpleSelect(tr: Tr, stmt: Obj, sc: Scope, top: boolean): TopQuery {
   if (stmt.intoClause) return notSupported('SELECT INTO');
   if (stmt.lockingClause) return notSupported('FOR UPDATE/SHARE');
-  const froms = list(stmt.fromClause).map((f) => fromItem(tr, f, sc));
-  for (const f of froms) sc.add(f);
+  // each FROM item is visible to the functions after it (Postgres' implicit LATERAL for functions in FROM)
+  const froms: FromResult[] = [];
+  for (const f of list(stmt.fromClause)) {
+    const r = fromItem(tr, f, sc);
+    froms.push(r);
+    sc.add(r);
+  }
   const windows = new Map<string, Obj>();
   for (const w of list(stmt.windowClause)) {
     const d = (w as Obj).WindowDef as Obj;
@@ -441,6 +473,7 @@ function simpleSelect(tr: Tr, stmt: Obj, sc: Scope, top: boolean): TopQuery {
     having = ` HAVING ${h.sql}`;
   }
   const grouped = groupItems.length > 0 || cols.some((c) => c.ex.agg) || having !== '';
+  if (cols.some((c) => c.ex.srf) && (grouped || cols.some((c) => c.ex.win))) return notSupported('set-returning functions in a grouped or windowed select list');
   // DISTINCT / DISTINCT ON
   let distinct = '';
   const dc = stmt.distinctClause as Obj[] | undefined;
@@ -508,7 +541,7 @@ function targets(tr: Tr, items: Obj[], sc: Scope, cx: ExprCtx): OutCol[] {
         continue;
       }
     }
-    const e = compileExpr(tr, rt.val, sc, cx);
+    const e = compileExpr(tr, rt.val, sc, { ...cx, srf: true });
     if (e.t.n === 'unknown' && !e.v) {
       // an untyped literal in the select list is text
       out.push({ name: (rt.name as string | undefined) ?? figureName(rt.val), ex: coerce(tr.env, e, mk('text'), false) });

@@ -19,6 +19,8 @@ export interface ExprCtx {
   inAgg?: boolean;
   /** WINDOW clause definitions of the current SELECT */
   windows?: Map<string, Obj>;
+  /** a set-returning function may stand here (the top of a select-list entry) */
+  srf?: boolean;
 }
 
 export interface OutCol {
