@@ -204,6 +204,13 @@ test('errors: Postgres reports SQL errors, runtime errors map to Postgres codes,
   await assert.rejects(query('SELECT id FROM items_iceberg LIMIT -1'), { code: '2201W', message: 'LIMIT must not be negative' });
 });
 
+test('session settings the engine cannot honour are refused', async () => {
+  const s1: SessionInfo = { ...session, params: new Map([...session.params, ['client_encoding', 'LATIN1']]) };
+  await assert.rejects(query('SELECT id FROM items_iceberg', s1), { code: '0A000', message: /client_encoding/ });
+  const s2: SessionInfo = { ...session, params: new Map([...session.params, ['standard_conforming_strings', 'off']]) };
+  await assert.rejects(query('SELECT id FROM items_iceberg', s2), { code: '0A000', message: /standard_conforming_strings/ });
+});
+
 test('privileges: 42501 as Postgres reports it; column privileges honoured', async () => {
   const rc = await DirectChannel.connect({ port, user: 'lg_reader', database: 'postgres' });
   const s: SessionInfo = { ...session, id: 2, user: 'lg_reader', params: rc.status, upstream: rc };

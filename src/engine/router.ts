@@ -101,6 +101,14 @@ export class EngineRouter implements LocalRouter {
       throw new PgError(FEATURE_NOT_SUPPORTED, 'several statements in one query string with a mirror are not supported on lakegate mirrors; send them one at a time');
     }
     if (s.oracle) throw new PgError(FEATURE_NOT_SUPPORTED, 'mirror queries in Oracle compatibility mode are not supported on lakegate mirrors');
+    // the parser reads string literals with standard_conforming_strings on; results are sent as UTF-8
+    if ((s.params.get('standard_conforming_strings') ?? 'on').toLowerCase() === 'off') {
+      throw new PgError(FEATURE_NOT_SUPPORTED, 'standard_conforming_strings = off is not supported on lakegate mirrors');
+    }
+    const enc = (s.params.get('client_encoding') ?? 'UTF8').toUpperCase().replace(/[-_]/g, '');
+    if (enc !== 'UTF8' && enc !== 'UNICODE') {
+      throw new PgError(FEATURE_NOT_SUPPORTED, `client_encoding ${s.params.get('client_encoding')} is not supported on lakegate mirrors (use UTF8)`);
+    }
     return EngineQuery.prepare(this.core, this.catalog, c.statements[0]!, sql, paramTypes, s);
   }
 }
