@@ -305,6 +305,11 @@ const QUERIES: (string | [string, { params?: (string | null)[]; formats?: number
   "SELECT id, concat(sym, qty, flag), concat_ws('/', sym, note, id), replace(note, 'note', 'N'), position('o' IN note), split_part(note, ' ', 2) FROM trades_iceberg ORDER BY id",
   "SELECT id, note LIKE 'note 1%', sym ILIKE 'a%', trim(side), side = 'buy', coalesce(note, sym, 'none') FROM trades_iceberg ORDER BY id",
   "SELECT id, lpad(sym, 6, '*'), rpad(sym, 3), md5(sym), repeat(side, 2), starts_with(sym, 'M') FROM trades_iceberg ORDER BY id",
+  // char(n), NULL-aware IN, short-circuit CASE, casts of computed values
+  "SELECT id, side, length(side), side || '|', upper(side), side = 'buy ', side IN ('b', 'sell') FROM trades_iceberg ORDER BY id",
+  "SELECT id, sym IN ('AAPL', NULL), sym NOT IN ('AAPL', NULL), CASE WHEN qty = 0 THEN 0 ELSE 100 / qty END FROM trades_iceberg ORDER BY id",
+  'SELECT id, extract(epoch FROM ts)::bigint, (sum(qty) OVER (ORDER BY id))::float8 / count(*) OVER (ORDER BY id), trade_date::text, ts::date - trade_date FROM trades_iceberg ORDER BY id',
+  "SELECT max(attrs ->> 'k'), min(sym || note), count(DISTINCT side), date_trunc('quarter', min(trade_date)) FROM trades_iceberg",
   // CASE, COALESCE, NULLIF, GREATEST
   "SELECT id, CASE WHEN qty > 50 THEN 'big' WHEN qty > 0 THEN 'small' ELSE 'neg' END, CASE side WHEN 'buy' THEN 1 ELSE -1 END FROM trades_iceberg ORDER BY id",
   'SELECT id, CASE WHEN qty > 0 THEN price ELSE 0 END, coalesce(price, 0), nullif(qty, 0), greatest(qty, 10, id), least(fee, 1.5) FROM trades_iceberg ORDER BY id',
