@@ -53,14 +53,17 @@ export class EnginePortal implements LocalPortal {
     try {
       return await this.run(maxRows, sink);
     } catch (e) {
+      this.result = null;
+      this.chunk = null;
       this.done = true;
+      this.closeConnection();
       throw pgErrorOf(e);
     }
   }
 
   private async run(maxRows: number, sink: ResultSink): Promise<'complete' | 'suspended'> {
     const p = this.plan;
-    if (!this.result && !this.rows && !this.done) {
+    if (!this.result && !this.rows && !this.done && !this.connClosed) {
       if (p.explain) this.rows = await this.explainRows();
       else if (p.jsSort) this.rows = await this.sortedRows(p.jsSort);
       else this.result = await this.conn.stream(p.sql);
@@ -188,26 +191,41 @@ export class EnginePortal implements LocalPortal {
     return all.slice(start, end);
   }
 
+  /** The result is exhausted: free DuckDB at once (a later Execute of the portal returns no rows), so a portal
+   *  the session forgets to close holds nothing. */
   private release(): void {
     this.result = null;
     this.chunk = null;
     this.done = true;
+    this.rows = this.rows ? [] : null;
+    this.pos = 0;
+    this.closeConnection();
   }
 
-  close(): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.release();
-    this.rows = null;
+  private connClosed = false;
+
+  private closeConnection(): void {
+    if (this.connClosed) return;
+    this.connClosed = true;
     try {
       this.conn.closeSync();
     } catch {
       // already gone
     }
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.result = null;
+    this.chunk = null;
+    this.done = true;
+    this.rows = null;
+    this.closeConnection();
     this.onClose();
   }
 
   cancel(): void {
-    this.conn.interrupt();
+    if (!this.connClosed) this.conn.interrupt();
   }
 }
