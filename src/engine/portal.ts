@@ -1,7 +1,7 @@
 // A bound mirror query: runs the translated SQL on the portal's own DuckDB connection and writes DataRows
 // encoded exactly as Postgres would (results/), keeping the DuckDB result open between Executes so a row limit
 // suspends the portal (PortalSuspended) and the next Execute continues where it stopped.
-import type { DuckDBConnection, DuckDBDataChunk, DuckDBResult, DuckDBValue } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBDataChunk, DuckDBResult, DuckDBValue, DuckDBVector } from '@duckdb/node-api';
 import type { LocalPortal, ResultSink } from '../route/local.js';
 import { commandComplete, dataRow, portalSuspended, type FieldDescription } from '../wire/messages/backend.js';
 import { pgErrorOf } from './errors.js';
@@ -32,6 +32,7 @@ type Row = unknown[];
 export class EnginePortal implements LocalPortal {
   private result: DuckDBResult | null = null;
   private chunk: DuckDBDataChunk | null = null;
+  private vectors: DuckDBVector[] = [];
   private pos = 0;
   private done = false;
   /** rows computed up front (EXPLAIN, JS sort), with JS-finished values already evaluated */
@@ -124,12 +125,12 @@ export class EnginePortal implements LocalPortal {
         return null;
       }
       this.chunk = c;
+      this.vectors = Array.from({ length: c.columnCount }, (_, i) => c.getColumnVector(i));
       this.pos = 0;
     }
-    const c = this.chunk;
     const r = this.pos++;
-    const row: Row = [];
-    for (let i = 0; i < c.columnCount; i++) row.push(c.getColumnVector(i).getItem(r));
+    const row: Row = new Array(this.vectors.length);
+    for (let i = 0; i < this.vectors.length; i++) row[i] = this.vectors[i]!.getItem(r);
     return row;
   }
 
