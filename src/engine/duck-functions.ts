@@ -1,8 +1,10 @@
 // DuckDB helpers the translated SQL calls: macros giving Postgres' behaviour where DuckDB's built-ins differ
 // (division by zero is an error, substr/lpad/split_part edge cases, LIMIT checks) and JS scalar functions for
 // json/jsonb access (json-path.ts). Installed once per DuckDB instance; all names start with lg_.
-import { BOOLEAN, DuckDBScalarFunction, INTEGER, LIST, listValue, STRUCT, structValue, VARCHAR, type DuckDBConnection, type DuckDBType } from '@duckdb/node-api';
+import { BIGINT, BOOLEAN, DuckDBScalarFunction, INTEGER, LIST, listValue, STRUCT, structValue, VARCHAR, type DuckDBConnection, type DuckDBType } from '@duckdb/node-api';
 import { PgError } from '../route/local.js';
+import { numericAvg, numericDiv, numericText, parseNumeric, type PgNumeric } from './results/index.js';
+import { applyTypmod, arith, roundTo, toInteger } from './translate/var-numeric.js';
 import { jsonArrayLength, jsonbContains, jsonbExists, jsonEach, jsonElements, jsonGet, jsonIndex, jsonKeys, jsonPath, jsonTypeof } from './json-path.js';
 
 /** Errors raised inside DuckDB carry their SQLSTATE in this form: `lakegate:<code>:<message>`. */
@@ -119,7 +121,65 @@ function listItems(v: unknown): (string | null)[] {
   return items.map((x) => (x === null || x === undefined ? null : String(x)));
 }
 
+const num = (v: unknown) => parseNumeric(v as string);
+const isZero = (n: PgNumeric) => n.kind === 'finite' && n.unscaled === 0n;
+
+/** exact order of numerics (NaN above everything, as Postgres sorts it) */
+function numCompare(a: PgNumeric, b: PgNumeric): number {
+  const rank = (n: PgNumeric) => (n.kind === 'nan' ? 3 : n.kind === '+inf' ? 2 : n.kind === '-inf' ? -2 : 0);
+  if (rank(a) !== 0 || rank(b) !== 0) return Math.sign(rank(a) - rank(b));
+  const x = a as PgNumeric & { kind: 'finite' };
+  const y = b as PgNumeric & { kind: 'finite' };
+  const s = Math.max(x.dscale, y.dscale);
+  const ax = x.unscaled * 10n ** BigInt(s - x.dscale);
+  const by = y.unscaled * 10n ** BigInt(s - y.dscale);
+  return ax < by ? -1 : ax > by ? 1 : 0;
+}
+
+/** a text whose byte order is the numeric order (sorting, partitioning by numerics carried as text) */
+function numKey(n: PgNumeric): string {
+  if (n.kind === 'nan') return '5';
+  if (n.kind === '+inf') return '4';
+  if (n.kind === '-inf') return '0';
+  const f = n as PgNumeric & { kind: 'finite' };
+  if (f.unscaled === 0n) return '2';
+  const neg = f.unscaled < 0n;
+  let digits = (neg ? -f.unscaled : f.unscaled).toString();
+  const e = digits.length - f.dscale; // value = 0.digits × 10^e
+  digits = digits.replace(/0+$/, '');
+  const exp = String(e + 500000).padStart(7, '0');
+  if (!neg) return `3${exp}${digits}`;
+  const cexp = String(999999 - (e + 500000)).padStart(7, '0');
+  return `1${cexp}${[...digits].map((d) => String(9 - Number(d))).join('')}~`;
+}
+
 const UDFS = (): DuckDBScalarFunction[] => [
+  // exact numeric arithmetic over numeric_out texts (var-numeric.ts varSql)
+  udf('lg_numdiv', [VARCHAR, VARCHAR], VARCHAR, ([a, b]) => {
+    if (b === null) return null;
+    const d = num(b);
+    if (isZero(d)) throw new PgError('22012', 'division by zero');
+    return numericText(numericDiv(num(a), d));
+  }),
+  udf('lg_numavg', [VARCHAR, BIGINT], VARCHAR, ([s, c]) => {
+    if (c === null) return null;
+    const r = numericAvg(num(s), BigInt(c as bigint));
+    return r === null ? null : numericText(r);
+  }),
+  udf('lg_numarith', [VARCHAR, VARCHAR, VARCHAR], VARCHAR, ([op, a, b]) => {
+    if (op === 'neg') {
+      const x = num(a);
+      return numericText(x.kind === 'finite' ? { ...x, unscaled: -x.unscaled } : x.kind === '+inf' ? { kind: '-inf' } : x.kind === '-inf' ? { kind: '+inf' } : x);
+    }
+    if (b === null) return null;
+    return numericText(arith(op as 'add' | 'sub' | 'mul', num(a), num(b)));
+  }),
+  udf('lg_numround', [VARCHAR, INTEGER], VARCHAR, ([a, n]) => (n === null ? null : numericText(roundTo(num(a), Number(n), false)))),
+  udf('lg_numtrunc', [VARCHAR, INTEGER], VARCHAR, ([a, n]) => (n === null ? null : numericText(roundTo(num(a), Number(n), true)))),
+  udf('lg_numtypmod', [VARCHAR, INTEGER, INTEGER], VARCHAR, ([a, p, sc]) => numericText(applyTypmod(num(a), Number(p), Number(sc)))),
+  udf('lg_numint', [VARCHAR, VARCHAR], BIGINT, ([a, k]) => toInteger(num(a), k as 'int2' | 'int4' | 'int8')),
+  udf('lg_numcmp', [VARCHAR, VARCHAR], INTEGER, ([a, b]) => (b === null ? null : numCompare(num(a), num(b)))),
+  udf('lg_numkey', [VARCHAR], VARCHAR, ([a]) => numKey(num(a))),
   udf('lg_json_get', [VARCHAR, VARCHAR, BOOLEAN, BOOLEAN], VARCHAR, ([j, k, t, b]) =>
     k === null ? null : jsonGet(j as string, k as string, t as boolean, b as boolean),
   ),

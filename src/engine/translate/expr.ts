@@ -32,7 +32,7 @@ import {
 } from './pg-type.js';
 import type { Scope } from './scope.js';
 import { list, node, strings, type ExprCtx, type Obj, type Tr } from './translator.js';
-import type { VarNode } from './var-numeric.js';
+import { varSql, type VarNode } from './var-numeric.js';
 
 export function compileExpr(tr: Tr, n: unknown, sc: Scope, cx0: ExprCtx): Ex {
   const [k, b] = node(n);
@@ -149,10 +149,14 @@ function exprName(k: string): string {
   return names[k] ?? `the expression ${k}`;
 }
 
-/** Rejects a JS-finished numeric (avg, numeric division) where DuckDB would have to use it. */
-export function plain(e: Ex, what = 'inside another expression'): Ex {
-  if (e.v) return notSupported(`avg() or numeric division results used ${what}`);
-  return e;
+/**
+ * An avg()/numeric-division value DuckDB has to use (compare, sort, pass to a function): computed inside the
+ * query by the exact lg_num* functions instead of being finished in JS at output.
+ */
+export function plain(e: Ex, _what?: string): Ex {
+  if (!e.v) return e;
+  const scale = e.t.n === 'numeric' ? null : isInt(e.t) ? 0 : null;
+  return { sql: varSql(e.v), t: e.t, scale, agg: e.agg, win: e.win };
 }
 
 function columnRef(b: Obj, sc: Scope): Ex {
@@ -238,22 +242,26 @@ function aExpr(tr: Tr, b: Obj, sc: Scope, cx: ExprCtx): Ex {
     case 'AEXPR_DISTINCT':
     case 'AEXPR_NOT_DISTINCT': {
       const [l, r] = comparable(tr, compileExpr(tr, b.lexpr, sc, cx), compileExpr(tr, b.rexpr, sc, cx), '=');
-      return ex(`(${l.sql} IS ${b.kind === 'AEXPR_DISTINCT' ? '' : 'NOT '}DISTINCT FROM ${r.sql})`, BOOL, flags(l, r));
+      return ex(distinctSql(l, r, b.kind === 'AEXPR_NOT_DISTINCT'), BOOL, flags(l, r));
     }
     case 'AEXPR_NULLIF': {
       const l0 = plain(compileExpr(tr, b.lexpr, sc, cx));
       const [l, r] = comparable(tr, l0, compileExpr(tr, b.rexpr, sc, cx), '=');
-      const outT = l0.t.n === 'unknown' ? TEXT : l0.t;
-      return ex(`NULLIF(${l.sql}, ${r.sql})`, outT, { scale: l0.scale, ...flags(l, r) });
+      const first = l0.t.n === 'unknown' ? coerce(tr.env, l0, TEXT, false) : l0;
+      return ex(`(CASE WHEN ${compareSql('=', l, r)} THEN NULL ELSE ${first.sql} END)`, first.t, { scale: first.scale, ...flags(l, r) });
     }
     case 'AEXPR_IN': {
       const l = plain(compileExpr(tr, b.lexpr, sc, cx));
       const items = listItems(b.rexpr).map((a) => plain(compileExpr(tr, a, sc, cx)));
       const u = unify(tr, [l, ...items], 'IN');
-      const [lhs, ...rest] = u.items.map((x) => compareForm(x));
       if (op !== '=' && op !== '<>') return notSupported(`IN with operator ${op}`);
       const not = op === '<>' ? 'NOT ' : '';
-      return ex(`(${lhs!} ${not}IN (${rest.join(', ')}))`, BOOL, flags(l, ...items));
+      const [lx, ...rx] = u.items as [Ex, ...Ex[]];
+      if (u.items.some(isTextNumeric)) {
+        // numerics carried as text compare exactly through lg_numcmp; OR keeps IN's NULL semantics
+        return ex(`(${not}(${rx.map((x) => compareSql('=', lx, x)).join(' OR ')}))`, BOOL, flags(l, ...items));
+      }
+      return ex(`(${compareForm(lx)} ${not}IN (${rx.map(compareForm).join(', ')}))`, BOOL, flags(l, ...items));
     }
     case 'AEXPR_OP_ANY':
     case 'AEXPR_OP_ALL': {
@@ -357,8 +365,7 @@ const COMPARISON = new Set(['=', '<>', '!=', '<', '<=', '>', '>=']);
 export function binary(tr: Tr, op: string, l: Ex, r: Ex, cx: ExprCtx): Ex {
   if (COMPARISON.has(op)) {
     const [a, b2] = comparable(tr, l, r, op);
-    const o = op === '!=' ? '<>' : op;
-    return ex(`(${compareForm(a)} ${o} ${compareForm(b2)})`, BOOL, flags(a, b2));
+    return ex(compareSql(op, a, b2), BOOL, flags(a, b2));
   }
   switch (op) {
     case '+':
@@ -386,25 +393,44 @@ export function binary(tr: Tr, op: string, l: Ex, r: Ex, cx: ExprCtx): Ex {
   }
 }
 
-/** SQL to compare or sort by: char(n) without trailing blanks, numeric text by its exact value. */
+/** SQL to sort, partition or compare by: char(n) without trailing blanks, numeric text by an order-preserving key. */
 function compareForm(e: Ex): string {
   if (e.t.arr) return e.sql;
   if (e.t.n === 'bpchar') return `rtrim(${e.sql})`;
-  if (e.t.n === 'numeric' && e.scale === null) return `lg_num(${e.sql})`;
+  if (isTextNumeric(e)) return `lg_numkey(${e.sql})`;
   return e.sql;
 }
 
-/** a numeric without declared scale as its exact DECIMAL(38,18) value (for comparisons and value-only uses) */
-export function numericValue(e: Ex): Ex {
-  if (e.t.n !== 'numeric' || e.scale !== null || e.v) return e;
-  if (e.sql.startsWith('CAST(NULL AS')) return { ...e, sql: 'CAST(NULL AS DECIMAL(38,18))', scale: 18 };
-  return { ...e, sql: `lg_num(${e.sql})`, scale: 18 };
+/** a numeric whose display scale varies per value travels as its numeric_out text */
+export const isTextNumeric = (e: Ex) => e.t.n === 'numeric' && !e.t.arr && e.scale === null;
+
+/** numeric as numeric_out text (for the exact lg_num* functions) */
+export function numericText(e: Ex): string {
+  if (isTextNumeric(e)) return e.sql;
+  if (e.sql === 'NULL' || e.sql.startsWith('CAST(NULL AS')) return 'CAST(NULL AS VARCHAR)';
+  return `CAST(${e.sql} AS VARCHAR)`;
+}
+
+/** `a op b` for operands brought to the compared type (comparable) */
+export function compareSql(op: string, a: Ex, b: Ex): string {
+  const o = op === '!=' ? '<>' : op;
+  if (isTextNumeric(a) || isTextNumeric(b)) return `(lg_numcmp(${numericText(a)}, ${numericText(b)}) ${o} 0)`;
+  return `(${compareForm(a)} ${o} ${compareForm(b)})`;
+}
+
+function distinctSql(a: Ex, b: Ex, not: boolean): string {
+  if (isTextNumeric(a) || isTextNumeric(b)) {
+    const x = numericText(a);
+    const y = numericText(b);
+    return `(CASE WHEN ${x} IS NULL OR ${y} IS NULL THEN (${x} IS NULL) ${not ? '=' : '<>'} (${y} IS NULL) ELSE lg_numcmp(${x}, ${y}) ${not ? '=' : '<>'} 0 END)`;
+  }
+  return `(${compareForm(a)} IS ${not ? 'NOT ' : ''}DISTINCT FROM ${compareForm(b)})`;
 }
 
 /** Brings both sides of a comparison to the type Postgres compares them in. */
 export function comparable(tr: Tr, l0: Ex, r0: Ex, op: string): [Ex, Ex] {
-  const l = numericValue(plain(l0, 'in comparisons'));
-  const r = numericValue(plain(r0, 'in comparisons'));
+  const l = plain(l0, 'in comparisons');
+  const r = plain(r0, 'in comparisons');
   const ordering = op !== '=' && op !== '<>' && op !== '!=';
   const u = unify(tr, [l, r], op);
   const [a, b] = u.items as [Ex, Ex];
@@ -541,10 +567,13 @@ function numberArith(tr: Tr, op: string, l: Ex, r: Ex, cx: ExprCtx): Ex {
   }
 }
 
-/** An Ex carrying a JS-finished numeric; refused unless the context is a top-level output column. */
+/**
+ * An avg()/numeric-division value. In a top-level output column it is finished in JS when the row is sent;
+ * anywhere DuckDB has to use it, exact JS functions compute it as numeric_out text inside the query.
+ */
 export function varEx(v: VarNode, cx: ExprCtx, f: { agg: boolean; win: boolean }): Ex {
-  if (!cx.var) return notSupported(`avg() over integers/numerics and numeric division in ${cx.what} (they are computed exactly only in the select list)`);
-  return { sql: '', t: NUMERIC, scale: null, agg: f.agg, win: f.win, v };
+  if (cx.var) return { sql: '', t: NUMERIC, scale: null, agg: f.agg, win: f.win, v };
+  return { sql: varSql(v), t: NUMERIC, scale: null, agg: f.agg, win: f.win };
 }
 
 function leafOf(e: Ex): VarNode {
@@ -698,7 +727,7 @@ function caseExpr(tr: Tr, b: Obj, sc: Scope, cx: ExprCtx): Ex {
     const e = compileExpr(tr, w.expr, sc, cx);
     if (arg) {
       const [a, v] = comparable(tr, arg, e, '=');
-      conds.push(`${compareForm(a)} = ${compareForm(v)}`);
+      conds.push(compareSql('=', a, v));
       fl.push(a, v);
     } else {
       const c = asBool(tr, e);
@@ -754,6 +783,7 @@ function subLink(tr: Tr, b: Obj, sc: Scope, cx: ExprCtx): Ex {
         if (!(category(l.t) === category(c.t))) return notSupported('IN (subquery) over different types');
       }
       if (l.t.n === 'bpchar' || c.t.n === 'bpchar') return notSupported('IN (subquery) over char(n)');
+      if (isTextNumeric(l) || isTextNumeric(c)) return notSupported('IN (subquery) over numerics of varying scale');
       return ex(`(${lsql} IN (${q.sql}))`, BOOL, flags(l));
     }
     case 'ALL_SUBLINK': {
@@ -764,6 +794,7 @@ function subLink(tr: Tr, b: Obj, sc: Scope, cx: ExprCtx): Ex {
       const l = plain(compileExpr(tr, b.testexpr, sc, cx));
       const c = q.cols[0]!.ex;
       if (l.t.n === 'bpchar' || c.t.n === 'bpchar') return notSupported('NOT IN (subquery) over char(n)');
+      if (isTextNumeric(l) || isTextNumeric(c)) return notSupported('NOT IN (subquery) over numerics of varying scale');
       if (!(category(l.t) === category(c.t)) && l.t.n !== 'unknown') return notSupported('NOT IN (subquery) over different types');
       return ex(`(${l.sql} NOT IN (${q.sql}))`, BOOL, flags(l));
     }

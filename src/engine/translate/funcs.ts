@@ -130,7 +130,7 @@ function aggregate(tr: Tr, name: string, b: Obj, sc: Scope, cx: ExprCtx, over: s
       if (a.t.arr || a.t.n === 'json' || a.t.n === 'jsonb' || a.t.n === 'bool') break;
       if (a.t.n === 'numeric' && a.scale === null) {
         // the extreme value itself, with its own scale
-        return ex(call(name === 'min' ? 'arg_min' : 'arg_max', `${a.sql}, lg_num(${a.sql})`), a.t, { scale: null, ...f });
+        return ex(call(name === 'min' ? 'arg_min' : 'arg_max', `${a.sql}, lg_numkey(${a.sql})`), a.t, { scale: null, ...f });
       }
       if (isString(a.t) && !tr.env.session.codePointCollation) return notSupported(`${name}() over text under a non-C collation`);
       if (a.t.n === 'bpchar') return notSupported(`${name}() over char(n)`);
@@ -329,10 +329,14 @@ function scalar(tr: Tr, name: string, args0: Ex[]): Ex {
         // round(int) resolves to round(double precision)
         return ex(name === 'round' ? `round_even(CAST(${x.sql} AS DOUBLE), 0)` : `trunc(CAST(${x.sql} AS DOUBLE))`, FLOAT8, f);
       }
-      let num = isInt(x.t) ? coerce(tr.env, x, NUMERIC, false) : x;
-      if (num.t.n === 'numeric' && num.scale === null) num = ex(`lg_num(${num.sql})`, NUMERIC, { scale: 18, ...flags(num) });
-      if (num.t.n !== 'numeric' || num.scale === null) break;
+      const num = isInt(x.t) ? coerce(tr.env, x, NUMERIC, false) : x;
+      if (num.t.n !== 'numeric') break;
       const s = n === 2 ? constInt(args[1], `${name}() scale`) : 0;
+      if (num.scale === null) {
+        // exact over the numeric text; the result has exactly s fraction digits
+        if (s < 0) return notSupported(`${name}() to a negative scale`);
+        return ex(`CAST(lg_num${name}(${num.sql}, ${s}) AS DECIMAL(38,${s}))`, NUMERIC, { scale: s, ...f });
+      }
       if (s < 0) return notSupported(`${name}() to a negative scale`);
       if (s >= num.scale) return ex(`CAST(${num.sql} AS DECIMAL(38,${s}))`, NUMERIC, { scale: s, ...f });
       return ex(`CAST(${name}(${num.sql}, ${s}) AS DECIMAL(38,${s}))`, NUMERIC, { scale: s, ...f });

@@ -725,7 +725,8 @@ function orderBy(
       checkSortable(tr, c.ex);
       const form = sortItem(tr, ex(`${idx + 1}`, c.ex.t, { scale: c.ex.scale }), sb);
       // an ordinal: the select list position (char(n) keys need the expression for rtrim)
-      parts.push(c.ex.t.n === 'bpchar' ? sortItem(tr, c.ex, sb) : form);
+      // char(n) and numerics of varying scale sort by a derived key, which needs the expression
+      parts.push(c.ex.t.n === 'bpchar' || (c.ex.t.n === 'numeric' && c.ex.scale === null) ? sortItem(tr, c.ex, sb) : form);
       keys.push({ index: idx, sql: c.ex.sql, desc, nullsFirst, t: c.ex.t });
       continue;
     }

@@ -139,7 +139,7 @@ function align(a: PgNumeric & { kind: 'finite' }, s: number): bigint {
   return a.unscaled * 10n ** BigInt(s - a.dscale);
 }
 
-function arith(op: 'add' | 'sub' | 'mul', a: PgNumeric, b: PgNumeric): PgNumeric {
+export function arith(op: 'add' | 'sub' | 'mul', a: PgNumeric, b: PgNumeric): PgNumeric {
   if (a.kind !== 'finite' || b.kind !== 'finite') {
     // DuckDB never hands us NaN/Infinity numerics (DECIMAL cannot hold them); division results can be neither.
     return { kind: 'nan' };
@@ -150,7 +150,7 @@ function arith(op: 'add' | 'sub' | 'mul', a: PgNumeric, b: PgNumeric): PgNumeric
 }
 
 /** round(numeric, n) / trunc(numeric, n), n may be negative (rounds left of the point, dscale 0). */
-function roundTo(a: PgNumeric, n: number, trunc: boolean): PgNumeric {
+export function roundTo(a: PgNumeric, n: number, trunc: boolean): PgNumeric {
   if (a.kind !== 'finite') return a;
   if (!trunc && n >= 0) return numericRound(a, n);
   if (n >= a.dscale) return numeric(align(a, n), n);
@@ -166,7 +166,7 @@ function roundTo(a: PgNumeric, n: number, trunc: boolean): PgNumeric {
 }
 
 /** apply_typmod: round to the scale, then the integer digits must fit precision - scale. */
-function applyTypmod(a: PgNumeric, precision: number, scale: number): PgNumeric {
+export function applyTypmod(a: PgNumeric, precision: number, scale: number): PgNumeric {
   if (a.kind !== 'finite') {
     if (a.kind === 'nan') return a;
     throw new PgError('22003', 'numeric field overflow', 'ERROR', `A field with precision ${precision}, scale ${scale} cannot hold an infinite value.`);
@@ -192,10 +192,50 @@ const INT_RANGE = {
   int8: [-(2n ** 63n), 2n ** 63n - 1n, 'bigint out of range'],
 } as const;
 
-function toInteger(a: PgNumeric, k: 'int2' | 'int4' | 'int8'): bigint {
+export function toInteger(a: PgNumeric, k: 'int2' | 'int4' | 'int8'): bigint {
   if (a.kind !== 'finite') throw new PgError('22003', `cannot convert ${a.kind === 'nan' ? 'NaN' : 'infinity'} to ${k === 'int2' ? 'smallint' : k === 'int4' ? 'integer' : 'bigint'}`);
   const r = roundTo(a, 0, false) as PgNumeric & { kind: 'finite' };
   const [lo, hi, msg] = INT_RANGE[k];
   if (r.unscaled < lo || r.unscaled > hi) throw new PgError('22003', msg);
   return r.unscaled;
+}
+
+/**
+ * The same computation inside DuckDB, for values used where DuckDB must see them (WHERE, HAVING, ORDER BY,
+ * subqueries): numerics travel as numeric_out text through exact JS functions (duck-functions.ts lg_num*).
+ * The result is a numeric "without declared scale" (text), or float8/int for the casts.
+ */
+export function varSql(n: VarNode): string {
+  const text = (e: Ex) => (e.scale === null && e.t.n === 'numeric' ? e.sql : `CAST(${e.sql} AS VARCHAR)`);
+  switch (n.k) {
+    case 'leaf':
+      return text(n.ex);
+    case 'avg': {
+      const sum = n.scale ? `lg_numround(CAST(${n.sum.sql} AS VARCHAR), ${n.scale.sql})` : text(n.sum);
+      return `lg_numavg(${sum}, CAST(${n.count.sql} AS BIGINT))`;
+    }
+    case 'sum':
+      return `lg_numround(CAST(${n.sum.sql} AS VARCHAR), ${n.scale.sql})`;
+    case 'div':
+      return `lg_numdiv(${varSql(n.a)}, ${varSql(n.b)})`;
+    case 'add':
+    case 'sub':
+    case 'mul':
+      return `lg_numarith('${n.k}', ${varSql(n.a)}, ${varSql(n.b)})`;
+    case 'neg':
+      return `lg_numarith('neg', ${varSql(n.a)}, NULL)`;
+    case 'round':
+    case 'trunc':
+      return `lg_num${n.k}(${varSql(n.a)}, ${n.n})`;
+    case 'typmod':
+      return `lg_numtypmod(${varSql(n.a)}, ${n.precision}, ${n.scale})`;
+    case 'float8':
+      return `CAST(${varSql(n.a)} AS DOUBLE)`;
+    case 'int2':
+    case 'int4':
+    case 'int8':
+      return `CAST(lg_numint(${varSql(n.a)}, '${n.k}') AS ${n.k === 'int2' ? 'SMALLINT' : n.k === 'int4' ? 'INTEGER' : 'BIGINT'})`;
+    case 'coalesce':
+      return `COALESCE(${n.items.map(varSql).join(', ')})`;
+  }
 }
