@@ -57,6 +57,11 @@ export class LocalBatch {
     for (const m of msgs) {
       if (m.type === F.Sync) {
         this.s.localFailed = false;
+        // outside a transaction block, Sync ends the implicit transaction and with it every portal
+        if (this.s.txStatus === 'I') {
+          for (const p of this.s.localPortals.values()) p?.close();
+          this.s.localPortals.clear();
+        }
         continue;
       }
       if (this.s.localFailed) continue;

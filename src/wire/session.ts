@@ -367,7 +367,6 @@ export class Session implements SessionInfo {
     this.held = [];
     const batch = new LocalBatch(this, this.router, (q) => (this.running = q));
     this.enqueueLocal((sink) => batch.run(held, sink), sync);
-    if (sync && this.localPortals.has('')) this.localPortals.delete('');
   }
 
   /** Reserve the output slot now (order), run the job after earlier local jobs (state), then close the slot. */
@@ -418,6 +417,8 @@ export class Session implements SessionInfo {
     this.closed = true;
     this.log.debug({ reason }, 'session closed');
     this.running?.cancel?.();
+    for (const p of this.localPortals.values()) p?.close();
+    this.localPortals.clear();
     this.client.end();
     this.up.end();
     setTimeout(() => {
