@@ -27,7 +27,7 @@ before(async () => {
     storage: wh.storage,
     duckdb: duck,
     registry,
-    options: { spillDir: wh.spillDir, flushAgeMs: 3_600_000, flushRows: 1_000_000, tickMs: 50, maintenanceIntervalMs: 0 },
+    options: { spillDir: wh.spillDir, idleFlushMs: 0, flushAgeMs: 3_600_000, flushRows: 1_000_000, tickMs: 50, maintenanceIntervalMs: 0 },
   });
 });
 

@@ -102,10 +102,13 @@ export class Applier implements ApplyGate {
 
   /** events handed to the sink and not yet handled */
   private queued = 0;
+  /** Date.now() of the last event from the stream */
+  lastEventMs = Date.now();
 
   /** the stream sink */
   readonly sink = (e: CdcEvent): Promise<void> => {
     this.queued++;
+    this.lastEventMs = Date.now();
     return this.lock.run(() => this.handle(e)).finally(() => {
       this.queued--;
     });

@@ -28,7 +28,7 @@ import type { Storage } from '../storage/index.js';
 import type { SharedDuckDB } from '../engine/duckdb.js';
 import { flushSummary, loadBase } from '../table/base.js';
 import { mirrorColumn } from '../table/column-types.js';
-import { failpoint } from '../table/failpoint.js';
+import { delaypoint, failpoint } from '../table/failpoint.js';
 import { ROW_COUNT_PROPERTY } from '../table/flush.js';
 import { copyIntoIceberg } from '../table/initial-copy.js';
 import { MirrorState } from '../table/mirror-state.js';
@@ -123,10 +123,11 @@ export async function copyMirror(ctx: CopyContext, rec: MirrorRecord, control: C
     const { files, rows } = await copyIntoIceberg(copyConn, mt, table, copy.batches, {
       fileRows: o.copyFileRows,
       written,
-      onProgress: (p) => {
+      onProgress: async (p) => {
         for (const f of written) control.inProgress?.add(f);
         control.signal?.throwIfAborted();
         failpoint('mid-copy');
+        await delaypoint('copy-file');
         const now = Date.now();
         if (now - lastLog < 2000) return;
         lastLog = now;
@@ -169,6 +170,7 @@ export async function copyMirror(ctx: CopyContext, rec: MirrorRecord, control: C
     });
     await h.held.close();
     hold = null;
+    st.replayedAfterCopy = replayed;
     const ms = Date.now() - started;
     log_.info({ mirror: rec.id, rows, files: files.length, replayedTxns: replayed, ms, rowsPerSec: Math.round(rows / Math.max(ms / 1000, 0.001)) }, 'copy done');
     return { st, rows, files: files.length, consistentPoint: C, ms };

@@ -10,6 +10,11 @@ export interface MirrorServiceOptions {
   flushRows: number;
   /** …or when its oldest unflushed change is this old (bounds slot WAL and restart replay) — mirror.flush_age_ms */
   flushAgeMs: number;
+  /**
+   * …or when no change has arrived for this long (0 = off). A PostgreSQL shutdown waits until the slot has
+   * confirmed everything sent, so an idle stream must not keep changes unflushed for long — mirror.idle_flush_ms
+   */
+  idleFlushMs: number;
   /** flush the largest mirror when all tails together hold this many rows — config mirror.max_tail_rows */
   maxTailRows: number;
   /** how often flush/maintenance triggers are checked */
@@ -51,6 +56,7 @@ export const DEFAULT_MIRROR_OPTIONS: Omit<MirrorServiceOptions, 'spillDir'> = {
   publication: 'lakegate',
   flushRows: 100_000,
   flushAgeMs: 10_000,
+  idleFlushMs: 2_000,
   maxTailRows: 2_000_000,
   tickMs: 200,
   ackIntervalMs: 1_000,

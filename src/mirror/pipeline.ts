@@ -368,7 +368,8 @@ export class Pipeline {
       if (!st.dirty || this.flushing.has(st.id)) continue;
       if (!largest || st.tailRows > largest.st.tailRows) largest = l;
       const size = st.tailRows + st.pendingDeletes;
-      if (size >= this.o.flushRows || now - (st.dirtySinceMs ?? now) >= this.o.flushAgeMs) void this.flush(st).catch(() => undefined);
+      const idle = this.o.idleFlushMs > 0 && this.applier.idle && now - this.applier.lastEventMs >= this.o.idleFlushMs;
+      if (size >= this.o.flushRows || now - (st.dirtySinceMs ?? now) >= this.o.flushAgeMs || idle) void this.flush(st).catch(() => undefined);
     }
     if (total > this.o.maxTailRows && largest) void this.flush(largest.st).catch(() => undefined);
     if (this.o.maintenanceIntervalMs > 0 && now - this.lastMaintenance >= this.o.maintenanceIntervalMs) {
@@ -496,7 +497,7 @@ export class Pipeline {
   visibleLsn(): Lsn {
     let lsn = this.applier.committedEnd;
     const received = this.stream?.stream?.receivedLsn ?? 0n;
-    if (this.applier.idle && this.applier.holds.size === 0 && received > lsn) lsn = received;
+    if (this.applier.idle && received > lsn) lsn = received;
     return lsn;
   }
 

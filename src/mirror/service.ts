@@ -41,6 +41,8 @@ export interface MirrorInfo {
   location: string;
   /** rows whose unchanged-TOAST columns were taken from the stored row */
   toastFilled: number;
+  /** source transactions held during the copy and replayed after it */
+  replayedAfterCopy: number;
 }
 
 export interface MirrorService {
@@ -149,6 +151,7 @@ export async function startMirrorService(cfg: MirrorServiceConfig): Promise<Mirr
         deleteFiles: st.base.deleteFiles.length,
         location: st.iceberg.location,
         toastFilled: st.toastFilled,
+        replayedAfterCopy: st.replayedAfterCopy,
       }));
     },
     mirrorSql(ref) {

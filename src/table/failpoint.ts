@@ -36,3 +36,16 @@ export function failpoint(name: FailpointName): void {
   log.warn({ failpoint: name }, 'failpoint reached: killing the process');
   process.kill(process.pid, 'SIGKILL');
 }
+
+/**
+ * Test pacing: LAKEGATE_DELAYPOINT=<name>:<ms>[,…] makes `delaypoint(name)` wait that long (read on each call,
+ * so tests can set it at run time). 'copy-file': after each file the initial copy writes.
+ */
+export async function delaypoint(name: 'copy-file'): Promise<void> {
+  const spec = process.env.LAKEGATE_DELAYPOINT;
+  if (!spec) return;
+  for (const part of spec.split(',')) {
+    const [n, ms] = part.trim().split(':');
+    if (n === name && Number(ms) > 0) await new Promise((r) => setTimeout(r, Number(ms)));
+  }
+}

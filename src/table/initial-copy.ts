@@ -17,8 +17,8 @@ export interface CopyProgress {
 export interface CopySinkOptions {
   /** rows per data file; default 1,000,000 */
   fileRows?: number;
-  /** called after each written file and every `progressEveryMs` */
-  onProgress?: (p: CopyProgress) => void;
+  /** called after each written file */
+  onProgress?: (p: CopyProgress) => void | Promise<void>;
   /** paths of files written so far, for cleanup if the copy is abandoned */
   written?: string[];
 }
@@ -47,7 +47,7 @@ export async function copyIntoIceberg(
     p.files++;
     p.bytes += f.fileSizeInBytes;
     staged = 0;
-    o.onProgress?.({ ...p });
+    await o.onProgress?.({ ...p });
   };
   try {
     for await (const batch of batches) {

@@ -33,6 +33,8 @@ export class MirrorState {
   baseRows: number;
   /** rows whose unchanged-TOAST columns were filled from the stored row (a counter for tests and metrics) */
   toastFilled = 0;
+  /** source transactions held during this mirror's copy and replayed after it */
+  replayedAfterCopy = 0;
 
   constructor(readonly table: MirrorTable, readonly iceberg: IcebergTable, base: BaseState, baseRows: number) {
     this.base = base;
