@@ -224,3 +224,40 @@ test('column types round-trip through tail and Iceberg files', async () => {
     'ClickHouse',
   );
 });
+
+test('changes applied while a flush runs: deleted flushed rows become pending positions, which survive compaction', async () => {
+  await client.query(`CREATE TABLE fl (id int PRIMARY KEY, v text)`);
+  await client.query(`INSERT INTO fl SELECT g, 'base' FROM generate_series(1, 100) g`);
+  const rec = registry.add({ schema: 'public', name: 'fl' });
+  await svc.waitReady(rec.id, 30_000);
+  const SRC = `SELECT id, v FROM fl`;
+  const VIEW = () => `SELECT id, v FROM (${viewOf(svc, rec.id)})`;
+  const check = async (what: string) => {
+    await caughtUp();
+    assert.deepEqual(await duckRows(duck, VIEW()), await pgRows(client, SRC), what);
+  };
+  await client.query(`INSERT INTO fl SELECT g, 'tail' FROM generate_series(101, 200) g`);
+  await client.query(`UPDATE fl SET v = 'tail-upd' WHERE id BETWEEN 1 AND 10`);
+  await caughtUp();
+  process.env.LAKEGATE_DELAYPOINT = 'flush-cut:1500';
+  const flushing = svc.flush(rec.id);
+  await new Promise((r) => setTimeout(r, 300)); // the cut is taken; files not yet written
+  delete process.env.LAKEGATE_DELAYPOINT;
+  await client.query(`DELETE FROM fl WHERE id BETWEEN 150 AND 160`); // tail rows the flush writes
+  await client.query(`UPDATE fl SET v = 'moved' WHERE id IN (5, 120, 190)`); // …updated: old versions go
+  await client.query(`DELETE FROM fl WHERE id BETWEEN 20 AND 25`); // base rows: pending key deletes
+  await client.query(`INSERT INTO fl VALUES (500, 'after-cut')`);
+  await check('during the flush');
+  const [r] = await flushing;
+  assert.ok(r && r.rowsWritten >= 100);
+  const m = svc.mirrors().find((x) => x.id === rec.id)!;
+  assert.ok(m.pendingDeletes >= 14, `rows deleted after the cut are pending positions/keys (${m.pendingDeletes})`);
+  await check('after the swap');
+  await svc.maintain(rec.id, 'full'); // rewrites the file those positions point into
+  assert.equal(svc.mirrors().find((x) => x.id === rec.id)!.dataFiles, 1);
+  await check('after compaction');
+  await svc.flush(rec.id);
+  await check('after the next flush');
+  assert.equal(svc.mirrors().find((x) => x.id === rec.id)!.pendingDeletes, 0);
+  assert.deepEqual(chRows(m.location, `SELECT id, v FROM $TABLE`), await pgRows(client, SRC), 'ClickHouse');
+});

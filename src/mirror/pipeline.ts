@@ -228,8 +228,8 @@ export class Pipeline {
             return;
           }
           if (!rec.location) await this.d.registry.setLocation?.(rec.id, res.st.iceberg.location);
-          await this.d.registry.setState(rec.id, 'ready');
           await this.reportProgress(res.st);
+          await this.d.registry.setState(rec.id, 'ready');
           return;
         } catch (e) {
           if (this.closed) return;
@@ -415,7 +415,7 @@ export class Pipeline {
   }
 
   /** compaction, snapshot expiry and orphan removal of every live mirror (or one) */
-  async maintainAll(force: boolean, only?: MirrorState): Promise<CompactionResult[]> {
+  async maintainAll(force: boolean, only?: MirrorState, mode: 'auto' | 'data' | 'full' = force ? 'data' : 'auto'): Promise<CompactionResult[]> {
     const out: CompactionResult[] = [];
     const sweepOrphans = force || Date.now() - this.lastOrphanSweep >= this.o.orphanAgeMs / 4;
     if (sweepOrphans) this.lastOrphanSweep = Date.now();
@@ -429,7 +429,7 @@ export class Pipeline {
             minFiles: this.o.compactMinFiles,
             targetBytes: this.o.compactTargetBytes,
             deletedRatio: this.o.rewriteDeletedRatio,
-            force,
+            mode,
           });
           await expireSnapshots(st, force ? 0 : this.o.snapshotRetentionMs);
           if (sweepOrphans) await removeOrphans(st, this.o.orphanAgeMs, this.d.inProgressFiles);
@@ -559,7 +559,7 @@ export class Pipeline {
         await this.flush(st);
       } else if (req.kind === 'optimize' || req.kind === 'optimize_table') {
         await this.flush(st);
-        await this.maintainAll(true, st);
+        await this.maintainAll(true, st, req.mode === 'full' ? 'full' : 'data');
       } else {
         throw new Error(`unknown request kind ${req.kind}`);
       }

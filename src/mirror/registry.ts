@@ -43,6 +43,8 @@ export interface MirrorRequest {
   /** mirror id, or its (optionally schema-qualified) name */
   mirror: number | string;
   lsn?: string;
+  /** optimize_table: 'data' | 'full' */
+  mode?: string;
   [extra: string]: unknown;
 }
 

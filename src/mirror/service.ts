@@ -57,8 +57,8 @@ export interface MirrorService {
   waitReady(mirror: number | string, timeoutMs?: number): Promise<void>;
   /** flush one mirror (or all) to Iceberg now */
   flush(mirror?: number | string): Promise<FlushResult[]>;
-  /** compaction + expiry + orphan removal now */
-  maintain(mirror?: number | string): Promise<CompactionResult[]>;
+  /** compaction ('data': small files and files with deletes; 'full': everything) + expiry + orphan removal now */
+  maintain(mirror?: number | string, mode?: 'data' | 'full'): Promise<CompactionResult[]>;
   /** the LSN the slot may confirm */
   ackLsn(): Lsn;
   /** pipelines started (1 + recoveries) */
@@ -183,11 +183,11 @@ export async function startMirrorService(cfg: MirrorServiceConfig): Promise<Mirr
       const r = await p.flush(l.st);
       return r ? [r] : [];
     },
-    async maintain(ref) {
+    async maintain(ref, mode = 'data') {
       const p = await current();
       const l = ref === undefined ? undefined : find(p, ref)?.st;
       if (ref !== undefined && !l) throw new Error(`mirror ${String(ref)} is not live`);
-      return p.maintainAll(true, l);
+      return p.maintainAll(true, l, mode);
     },
     ackLsn() {
       return pipeline?.ackLsn() ?? 0n;

@@ -16,7 +16,7 @@ import { formatLsn, type Lsn } from '../cdc/index.js';
 import { quoteIdent as q, quoteLiteral, type DataFile } from '../iceberg/index.js';
 import { log } from '../log.js';
 import { flushSummary, snapshotFlushLsn, type BaseState } from './base.js';
-import { failpoint } from './failpoint.js';
+import { delaypoint, failpoint } from './failpoint.js';
 import { MirrorStateLostError, type ApplyGate } from './gate.js';
 import type { MirrorState } from './mirror-state.js';
 
@@ -71,6 +71,7 @@ export async function flushMirror(gate: ApplyGate, flushConn: DuckDBConnection, 
   let deletesWritten = 0;
   let committed = false;
   try {
+    await delaypoint('flush-cut');
     // 2. files, in the cut's snapshot
     rowsWritten = await scalar(flushConn, `SELECT count(*) FROM ${q(t.tail)}`);
     let dataFile: DataFile | null = null;

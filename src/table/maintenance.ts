@@ -24,8 +24,11 @@ export interface CompactionOptions {
   minFiles: number;
   targetBytes: number;
   deletedRatio: number;
-  /** compact whatever can be compacted (optimize request) */
-  force?: boolean;
+  /**
+   * 'auto' (background): at least minFiles small files, or files with deletedRatio; 'data' (optimize_table
+   * 'data'): every small file and every file with deletes; 'full': every file, regrouped to targetBytes
+   */
+  mode?: 'auto' | 'data' | 'full';
 }
 
 export interface CompactionResult {
@@ -55,38 +58,60 @@ async function deletesPerFile(conn: DuckDBConnection, base: BaseState): Promise<
   return out;
 }
 
-/** which files to rewrite, smallest first, up to about one target file */
-function pick(base: BaseState, dels: Map<string, number>, o: CompactionOptions): BaseDataFile[] {
-  const small = base.dataFiles.filter((f) => f.sizeBytes < o.targetBytes / 4);
-  const heavy = base.dataFiles.filter((f) => f.recordCount > 0 && (dels.get(f.local) ?? 0) / f.recordCount >= (o.force ? 1e-9 : o.deletedRatio));
-  const chosen = new Map<string, BaseDataFile>();
-  if (small.length >= (o.force ? 2 : o.minFiles)) for (const f of small) chosen.set(f.local, f);
-  for (const f of heavy) chosen.set(f.local, f);
-  const sorted = [...chosen.values()].sort((a, b) => a.sizeBytes - b.sizeBytes);
-  const out: BaseDataFile[] = [];
+/** groups of files to rewrite together (each about one target file), smallest first */
+function plan(base: BaseState, dels: Map<string, number>, o: CompactionOptions): BaseDataFile[][] {
+  const mode = o.mode ?? 'auto';
+  const hasDeletes = (f: BaseDataFile) => (dels.get(f.local) ?? 0) > 0;
+  let chosen: BaseDataFile[];
+  if (mode === 'full') {
+    chosen = base.dataFiles;
+  } else {
+    const small = base.dataFiles.filter((f) => f.sizeBytes < o.targetBytes / 4);
+    const ratio = mode === 'data' ? 1e-12 : o.deletedRatio;
+    const heavy = base.dataFiles.filter((f) => f.recordCount > 0 && (dels.get(f.local) ?? 0) / f.recordCount >= ratio);
+    const set = new Map<string, BaseDataFile>();
+    if (small.length >= (mode === 'data' ? 2 : o.minFiles)) for (const f of small) set.set(f.local, f);
+    for (const f of heavy) set.set(f.local, f);
+    chosen = [...set.values()];
+  }
+  const sorted = [...chosen].sort((a, b) => a.sizeBytes - b.sizeBytes);
+  const groups: BaseDataFile[][] = [];
+  let cur: BaseDataFile[] = [];
   let bytes = 0;
   for (const f of sorted) {
-    if (out.length >= 2 && bytes + f.sizeBytes > o.targetBytes) break;
-    out.push(f);
+    if (cur.length > 0 && bytes + f.sizeBytes > o.targetBytes) {
+      groups.push(cur);
+      cur = [];
+      bytes = 0;
+    }
+    cur.push(f);
     bytes += f.sizeBytes;
   }
-  // one file without deletes gains nothing
-  if (out.length === 1 && !(dels.get(out[0]!.local) ?? 0)) return [];
-  return out;
+  if (cur.length) groups.push(cur);
+  // a lone file without deletes gains nothing from a rewrite
+  return groups.filter((g) => g.length > 1 || hasDeletes(g[0]!));
 }
 
-/**
- * Compact one mirror. The caller guarantees no flush of this mirror runs meanwhile. Returns null when there
- * is nothing worth rewriting.
- */
+/** Compact one mirror: rewrite each planned group. The caller guarantees no flush of it runs meanwhile. */
 export async function compactMirror(gate: ApplyGate, conn: DuckDBConnection, st: MirrorState, o: CompactionOptions): Promise<CompactionResult | null> {
+  if (st.base.dataFiles.length === 0) return null;
+  const groups = plan(st.base, await deletesPerFile(conn, st.base), o);
+  let total: CompactionResult | null = null;
+  for (const g of groups) {
+    const r = await rewriteGroup(gate, conn, st, g);
+    total = total
+      ? { rewrittenFiles: total.rewrittenFiles + r.rewrittenFiles, removedDeleteFiles: total.removedDeleteFiles + r.removedDeleteFiles, rows: total.rows + r.rows, ms: total.ms + r.ms }
+      : r;
+  }
+  return total;
+}
+
+/** Rewrite `chosen` (live files of st.base) into one data file and swap it in. */
+async function rewriteGroup(gate: ApplyGate, conn: DuckDBConnection, st: MirrorState, chosen: BaseDataFile[]): Promise<CompactionResult> {
   const started = Date.now();
   const t = st.table;
   const base = st.base;
-  if (base.dataFiles.length === 0) return null;
   const dels = await deletesPerFile(conn, base);
-  const chosen = pick(base, dels, o);
-  if (chosen.length === 0) return null;
   const table = st.iceberg;
   const chosenSet = new Set(chosen.map((f) => f.local));
   const idx = chosen.map((f, i) => `(${quoteLiteral(f.local)}, ${i}, ${quoteLiteral(f.uri)})`).join(', ');
