@@ -39,10 +39,19 @@ export interface Hold {
 interface TxnState {
   commitLsn: Lsn;
   skip: boolean;
-  collapsers: Map<number, { live: LiveMirror; c: Collapser }>;
+  /** the transaction's changes per mirror, until its commit hands them to the group */
+  changes: Map<number, { live: LiveMirror; list: Change[] }>;
   holds: Set<Hold>;
-  /** some of it is already in the open DuckDB transaction */
+  /** some of it already went into the group (a huge transaction): it cannot be dropped any more */
   partial: boolean;
+}
+
+/** one mirror's share of the group: consecutive committed transactions collapsed together */
+interface GroupPart {
+  live: LiveMirror;
+  c: Collapser;
+  /** commit LSN of the newest transaction in it */
+  lsn: Lsn;
 }
 
 interface Waiter {
@@ -88,6 +97,8 @@ export class Applier implements ApplyGate {
   /** end LSN of the last processed transaction (maybe still in the open DuckDB transaction) */
   private processedEnd: Lsn = 0n;
   private txn: TxnState | null = null;
+  /** collapsed changes of the group not yet written to DuckDB */
+  private pending = new Map<number, GroupPart>();
   private groupOpen = false;
   private groupRows = 0;
   private groupStarted = 0;
@@ -120,7 +131,7 @@ export class Applier implements ApplyGate {
 
   /** nothing received is left unprocessed or uncommitted */
   get idle(): boolean {
-    return this.queued === 0 && this.txn === null && !this.groupOpen;
+    return this.queued === 0 && this.txn === null && !this.groupOpen && this.pending.size === 0;
   }
 
   private async handle(e: CdcEvent): Promise<void> {
@@ -128,7 +139,7 @@ export class Applier implements ApplyGate {
     try {
       switch (e.kind) {
         case 'begin':
-          this.txn = { commitLsn: e.finalLsn, skip: e.finalLsn < this.processedEnd, collapsers: new Map(), holds: new Set(), partial: false };
+          this.txn = { commitLsn: e.finalLsn, skip: e.finalLsn < this.processedEnd, changes: new Map(), holds: new Set(), partial: false };
           if (this.txn.skip) this.stats.skipped++;
           return;
         case 'relation':
@@ -161,6 +172,7 @@ export class Applier implements ApplyGate {
     log_.error({ err }, 'apply failed; mirrors will be rebuilt from Iceberg');
     if (this.groupOpen) void this.conn.run('ROLLBACK').catch(() => undefined);
     this.groupOpen = false;
+    this.pending.clear();
     for (const w of this.waiters.splice(0)) w.reject(err);
     this.hooks.onFatal(err);
   }
@@ -178,7 +190,8 @@ export class Applier implements ApplyGate {
 
   /** stop applying to a mirror at once (its DuckDB objects stay until a copy replaces them) */
   releaseLive(mirrorId: number): LiveMirror | null {
-    this.txn?.collapsers.delete(mirrorId);
+    this.txn?.changes.delete(mirrorId);
+    this.pending.delete(mirrorId);
     return this.removeLive(mirrorId);
   }
 
@@ -195,10 +208,13 @@ export class Applier implements ApplyGate {
         this.routeOne(txn, c.relation.relationOid, c);
       }
     }
-    for (const entry of txn.collapsers.values()) {
-      if (entry.c.size >= this.o.applyBatchRows) {
+    // a huge transaction goes to DuckDB in runs (inside the open transaction), bounding JS memory
+    for (const [id, t] of txn.changes) {
+      if (t.list.length >= this.o.applyBatchRows) {
         txn.partial = true;
-        await this.applyCollapsed(entry.live, entry.c, txn.commitLsn);
+        this.toGroup(id, t.live, t.list, txn.commitLsn);
+        t.list = [];
+        await this.applyPart(id);
       }
     }
   }
@@ -206,9 +222,9 @@ export class Applier implements ApplyGate {
   private routeOne(txn: TxnState, oid: number, c: Change): void {
     const live = this.live.get(oid);
     if (live && txn.commitLsn >= live.st.durableLsn) {
-      let entry = txn.collapsers.get(live.st.id);
-      if (!entry) txn.collapsers.set(live.st.id, (entry = { live, c: new Collapser(live.st.table) }));
-      entry.c.add(c);
+      let t = txn.changes.get(live.st.id);
+      if (!t) txn.changes.set(live.st.id, (t = { live, list: [] }));
+      t.list.push(c);
     }
     const hold = this.holds.get(oid);
     if (hold && (hold.pin === null || txn.commitLsn >= hold.pin)) {
@@ -217,37 +233,51 @@ export class Applier implements ApplyGate {
     }
   }
 
+  /** hand a transaction's changes to the group's collapser of that mirror */
+  private toGroup(id: number, live: LiveMirror, list: Change[], lsn: Lsn): void {
+    if (list.length === 0) return;
+    let part = this.pending.get(id);
+    if (!part) {
+      if (this.pending.size === 0 && !this.groupOpen) this.groupStarted = Date.now();
+      this.pending.set(id, (part = { live, c: new Collapser(live.st.table), lsn }));
+    }
+    for (const c of list) part.c.add(c);
+    if (lsn > part.lsn) part.lsn = lsn;
+    this.groupRows += list.length;
+  }
+
   private async begin(): Promise<void> {
     if (this.groupOpen) return;
     await this.conn.run('BEGIN TRANSACTION');
     this.groupOpen = true;
-    this.groupStarted = Date.now();
-    this.groupRows = 0;
   }
 
-  private async applyCollapsed(live: LiveMirror, c: Collapser, commitLsn: Lsn): Promise<void> {
-    if (c.empty) return;
-    const n = c.size;
+  /** write one mirror's pending part into the open DuckDB transaction */
+  private async applyPart(id: number): Promise<void> {
+    const part = this.pending.get(id);
+    if (!part) return;
+    this.pending.delete(id);
+    if (part.c.empty) return;
     await this.begin();
-    await applyEffect(this.conn, live.st, live.staging, c.take(), commitLsn);
-    this.groupRows += n;
+    await applyEffect(this.conn, part.live.st, part.live.staging, part.c.take(), part.lsn);
   }
 
   private async onCommit(commitLsn: Lsn, endLsn: Lsn): Promise<void> {
     const txn = this.txn;
     this.txn = null;
     if (txn && !txn.skip) {
-      for (const { live, c } of txn.collapsers.values()) await this.applyCollapsed(live, c, commitLsn);
+      for (const [id, t] of txn.changes) this.toGroup(id, t.live, t.list, commitLsn);
       for (const h of txn.holds) await h.held.commit(commitLsn, endLsn);
       failpoint('mid-apply');
       this.stats.txns++;
     }
     if (endLsn > this.processedEnd) this.processedEnd = endLsn;
-    if (!this.groupOpen) {
+    if (!this.groupOpen && this.pending.size === 0) {
       this.setCommitted(this.processedEnd);
     } else if (this.waiters.length > 0 || this.groupRows >= this.o.groupCommitRows || Date.now() - this.groupStarted >= this.o.groupCommitMs) {
       await this.commitGroup();
     } else {
+      for (const [id, part] of [...this.pending]) if (part.c.size >= this.o.applyBatchRows) await this.applyPart(id);
       this.scheduleGroupCommit();
     }
     if (this.waiters.length > 0) await this.runWaiters();
@@ -258,7 +288,7 @@ export class Applier implements ApplyGate {
     this.txn = null;
     for (const h of this.holds.values()) h.held.discardCurrent();
     if (txn?.partial) throw new Error('replication reconnected in the middle of a partly applied transaction');
-    if (this.groupOpen) await this.commitGroup();
+    await this.commitGroup();
     if (this.waiters.length > 0) await this.runWaiters();
   }
 
@@ -267,7 +297,7 @@ export class Applier implements ApplyGate {
     this.timer = setTimeout(() => {
       this.timer = null;
       void this.lock.run(async () => {
-        if (this.failed || this.closed || this.txn || !this.groupOpen) return;
+        if (this.failed || this.closed || this.txn || (!this.groupOpen && this.pending.size === 0)) return;
         try {
           await this.commitGroup();
         } catch (err) {
@@ -278,10 +308,13 @@ export class Applier implements ApplyGate {
   }
 
   private async commitGroup(): Promise<void> {
-    if (!this.groupOpen) return;
-    await this.conn.run('COMMIT');
-    this.groupOpen = false;
-    this.stats.commits++;
+    for (const id of [...this.pending.keys()]) await this.applyPart(id);
+    this.groupRows = 0;
+    if (this.groupOpen) {
+      await this.conn.run('COMMIT');
+      this.groupOpen = false;
+      this.stats.commits++;
+    }
     this.setCommitted(this.processedEnd);
   }
 
@@ -369,8 +402,10 @@ export class Applier implements ApplyGate {
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
     await this.lock.run(async () => {
-      if (this.groupOpen && !this.failed) await this.conn.run('COMMIT').catch(() => undefined);
+      if (!this.failed && !this.txn) await this.commitGroup().catch(() => undefined);
+      else if (this.groupOpen) await this.conn.run('ROLLBACK').catch(() => undefined);
       this.groupOpen = false;
+      this.pending.clear();
     });
     for (const w of this.waiters.splice(0)) w.reject(new Error('applier closed'));
   }
