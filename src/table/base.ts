@@ -2,7 +2,7 @@
 // local paths DuckDB can open (the file itself on fs, a download-cache entry on S3), plus the LSN the snapshot
 // covers. Everything else a reader sees (tail, pending deletes) lives in DuckDB tables on top of it.
 import { formatLsn, parseLsn, type Lsn } from '../cdc/index.js';
-import type { IcebergTable, Schema, Snapshot } from '../iceberg/index.js';
+import type { DataFile, IcebergTable, Schema, Snapshot } from '../iceberg/index.js';
 
 /** Snapshot summary key: every transaction with commit LSN < this value is in the snapshot, none at or after. */
 export const FLUSH_LSN_PROPERTY = 'lakegate.flush-lsn';
@@ -13,6 +13,14 @@ export interface BaseDataFile {
   seq: number;
   recordCount: number;
   sizeBytes: number;
+  /** column bounds from the manifest (field id → Iceberg single-value bytes), for pruning */
+  lowerBounds?: Map<number, Buffer>;
+  upperBounds?: Map<number, Buffer>;
+}
+
+/** the BaseDataFile of a written or planned data file */
+export function baseDataFile(f: DataFile, local: string, seq: number): BaseDataFile {
+  return { uri: f.filePath, local, seq, recordCount: f.recordCount, sizeBytes: f.fileSizeInBytes, lowerBounds: f.lowerBounds, upperBounds: f.upperBounds };
 }
 
 export interface BaseDeleteFile {
@@ -51,7 +59,7 @@ export async function loadBase(table: IcebergTable): Promise<BaseState> {
     snapshotId: plan.snapshotId,
     flushLsn: snapshotFlushLsn(table.currentSnapshot),
     schema: plan.schema,
-    dataFiles: plan.dataFiles.map((f) => ({ uri: f.path, local: local(f.path), seq: f.seq, recordCount: f.recordCount, sizeBytes: f.fileSizeBytes })),
+    dataFiles: plan.dataFiles.map((f) => baseDataFile(f.dataFile, local(f.path), f.seq)),
     deleteFiles: plan.deleteFiles.map((d) => ({
       uri: d.path,
       local: local(d.path),

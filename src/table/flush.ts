@@ -13,9 +13,9 @@
 // with commit LSN < W are skipped for this mirror.
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { formatLsn, type Lsn } from '../cdc/index.js';
-import { quoteIdent as q, quoteLiteral, type DataFile } from '../iceberg/index.js';
+import { decodeSingleValue, quoteIdent as q, quoteLiteral, type DataFile } from '../iceberg/index.js';
 import { log } from '../log.js';
-import { flushSummary, snapshotFlushLsn, type BaseState } from './base.js';
+import { baseDataFile, flushSummary, snapshotFlushLsn, type BaseDataFile, type BaseState } from './base.js';
 import { delaypoint, failpoint } from './failpoint.js';
 import { MirrorStateLostError, type ApplyGate } from './gate.js';
 import type { MirrorState } from './mirror-state.js';
@@ -44,6 +44,34 @@ async function scalar(conn: DuckDBConnection, sql: string): Promise<number> {
 /** (local path, uri) pairs of the base data files as a VALUES list */
 function fileMapSql(base: BaseState): string {
   return base.dataFiles.map((f) => `(${quoteLiteral(f.local)}, ${quoteLiteral(f.uri)})`).join(', ');
+}
+
+/**
+ * Base files that may hold rows named by pending key/row deletes (in the flush's snapshot): none without
+ * such deletes; for a single integer or text key, files whose key bounds overlap the deleted keys' range.
+ */
+async function filesToResolve(conn: DuckDBConnection, st: MirrorState, base: BaseState): Promise<BaseDataFile[]> {
+  const t = st.table;
+  const n = await scalar(conn, `SELECT count(*) FROM ${q(t.deletes)}`);
+  if (n === 0) return [];
+  if (!t.keyed || t.keyColumns.length !== 1) return base.dataFiles;
+  const col = t.keyColumns[0]!;
+  const field = base.schema.fields.find((f) => f.name === col.name);
+  if (!field || col.isList || !['int', 'long', 'string'].includes(col.scalar)) return base.dataFiles;
+  const r = (await conn.runAndReadAll(`SELECT min(${q(col.name)}), max(${q(col.name)}) FROM ${q(t.delkeys)}`)).getRows()[0]!;
+  const type = col.scalar as 'int' | 'long' | 'string';
+  const cmp = (a: unknown, b: unknown): number =>
+    type === 'string' ? Buffer.compare(Buffer.from(String(a)), Buffer.from(String(b))) : a! < b! ? -1 : a! > b! ? 1 : 0;
+  const norm = (v: unknown) => (type === 'long' ? BigInt(v as bigint) : type === 'int' ? Number(v) : v);
+  const lo = norm(r[0]);
+  const hi = norm(r[1]);
+  return base.dataFiles.filter((f) => {
+    const fl = f.lowerBounds?.get(field.id);
+    const fh = f.upperBounds?.get(field.id);
+    if (fh && cmp(decodeSingleValue(type, fh), lo) < 0) return false;
+    if (fl && cmp(decodeSingleValue(type, fl), hi) > 0) return false;
+    return true;
+  });
 }
 
 /**
@@ -82,11 +110,14 @@ export async function flushMirror(gate: ApplyGate, flushConn: DuckDBConnection, 
       added.push(dataFile);
     }
     let deleteFile: DataFile | null = null;
-    const live = truncated ? null : t.liveBaseSql(base);
-    if (live) {
+    if (!truncated && base.dataFiles.length > 0) {
+      // pending key/row deletes are resolved by one scan of the live base — of the files whose key range
+      // can hold them, and not at all when there are none
+      const scanned = await filesToResolve(flushConn, st, base);
+      const live = scanned.length > 0 ? t.liveBaseSql({ ...base, dataFiles: scanned }) : null;
       const positions =
-        `SELECT _lg_local AS _lg_f, _lg_pos AS _lg_p FROM ${q(t.delpos)} UNION ALL ` +
-        t.deletedBasePositionsSql(live);
+        `SELECT _lg_local AS _lg_f, _lg_pos AS _lg_p FROM ${q(t.delpos)}` +
+        (live ? ` UNION ALL ${t.deletedBasePositionsSql(live)}` : '');
       const sql = `SELECT m.uri AS file_path, p._lg_p AS pos FROM (${positions}) p JOIN (VALUES ${fileMapSql(base)}) m(local, uri) ON m.local = p._lg_f`;
       const n = await scalar(flushConn, `SELECT count(*) FROM (${sql})`);
       if (n > 0) {
@@ -126,7 +157,7 @@ export async function flushMirror(gate: ApplyGate, flushConn: DuckDBConnection, 
     let newLocal: string | null = null;
     if (dataFile) {
       newLocal = await table.storage.localPath(dataFile.filePath);
-      newBase.dataFiles.push({ uri: dataFile.filePath, local: newLocal, seq, recordCount: dataFile.recordCount, sizeBytes: dataFile.fileSizeInBytes });
+      newBase.dataFiles.push(baseDataFile(dataFile, newLocal, seq));
     }
     if (deleteFile) {
       newBase.deleteFiles.push({

@@ -13,7 +13,7 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { quoteIdent as q, quoteLiteral, readParquetSchemaParam } from '../iceberg/index.js';
 import { log } from '../log.js';
-import type { BaseDataFile, BaseState } from './base.js';
+import { baseDataFile, type BaseDataFile, type BaseState } from './base.js';
 import { failpoint } from './failpoint.js';
 import { MirrorStateLostError, type ApplyGate } from './gate.js';
 import type { MirrorState } from './mirror-state.js';
@@ -174,7 +174,7 @@ async function rewriteGroup(gate: ApplyGate, conn: DuckDBConnection, st: MirrorS
       snapshotId: snapshot['snapshot-id'],
       dataFiles: [
         ...base.dataFiles.filter((f) => !chosenSet.has(f.local)),
-        { uri: written.filePath, local: newLocal, seq: snapshot['sequence-number'], recordCount: written.recordCount, sizeBytes: written.fileSizeInBytes },
+        baseDataFile(written, newLocal, snapshot['sequence-number']),
       ],
       deleteFiles: base.deleteFiles.filter((d) => !removedDel.has(d.uri)),
     };
