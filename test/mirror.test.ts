@@ -261,3 +261,25 @@ test('changes applied while a flush runs: deleted flushed rows become pending po
   assert.equal(svc.mirrors().find((x) => x.id === rec.id)!.pendingDeletes, 0);
   assert.deepEqual(chRows(m.location, `SELECT id, v FROM $TABLE`), await pgRows(client, SRC), 'ClickHouse');
 });
+
+test('two mirrors of one source table are both kept current', async () => {
+  await client.query(`CREATE TABLE two (id int PRIMARY KEY, v text)`);
+  await client.query(`INSERT INTO two SELECT g, 'v' FROM generate_series(1, 50) g`);
+  const a = registry.add({ schema: 'public', name: 'two' }, { schema: 'public', name: 'two_a' });
+  await svc.waitReady(a.id, 30_000);
+  await client.query(`UPDATE two SET v = 'between' WHERE id < 10`);
+  const b = registry.add({ schema: 'public', name: 'two' }, { schema: 'public', name: 'two_b' });
+  await svc.waitReady(b.id, 30_000);
+  await client.query(`DELETE FROM two WHERE id > 40`);
+  await client.query(`INSERT INTO two VALUES (100, 'both')`);
+  await caughtUp();
+  const src = await pgRows(client, `SELECT id, v FROM two`);
+  assert.deepEqual(await duckRows(duck, `SELECT id, v FROM (${viewOf(svc, a.id)})`), src, 'first mirror');
+  assert.deepEqual(await duckRows(duck, `SELECT id, v FROM (${viewOf(svc, b.id)})`), src, 'second mirror');
+  registry.drop(a.id);
+  await new Promise((r) => setTimeout(r, 300));
+  await client.query(`INSERT INTO two VALUES (101, 'after drop')`);
+  await caughtUp();
+  assert.equal(svc.mirrorSql(a.id), null, 'dropped');
+  assert.deepEqual(await duckRows(duck, `SELECT id, v FROM (${viewOf(svc, b.id)})`), await pgRows(client, `SELECT id, v FROM two`), 'the other mirror still follows');
+});

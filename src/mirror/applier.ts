@@ -24,6 +24,7 @@ const log_ = log.child({ mod: 'apply' });
 export interface LiveMirror {
   st: MirrorState;
   staging: ApplyStaging;
+  relationOid: number;
 }
 
 export interface Hold {
@@ -34,6 +35,8 @@ export interface Hold {
   held: HeldChanges;
   /** the newest Relation message seen for the table while held (a copy must match it) */
   relation?: Relation;
+  /** the source changed in a way the copy's snapshot predates: copy again */
+  stale?: boolean;
 }
 
 interface TxnState {
@@ -90,8 +93,11 @@ class Lock {
 }
 
 export class Applier implements ApplyGate {
+  /** live mirrors by mirror id (a source table may have several mirrors) */
   readonly live = new Map<number, LiveMirror>();
+  /** mirrors being copied, by mirror id */
   readonly holds = new Map<number, Hold>();
+  private byRelation = new Map<number, LiveMirror[]>();
   /** end LSN of the last processed transaction whose effects are committed in DuckDB */
   committedEnd: Lsn = 0n;
   /** end LSN of the last processed transaction (maybe still in the open DuckDB transaction) */
@@ -178,14 +184,13 @@ export class Applier implements ApplyGate {
   }
 
   private onRelation(rel: Relation): void {
-    const hold = this.holds.get(rel.relationOid);
-    if (hold) hold.relation = rel;
-    const live = this.live.get(rel.relationOid);
-    if (!live) return;
-    if (relationFits(live.st, rel)) return;
-    log_.warn({ mirror: live.st.table.spec.name, relation: `${rel.schema}.${rel.name}` }, 'source columns or identity changed; resyncing mirror');
-    this.releaseLive(live.st.id);
-    this.hooks.onIncompatibleRelation(live.st.id, rel);
+    for (const h of this.holds.values()) if (h.relationOid === rel.relationOid) h.relation = rel;
+    for (const live of [...(this.byRelation.get(rel.relationOid) ?? [])]) {
+      if (relationFits(live.st, rel)) continue;
+      log_.warn({ mirror: live.st.table.spec.name, relation: `${rel.schema}.${rel.name}` }, 'source columns or identity changed; resyncing mirror');
+      this.releaseLive(live.st.id);
+      this.hooks.onIncompatibleRelation(live.st.id, rel);
+    }
   }
 
   /** stop applying to a mirror at once (its DuckDB objects stay until a copy replaces them) */
@@ -220,14 +225,15 @@ export class Applier implements ApplyGate {
   }
 
   private routeOne(txn: TxnState, oid: number, c: Change): void {
-    const live = this.live.get(oid);
-    if (live && txn.commitLsn >= live.st.durableLsn) {
+    for (const live of this.byRelation.get(oid) ?? []) {
+      if (txn.commitLsn < live.st.durableLsn) continue;
       let t = txn.changes.get(live.st.id);
       if (!t) txn.changes.set(live.st.id, (t = { live, list: [] }));
       t.list.push(c);
     }
-    const hold = this.holds.get(oid);
-    if (hold && (hold.pin === null || txn.commitLsn >= hold.pin)) {
+    if (this.holds.size === 0) return;
+    for (const hold of this.holds.values()) {
+      if (hold.relationOid !== oid || (hold.pin !== null && txn.commitLsn < hold.pin)) continue;
       hold.held.add(c);
       txn.holds.add(hold);
     }
@@ -369,8 +375,10 @@ export class Applier implements ApplyGate {
   async addLive(conn: DuckDBConnection, st: MirrorState, relationOid: number): Promise<LiveMirror> {
     const staging = new ApplyStaging(st.table);
     await staging.create(conn);
-    const live = { st, staging };
-    this.live.set(relationOid, live);
+    const live: LiveMirror = { st, staging, relationOid };
+    this.removeLive(st.id);
+    this.live.set(st.id, live);
+    this.byRelation.set(relationOid, [...(this.byRelation.get(relationOid) ?? []), live]);
     return live;
   }
 
@@ -389,13 +397,13 @@ export class Applier implements ApplyGate {
   }
 
   removeLive(mirrorId: number): LiveMirror | null {
-    for (const [oid, l] of this.live) {
-      if (l.st.id === mirrorId) {
-        this.live.delete(oid);
-        return l;
-      }
-    }
-    return null;
+    const l = this.live.get(mirrorId);
+    if (!l) return null;
+    this.live.delete(mirrorId);
+    const rest = (this.byRelation.get(l.relationOid) ?? []).filter((x) => x !== l);
+    if (rest.length) this.byRelation.set(l.relationOid, rest);
+    else this.byRelation.delete(l.relationOid);
+    return l;
   }
 
   async close(): Promise<void> {

@@ -90,10 +90,10 @@ export async function copyMirror(ctx: CopyContext, rec: MirrorRecord, control: C
     }
 
     // 2
-    const previous = ctx.applier.holds.get(ident.relationOid);
+    const previous = ctx.applier.holds.get(rec.id);
     if (previous) await previous.held.close();
     hold = { mirrorId: rec.id, relationOid: ident.relationOid, pin: null, held: new HeldChanges(o.spillDir, `m${rec.id}`, o.holdMemoryChanges) };
-    ctx.applier.holds.set(ident.relationOid, hold);
+    ctx.applier.holds.set(rec.id, hold);
     repl = await openReplicationConnection(ctx.upstream);
     const slot = await createSlot(repl, `lakegate_copy_${rec.id}_${process.pid}`, { temporary: true, snapshot: 'export' });
     await beginSnapshot(session, slot.snapshotName!);
@@ -157,7 +157,7 @@ export async function copyMirror(ctx: CopyContext, rec: MirrorRecord, control: C
     const h = hold;
     const replayed = await ctx.applier.exclusive(async (conn) => {
       // a schema change that arrived while copying: this copy is already stale
-      if (h.relation && !relationFits(st, h.relation)) throw new Error('source table changed during the copy; copying again');
+      if (h.stale || (h.relation && !relationFits(st, h.relation))) throw new Error('source table changed during the copy; copying again');
       for (const sql of mt.dropSql()) await conn.run(sql);
       for (const sql of mt.createSql()) await conn.run(sql);
       await conn.run(mt.viewSql(base));
@@ -165,7 +165,7 @@ export async function copyMirror(ctx: CopyContext, rec: MirrorRecord, control: C
       const relation = { tag: 'relation' as const, relationOid: ident.relationOid, schema: rec.source.schema, name: rec.source.name,
         replicaIdentity: copy.table.replicaIdentity, columns: copy.columns };
       const n = await ctx.applier.replayHold(live, h, relation);
-      ctx.applier.holds.delete(ident.relationOid);
+      ctx.applier.holds.delete(rec.id);
       return n;
     });
     await h.held.close();
@@ -176,7 +176,7 @@ export async function copyMirror(ctx: CopyContext, rec: MirrorRecord, control: C
     return { st, rows, files: files.length, consistentPoint: C, ms };
   } catch (e) {
     if (hold) {
-      if (ctx.applier.holds.get(hold.relationOid) === hold) ctx.applier.holds.delete(hold.relationOid);
+      if (ctx.applier.holds.get(hold.mirrorId) === hold) ctx.applier.holds.delete(hold.mirrorId);
       await hold.held.close();
     }
     if (!committed) for (const f of written) await ctx.storage.delete(f).catch(() => undefined);

@@ -266,7 +266,13 @@ export class Pipeline {
     }
     const id = Number(m.mirror_id);
     const live = [...this.applier.live.values()].find((l) => l.st.id === id);
-    if (!live) return;
+    if (!live) {
+      // a copy under way started from a snapshot before this change: make it start over
+      if (m.kind === 'alter_table' || (m.kind === 'partition_attached' && m.created === false)) {
+        for (const h of this.applier.holds.values()) if (h.mirrorId === id) h.stale = true;
+      }
+      return;
+    }
     let resync = false;
     if (m.kind === 'alter_table' && Array.isArray(m.columns)) {
       const cols = live.st.table.spec.columns;
@@ -314,6 +320,7 @@ export class Pipeline {
 
   /** stop mirroring (the source is gone): DuckDB objects go, Iceberg files stay */
   private async demote(id: number): Promise<void> {
+    await this.enqueue(async () => undefined);
     await this.applier.exclusive(async (conn) => {
       const l = this.applier.removeLive(id);
       if (l) {
@@ -325,6 +332,8 @@ export class Pipeline {
 
   private async dropMirror(id: number, rec: MirrorRecord): Promise<void> {
     const live = [...this.applier.live.values()].find((l) => l.st.id === id);
+    // after any flush or compaction of it that is under way
+    await this.enqueue(async () => undefined);
     await this.applier.exclusive(async (conn) => {
       const l = this.applier.removeLive(id);
       if (l) {
@@ -384,7 +393,7 @@ export class Pipeline {
     return this.enqueue(async () => {
       try {
         if (this.closed || !this.isLive(st)) return null;
-        const r = await flushMirror(this.applier, this.flushConn, st);
+        const r = await flushMirror(this.applier, this.flushConn, st, () => this.isLive(st));
         if (r) {
           await this.reportProgress(st);
           this.ack();
@@ -430,7 +439,7 @@ export class Pipeline {
             targetBytes: this.o.compactTargetBytes,
             deletedRatio: this.o.rewriteDeletedRatio,
             mode,
-          });
+          }, () => this.isLive(st));
           await expireSnapshots(st, force ? 0 : this.o.snapshotRetentionMs);
           if (sweepOrphans) await removeOrphans(st, this.o.orphanAgeMs, this.d.inProgressFiles);
           if (c) await this.reportProgress(st);

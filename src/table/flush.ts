@@ -78,12 +78,18 @@ async function filesToResolve(conn: DuckDBConnection, st: MirrorState, base: Bas
  * Flush one mirror. Returns null when it had nothing to flush. Throws MirrorStateLostError when the Iceberg
  * commit succeeded but DuckDB could not follow (the caller must rebuild the mirror from Iceberg).
  */
-export async function flushMirror(gate: ApplyGate, flushConn: DuckDBConnection, st: MirrorState): Promise<FlushResult | null> {
+export async function flushMirror(
+  gate: ApplyGate,
+  flushConn: DuckDBConnection,
+  st: MirrorState,
+  /** false once the mirror stopped being the live one (dropped, resynced): its DuckDB tables are not its own */
+  alive: () => boolean = () => true,
+): Promise<FlushResult | null> {
   const t = st.table;
   const started = Date.now();
   // 1. cut
   const cut = await gate.exclusive(async (_conn, appliedLsn) => {
-    if (!st.dirty) return null;
+    if (!st.dirty || !alive()) return null;
     const lsn = appliedLsn > st.durableLsn ? appliedLsn : st.durableLsn;
     await flushConn.run('BEGIN TRANSACTION');
     await flushConn.run(`SELECT count(*) FROM ${q(t.tail)}`); // DuckDB takes the snapshot at first table access
@@ -171,7 +177,9 @@ export async function flushMirror(gate: ApplyGate, flushConn: DuckDBConnection, 
     }
 
     // 4. swap
-    await gate.exclusive(async (conn) => {
+    const swapped = await gate.exclusive(async (conn) => {
+      // a resync replaced the mirror meanwhile: its copy supersedes this commit, and these tables are not ours
+      if (!alive()) return false;
       if (newLocal !== null && (await scalar(conn, `SELECT count(*) FROM ${q(t.gone)}`)) > 0) {
         // position of a flushed row in the new file = its rank among the rows the cut saw
         await conn.run(
@@ -194,7 +202,9 @@ export async function flushMirror(gate: ApplyGate, flushConn: DuckDBConnection, 
       await conn.run(t.viewSql(newBase, { truncated: st.truncateLsn !== null }));
       st.flushCut = null;
       st.dirtySinceMs = st.lastChangeLsn >= cut.lsn ? cut.atMs : null;
+      return true;
     });
+    if (!swapped) return null;
     failpoint('after-flush-swap');
     const ms = Date.now() - started;
     log_.debug({ mirror: t.spec.name, lsn: formatLsn(cut.lsn), rows: rowsWritten, deletes: deletesWritten, truncated, ms }, 'flushed');
@@ -214,7 +224,7 @@ export async function flushMirror(gate: ApplyGate, flushConn: DuckDBConnection, 
     await flushConn.run('ROLLBACK').catch(() => undefined);
     await table.deleteFiles(added.map((f) => f.filePath)).catch(() => undefined);
     await gate.exclusive(async (conn) => {
-      await conn.run(`DELETE FROM ${q(t.gone)}`);
+      if (alive()) await conn.run(`DELETE FROM ${q(t.gone)}`);
       st.flushCut = null;
     }).catch(() => undefined);
     throw e;

@@ -93,12 +93,19 @@ function plan(base: BaseState, dels: Map<string, number>, o: CompactionOptions):
 }
 
 /** Compact one mirror: rewrite each planned group. The caller guarantees no flush of it runs meanwhile. */
-export async function compactMirror(gate: ApplyGate, conn: DuckDBConnection, st: MirrorState, o: CompactionOptions): Promise<CompactionResult | null> {
+export async function compactMirror(
+  gate: ApplyGate,
+  conn: DuckDBConnection,
+  st: MirrorState,
+  o: CompactionOptions,
+  alive: () => boolean = () => true,
+): Promise<CompactionResult | null> {
   if (st.base.dataFiles.length === 0) return null;
   const groups = plan(st.base, await deletesPerFile(conn, st.base), o);
   let total: CompactionResult | null = null;
   for (const g of groups) {
-    const r = await rewriteGroup(gate, conn, st, g);
+    if (!alive()) break;
+    const r = await rewriteGroup(gate, conn, st, g, alive);
     total = total
       ? { rewrittenFiles: total.rewrittenFiles + r.rewrittenFiles, removedDeleteFiles: total.removedDeleteFiles + r.removedDeleteFiles, rows: total.rows + r.rows, ms: total.ms + r.ms }
       : r;
@@ -107,7 +114,7 @@ export async function compactMirror(gate: ApplyGate, conn: DuckDBConnection, st:
 }
 
 /** Rewrite `chosen` (live files of st.base) into one data file and swap it in. */
-async function rewriteGroup(gate: ApplyGate, conn: DuckDBConnection, st: MirrorState, chosen: BaseDataFile[]): Promise<CompactionResult> {
+async function rewriteGroup(gate: ApplyGate, conn: DuckDBConnection, st: MirrorState, chosen: BaseDataFile[], alive: () => boolean): Promise<CompactionResult> {
   const started = Date.now();
   const t = st.table;
   const base = st.base;
@@ -179,6 +186,7 @@ async function rewriteGroup(gate: ApplyGate, conn: DuckDBConnection, st: MirrorS
       deleteFiles: base.deleteFiles.filter((d) => !removedDel.has(d.uri)),
     };
     await gate.exclusive(async (c) => {
+      if (!alive()) return; // replaced by a resync: same content in Iceberg, these tables are not ours
       const off = chosen.map((f, i) => `(${quoteLiteral(f.local)}, ${offsets[i]})`).join(', ');
       await c.run(
         `UPDATE ${q(t.delpos)} SET _lg_local = ${quoteLiteral(newLocal)}, _lg_pos = m.newpos FROM (` +
