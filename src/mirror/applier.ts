@@ -30,7 +30,10 @@ export interface LiveMirror {
 export interface Hold {
   mirrorId: number;
   relationOid: number;
-  /** the copy's consistent point once known: held transactions below it are in the copy */
+  /**
+   * the copy's consistent point C once known (before: a lower bound of it): held transactions below it are in
+   * the copy, and the ack stays at or below it until the copy and the held transactions are durable
+   */
   pin: Lsn | null;
   held: HeldChanges;
   /** the newest Relation message seen for the table while held (a copy must match it) */

@@ -92,14 +92,21 @@ export async function copyMirror(ctx: CopyContext, rec: MirrorRecord, control: C
     // 2
     const previous = ctx.applier.holds.get(rec.id);
     if (previous) await previous.held.close();
-    hold = { mirrorId: rec.id, relationOid: ident.relationOid, pin: null, held: new HeldChanges(o.spillDir, `m${rec.id}`, o.holdMemoryChanges) };
+    // until the slot reports C, pin the ack at what is already applied (≤ C): a transaction streamed while the
+    // slot is being created may belong after C, and the ack must not pass it before the copy is durable
+    hold = {
+      mirrorId: rec.id,
+      relationOid: ident.relationOid,
+      pin: ctx.applier.committedEnd,
+      held: new HeldChanges(o.spillDir, `m${rec.id}`, o.holdMemoryChanges),
+    };
     ctx.applier.holds.set(rec.id, hold);
     repl = await openReplicationConnection(ctx.upstream);
     const slot = await createSlot(repl, `lakegate_copy_${rec.id}_${process.pid}`, { temporary: true, snapshot: 'export' });
+    hold.pin = slot.consistentPoint;
     await beginSnapshot(session, slot.snapshotName!);
     await repl.end().catch(() => undefined);
     repl = null;
-    hold.pin = slot.consistentPoint;
     const C = slot.consistentPoint;
     const estimate = await session.query<{ n: string }>(
       `SELECT greatest(c.reltuples, 0)::int8 AS n FROM pg_catalog.pg_class c WHERE c.oid = $1`, [ident.relationOid]);
