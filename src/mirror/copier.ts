@@ -146,7 +146,8 @@ export async function copyMirror(ctx: CopyContext, rec: MirrorRecord, control: C
     });
     await session.query('COMMIT');
 
-    // 4
+    // 4 (not once the pipeline that started the copy is closing: a newer run copies again)
+    control.signal?.throwIfAborted();
     const old = await table.planScan();
     await table.commit({
       addDataFiles: files,
