@@ -3,9 +3,11 @@
 // flush → the Iceberg table read by ClickHouse (chdb) equals the source row for row.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { utimesSync } from 'node:fs';
 import type pg from 'pg';
 import { startPostgres, type TestPostgres } from './helpers/postgres.js';
 import { startMirrorService, MemoryRegistry, type MirrorService } from '../src/mirror/index.js';
+import { IcebergTable } from '../src/iceberg/index.js';
 import type { SharedDuckDB } from '../src/engine/duckdb.js';
 import { chRows, currentLsn, duckRows, makeDuck, makeWarehouse, pgRows, viewOf, type Warehouse } from './mirror-helpers.js';
 
@@ -282,4 +284,56 @@ test('two mirrors of one source table are both kept current', async () => {
   await caughtUp();
   assert.equal(svc.mirrorSql(a.id), null, 'dropped');
   assert.deepEqual(await duckRows(duck, `SELECT id, v FROM (${viewOf(svc, b.id)})`), await pgRows(client, `SELECT id, v FROM two`), 'the other mirror still follows');
+});
+
+test('TRUNCATE while a flush runs: the flush commits, the truncate still empties the mirror afterwards', async () => {
+  await client.query(`CREATE TABLE tr (id int PRIMARY KEY, v text)`);
+  await client.query(`INSERT INTO tr SELECT g, 'base' FROM generate_series(1, 30) g`);
+  const rec = registry.add({ schema: 'public', name: 'tr' });
+  await svc.waitReady(rec.id, 30_000);
+  await client.query(`INSERT INTO tr SELECT g, 'tail' FROM generate_series(31, 60) g`);
+  await client.query(`DELETE FROM tr WHERE id < 5`);
+  await caughtUp();
+  process.env.LAKEGATE_DELAYPOINT = 'flush-cut:1000';
+  const flushing = svc.flush(rec.id);
+  await new Promise((r) => setTimeout(r, 200));
+  delete process.env.LAKEGATE_DELAYPOINT;
+  await client.query(`BEGIN; TRUNCATE tr; INSERT INTO tr VALUES (1, 'new'); COMMIT`);
+  await caughtUp();
+  const SRC = `SELECT id, v FROM tr`;
+  assert.deepEqual(await duckRows(duck, `SELECT id, v FROM (${viewOf(svc, rec.id)})`), await pgRows(client, SRC), 'during the flush');
+  await flushing;
+  assert.deepEqual(await duckRows(duck, `SELECT id, v FROM (${viewOf(svc, rec.id)})`), await pgRows(client, SRC), 'after its swap');
+  await svc.flush(rec.id);
+  const m = svc.mirrors().find((x) => x.id === rec.id)!;
+  assert.equal(m.baseRows, 1);
+  assert.deepEqual(chRows(m.location, `SELECT id, v FROM $TABLE`), await pgRows(client, SRC), 'ClickHouse');
+});
+
+test('maintenance: small files compacted, old snapshots expired, orphan files removed, content unchanged', async () => {
+  await client.query(`CREATE TABLE mt (id int PRIMARY KEY, v text)`);
+  await client.query(`INSERT INTO mt SELECT g, 'v' FROM generate_series(1, 20) g`);
+  const rec = registry.add({ schema: 'public', name: 'mt' });
+  await svc.waitReady(rec.id, 30_000);
+  for (let i = 0; i < 4; i++) {
+    await client.query(`INSERT INTO mt VALUES ($1, 'n')`, [100 + i]);
+    await client.query(`UPDATE mt SET v = v || 'u' WHERE id = $1`, [i + 1]);
+    await caughtUp();
+    await svc.flush(rec.id);
+  }
+  const m = svc.mirrors().find((x) => x.id === rec.id)!;
+  const orphan = `${m.location}/data/orphan-left-by-a-crash.parquet`;
+  await wh.storage.put(orphan, Buffer.from('not parquet'));
+  const old = new Date(Date.now() - 3 * 3600_000); // older than the orphan age: no flush can still be writing it
+  utimesSync(orphan.replace(/^file:\/\//, ''), old, old);
+  const r = await svc.maintain(rec.id, 'data');
+  assert.equal(r.length, 1);
+  const after = svc.mirrors().find((x) => x.id === rec.id)!;
+  assert.equal(after.dataFiles, 1);
+  assert.equal(after.deleteFiles, 0);
+  assert.equal(await wh.storage.head(orphan), null, 'orphan removed');
+  const table = await IcebergTable.load(wh.storage, m.location);
+  assert.equal(table.metadata.snapshots.length, 2, 'old snapshots expired (the last two stay)');
+  assert.deepEqual(await duckRows(duck, `SELECT id, v FROM (${viewOf(svc, rec.id)})`), await pgRows(client, `SELECT id, v FROM mt`));
+  assert.deepEqual(chRows(m.location, `SELECT id, v FROM $TABLE`), await pgRows(client, `SELECT id, v FROM mt`), 'ClickHouse');
 });

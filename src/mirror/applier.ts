@@ -120,19 +120,24 @@ export class Applier implements ApplyGate {
 
   constructor(readonly conn: DuckDBConnection, private readonly o: ApplierOptions, private readonly hooks: ApplierHooks) {}
 
-  /** events handed to the sink and not yet handled */
+  /** sink events, group commits and exclusive sections queued or running (not idle while > 0) */
   private queued = 0;
   /** Date.now() of the last event from the stream */
   lastEventMs = Date.now();
 
   /** the stream sink */
   readonly sink = (e: CdcEvent): Promise<void> => {
-    this.queued++;
     this.lastEventMs = Date.now();
-    return this.lock.run(() => this.handle(e)).finally(() => {
+    return this.run(() => this.handle(e));
+  };
+
+  /** under the lock, counted as work in progress (a group half written is not "idle") */
+  private run<T>(fn: () => Promise<T>): Promise<T> {
+    this.queued++;
+    return this.lock.run(fn).finally(() => {
       this.queued--;
     });
-  };
+  }
 
   get inTransaction(): boolean {
     return this.txn !== null;
@@ -305,7 +310,7 @@ export class Applier implements ApplyGate {
     if (this.timer) return;
     this.timer = setTimeout(() => {
       this.timer = null;
-      void this.lock.run(async () => {
+      void this.run(async () => {
         if (this.failed || this.closed || this.txn || (!this.groupOpen && this.pending.size === 0)) return;
         try {
           await this.commitGroup();
@@ -339,7 +344,7 @@ export class Applier implements ApplyGate {
     if (this.closed) return Promise.reject(new Error('applier closed'));
     return new Promise<T>((resolve, reject) => {
       this.waiters.push({ fn: fn as Waiter['fn'], resolve: resolve as Waiter['resolve'], reject });
-      void this.lock.run(async () => {
+      void this.run(async () => {
         if (this.txn === null && !this.failed) await this.runWaiters();
       });
     });
