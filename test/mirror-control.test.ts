@@ -142,3 +142,16 @@ test('drop_table deletes the Iceberg files and the registry row', async () => {
   const pub = await client.query(`SELECT 1 FROM pg_publication_tables WHERE pubname = 'lakegate' AND tablename = 'o'`);
   assert.equal(pub.rowCount, 0, 'source left the publication');
 });
+
+test('a dropped source marks its mirror failed: it stops being served, its files stay', async () => {
+  await client.query(`CREATE TABLE gone_src (id int PRIMARY KEY)`);
+  await client.query(`INSERT INTO gone_src SELECT generate_series(1, 10)`);
+  await client.query(`CALL mooncake.create_table('gone_iceberg', 'gone_src')`);
+  await waitFor('ready', async () => (await registryRow('gone_iceberg'))?.state === 'ready');
+  await svc.waitReady('public.gone_iceberg');
+  const loc = (await registryRow('gone_iceberg')).location as string;
+  await client.query(`DROP TABLE gone_src CASCADE`);
+  await waitFor('failed', async () => (await registryRow('gone_iceberg'))?.state === 'failed');
+  await waitFor('not served', async () => svc.mirrorSql('public.gone_iceberg') === null);
+  assert.ok((await wh.storage.list(loc + '/')).length > 0, 'files kept until the mirror is dropped');
+});
