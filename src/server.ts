@@ -52,7 +52,8 @@ function warehouseUri(cfg: Config): string {
 
 /** Control plane, DuckDB, mirror pipeline and the engine that answers mirror queries. */
 async function startMirrors(cfg: Config, upstream: UpstreamTarget) {
-  const service = new pg.Pool({ ...(pgConfig(upstream) as pg.PoolConfig), max: 4, application_name: 'lakegate' });
+  const timeout = cfg['upstream.connect_timeout_ms'];
+  const service = new pg.Pool({ ...(pgConfig(upstream) as pg.PoolConfig), max: 4, application_name: 'lakegate', connectionTimeoutMillis: timeout });
   service.on('error', (e) => log.warn({ err: e.message }, 'service connection error'));
   const m = await migrate(service);
   log.info({ version: m.version, applied: m.applied, eventTriggers: m.eventTriggers }, 'control plane ready');
@@ -70,7 +71,7 @@ async function startMirrors(cfg: Config, upstream: UpstreamTarget) {
   const warehouse = warehouseUri(cfg);
   const storage = openStorage(warehouse, { s3 });
   const svc = await startMirrorService({
-    upstream: pgConfig(upstream) as pg.ClientConfig,
+    upstream: pgConfig(upstream, { connectionTimeoutMillis: timeout }) as pg.ClientConfig,
     storage,
     duckdb,
     registry: new ControlRegistry(service),
@@ -168,8 +169,13 @@ export async function startLakegate(cfg: Config, opts: StartOptions = {}): Promi
   let firstAttempt: () => void = () => {};
   const mirrorsReady = opts.mirrors === false || opts.router ? Promise.resolve() : bringUpMirrors();
   try {
-    // wait for the first attempt, so that "ready" means mirror queries work
-    await Promise.race([mirrorsReady, new Promise<void>((r) => (firstAttempt = r))]);
+    // wait for the first attempt, so that "ready" means mirror queries work — but never for long: an
+    // upstream that accepts and never answers must not keep the listeners closed
+    await Promise.race([
+      mirrorsReady,
+      new Promise<void>((r) => (firstAttempt = r)),
+      new Promise<void>((r) => setTimeout(r, Math.max(30_000, cfg['upstream.connect_timeout_ms'] * 4)).unref()),
+    ]);
     const ctx = { router, secureContext: ctxTls, connectTimeoutMs: cfg['upstream.connect_timeout_ms'], sessions };
     const main = createListener(ctx, upstream, false);
     servers.push(main);
