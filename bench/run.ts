@@ -9,6 +9,8 @@ export interface BenchmarkModule {
 
 const BENCHMARKS: Record<string, [about: string, load: () => Promise<BenchmarkModule>]> = {
   passthrough: ['pgbench -S (simple/extended/prepared): direct Postgres vs lakegate vs PgBouncer', () => import('./passthrough.js')],
+  analytics: ['ClickBench-style queries on hits: Postgres vs lakegate mirror vs raw DuckDB on the same Parquet', () => import('./analytics.js')],
+  freshness: ['commit → visible in the mirror from another session (p50/p99), strict freshness, under 5k commits/s', () => import('./freshness.js')],
 };
 
 function usage(): string {
