@@ -255,6 +255,8 @@ test('changes applied while a flush runs: deleted flushed rows become pending po
   const m = svc.mirrors().find((x) => x.id === rec.id)!;
   assert.ok(m.pendingDeletes >= 14, `rows deleted after the cut are pending positions/keys (${m.pendingDeletes})`);
   await check('after the swap');
+  await client.query(`UPDATE fl SET v = 'tail-after-swap' WHERE id IN (500, 5)`); // rows left in the tail by the swap
+  await check('updates of rows the swap left in the tail');
   await svc.maintain(rec.id, 'full'); // rewrites the file those positions point into
   assert.equal(svc.mirrors().find((x) => x.id === rec.id)!.dataFiles, 1);
   await check('after compaction');
@@ -336,4 +338,24 @@ test('maintenance: small files compacted, old snapshots expired, orphan files re
   assert.equal(table.metadata.snapshots.length, 2, 'old snapshots expired (the last two stay)');
   assert.deepEqual(await duckRows(duck, `SELECT id, v FROM (${viewOf(svc, rec.id)})`), await pgRows(client, `SELECT id, v FROM mt`));
   assert.deepEqual(chRows(m.location, `SELECT id, v FROM $TABLE`), await pgRows(client, `SELECT id, v FROM mt`), 'ClickHouse');
+});
+
+test('bigint and text keys: rows left in the tail by a flush are still found by later updates', async () => {
+  for (const [name, type, gen] of [['kb', 'bigint', (i: number) => `${10_000_000_000 + i}`], ['kt', 'text', (i: number) => `'k${i}'`]] as const) {
+    await client.query(`CREATE TABLE ${name} (id ${type} PRIMARY KEY, v int)`);
+    await client.query(`INSERT INTO ${name} VALUES ${Array.from({ length: 20 }, (_, i) => `(${gen(i)}, 0)`).join(', ')}`);
+    const rec = registry.add({ schema: 'public', name });
+    await svc.waitReady(rec.id, 30_000);
+    await client.query(`INSERT INTO ${name} VALUES ${Array.from({ length: 20 }, (_, i) => `(${gen(100 + i)}, 1)`).join(', ')}`);
+    await caughtUp();
+    process.env.LAKEGATE_DELAYPOINT = 'flush-cut:800';
+    const flushing = svc.flush(rec.id);
+    await new Promise((r) => setTimeout(r, 200));
+    delete process.env.LAKEGATE_DELAYPOINT;
+    await client.query(`INSERT INTO ${name} VALUES ${Array.from({ length: 5 }, (_, i) => `(${gen(200 + i)}, 2)`).join(', ')}`);
+    await flushing;
+    await client.query(`UPDATE ${name} SET v = v + 10`); // base, flushed and tail rows alike
+    await caughtUp();
+    assert.deepEqual(await duckRows(duck, `SELECT id, v FROM (${viewOf(svc, rec.id)})`), await pgRows(client, `SELECT id, v FROM ${name}`), type);
+  }
 });

@@ -18,6 +18,7 @@ import { appendFn, type AppendFn } from './column-types.js';
 import type { Effect, KeyedEffect, MultisetEffect } from './collapse.js';
 import type { MirrorState } from './mirror-state.js';
 import type { MirrorTable } from './mirror-table.js';
+import { filterable, keyString, TailKeyFilter } from './tail-filter.js';
 
 const log_ = log.child({ mod: 'table' });
 
@@ -29,7 +30,11 @@ export class ApplyStaging {
   readonly hits: string;
   private readonly colAppend: AppendFn[];
 
+  /** whether the mirror's key can use a tail key filter (see tail-filter.ts) */
+  readonly filterable: boolean;
+
   constructor(readonly table: MirrorTable) {
+    this.filterable = filterable(table);
     const id = table.id;
     this.stage = `lg_stage_${id}`;
     this.toastSrc = `lg_toastsrc_${id}`;
@@ -86,6 +91,7 @@ async function truncate(conn: DuckDBConnection, st: MirrorState, lsn: Lsn): Prom
   const t = st.table;
   for (const name of [t.tail, t.deletes, t.delpos, t.gone]) await conn.run(`DELETE FROM ${q(name)}`);
   st.tailRows = 0;
+  if (st.tailKeys) st.tailKeys = new TailKeyFilter();
   st.pendingDeletes = 0;
   st.truncateLsn = lsn;
   await conn.run(t.viewSql(st.base, { truncated: true }));
@@ -148,7 +154,10 @@ async function applyKeyed(
     await appendRows(conn, staging.stage, true, e.removes, (app, key) => {
       key.forEach((v, i) => staging.appendValue(app, keyCols[i]!, v));
     });
-    await removeStaged(conn, st, staging, lsnValue, r, e.removes.length);
+    // none of the keys can be in the tail: no need to probe it
+    const filter = st.tailKeys;
+    const inTail = st.tailRows > 0 && (!filter || e.removes.some((k) => filter.mayContain(keyString(k))));
+    await removeStaged(conn, st, staging, lsnValue, r, e.removes.length, inTail);
   }
 
   if (appends.length > 0) {
@@ -162,6 +171,7 @@ async function applyKeyed(
       app.appendBigInt(lsnValue);
     });
     st.tailRows += r.appended;
+    if (st.tailKeys) for (const a of appends) st.tailKeys.add(keyString(keyCols.map((i) => a.row[i] as Value)));
   }
 
   if (toastRows.length > 0) {
@@ -192,10 +202,11 @@ async function removeStaged(
   lsn: bigint,
   r: ApplyResult,
   staged: number,
+  probeTail: boolean,
 ): Promise<void> {
   const t = st.table;
   const stage = `temp.${q(staging.stage)}`;
-  if (st.tailRows > 0) {
+  if (probeTail) {
     if (st.flushCut) {
       await conn.run(
         `INSERT INTO ${q(t.gone)} SELECT t._lg_rowid, ${lsn} FROM ${q(t.tail)} t SEMI JOIN ${stage} s ON ${t.match('t', 's')} ` +

@@ -19,6 +19,7 @@ import { baseDataFile, flushSummary, snapshotFlushLsn, type BaseDataFile, type B
 import { delaypoint, failpoint } from './failpoint.js';
 import { MirrorStateLostError, type ApplyGate } from './gate.js';
 import type { MirrorState } from './mirror-state.js';
+import { rebuildTailFilter, TailKeyFilter } from './tail-filter.js';
 
 const log_ = log.child({ mod: 'flush' });
 
@@ -194,6 +195,7 @@ export async function flushMirror(
       await conn.run(`DELETE FROM ${q(t.deletes)} WHERE _lg_lsn < ${cut.lsn}`);
       await conn.run(`DELETE FROM ${q(t.delpos)} WHERE _lg_lsn < ${cut.lsn}`);
       st.tailRows -= dropped.rowsChanged;
+      if (st.tailKeys) st.tailKeys = st.tailRows === 0 ? new TailKeyFilter() : await rebuildTailFilter(conn, t, st.tailRows);
       st.pendingDeletes =
         (await scalar(conn, `SELECT count(*) FROM ${q(t.deletes)}`)) + (await scalar(conn, `SELECT count(*) FROM ${q(t.delpos)}`));
       st.base = newBase;

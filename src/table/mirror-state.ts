@@ -4,6 +4,7 @@ import type { Lsn } from '../cdc/index.js';
 import type { IcebergTable } from '../iceberg/index.js';
 import type { BaseState } from './base.js';
 import type { MirrorTable } from './mirror-table.js';
+import type { TailKeyFilter } from './tail-filter.js';
 
 export interface FlushCut {
   /** every tail row with _lg_rowid <= rowid that existed at the cut is in the flush's data file */
@@ -19,6 +20,8 @@ export class MirrorState {
   nextRowid = 1;
   /** rows currently in the tail (committed or in the open apply transaction) */
   tailRows = 0;
+  /** keys that may be in the tail (keyed mirrors with simple key types; null: always probe the tail) */
+  tailKeys: TailKeyFilter | null = null;
   /** delete entries added since the last flush (delkeys/delrows rows, delpos rows) */
   pendingDeletes = 0;
   /** commit LSN of a TRUNCATE applied to the tail but not yet flushed (hides the whole base) */
