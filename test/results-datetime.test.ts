@@ -5,111 +5,17 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
-import pg from 'pg';
-import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import { startPostgres, type TestPostgres } from './helpers/postgres.js';
-import {
-  columnCodec,
-  outputSettingsFrom,
-  parseDateStyle,
-  setTimeZoneDirectories,
-  type PgTypeHint,
-} from '../src/engine/results/index.js';
+import { rng, startResultsHarness, type ResultsHarness } from './helpers/results.js';
+import { columnCodec, outputSettingsFrom, parseDateStyle } from '../src/engine/results/index.js';
 import { parseTzif } from '../src/engine/results/timezone.js';
 
-let server: TestPostgres;
-let client: pg.Client;
-let db: DuckDBInstance;
-let duck: DuckDBConnection;
-let tzDir: string;
+let h: ResultsHarness;
 
 before(async () => {
-  server = await startPostgres();
-  client = await server.client();
-  db = await DuckDBInstance.create(':memory:');
-  duck = await db.connect();
-  await duck.run(`SET TimeZone = 'UTC'`);
-  // read the same compiled zone files the Postgres under test uses
-  const r = await client.query(`SELECT setting FROM pg_config WHERE name = 'SHAREDIR'`);
-  tzDir = join(r.rows[0].setting, 'timezone');
-  setTimeZoneDirectories([tzDir]);
+  h = await startResultsHarness();
 });
 
-after(async () => {
-  await client?.end();
-  duck?.closeSync();
-  db?.closeSync();
-  await server?.destroy();
-});
-
-const raw = { getTypeParser: () => (v: unknown) => v };
-
-/**
- * Renders `values` (text, bound as x) through PG's `pgExpr` and DuckDB's `duckExpr` and compares, cell by cell, our
- * text encoding with PG's text output and (when `binary`) our binary encoding with PG's typsend output. The session
- * settings we use are built from what PG reports back (SHOW), as the wire session would see them in ParameterStatus.
- */
-async function compareColumn(opts: {
-  values: string[];
-  pgExpr: string;
-  duckExpr: string;
-  hint?: PgTypeHint;
-  gucs: Record<string, string>;
-  binary?: boolean;
-}): Promise<number> {
-  const from = 'FROM unnest($1::text[]) WITH ORDINALITY u(x, i) ORDER BY i';
-  await client.query('RESET ALL');
-  let sends: (string | null)[] | null = null;
-  if (opts.binary) {
-    const t = await client.query({ text: `SELECT ${opts.pgExpr} ${from} LIMIT 1`, values: [opts.values], rowMode: 'array', types: raw });
-    const ts = await client.query(`SELECT typsend::text FROM pg_type WHERE oid = ${t.fields[0]!.dataTypeID}`);
-    const r = await client.query({
-      text: `SELECT ${ts.rows[0].typsend}(${opts.pgExpr}) ${from}`, values: [opts.values], rowMode: 'array', types: raw,
-    });
-    sends = r.rows.map((row) => row[0] as string | null);
-  }
-  const reported: Record<string, string> = {};
-  for (const [k, v] of Object.entries(opts.gucs)) {
-    await client.query(`SET ${k} = '${v}'`);
-    reported[k] = (await client.query({ text: `SHOW ${k}`, rowMode: 'array' })).rows[0][0];
-  }
-  const settings = outputSettingsFrom(reported);
-  const text = await client.query({ text: `SELECT ${opts.pgExpr} ${from}`, values: [opts.values], rowMode: 'array', types: raw });
-  const rows = opts.values.map((v, i) => `(${i}, '${v.replace(/'/g, "''")}')`).join(',');
-  const res = await duck.run(`SELECT ${opts.duckExpr} FROM (VALUES ${rows}) t(i, x) ORDER BY i`);
-  const codec = columnCodec(res.columnType(0), opts.hint);
-  const f = text.fields[0]!;
-  assert.deepEqual([codec.oid, codec.typlen, codec.typmod], [f.dataTypeID, f.dataTypeSize, f.dataTypeModifier]);
-  const duckRows = await res.getRows();
-  assert.equal(duckRows.length, opts.values.length);
-  const bad: string[] = [];
-  for (let i = 0; i < duckRows.length; i++) {
-    const want = text.rows[i]![0] as string | null;
-    const v = duckRows[i]![0];
-    const got = codec.encode(v, settings, 0);
-    if ((got === null) !== (want === null) || (got && got.toString('utf8') !== want)) {
-      bad.push(`${opts.values[i]}: pg=${JSON.stringify(want)} ours=${JSON.stringify(got?.toString('utf8'))}`);
-    }
-    if (sends) {
-      const wantB = sends[i] === null ? null : sends[i]!.slice(2);
-      const gotB = codec.encode(v, settings, 1)?.toString('hex') ?? null;
-      if (gotB !== wantB) bad.push(`${opts.values[i]} (binary): pg=${wantB} ours=${gotB}`);
-    }
-  }
-  assert.deepEqual(bad.slice(0, 20), [], `${bad.length} mismatches for ${opts.pgExpr} ${JSON.stringify(opts.gucs)}`);
-  return duckRows.length;
-}
-
-function rng(seed: number) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+after(() => h?.close());
 
 const DATE_STYLES = ['ISO, MDY', 'ISO, DMY', 'SQL, MDY', 'SQL, DMY', 'SQL, YMD', 'Postgres, MDY', 'Postgres, DMY',
   'Postgres, YMD', 'German', 'German, MDY'];
@@ -126,7 +32,7 @@ test('date: BC, year 0/1 boundary, five-digit years, infinities, every DateStyle
   for (let i = 0; i < 800; i++) values.push(String(Math.floor(-2440588 + r() * (100_000_000 + 2440588))));
   for (let i = 0; i < 400; i++) values.push(String(Math.floor(-800_000 + r() * 1_000_000)));
   for (const ds of DATE_STYLES) {
-    await compareColumn({ values, pgExpr: dateExprPg, duckExpr: dateExprDuck, gucs: { DateStyle: ds }, binary: ds === 'ISO, MDY' });
+    await h.compareColumn({ values, pgExpr: dateExprPg, duckExpr: dateExprDuck, gucs: { DateStyle: ds }, binary: ds === 'ISO, MDY' });
   }
 });
 
@@ -160,7 +66,7 @@ test('timestamp: microsecond trimming, BC, every DateStyle, infinities', async (
   const values = ['inf', '-inf', '0', '1', '-1', '10', '100000', '-62135596800000000', '-62135596800000001',
     String(MIN_MICROS), '946684800000000', ...randomMicros(1200, 11)];
   for (const ds of DATE_STYLES) {
-    await compareColumn({ values, pgExpr: tsPg('timestamp'), duckExpr: tsDuck(''), gucs: { DateStyle: ds }, binary: ds === 'ISO, MDY' });
+    await h.compareColumn({ values, pgExpr: tsPg('timestamp'), duckExpr: tsDuck(''), gucs: { DateStyle: ds }, binary: ds === 'ISO, MDY' });
   }
 });
 
@@ -171,7 +77,7 @@ function zoneInstants(zone: string | null, seed: number): string[] {
   const r = rng(seed);
   const out = new Set<string>();
   if (zone) {
-    const { ats } = parseTzif(readFileSync(join(tzDir, zone)));
+    const { ats } = parseTzif(readFileSync(join(h.tzDir, zone)));
     const picked = ats.length > 120 ? ats.filter((_, i) => i % Math.ceil(ats.length / 120) === 0 || i < 10) : ats;
     for (const at of picked) for (const d of [-1, 0, 1, 1800]) out.add(String(BigInt(at + d) * 1_000_000n));
   }
@@ -221,7 +127,7 @@ test('timestamptz ISO: offsets incl. LMT seconds, DST transitions, POSIX footers
   let n = 0;
   for (const [i, [zone, file]] of ZONES.entries()) {
     const values = zoneInstants(file, 100 + i);
-    n += await compareColumn({
+    n += await h.compareColumn({
       values, pgExpr: tsPg('timestamptz'), duckExpr: tsDuck('::TIMESTAMPTZ'),
       gucs: { TimeZone: zone, DateStyle: 'ISO, MDY' }, binary: i < 2,
     });
@@ -233,7 +139,7 @@ test('timestamptz SQL / Postgres / German: zone abbreviations (EST, LMT, IST, +0
   for (const [i, [zone, file]] of ZONES.entries()) {
     const values = zoneInstants(file, 200 + i).slice(0, 400);
     for (const ds of ['SQL, MDY', 'Postgres, DMY', 'German']) {
-      await compareColumn({ values, pgExpr: tsPg('timestamptz'), duckExpr: tsDuck('::TIMESTAMPTZ'), gucs: { TimeZone: zone, DateStyle: ds } });
+      await h.compareColumn({ values, pgExpr: tsPg('timestamptz'), duckExpr: tsDuck('::TIMESTAMPTZ'), gucs: { TimeZone: zone, DateStyle: ds } });
     }
   }
 });
@@ -252,8 +158,8 @@ test('time and timetz text and binary', async () => {
     const us = i % 3 === 0 ? Math.floor(r() * 86400) * 1e6 : Math.floor(r() * 86400e6);
     times.push(hms(us));
   }
-  await compareColumn({ values: times, pgExpr: 'x::time', duckExpr: 'x::TIME', gucs: {}, binary: true });
-  await compareColumn({ values: times, pgExpr: 'x::time', duckExpr: 'x::TIME', gucs: { DateStyle: 'German' } });
+  await h.compareColumn({ values: times, pgExpr: 'x::time', duckExpr: 'x::TIME', gucs: {}, binary: true });
+  await h.compareColumn({ values: times, pgExpr: 'x::time', duckExpr: 'x::TIME', gucs: { DateStyle: 'German' } });
   const tz = ['00:00:00+00', '24:00:00-15:59', '12:00:00+05:30', '12:00:00-03:30:45', '01:02:03.5+15:59:59'];
   for (let i = 0; i < 400; i++) {
     const off = Math.floor(r() * 15 * 3600) * (r() < 0.5 ? -1 : 1);
@@ -262,8 +168,8 @@ test('time and timetz text and binary', async () => {
       (i % 4 === 0 ? `:${String(o % 60).padStart(2, '0')}` : '');
     tz.push(hms(Math.floor(r() * 86400e6)) + offs);
   }
-  await compareColumn({ values: tz, pgExpr: 'x::timetz', duckExpr: 'x::TIMETZ', gucs: {}, binary: true });
-  await compareColumn({ values: tz, pgExpr: 'x::timetz', duckExpr: 'x::TIMETZ', gucs: { DateStyle: 'SQL, DMY' } });
+  await h.compareColumn({ values: tz, pgExpr: 'x::timetz', duckExpr: 'x::TIMETZ', gucs: {}, binary: true });
+  await h.compareColumn({ values: tz, pgExpr: 'x::timetz', duckExpr: 'x::TIMETZ', gucs: { DateStyle: 'SQL, DMY' } });
 });
 
 // ---- interval ----
@@ -291,18 +197,18 @@ test('interval: mixed signs in every IntervalStyle, binary', async () => {
   const pgExpr = `(split_part(x, ' ', 1) || ' months ' || split_part(x, ' ', 2) || ' days ' || split_part(x, ' ', 3) || ' microseconds')::interval`;
   const duckExpr = `to_months(CAST(split_part(x, ' ', 1) AS INTEGER)) + to_days(CAST(split_part(x, ' ', 2) AS INTEGER)) + to_microseconds(CAST(split_part(x, ' ', 3) AS BIGINT))`;
   for (const style of ['postgres', 'postgres_verbose', 'sql_standard', 'iso_8601']) {
-    await compareColumn({ values: signed, pgExpr, duckExpr, gucs: { IntervalStyle: style }, binary: style === 'postgres' });
+    await h.compareColumn({ values: signed, pgExpr, duckExpr, gucs: { IntervalStyle: style }, binary: style === 'postgres' });
   }
 });
 
 test('hints: TIMESTAMP stored as UTC shown as timestamptz, and typmods in RowDescription', async () => {
   const values = randomMicros(200, 50);
-  await compareColumn({
+  await h.compareColumn({
     values, pgExpr: `${tsPg('timestamptz')}`, duckExpr: tsDuck(''), hint: 'timestamptz',
     gucs: { TimeZone: 'Europe/Amsterdam' }, binary: true,
   });
   const secs = values.map((v) => String((BigInt(v) / 1_000_000n) * 1_000_000n));
-  await compareColumn({
+  await h.compareColumn({
     values: secs, pgExpr: `(${tsPg('timestamp')})::timestamp(0)`, duckExpr: tsDuck(''), hint: 'timestamp(0)', gucs: {},
   });
 });
@@ -311,26 +217,26 @@ test('DateStyle values parse like check_datestyle (compared with what PG reports
   const inputs = ['euro', 'German', 'sql, dmy', 'postgres', 'us', 'iso, ymd', 'German, MDY', 'Postgres, European',
     'SQL', 'nonEuropean, sql', 'YMD', 'DMY, German', ' ISO , DMY '];
   for (const input of inputs) {
-    await client.query('RESET ALL');
-    await client.query(`SET DateStyle = '${input}'`);
-    const shown = (await client.query({ text: 'SHOW DateStyle', rowMode: 'array' })).rows[0][0];
+    await h.client.query('RESET ALL');
+    await h.client.query(`SET DateStyle = '${input}'`);
+    const shown = (await h.client.query({ text: 'SHOW DateStyle', rowMode: 'array' })).rows[0][0];
     const ours = parseDateStyle(input, { dateStyle: 'ISO', dateOrder: 'MDY' });
     assert.equal(`${ours.dateStyle}, ${ours.dateOrder}`, shown, input);
   }
-  await client.query('RESET ALL');
-  await assert.rejects(client.query(`SET DateStyle = 'ISO, SQL'`));
+  await h.client.query('RESET ALL');
+  await assert.rejects(h.client.query(`SET DateStyle = 'ISO, SQL'`));
   assert.throws(() => parseDateStyle('ISO, SQL', { dateStyle: 'ISO', dateOrder: 'MDY' }));
   assert.throws(() => outputSettingsFrom({ TimeZone: 'Mars/Olympus_Mons' }));
-  await assert.rejects(client.query(`SET TimeZone = 'Mars/Olympus_Mons'`));
+  await assert.rejects(h.client.query(`SET TimeZone = 'Mars/Olympus_Mons'`));
 });
 
 test('interval typmods from field/precision qualifiers match RowDescription', async () => {
   const specs = ['interval', 'interval(3)', 'interval year', 'interval month', 'interval year to month', 'interval day',
     'interval day to hour', 'interval day to minute', 'interval day to second', 'interval day to second(2)',
     'interval hour to second(0)', 'interval minute to second', 'interval second(4)', 'interval hour'];
-  const res = await duck.run(`SELECT INTERVAL 1 DAY`);
+  const res = await h.duck.run(`SELECT INTERVAL 1 DAY`);
   for (const spec of specs) {
-    const r = await client.query({ text: `SELECT '1 day'::${spec}`, rowMode: 'array' });
+    const r = await h.client.query({ text: `SELECT '1 day'::${spec}`, rowMode: 'array' });
     assert.equal(columnCodec(res.columnType(0), spec).typmod, r.fields[0]!.dataTypeModifier, spec);
   }
 });

@@ -3,102 +3,16 @@
 // values, compared byte for byte; binary send output compared with PG's binary results.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import pg from 'pg';
-import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import { startPostgres, type TestPostgres } from './helpers/postgres.js';
-import {
-  columnCodec,
-  float4Text,
-  float8Text,
-  formatG,
-  outputSettingsFrom,
-  type PgTypeHint,
-} from '../src/engine/results/index.js';
+import { rng, startResultsHarness, type ResultsHarness } from './helpers/results.js';
+import { float4Text, float8Text, formatG } from '../src/engine/results/index.js';
 
-let server: TestPostgres;
-let client: pg.Client;
-let db: DuckDBInstance;
-let duck: DuckDBConnection;
+let h: ResultsHarness;
 
 before(async () => {
-  server = await startPostgres();
-  client = await server.client();
-  db = await DuckDBInstance.create(':memory:');
-  duck = await db.connect();
+  h = await startResultsHarness();
 });
 
-after(async () => {
-  await client?.end();
-  duck?.closeSync();
-  db?.closeSync();
-  await server?.destroy();
-});
-
-const raw = { getTypeParser: () => (v: unknown) => v };
-
-/**
- * Renders `values` (text, bound as x) through PG's `pgExpr` and DuckDB's `duckExpr` and compares, cell by cell, our
- * text encoding with PG's text output and (when `binary`) our binary encoding with PG's typsend output. Also checks
- * RowDescription (OID, typlen, typmod). Returns the number of values compared.
- */
-async function compareColumn(opts: {
-  values: string[];
-  pgExpr: string;
-  duckExpr: string;
-  hint?: PgTypeHint;
-  gucs: Record<string, string>;
-  binary?: boolean;
-}): Promise<number> {
-  const from = 'FROM unnest($1::text[]) WITH ORDINALITY u(x, i) ORDER BY i';
-  await client.query('RESET ALL');
-  let sends: (string | null)[] | null = null;
-  if (opts.binary) {
-    const t = await client.query({ text: `SELECT ${opts.pgExpr} ${from} LIMIT 1`, values: [opts.values], rowMode: 'array', types: raw });
-    const ts = await client.query(`SELECT typsend::text FROM pg_type WHERE oid = ${t.fields[0]!.dataTypeID}`);
-    const r = await client.query({
-      text: `SELECT ${ts.rows[0].typsend}(${opts.pgExpr}) ${from}`, values: [opts.values], rowMode: 'array', types: raw,
-    });
-    sends = r.rows.map((row) => row[0] as string | null);
-  }
-  for (const [k, v] of Object.entries(opts.gucs)) await client.query(`SET ${k} = '${v}'`);
-  const settings = outputSettingsFrom(opts.gucs);
-  const text = await client.query({ text: `SELECT ${opts.pgExpr} ${from}`, values: [opts.values], rowMode: 'array', types: raw });
-  const rows = opts.values.map((v, i) => `(${i}, '${v.replace(/'/g, "''")}')`).join(',');
-  const res = await duck.run(`SELECT ${opts.duckExpr} FROM (VALUES ${rows}) t(i, x) ORDER BY i`);
-  const codec = columnCodec(res.columnType(0), opts.hint);
-  const f = text.fields[0]!;
-  assert.deepEqual([codec.oid, codec.typlen, codec.typmod], [f.dataTypeID, f.dataTypeSize, f.dataTypeModifier]);
-  const duckRows = await res.getRows();
-  assert.equal(duckRows.length, opts.values.length);
-  const bad: string[] = [];
-  for (let i = 0; i < duckRows.length; i++) {
-    const want = text.rows[i]![0] as string | null;
-    const v = duckRows[i]![0];
-    const got = codec.encode(v, settings, 0);
-    if ((got === null) !== (want === null) || (got && got.toString('utf8') !== want)) {
-      bad.push(`${opts.values[i]}: pg=${JSON.stringify(want)} ours=${JSON.stringify(got?.toString('utf8'))}`);
-    }
-    if (sends) {
-      const wantB = sends[i] === null ? null : sends[i]!.slice(2);
-      const gotB = codec.encode(v, settings, 1)?.toString('hex') ?? null;
-      if (gotB !== wantB) bad.push(`${opts.values[i]} (binary): pg=${wantB} ours=${gotB}`);
-    }
-  }
-  assert.deepEqual(bad.slice(0, 20), [], `${bad.length} mismatches for ${opts.pgExpr} ${JSON.stringify(opts.gucs)}`);
-  return duckRows.length;
-}
-
-// deterministic PRNG so failures reproduce
-function rng(seed: number) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+after(() => h?.close());
 
 function randomDoubles(n: number, seed: number): string[] {
   const r = rng(seed);
@@ -156,10 +70,10 @@ const specials = ['NaN', 'Infinity', '-Infinity', '0', '-0', '1', '-1', '0.1', '
 test('float8 text: random doubles, every extra_float_digits regime, and binary send', async () => {
   const values = [...specials, ...randomDoubles(4000, 1)];
   let n = 0;
-  n += await compareColumn({ values, pgExpr: 'x::float8', duckExpr: 'x::DOUBLE', gucs: { extra_float_digits: '1' }, binary: true });
-  n += await compareColumn({ values, pgExpr: 'x::float8', duckExpr: 'x::DOUBLE', gucs: { extra_float_digits: '3' } });
+  n += await h.compareColumn({ values, pgExpr: 'x::float8', duckExpr: 'x::DOUBLE', gucs: { extra_float_digits: '1' }, binary: true });
+  n += await h.compareColumn({ values, pgExpr: 'x::float8', duckExpr: 'x::DOUBLE', gucs: { extra_float_digits: '3' } });
   for (const edf of ['0', '-1', '-4', '-15']) {
-    n += await compareColumn({ values: values.slice(0, 1500), pgExpr: 'x::float8', duckExpr: 'x::DOUBLE', gucs: { extra_float_digits: edf } });
+    n += await h.compareColumn({ values: values.slice(0, 1500), pgExpr: 'x::float8', duckExpr: 'x::DOUBLE', gucs: { extra_float_digits: edf } });
   }
   assert.ok(n > 10000);
 });
@@ -171,9 +85,9 @@ const float4Specials = specials.filter((v) => {
 
 test('float4 text: float32 shortest round-trip (not the double repr) and %g modes', async () => {
   const values = [...float4Specials, ...randomFloats(4000, 2)];
-  await compareColumn({ values, pgExpr: 'x::float4', duckExpr: 'x::FLOAT', gucs: { extra_float_digits: '1' }, binary: true });
+  await h.compareColumn({ values, pgExpr: 'x::float4', duckExpr: 'x::FLOAT', gucs: { extra_float_digits: '1' }, binary: true });
   for (const edf of ['0', '-2', '-6', '-15', '2']) {
-    await compareColumn({ values: values.slice(0, 1500), pgExpr: 'x::float4', duckExpr: 'x::FLOAT', gucs: { extra_float_digits: edf } });
+    await h.compareColumn({ values: values.slice(0, 1500), pgExpr: 'x::float4', duckExpr: 'x::FLOAT', gucs: { extra_float_digits: edf } });
   }
 });
 
@@ -187,7 +101,7 @@ test('every float32 exponent: powers of two and their neighbours', async () => {
       values.push(String(f[0]));
     }
   }
-  await compareColumn({ values, pgExpr: 'x::float4', duckExpr: 'x::FLOAT', gucs: { extra_float_digits: '1' } });
+  await h.compareColumn({ values, pgExpr: 'x::float4', duckExpr: 'x::FLOAT', gucs: { extra_float_digits: '1' } });
 });
 
 test('DOUBLE and FLOAT shown as numeric convert like float8::numeric / float4::numeric', async () => {
@@ -195,9 +109,9 @@ test('DOUBLE and FLOAT shown as numeric convert like float8::numeric / float4::n
     const x = Number(s);
     return Math.abs(x) < 1e300 && (x === 0 || Math.abs(x) > 1e-300);
   });
-  await compareColumn({ values, pgExpr: 'x::float8::numeric', duckExpr: 'x::DOUBLE', hint: 'numeric', gucs: {}, binary: true });
+  await h.compareColumn({ values, pgExpr: 'x::float8::numeric', duckExpr: 'x::DOUBLE', hint: 'numeric', gucs: {}, binary: true });
   const floats = randomFloats(500, 4);
-  await compareColumn({ values: floats, pgExpr: 'x::float4::numeric', duckExpr: 'x::FLOAT', hint: 'numeric', gucs: {} });
+  await h.compareColumn({ values: floats, pgExpr: 'x::float4::numeric', duckExpr: 'x::FLOAT', hint: 'numeric', gucs: {} });
 });
 
 test('unit: layouts that have bitten others', () => {

@@ -2,127 +2,41 @@
 // text and binary (typsend), plus the numeric result-scale helpers (avg, division) against PG's own results.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
-import pg from 'pg';
-import { DuckDBInstance, DuckDBDecimalValue, type DuckDBConnection } from '@duckdb/node-api';
-import { startPostgres, type TestPostgres } from './helpers/postgres.js';
+import { DuckDBDecimalValue } from '@duckdb/node-api';
+import { rawTypes, rng, startResultsHarness, type ResultsHarness } from './helpers/results.js';
 import {
   columnCodec,
   defaultOutputSettings,
   numericAvg,
   numericDiv,
   numericText,
-  outputSettingsFrom,
   parseNumeric,
-  setTimeZoneDirectories,
-  type PgTypeHint,
 } from '../src/engine/results/index.js';
 
-let server: TestPostgres;
-let client: pg.Client;
-let db: DuckDBInstance;
-let duck: DuckDBConnection;
+let h: ResultsHarness;
 
 before(async () => {
-  server = await startPostgres();
-  client = await server.client();
-  db = await DuckDBInstance.create(':memory:');
-  duck = await db.connect();
-  await duck.run(`SET TimeZone = 'UTC'`);
-  // zone data must be the Postgres build's own (system tzdata may differ, e.g. Europe/Amsterdam before 1940)
-  const r = await client.query(`SELECT setting FROM pg_config WHERE name = 'SHAREDIR'`);
-  setTimeZoneDirectories([join(r.rows[0].setting, 'timezone')]);
+  h = await startResultsHarness();
 });
 
-after(async () => {
-  await client?.end();
-  duck?.closeSync();
-  db?.closeSync();
-  await server?.destroy();
-});
-
-const raw = { getTypeParser: () => (v: unknown) => v };
-
-/**
- * Renders `values` (text, bound as x) through PG's `pgExpr` and DuckDB's `duckExpr` and compares, cell by cell, our
- * text encoding with PG's text output and (when `binary`) our binary encoding with PG's typsend output. Also checks
- * RowDescription (OID, typlen, typmod). Returns the number of values compared.
- */
-async function compareColumn(opts: {
-  values: string[];
-  pgExpr: string;
-  duckExpr: string;
-  hint?: PgTypeHint;
-  gucs?: Record<string, string>;
-  binary?: boolean;
-}): Promise<number> {
-  const from = 'FROM unnest($1::text[]) WITH ORDINALITY u(x, i) ORDER BY i';
-  await client.query('RESET ALL');
-  let sends: (string | null)[] | null = null;
-  if (opts.binary) {
-    const t = await client.query({ text: `SELECT ${opts.pgExpr} ${from} LIMIT 1`, values: [opts.values], rowMode: 'array', types: raw });
-    const ts = await client.query(`SELECT typsend::text FROM pg_type WHERE oid = ${t.fields[0]!.dataTypeID}`);
-    const r = await client.query({
-      text: `SELECT ${ts.rows[0].typsend}(${opts.pgExpr}) ${from}`, values: [opts.values], rowMode: 'array', types: raw,
-    });
-    sends = r.rows.map((row) => row[0] as string | null);
-  }
-  const gucs = opts.gucs ?? {};
-  for (const [k, v] of Object.entries(gucs)) await client.query(`SET ${k} = '${v}'`);
-  const settings = outputSettingsFrom(gucs);
-  const text = await client.query({ text: `SELECT ${opts.pgExpr} ${from}`, values: [opts.values], rowMode: 'array', types: raw });
-  const rows = opts.values.map((v, i) => `(${i}, '${v.replace(/'/g, "''")}')`).join(',');
-  const res = await duck.run(`SELECT ${opts.duckExpr} FROM (VALUES ${rows}) t(i, x) ORDER BY i`);
-  const codec = columnCodec(res.columnType(0), opts.hint);
-  const f = text.fields[0]!;
-  assert.deepEqual([codec.oid, codec.typlen, codec.typmod], [f.dataTypeID, f.dataTypeSize, f.dataTypeModifier]);
-  const duckRows = await res.getRows();
-  assert.equal(duckRows.length, opts.values.length);
-  const bad: string[] = [];
-  for (let i = 0; i < duckRows.length; i++) {
-    const want = text.rows[i]![0] as string | null;
-    const v = duckRows[i]![0];
-    const got = codec.encode(v, settings, 0);
-    if ((got === null) !== (want === null) || (got && got.toString('utf8') !== want)) {
-      bad.push(`${opts.values[i]}: pg=${JSON.stringify(want)} ours=${JSON.stringify(got?.toString('utf8'))}`);
-    }
-    if (sends) {
-      const wantB = sends[i] === null ? null : sends[i]!.slice(2);
-      const gotB = codec.encode(v, settings, 1)?.toString('hex') ?? null;
-      if (gotB !== wantB) bad.push(`${opts.values[i]} (binary): pg=${wantB} ours=${gotB}`);
-    }
-  }
-  assert.deepEqual(bad.slice(0, 20), [], `${bad.length} mismatches for ${opts.pgExpr} ${JSON.stringify(gucs)}`);
-  return duckRows.length;
-}
-
-function rng(seed: number) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+after(() => h?.close());
 
 const digits = (r: () => number, n: number) => Array.from({ length: n }, () => Math.floor(r() * 10)).join('');
 
 test('bool and integers (TINYINT → int2, HUGEINT/UBIGINT → numeric, BIGINT hinted int4)', async () => {
-  await compareColumn({ values: ['t', 'f', 'true', 'false', 'TRUE'], pgExpr: 'x::bool', duckExpr: 'x::BOOLEAN', binary: true });
+  await h.compareColumn({ values: ['t', 'f', 'true', 'false', 'TRUE'], pgExpr: 'x::bool', duckExpr: 'x::BOOLEAN', binary: true });
   const i2 = ['0', '1', '-1', '32767', '-32768', '127', '-128'];
-  await compareColumn({ values: i2, pgExpr: 'x::int2', duckExpr: 'x::SMALLINT', binary: true });
-  await compareColumn({ values: i2.slice(0, 3).concat(['127', '-128']), pgExpr: 'x::int2', duckExpr: 'x::TINYINT', binary: true });
+  await h.compareColumn({ values: i2, pgExpr: 'x::int2', duckExpr: 'x::SMALLINT', binary: true });
+  await h.compareColumn({ values: i2.slice(0, 3).concat(['127', '-128']), pgExpr: 'x::int2', duckExpr: 'x::TINYINT', binary: true });
   const i4 = ['0', '2147483647', '-2147483648', '42', '-7'];
-  await compareColumn({ values: i4, pgExpr: 'x::int4', duckExpr: 'x::INTEGER', binary: true });
-  await compareColumn({ values: i4, pgExpr: 'x::int4', duckExpr: 'x::BIGINT', hint: 'int4', binary: true });
+  await h.compareColumn({ values: i4, pgExpr: 'x::int4', duckExpr: 'x::INTEGER', binary: true });
+  await h.compareColumn({ values: i4, pgExpr: 'x::int4', duckExpr: 'x::BIGINT', hint: 'int4', binary: true });
   const i8 = ['0', '9223372036854775807', '-9223372036854775808', '4294967296', '-1'];
-  await compareColumn({ values: i8, pgExpr: 'x::int8', duckExpr: 'x::BIGINT', binary: true });
+  await h.compareColumn({ values: i8, pgExpr: 'x::int8', duckExpr: 'x::BIGINT', binary: true });
   const huge = ['0', '170141183460469231731687303715884105727', '-170141183460469231731687303715884105728', '10000', '-1'];
-  await compareColumn({ values: huge, pgExpr: 'x::numeric', duckExpr: 'x::HUGEINT', binary: true });
-  await compareColumn({ values: ['0', '18446744073709551615'], pgExpr: 'x::numeric', duckExpr: 'x::UBIGINT', binary: true });
-  await compareColumn({ values: ['0', '4294967295'], pgExpr: 'x::int8', duckExpr: 'x::UINTEGER', binary: true });
+  await h.compareColumn({ values: huge, pgExpr: 'x::numeric', duckExpr: 'x::HUGEINT', binary: true });
+  await h.compareColumn({ values: ['0', '18446744073709551615'], pgExpr: 'x::numeric', duckExpr: 'x::UBIGINT', binary: true });
+  await h.compareColumn({ values: ['0', '4294967295'], pgExpr: 'x::int8', duckExpr: 'x::UINTEGER', binary: true });
 });
 
 test('numeric(p,s) from DECIMAL: scale kept as stored, typmod, numeric_send', async () => {
@@ -136,9 +50,9 @@ test('numeric(p,s) from DECIMAL: scale kept as stored, typmod, numeric_send', as
       if (i % 7 === 0) v = (intLen ? '1' + '0'.repeat(intLen - 1) : '0') + (fracLen ? '.' + '0'.repeat(fracLen) : '');
       values.push(r() < 0.4 ? '-' + v : v);
     }
-    await compareColumn({ values, pgExpr: `x::numeric(${p},${s})`, duckExpr: `x::DECIMAL(${p},${s})`, hint: `numeric(${p},${s})`, binary: true });
+    await h.compareColumn({ values, pgExpr: `x::numeric(${p},${s})`, duckExpr: `x::DECIMAL(${p},${s})`, hint: `numeric(${p},${s})`, binary: true });
     // unconstrained numeric of the same values: typmod -1 but the stored scale stays
-    await compareColumn({ values, pgExpr: `x::numeric(${p},${s})::numeric`, duckExpr: `x::DECIMAL(${p},${s})` });
+    await h.compareColumn({ values, pgExpr: `x::numeric(${p},${s})::numeric`, duckExpr: `x::DECIMAL(${p},${s})` });
   }
 });
 
@@ -150,7 +64,7 @@ test('numeric beyond DuckDB DECIMAL (VARCHAR hinted numeric): numeric_in/out and
     const v = digits(r, 1 + Math.floor(r() * 80)).replace(/^0+(?=\d)/, '') + (r() < 0.6 ? '.' + digits(r, Math.floor(r() * 60)) : '');
     values.push((r() < 0.3 ? '-' : '') + v + (i % 10 === 0 ? `e${Math.floor(r() * 40 - 20)}` : ''));
   }
-  await compareColumn({ values, pgExpr: 'x::numeric', duckExpr: 'x', hint: 'numeric', binary: true });
+  await h.compareColumn({ values, pgExpr: 'x::numeric', duckExpr: 'x', hint: 'numeric', binary: true });
 });
 
 test('numeric helpers: avg() display scale and division scale match PG', async () => {
@@ -167,13 +81,13 @@ test('numeric helpers: avg() display scale and division scale match PG', async (
   const bad: string[] = [];
   for (const [kind, pgType, duckType] of [['ints', 'int4', 'INTEGER'], ['bigs', 'int8', 'BIGINT'], ['decs', 'numeric(18,3)', 'DECIMAL(18,3)']] as const) {
     const vals = groups.flatMap((gr, gi) => (gr[kind] as (number | bigint | string)[]).map((v) => [gi, String(v)] as const));
-    const pgRes = await client.query({
+    const pgRes = await h.client.query({
       text: `SELECT g, avg(v::${pgType})::text FROM unnest($1::int[], $2::text[]) u(g, v) GROUP BY g ORDER BY g`,
       values: [vals.map((x) => x[0]), vals.map((x) => x[1])],
       rowMode: 'array',
     });
     const rows = vals.map(([g, v]) => `(${g}, '${v}')`).join(',');
-    const dres = await duck.run(`SELECT g, sum(CAST(v AS ${duckType})), count(*) FROM (VALUES ${rows}) t(g, v) GROUP BY g ORDER BY g`);
+    const dres = await h.duck.run(`SELECT g, sum(CAST(v AS ${duckType})), count(*) FROM (VALUES ${rows}) t(g, v) GROUP BY g ORDER BY g`);
     const drows = await dres.getRows();
     for (let i = 0; i < drows.length; i++) {
       const [, sum, count] = drows[i]!;
@@ -190,7 +104,7 @@ test('numeric helpers: avg() display scale and division scale match PG', async (
     if (Number(b) === 0) b = '7';
     pairs.push([a, b]);
   }
-  const pgDiv = await client.query({
+  const pgDiv = await h.client.query({
     text: `SELECT (a::numeric / b::numeric)::text FROM unnest($1::text[], $2::text[]) WITH ORDINALITY u(a, b, i) ORDER BY i`,
     values: [pairs.map((p) => p[0]), pairs.map((p) => p[1])],
     rowMode: 'array',
@@ -206,13 +120,13 @@ const STRINGS = ['', ' ', 'plain', 'a b', 'NULL', 'null', 'x"y', 'a\\b', '{', '}
   'new\nline', 'v\u000bt', 'f\u000cf', "it's", '  lead', 'trail  ', '{"json": 1}', 'back\\\\slash', 'a,b', '"'];
 
 test('text, varchar(n), bpchar(n) padding, "char"', async () => {
-  await compareColumn({ values: STRINGS, pgExpr: 'x::text', duckExpr: 'x', binary: true });
-  await compareColumn({ values: STRINGS, pgExpr: 'x::varchar(40)', duckExpr: 'x', hint: 'varchar(40)', binary: true });
+  await h.compareColumn({ values: STRINGS, pgExpr: 'x::text', duckExpr: 'x', binary: true });
+  await h.compareColumn({ values: STRINGS, pgExpr: 'x::varchar(40)', duckExpr: 'x', hint: 'varchar(40)', binary: true });
   const short = STRINGS.filter((s) => [...s].length <= 8);
-  await compareColumn({ values: short, pgExpr: 'x::char(8)', duckExpr: 'x', hint: 'char(8)', binary: true });
-  await compareColumn({ values: ['a', 'b', ' '], pgExpr: 'x::char', duckExpr: 'x', hint: 'character', binary: true });
-  await compareColumn({ values: ['Ab', 'xyz'], pgExpr: `x::"char"`, duckExpr: 'x', hint: '"char"' });
-  await compareColumn({ values: ['a', 'b'], pgExpr: `x::name`, duckExpr: 'x', hint: 'name', binary: true });
+  await h.compareColumn({ values: short, pgExpr: 'x::char(8)', duckExpr: 'x', hint: 'char(8)', binary: true });
+  await h.compareColumn({ values: ['a', 'b', ' '], pgExpr: 'x::char', duckExpr: 'x', hint: 'character', binary: true });
+  await h.compareColumn({ values: ['Ab', 'xyz'], pgExpr: `x::"char"`, duckExpr: 'x', hint: '"char"' });
+  await h.compareColumn({ values: ['a', 'b'], pgExpr: `x::name`, duckExpr: 'x', hint: 'name', binary: true });
 });
 
 test('bytea: hex and escape output, binary', async () => {
@@ -222,7 +136,7 @@ test('bytea: hex and escape output, binary', async () => {
     values.push(Array.from({ length: Math.floor(r() * 40) }, () => Math.floor(r() * 256).toString(16).padStart(2, '0')).join(''));
   }
   for (const out of ['hex', 'escape']) {
-    await compareColumn({ values, pgExpr: `decode(x, 'hex')`, duckExpr: 'from_hex(x)', gucs: { bytea_output: out }, binary: out === 'hex' });
+    await h.compareColumn({ values, pgExpr: `decode(x, 'hex')`, duckExpr: 'from_hex(x)', gucs: { bytea_output: out }, binary: out === 'hex' });
   }
 });
 
@@ -234,7 +148,7 @@ test('uuid: lower case text, 16-byte binary', async () => {
     const u = `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
     values.push(i % 2 ? u.toUpperCase() : u);
   }
-  await compareColumn({ values, pgExpr: 'x::uuid', duckExpr: 'x::UUID', binary: true });
+  await h.compareColumn({ values, pgExpr: 'x::uuid', duckExpr: 'x::UUID', binary: true });
 });
 
 /** Random JSON documents exercising jsonb normalisation: duplicate keys, key lengths, unicode, number spellings. */
@@ -267,8 +181,8 @@ test('json kept verbatim; jsonb normalised like jsonb_out; binary json_send / js
   const docs = ['{}', '[]', '1', '"x"', 'null', 'true', ' { "b" : 1 , "a" : [1,2] } ', '{"a":1,"a":2}',
     '{"bb":1,"a":2,"ccc":3,"aa":4}', '{"é":1,"z":2,"ab":3}', '{"a":{"b":{"c":[]}}}', '[1.0, 1e2, -0]', '12345678901234567890'];
   for (let i = 0; i < 400; i++) docs.push(randomJson(r, 4));
-  await compareColumn({ values: docs, pgExpr: 'x::json', duckExpr: 'x::JSON', binary: true });
-  await compareColumn({ values: docs, pgExpr: 'x::jsonb', duckExpr: 'x::JSON', hint: 'jsonb', binary: true });
+  await h.compareColumn({ values: docs, pgExpr: 'x::json', duckExpr: 'x::JSON', binary: true });
+  await h.compareColumn({ values: docs, pgExpr: 'x::jsonb', duckExpr: 'x::JSON', hint: 'jsonb', binary: true });
 });
 
 /** Array of T built from a JSON list of element texts, on both sides. */
@@ -279,52 +193,52 @@ const duckArray = (t: string) => `list_transform(from_json(x, '["VARCHAR"]'), e 
 test('arrays: quoting rules, NULL vs "NULL", empty arrays, element types, multi-dimensional, binary', async () => {
   const J = (xs: (string | null)[]) => JSON.stringify(xs);
   const textLists = [J([]), J(STRINGS), J(['a', null, 'NULL']), J([null]), J(['']), ...STRINGS.map((s) => J([s, s]))];
-  await compareColumn({ values: textLists, pgExpr: pgArray('text'), duckExpr: duckArray('VARCHAR'), binary: true });
+  await h.compareColumn({ values: textLists, pgExpr: pgArray('text'), duckExpr: duckArray('VARCHAR'), binary: true });
   const intLists = [J([]), J(['1', '2', null]), J(['-2147483648', '2147483647']), J([null, null])];
-  await compareColumn({ values: intLists, pgExpr: pgArray('int4'), duckExpr: duckArray('INTEGER'), binary: true });
-  await compareColumn({ values: intLists, pgExpr: pgArray('int8'), duckExpr: duckArray('BIGINT'), binary: true });
+  await h.compareColumn({ values: intLists, pgExpr: pgArray('int4'), duckExpr: duckArray('INTEGER'), binary: true });
+  await h.compareColumn({ values: intLists, pgExpr: pgArray('int8'), duckExpr: duckArray('BIGINT'), binary: true });
   const floatLists = [J(['1.5', '-0', '1e300', '0.1', null]), J(['3.4e38', '5e-324'])];
-  await compareColumn({ values: floatLists, pgExpr: pgArray('float8'), duckExpr: duckArray('DOUBLE'), binary: true });
+  await h.compareColumn({ values: floatLists, pgExpr: pgArray('float8'), duckExpr: duckArray('DOUBLE'), binary: true });
   const float4Lists = [J(['1.5', '-0', '3.4e38', '0.1', null]), J(['1e-45', '16777217'])];
-  await compareColumn({ values: float4Lists, pgExpr: pgArray('float4'), duckExpr: duckArray('FLOAT'), binary: true });
+  await h.compareColumn({ values: float4Lists, pgExpr: pgArray('float4'), duckExpr: duckArray('FLOAT'), binary: true });
   const numLists = [J(['1.50', '-0.01', null, '12345678.90'])];
-  await compareColumn({ values: numLists, pgExpr: pgArray('numeric(12,2)'), duckExpr: duckArray('DECIMAL(12,2)'), hint: 'numeric(12,2)[]', binary: true });
-  await compareColumn({ values: [J(['t', 'f', null])], pgExpr: pgArray('bool'), duckExpr: duckArray('BOOLEAN'), binary: true });
+  await h.compareColumn({ values: numLists, pgExpr: pgArray('numeric(12,2)'), duckExpr: duckArray('DECIMAL(12,2)'), hint: 'numeric(12,2)[]', binary: true });
+  await h.compareColumn({ values: [J(['t', 'f', null])], pgExpr: pgArray('bool'), duckExpr: duckArray('BOOLEAN'), binary: true });
   const dates = [J(['2020-01-01', '1999-12-31', null, 'infinity'])];
   for (const ds of ['ISO, MDY', 'Postgres, DMY', 'SQL, MDY']) {
-    await compareColumn({ values: dates, pgExpr: pgArray('date'), duckExpr: duckArray('DATE'), gucs: { DateStyle: ds }, binary: true });
+    await h.compareColumn({ values: dates, pgExpr: pgArray('date'), duckExpr: duckArray('DATE'), gucs: { DateStyle: ds }, binary: true });
   }
   const tstz = [J(['2020-07-01 12:00:00+00', '1900-01-01 00:00:00.5+00', null])];
   for (const [tz, ds] of [['America/New_York', 'ISO'], ['Asia/Kolkata', 'Postgres'], ['Europe/Amsterdam', 'SQL']]) {
-    await compareColumn({ values: tstz, pgExpr: pgArray('timestamptz'), duckExpr: duckArray('TIMESTAMPTZ'), gucs: { TimeZone: tz!, DateStyle: ds! }, binary: true });
+    await h.compareColumn({ values: tstz, pgExpr: pgArray('timestamptz'), duckExpr: duckArray('TIMESTAMPTZ'), gucs: { TimeZone: tz!, DateStyle: ds! }, binary: true });
   }
   // no leading '-' on a mixed-sign literal: sql_standard input would spread it over all fields
   const ivs = [J(['1 day', '2 days -1 month 03:00:00', '00:00:00.5', '-00:00:01', null])];
   for (const st of ['postgres', 'postgres_verbose', 'iso_8601', 'sql_standard']) {
-    await compareColumn({ values: ivs, pgExpr: pgArray('interval'), duckExpr: duckArray('INTERVAL'), gucs: { IntervalStyle: st }, binary: true });
+    await h.compareColumn({ values: ivs, pgExpr: pgArray('interval'), duckExpr: duckArray('INTERVAL'), gucs: { IntervalStyle: st }, binary: true });
   }
   const uuids = [J(['A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11', null])];
-  await compareColumn({ values: uuids, pgExpr: pgArray('uuid'), duckExpr: duckArray('UUID'), binary: true });
+  await h.compareColumn({ values: uuids, pgExpr: pgArray('uuid'), duckExpr: duckArray('UUID'), binary: true });
   const blobs = [J(['\\x00ff', '\\x', null])];
-  await compareColumn({ values: blobs, pgExpr: pgArray('bytea'), duckExpr: `list_transform(from_json(x, '["VARCHAR"]'), e -> from_hex(substr(e, 3)))`, binary: true });
-  await compareColumn({ values: blobs, pgExpr: pgArray('bytea'), duckExpr: `list_transform(from_json(x, '["VARCHAR"]'), e -> from_hex(substr(e, 3)))`, gucs: { bytea_output: 'escape' } });
+  await h.compareColumn({ values: blobs, pgExpr: pgArray('bytea'), duckExpr: `list_transform(from_json(x, '["VARCHAR"]'), e -> from_hex(substr(e, 3)))`, binary: true });
+  await h.compareColumn({ values: blobs, pgExpr: pgArray('bytea'), duckExpr: `list_transform(from_json(x, '["VARCHAR"]'), e -> from_hex(substr(e, 3)))`, gucs: { bytea_output: 'escape' } });
   const jsons = [J(['{"b": 1, "a": "x y"}', '[1, "NULL"]', '"str"', null])];
-  await compareColumn({ values: jsons, pgExpr: pgArray('jsonb'), duckExpr: duckArray('JSON'), hint: 'jsonb[]', binary: true });
-  await compareColumn({ values: jsons, pgExpr: pgArray('json'), duckExpr: duckArray('JSON'), binary: true });
+  await h.compareColumn({ values: jsons, pgExpr: pgArray('jsonb'), duckExpr: duckArray('JSON'), hint: 'jsonb[]', binary: true });
+  await h.compareColumn({ values: jsons, pgExpr: pgArray('json'), duckExpr: duckArray('JSON'), binary: true });
   // two dimensions: PG literal on one side, the same nesting as a DuckDB list on the other
   const md = ['{{1,2},{3,NULL}}', '{{1},{2},{3}}', '{{{1,2}},{{3,4}}}'];
-  await compareColumn({
+  await h.compareColumn({
     values: md.slice(0, 2), pgExpr: 'x::int4[]',
     duckExpr: `CAST(replace(replace(x, '{', '['), '}', ']') AS INTEGER[][])`, binary: true,
   });
-  await compareColumn({
+  await h.compareColumn({
     values: md.slice(2), pgExpr: 'x::int4[]',
     duckExpr: `CAST(replace(replace(x, '{', '['), '}', ']') AS INTEGER[][][])`, binary: true,
   });
 });
 
 test('columns without a PG counterpart and odd cases', async () => {
-  const res = await duck.run(`SELECT {'a': 1, 'b': [1, 2], 'c': NULL, 'd': 'x"y'} s, MAP {'k': 1.5} m, NULL n, 'x'::ENUM('x', 'y') e`);
+  const res = await h.duck.run(`SELECT {'a': 1, 'b': [1, 2], 'c': NULL, 'd': 'x"y'} s, MAP {'k': 1.5} m, NULL n, 'x'::ENUM('x', 'y') e`);
   const rows = await res.getRows();
   const s = defaultOutputSettings();
   // DuckDB types a bare NULL as INTEGER; PG reports text, so the translator hints it
@@ -335,14 +249,14 @@ test('columns without a PG counterpart and odd cases', async () => {
   assert.equal(c[2]!.encode(rows[0]![2], s, 0), null);
   assert.equal(c[3]!.text(rows[0]![3], s), 'x');
   // a PG NULL literal is reported as text too
-  const pgNull = await client.query({ text: 'SELECT NULL', rowMode: 'array' });
+  const pgNull = await h.client.query({ text: 'SELECT NULL', rowMode: 'array' });
   assert.equal(pgNull.fields[0]!.dataTypeID, 25);
   assert.throws(() => columnCodec(res.columnType(0), 'no_such_type'));
   assert.throws(() => columnCodec(res.columnType(0), 'int4'));
   // nested DuckDB values hinted as jsonb: rendered to JSON, then normalised like PG's jsonb
-  const nested = await duck.run(`SELECT {'b': 1, 'a': [1.5, 2.5], 'é': 'x'} s, [3, 1, NULL] l`);
+  const nested = await h.duck.run(`SELECT {'b': 1, 'a': [1.5, 2.5], 'é': 'x'} s, [3, 1, NULL] l`);
   const nrow = (await nested.getRows())[0]!;
-  const pgJ = await client.query({ text: `SELECT '{"b":1,"a":[1.5,2.5],"é":"x"}'::jsonb, '[3,1,null]'::jsonb`, rowMode: 'array', types: raw });
+  const pgJ = await h.client.query({ text: `SELECT '{"b":1,"a":[1.5,2.5],"é":"x"}'::jsonb, '[3,1,null]'::jsonb`, rowMode: 'array', types: rawTypes });
   assert.equal(columnCodec(nested.columnType(0), 'jsonb').text(nrow[0], s), pgJ.rows[0]![0]);
   assert.equal(columnCodec(nested.columnType(1), 'jsonb').text(nrow[1], s), pgJ.rows[0]![1]);
   assert.equal(columnCodec(nested.columnType(1), 'jsonb').oid, 3802);
