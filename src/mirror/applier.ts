@@ -14,6 +14,7 @@ import { formatLsn, type CdcEvent, type Change, type Lsn, type Relation } from '
 import { log } from '../log.js';
 import { applyEffect, ApplyStaging } from '../table/apply.js';
 import { Collapser } from '../table/collapse.js';
+import { rebuildTailFilter } from '../table/tail-filter.js';
 import { failpoint } from '../table/failpoint.js';
 import type { ApplyGate } from '../table/gate.js';
 import type { MirrorState } from '../table/mirror-state.js';
@@ -383,6 +384,7 @@ export class Applier implements ApplyGate {
   async addLive(conn: DuckDBConnection, st: MirrorState, relationOid: number): Promise<LiveMirror> {
     const staging = new ApplyStaging(st.table);
     await staging.create(conn);
+    if (staging.filterable) st.tailKeys = await rebuildTailFilter(conn, st.table, st.tailRows);
     const live: LiveMirror = { st, staging, relationOid };
     this.removeLive(st.id);
     this.live.set(st.id, live);
