@@ -2,32 +2,24 @@
 // and partitioned tables published via the root.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type pg from 'pg';
-import { startPostgres, type TestPostgres } from './helpers/postgres.js';
+import { startCdcSource, type CdcSource } from './helpers/cdc.js';
 import {
   BinaryCopyParser, ChangeStream, CopyQuery, TypeCatalog, beginSnapshot, copyTable, createPublication, createSlot,
   openReplicationConnection, openSession, type CdcEvent, type Value,
 } from '../src/cdc/index.js';
 
-let pgs: TestPostgres;
-let conn: pg.ClientConfig;
-let admin: pg.Client;
+let source: CdcSource;
 
 before(async () => {
-  pgs = await startPostgres();
-  conn = { host: '127.0.0.1', port: pgs.port, user: 'postgres', database: 'postgres' };
-  admin = await pgs.client();
-  await admin.query(`CREATE TABLE rows50k (id int8 PRIMARY KEY, t text, n numeric, ts timestamptz, f float8, b bool);
+  source = await startCdcSource();
+  await source.admin.query(`CREATE TABLE rows50k (id int8 PRIMARY KEY, t text, n numeric, ts timestamptz, f float8, b bool);
     INSERT INTO rows50k SELECT g, 'row ' || g, g / 7.0, '2024-01-01'::timestamptz + g * interval '1 second', g * 0.5, g % 2 = 0
       FROM generate_series(1, 50000) g`);
 });
-after(async () => {
-  await admin?.end().catch(() => {});
-  await pgs?.destroy();
-});
+after(() => source?.close());
 
 test('a slow consumer pauses the socket; every row arrives exactly once, in batches of batchRows', async () => {
-  const s = await openSession(conn);
+  const s = await openSession(source.conn);
   try {
     await s.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
     const copy = await copyTable(s, { schema: 'public', name: 'rows50k' }, { batchRows: 1000 });
@@ -59,7 +51,7 @@ test('a slow consumer pauses the socket; every row arrives exactly once, in batc
 });
 
 test('breaking out of the batches cancels the COPY and leaves the session usable after ROLLBACK', async () => {
-  const s = await openSession(conn);
+  const s = await openSession(source.conn);
   try {
     await s.query('BEGIN');
     const copy = await copyTable(s, { schema: 'public', name: 'rows50k' }, { batchRows: 100, columns: ['t', 'id'] });
@@ -80,7 +72,7 @@ test('breaking out of the batches cancels the COPY and leaves the session usable
 });
 
 test('the binary COPY parser gives the same rows whatever the chunk boundaries', async () => {
-  const s = await openSession(conn);
+  const s = await openSession(source.conn);
   try {
     await s.query(`CREATE TEMP TABLE mix (a int4, b text, c numeric, d int4[], e bytea, f interval);
       INSERT INTO mix VALUES (1, 'héllo', 1.5, '{1,NULL}', '\\x00ff', '1 day'), (NULL, NULL, NULL, NULL, NULL, NULL),
@@ -120,13 +112,13 @@ test('the binary COPY parser gives the same rows whatever the chunk boundaries',
 });
 
 test('partitioned table: copy through the root (no ONLY), changes arrive under the root relation', async () => {
-  await admin.query(`CREATE TABLE parted (id int, region text, PRIMARY KEY (id, region)) PARTITION BY LIST (region);
+  await source.admin.query(`CREATE TABLE parted (id int, region text, PRIMARY KEY (id, region)) PARTITION BY LIST (region);
     CREATE TABLE parted_eu PARTITION OF parted FOR VALUES IN ('eu');
     CREATE TABLE parted_us PARTITION OF parted FOR VALUES IN ('us');
     INSERT INTO parted VALUES (1, 'eu'), (2, 'us')`);
-  await createPublication(admin, 'parted_pub', [{ schema: 'public', name: 'parted' }]);
-  const rc = await openReplicationConnection(conn);
-  const s = await openSession(conn);
+  await createPublication(source.admin, 'parted_pub', [{ schema: 'public', name: 'parted' }]);
+  const rc = await openReplicationConnection(source.conn);
+  const s = await openSession(source.conn);
   const events: CdcEvent[] = [];
   let stream: ChangeStream | undefined;
   try {
@@ -141,12 +133,12 @@ test('partitioned table: copy through the root (no ONLY), changes arrive under t
 
     let resolveDone!: () => void;
     const done = new Promise<void>((r) => { resolveDone = r; });
-    stream = new ChangeStream({ connection: conn, slot: 'parted_slot', publications: ['parted_pub'], client: rc });
+    stream = new ChangeStream({ connection: source.conn, slot: 'parted_slot', publications: ['parted_pub'], client: rc });
     await stream.start(slot.consistentPoint, (ev) => {
       events.push(ev);
       if (ev.kind === 'commit') resolveDone();
     });
-    await admin.query(`INSERT INTO parted_us VALUES (3, 'us')`);
+    await source.admin.query(`INSERT INTO parted_us VALUES (3, 'us')`);
     await done;
     const ch = events.flatMap((e) => (e.kind === 'changes' ? e.changes : []));
     assert.equal(ch.length, 1);

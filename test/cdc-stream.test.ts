@@ -2,27 +2,19 @@
 // schema re-sends, logical messages, streaming of large transactions, acks, reconnect and backpressure.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type pg from 'pg';
-import { startPostgres, type TestPostgres } from './helpers/postgres.js';
+import { startCdcSource, type CdcSource } from './helpers/cdc.js';
 import {
   ChangeStream, ResilientChangeStream, UNCHANGED_TOAST, beginSnapshot, copyTable, createPublication, createSlot,
   dropSlot, formatLsn, parseLsn, openReplicationConnection, openSession, slotState,
   type CdcEvent, type Change, type ChangeStreamOptions, type Lsn,
 } from '../src/cdc/index.js';
 
-let pgs: TestPostgres;
-let conn: pg.ClientConfig;
-let admin: pg.Client;
+let source: CdcSource;
 
 before(async () => {
-  pgs = await startPostgres();
-  conn = { host: '127.0.0.1', port: pgs.port, user: 'postgres', database: 'postgres' };
-  admin = await pgs.client();
+  source = await startCdcSource();
 });
-after(async () => {
-  await admin?.end().catch(() => {});
-  await pgs?.destroy();
-});
+after(() => source?.close());
 
 /** records events; waitFor resolves when a predicate over everything so far holds */
 class Recorder {
@@ -51,11 +43,11 @@ let seq = 0;
 /** a fresh table + publication + slot (no snapshot) for one test */
 async function setup(ddl: string, table: string): Promise<{ slot: string; pub: string; start: Lsn }> {
   const n = ++seq;
-  await admin.query(ddl);
+  await source.admin.query(ddl);
   const pub = `pub_${n}`;
   const slot = `slot_${n}`;
-  await createPublication(admin, pub, [{ schema: 'public', name: table }]);
-  const rc = await openReplicationConnection(conn);
+  await createPublication(source.admin, pub, [{ schema: 'public', name: table }]);
+  const rc = await openReplicationConnection(source.conn);
   try {
     const s = await createSlot(rc, slot, { snapshot: 'nothing' });
     return { slot, pub, start: s.consistentPoint };
@@ -65,11 +57,11 @@ async function setup(ddl: string, table: string): Promise<{ slot: string; pub: s
 }
 
 function opts(slot: string, pub: string, extra: Partial<ChangeStreamOptions> = {}): ChangeStreamOptions {
-  return { connection: conn, slot, publications: [pub], ...extra };
+  return { connection: source.conn, slot, publications: [pub], ...extra };
 }
 
 async function confirmedFlush(slot: string): Promise<Lsn> {
-  return (await slotState(admin, slot))!.confirmedFlushLsn!;
+  return (await slotState(source.admin, slot))!.confirmedFlushLsn!;
 }
 
 async function until(pred: () => Promise<boolean>, what: string, ms = 10_000): Promise<void> {
@@ -81,18 +73,18 @@ async function until(pred: () => Promise<boolean>, what: string, ms = 10_000): P
 }
 
 test('exported snapshot: a row committed right after slot creation is in the stream, not in the copy', async () => {
-  await admin.query(`CREATE TABLE snap (id int PRIMARY KEY, v text);
+  await source.admin.query(`CREATE TABLE snap (id int PRIMARY KEY, v text);
     INSERT INTO snap SELECT g, 'r' || g FROM generate_series(1, 1000) g`);
-  await createPublication(admin, 'snap_pub', [{ schema: 'public', name: 'snap' }]);
-  const rc = await openReplicationConnection(conn);
-  const copier = await openSession(conn);
+  await createPublication(source.admin, 'snap_pub', [{ schema: 'public', name: 'snap' }]);
+  const rc = await openReplicationConnection(source.conn);
+  const copier = await openSession(source.conn);
   const rec = new Recorder();
   let stream: ChangeStream | undefined;
   try {
     const slot = await createSlot(rc, 'snap_slot');
     assert.ok(slot.snapshotName);
-    await admin.query(`INSERT INTO snap VALUES (1001, 'after')`);
-    await admin.query(`UPDATE snap SET v = 'changed' WHERE id = 1`);
+    await source.admin.query(`INSERT INTO snap VALUES (1001, 'after')`);
+    await source.admin.query(`UPDATE snap SET v = 'changed' WHERE id = 1`);
 
     await beginSnapshot(copier, slot.snapshotName);
     const copy = await copyTable(copier, { schema: 'public', name: 'snap' }, { batchRows: 300 });
@@ -131,17 +123,17 @@ test('update/delete under REPLICA IDENTITY DEFAULT and FULL, truncate, transacti
   const stream = new ChangeStream(opts(slot, pub));
   try {
     await stream.start(start, rec.sink);
-    await admin.query(`INSERT INTO dml VALUES (1, 'one', 10), (2, 'two', 20), (3, 'three', 30)`);
-    await admin.query(`UPDATE dml SET a = 'uno' WHERE id = 1`); // default identity, key unchanged: no old image
-    await admin.query(`UPDATE dml SET id = 20 WHERE id = 2`); // key changed: old key only
-    await admin.query(`DELETE FROM dml WHERE id = 3`); // key only
-    await admin.query(`ALTER TABLE dml REPLICA IDENTITY FULL`);
-    await admin.query(`UPDATE dml SET b = 11 WHERE id = 1`);
-    await admin.query(`DELETE FROM dml WHERE id = 20`);
-    await admin.query(`BEGIN; SELECT pg_logical_emit_message(true, 'ddl', 'ALTER something');
+    await source.admin.query(`INSERT INTO dml VALUES (1, 'one', 10), (2, 'two', 20), (3, 'three', 30)`);
+    await source.admin.query(`UPDATE dml SET a = 'uno' WHERE id = 1`); // default identity, key unchanged: no old image
+    await source.admin.query(`UPDATE dml SET id = 20 WHERE id = 2`); // key changed: old key only
+    await source.admin.query(`DELETE FROM dml WHERE id = 3`); // key only
+    await source.admin.query(`ALTER TABLE dml REPLICA IDENTITY FULL`);
+    await source.admin.query(`UPDATE dml SET b = 11 WHERE id = 1`);
+    await source.admin.query(`DELETE FROM dml WHERE id = 20`);
+    await source.admin.query(`BEGIN; SELECT pg_logical_emit_message(true, 'ddl', 'ALTER something');
       INSERT INTO dml VALUES (4, 'four', 40); COMMIT`);
-    await admin.query(`SELECT pg_logical_emit_message(false, 'ping', '\\x00ff'::bytea)`);
-    await admin.query(`TRUNCATE dml`);
+    await source.admin.query(`SELECT pg_logical_emit_message(false, 'ping', '\\x00ff'::bytea)`);
+    await source.admin.query(`TRUNCATE dml`);
     await rec.waitFor(() => rec.commits().length >= 8, '8 transactions');
 
     const ch = rec.changes();
@@ -194,7 +186,7 @@ test('update/delete under REPLICA IDENTITY DEFAULT and FULL, truncate, transacti
     }
   } finally {
     await stream.stop();
-    await dropSlot(admin, slot);
+    await dropSlot(source.admin, slot);
   }
 });
 
@@ -207,14 +199,14 @@ test('unchanged TOAST values arrive as UNCHANGED_TOAST, not null; ADD COLUMN re-
   const stream = new ChangeStream(opts(slot, pub));
   try {
     await stream.start(start, rec.sink);
-    await admin.query(`INSERT INTO toasty VALUES (1, $1, 1, NULL)`, [big]);
-    await admin.query(`UPDATE toasty SET n = 2 WHERE id = 1`);
-    await admin.query(`UPDATE toasty SET big = NULL, n = 3 WHERE id = 1`);
-    await admin.query(`ALTER TABLE toasty DROP COLUMN gone, ADD COLUMN extra int DEFAULT 7`);
-    await admin.query(`INSERT INTO toasty (id, big, n) VALUES (2, 'small', 1)`);
-    await admin.query(`ALTER TABLE toasty REPLICA IDENTITY FULL`);
-    await admin.query(`UPDATE toasty SET big = $1 WHERE id = 2`, [big]);
-    await admin.query(`UPDATE toasty SET n = 5 WHERE id = 2`);
+    await source.admin.query(`INSERT INTO toasty VALUES (1, $1, 1, NULL)`, [big]);
+    await source.admin.query(`UPDATE toasty SET n = 2 WHERE id = 1`);
+    await source.admin.query(`UPDATE toasty SET big = NULL, n = 3 WHERE id = 1`);
+    await source.admin.query(`ALTER TABLE toasty DROP COLUMN gone, ADD COLUMN extra int DEFAULT 7`);
+    await source.admin.query(`INSERT INTO toasty (id, big, n) VALUES (2, 'small', 1)`);
+    await source.admin.query(`ALTER TABLE toasty REPLICA IDENTITY FULL`);
+    await source.admin.query(`UPDATE toasty SET big = $1 WHERE id = 2`, [big]);
+    await source.admin.query(`UPDATE toasty SET n = 5 WHERE id = 2`);
     await rec.waitFor(() => rec.commits().length >= 6, '6 transactions');
 
     const ch = rec.changes();
@@ -240,7 +232,7 @@ test('unchanged TOAST values arrive as UNCHANGED_TOAST, not null; ADD COLUMN re-
     assert.equal(ch[5].new[2], 5);
   } finally {
     await stream.stop();
-    await dropSlot(admin, slot);
+    await dropSlot(source.admin, slot);
   }
 });
 
@@ -249,16 +241,16 @@ test('streaming of a large transaction (logical_decoding_work_mem=64kB), incl. a
   const rec = new Recorder();
   const stream = new ChangeStream(opts(slot, pub, {
     streaming: true,
-    connection: { ...conn, options: '-c logical_decoding_work_mem=64kB' },
+    connection: { ...source.conn, options: '-c logical_decoding_work_mem=64kB' },
     maxBatchRows: 500,
   }));
   try {
     await stream.start(start, rec.sink);
-    await admin.query(`INSERT INTO big VALUES (0, 'small')`);
+    await source.admin.query(`INSERT INTO big VALUES (0, 'small')`);
     // Transactions already aborted when the walsender reads them are skipped (PG 17+), so each abort is issued
     // only after we have seen the changes it voids arrive streamed.
     const streamedXids = (): Set<number> => new Set(rec.events.flatMap((e) => (e.kind === 'changes' && e.streamed ? e.changes.map((c) => c.xid) : [])));
-    const tx = await pgs.client();
+    const tx = await source.pgs.client();
     try {
       await tx.query(`BEGIN`);
       await tx.query(`INSERT INTO big SELECT g, repeat('p', 50) FROM generate_series(1, 3000) g`);
@@ -280,7 +272,7 @@ test('streaming of a large transaction (logical_decoding_work_mem=64kB), incl. a
     } finally {
       await tx.end();
     }
-    await admin.query(`INSERT INTO big VALUES (-1, 'last')`);
+    await source.admin.query(`INSERT INTO big VALUES (-1, 'last')`);
     await rec.waitFor(() => rec.changes().some((c) => c.kind === 'insert' && c.new[0] === -1), 'last insert');
 
     const streamedBegins = rec.events.filter((e): e is Extract<CdcEvent, { kind: 'begin' }> => e.kind === 'begin' && e.streamed);
@@ -316,7 +308,7 @@ test('streaming of a large transaction (logical_decoding_work_mem=64kB), incl. a
     for (const e of rec.events) if (e.kind === 'changes') assert.ok(e.changes.length <= 500);
   } finally {
     await stream.stop();
-    await dropSlot(admin, slot);
+    await dropSlot(source.admin, slot);
   }
 });
 
@@ -328,8 +320,8 @@ test('confirmed_flush_lsn moves only on ack(); reconnect resumes from the acked 
   let durable = start;
   const running = rs.run(() => durable, rec.sink);
   try {
-    await until(async () => (await slotState(admin, slot))!.active, 'slot active');
-    await admin.query(`INSERT INTO acks VALUES (1)`);
+    await until(async () => (await slotState(source.admin, slot))!.active, 'slot active');
+    await source.admin.query(`INSERT INTO acks VALUES (1)`);
     await rec.waitFor(() => rec.commits().length >= 1, 'txn A');
     const a = rec.commits()[0]!;
     // several status intervals and keepalive replies pass: the slot must not move past unacked data
@@ -339,7 +331,7 @@ test('confirmed_flush_lsn moves only on ack(); reconnect resumes from the acked 
     rs.ack(a.endLsn);
     await until(async () => (await confirmedFlush(slot)) === a.endLsn, `confirmed_flush = ${formatLsn(a.endLsn)}`);
 
-    await admin.query(`INSERT INTO acks VALUES (2)`);
+    await source.admin.query(`INSERT INTO acks VALUES (2)`);
     await rec.waitFor(() => rec.commits().length >= 2, 'txn B');
     const b = rec.commits()[1]!;
     await new Promise((r) => setTimeout(r, 300));
@@ -348,7 +340,7 @@ test('confirmed_flush_lsn moves only on ack(); reconnect resumes from the acked 
     assert.ok(mid >= a.endLsn && mid < b.commitLsn, 'B received but not acked');
 
     // kill the walsender: the loop reconnects from A's end and B arrives again; A does not
-    await admin.query(`SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots WHERE slot_name = $1`, [slot]);
+    await source.admin.query(`SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots WHERE slot_name = $1`, [slot]);
     await rec.waitFor(() => rec.commits().length >= 3, 'B redelivered');
     assert.ok(rec.events.some((e) => e.kind === 'reconnect' && e.startLsn === a.endLsn));
     assert.deepStrictEqual(rec.commits().map((c) => c.endLsn), [a.endLsn, b.endLsn, b.endLsn]);
@@ -359,15 +351,15 @@ test('confirmed_flush_lsn moves only on ack(); reconnect resumes from the acked 
     await until(async () => (await confirmedFlush(slot)) >= b.endLsn, 'B confirmed');
 
     // everything received is acked: WAL of unpublished tables must not stay pinned (keepalive walEnd is acked)
-    await admin.query(`CREATE TABLE acks_other (id int); INSERT INTO acks_other SELECT generate_series(1, 1000)`);
-    const after = parseLsn((await admin.query(`SELECT pg_current_wal_insert_lsn()::text AS l`)).rows[0].l);
+    await source.admin.query(`CREATE TABLE acks_other (id int); INSERT INTO acks_other SELECT generate_series(1, 1000)`);
+    const after = parseLsn((await source.admin.query(`SELECT pg_current_wal_insert_lsn()::text AS l`)).rows[0].l);
     await until(async () => (await confirmedFlush(slot)) > b.endLsn, 'idle keepalive advanced the slot');
     assert.ok((await confirmedFlush(slot)) <= after);
     assert.equal(rec.commits().length, 3, 'the unpublished transactions sent nothing');
   } finally {
     await rs.stop();
     await running;
-    await dropSlot(admin, slot, { force: true });
+    await dropSlot(source.admin, slot, { force: true });
   }
 });
 
@@ -390,7 +382,7 @@ test('backpressure: a slow async consumer is awaited in order and the socket is 
       inFlight--;
     });
     for (let t = 0; t < 5; t++) {
-      await admin.query(`INSERT INTO slow SELECT g, repeat('x', 100) FROM generate_series(${t * 2000 + 1}, ${(t + 1) * 2000}) g`);
+      await source.admin.query(`INSERT INTO slow SELECT g, repeat('x', 100) FROM generate_series(${t * 2000 + 1}, ${(t + 1) * 2000}) g`);
     }
     await done;
     assert.equal(maxInFlight, 1, 'handler calls never overlap');
@@ -399,7 +391,7 @@ test('backpressure: a slow async consumer is awaited in order and the socket is 
     assert.ok(stream.stats.pauses > 0);
   } finally {
     await stream.stop();
-    await dropSlot(admin, slot);
+    await dropSlot(source.admin, slot);
   }
 });
 
@@ -410,13 +402,13 @@ test('a consumer error ends the stream with that error and nothing is acked', as
     await stream.start(start, async (ev) => {
       if (ev.kind === 'changes') throw new Error('apply failed');
     });
-    const before = (await admin.query(`SELECT pg_current_wal_lsn()::text AS l`)).rows[0].l as string;
-    await admin.query(`INSERT INTO boom VALUES (1)`);
+    const before = (await source.admin.query(`SELECT pg_current_wal_lsn()::text AS l`)).rows[0].l as string;
+    await source.admin.query(`INSERT INTO boom VALUES (1)`);
     await assert.rejects(stream.finished, /apply failed/);
     assert.ok((await confirmedFlush(slot)) <= parseLsn(before), 'the failed transaction is not confirmed');
-    await until(async () => !(await slotState(admin, slot))!.active, 'walsender gone');
+    await until(async () => !(await slotState(source.admin, slot))!.active, 'walsender gone');
   } finally {
     await stream.stop();
-    await dropSlot(admin, slot, { force: true });
+    await dropSlot(source.admin, slot, { force: true });
   }
 });

@@ -2,22 +2,18 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type pg from 'pg';
-import { startPostgres, type TestPostgres } from './helpers/postgres.js';
+import { startCdcSource, type CdcSource } from './helpers/cdc.js';
 import {
   ChangeStream, IvoryOid, MultiDimensionalArrayError, PgOid, TypeCatalog, beginSnapshot, copyTable, createPublication,
   createSlot, decoderFor, openReplicationConnection, openSession, typeSupport, type CdcEvent, type Value,
 } from '../src/cdc/index.js';
 
-let pgs: TestPostgres;
-let conn: pg.ClientConfig;
+let source: CdcSource;
 
 before(async () => {
-  pgs = await startPostgres();
-  conn = { host: '127.0.0.1', port: pgs.port, user: 'postgres', database: 'postgres' };
+  source = await startCdcSource();
 });
-after(async () => {
-  await pgs?.destroy();
-});
+after(() => source?.close());
 
 const us = (iso: string, micros = 0n): bigint => BigInt(Date.parse(iso)) * 1000n + micros;
 const days = (iso: string): number => Date.parse(iso) / 86_400_000;
@@ -115,9 +111,9 @@ function assertRow(row: readonly unknown[], nulls: boolean, where: string): void
 }
 
 test('every type round-trips through binary pgoutput and binary COPY', async () => {
-  const c = await pgs.client();
-  const rc = await openReplicationConnection(conn);
-  const copier = await openSession(conn);
+  const c = await source.pgs.client();
+  const rc = await openReplicationConnection(source.conn);
+  const copier = await openSession(source.conn);
   const events: CdcEvent[] = [];
   let stream: ChangeStream | undefined;
   try {
@@ -142,7 +138,7 @@ test('every type round-trips through binary pgoutput and binary COPY', async () 
     // pgoutput side: the same rows inserted after the slot exists
     let resolveDone!: () => void;
     const done = new Promise<void>((r) => { resolveDone = r; });
-    stream = new ChangeStream({ connection: conn, slot: 'types_slot', publications: ['types_pub'] });
+    stream = new ChangeStream({ connection: source.conn, slot: 'types_slot', publications: ['types_pub'] });
     await stream.start(slot.consistentPoint, (ev) => {
       events.push(ev);
       if (ev.kind === 'commit') resolveDone();
@@ -181,7 +177,7 @@ async function sendBytes(c: pg.Client, expr: string): Promise<Buffer> {
 }
 
 test('IvorySQL 95xx OIDs decode with the vanilla layouts they share', async () => {
-  const c = await pgs.client();
+  const c = await source.pgs.client();
   try {
     const dec = (oid: number, b: Buffer): Value => decoderFor(oid)(b, 0, b.length);
     const ts = await sendBytes(c, `timestamp_send('2024-03-15 10:30:45')`);
@@ -221,7 +217,7 @@ test('IvorySQL 95xx OIDs decode with the vanilla layouts they share', async () =
 });
 
 test('typeSupport explains unsupported types; multi-dimensional arrays are rejected clearly', async () => {
-  const c = await pgs.client();
+  const c = await source.pgs.client();
   try {
     const inet = typeSupport(869);
     assert.ok(!inet.supported && /inet/.test(inet.reason));
@@ -243,7 +239,7 @@ test('typeSupport explains unsupported types; multi-dimensional arrays are rejec
 
     // COPY of a multi-dimensional value fails with the same clear error
     await c.query(`CREATE TABLE md (a int4[]); INSERT INTO md VALUES ('{{1,2},{3,4}}')`);
-    const s = await openSession(conn);
+    const s = await openSession(source.conn);
     try {
       const copy = await copyTable(s, { schema: 'public', name: 'md' });
       await assert.rejects(async () => { for await (const _ of copy.batches) { /* drain */ } }, MultiDimensionalArrayError);
@@ -256,17 +252,17 @@ test('typeSupport explains unsupported types; multi-dimensional arrays are rejec
 });
 
 test('values of unsupported types stop the stream with the column named, or pass through raw if asked', async () => {
-  const c = await pgs.client();
+  const c = await source.pgs.client();
   const streams: ChangeStream[] = [];
   try {
     await c.query(`CREATE TABLE nets (id int PRIMARY KEY, addr inet)`);
     await createPublication(c, 'nets_pub', [{ schema: 'public', name: 'nets' }]);
-    const rc = await openReplicationConnection(conn);
+    const rc = await openReplicationConnection(source.conn);
     const s1 = await createSlot(rc, 'nets_strict', { snapshot: 'nothing' });
     const s2 = await createSlot(rc, 'nets_raw', { snapshot: 'nothing' });
     await rc.end();
-    const strict = new ChangeStream({ connection: conn, slot: 'nets_strict', publications: ['nets_pub'] });
-    const raw = new ChangeStream({ connection: conn, slot: 'nets_raw', publications: ['nets_pub'], unsupportedValues: 'raw' });
+    const strict = new ChangeStream({ connection: source.conn, slot: 'nets_strict', publications: ['nets_pub'] });
+    const raw = new ChangeStream({ connection: source.conn, slot: 'nets_raw', publications: ['nets_pub'], unsupportedValues: 'raw' });
     streams.push(strict, raw);
     await strict.start(s1.consistentPoint, () => {});
     let resolveRaw!: (v: Value) => void;
