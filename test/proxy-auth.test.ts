@@ -4,9 +4,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import tls from 'node:tls';
 import pg from 'pg';
-import { startPostgres, type TestPostgres } from './helpers/postgres.js';
-import { startGate, type Gate } from './helpers/lakegate.js';
-import { makeSelfSignedCert, type TestCert } from './helpers/tls.js';
+import type { TestPostgres } from './helpers/postgres.js';
+import { startPlainAndTlsGates, startPostgresWithPasswords, type PlainAndTlsGates } from './helpers/auth.js';
 import { RawClient, fe, fields } from './clients/raw.js';
 import { VERSION } from '../src/version.js';
 
@@ -14,33 +13,17 @@ const SCRAM_PW = 'scr@m pässword';
 const MD5_PW = 'md5-secret';
 
 let db: TestPostgres;
-let cert: TestCert;
-/** plaintext only */
-let plain: Gate;
-/** with tls.cert / tls.key */
-let secure: Gate;
+let gates: PlainAndTlsGates;
 
 before(async () => {
-  db = await startPostgres({
-    hba: [
-      'host all scram_user 127.0.0.1/32 scram-sha-256',
-      'host all md5_user 127.0.0.1/32 md5',
-      'host all nologin_user 127.0.0.1/32 reject',
-    ],
-  });
-  await db.sql(`set password_encryption = 'scram-sha-256'; create role scram_user login password '${SCRAM_PW.replace(/'/g, "''")}'`);
-  await db.sql(`set password_encryption = 'md5'; create role md5_user login password '${MD5_PW}'`);
+  db = await startPostgresWithPasswords({ scram: SCRAM_PW, md5: MD5_PW }, { hba: ['host all nologin_user 127.0.0.1/32 reject'] });
   await db.sql('create role nologin_user login');
-  cert = makeSelfSignedCert();
-  plain = await startGate({ 'upstream.url': db.url });
-  secure = await startGate({ 'upstream.url': db.url, 'tls.cert': cert.certFile, 'tls.key': cert.keyFile });
+  gates = await startPlainAndTlsGates(db.url);
 });
 
 after(async () => {
-  await plain?.close();
-  await secure?.close();
+  await gates?.close();
   await db?.destroy();
-  cert?.cleanup();
 });
 
 async function whoami(c: pg.Client): Promise<string> {
@@ -56,14 +39,14 @@ test('the md5 role really has an md5 hash and the SCRAM role a SCRAM verifier', 
 });
 
 test('SCRAM-SHA-256 with the right password: Postgres authenticates through lakegate', async () => {
-  const c = await plain.client({ user: 'scram_user', password: SCRAM_PW });
+  const c = await gates.plain.client({ user: 'scram_user', password: SCRAM_PW });
   assert.equal(await whoami(c), 'scram_user');
   assert.equal((await c.query('SHOW lakegate.version')).rows[0]['lakegate.version'], VERSION);
   await c.end();
 });
 
 test('SCRAM-SHA-256 with a wrong password: 28P01 from Postgres', async () => {
-  await assert.rejects(plain.client({ user: 'scram_user', password: 'wrong' }), (e: any) => {
+  await assert.rejects(gates.plain.client({ user: 'scram_user', password: 'wrong' }), (e: any) => {
     assert.equal(e.code, '28P01');
     assert.equal(e.severity, 'FATAL');
     assert.match(e.message, /password authentication failed for user "scram_user"/);
@@ -72,7 +55,7 @@ test('SCRAM-SHA-256 with a wrong password: 28P01 from Postgres', async () => {
 });
 
 test('the SASL exchange is relayed as Postgres sends it (raw)', async () => {
-  const c = await RawClient.connect(plain.port);
+  const c = await RawClient.connect(gates.plain.port);
   c.write(fe.startup({ user: 'scram_user', database: 'postgres' }));
   const m = await c.read();
   assert.equal(m.type, 'R');
@@ -88,12 +71,12 @@ test('the SASL exchange is relayed as Postgres sends it (raw)', async () => {
 });
 
 test('md5 with the right and a wrong password', async () => {
-  const c = await plain.client({ user: 'md5_user', password: MD5_PW });
+  const c = await gates.plain.client({ user: 'md5_user', password: MD5_PW });
   assert.equal(await whoami(c), 'md5_user');
   await c.end();
-  await assert.rejects(plain.client({ user: 'md5_user', password: 'nope' }), (e: any) => e.code === '28P01');
+  await assert.rejects(gates.plain.client({ user: 'md5_user', password: 'nope' }), (e: any) => e.code === '28P01');
   // the challenge is Postgres' own AuthenticationMD5Password (5) with a salt
-  const raw = await RawClient.connect(plain.port);
+  const raw = await RawClient.connect(gates.plain.port);
   raw.write(fe.startup({ user: 'md5_user', database: 'postgres' }));
   const m = await raw.read();
   assert.equal(m.type, 'R');
@@ -103,20 +86,20 @@ test('md5 with the right and a wrong password', async () => {
 });
 
 test('pg_hba reject: Postgres\' FATAL 28000 reaches the client', async () => {
-  await assert.rejects(plain.client({ user: 'nologin_user' }), (e: any) => e.code === '28000' && /pg_hba\.conf rejects/.test(e.message));
+  await assert.rejects(gates.plain.client({ user: 'nologin_user' }), (e: any) => e.code === '28000' && /pg_hba\.conf rejects/.test(e.message));
 });
 
 test('trust: no password asked', async () => {
-  const c = await plain.client({ user: 'postgres' });
+  const c = await gates.plain.client({ user: 'postgres' });
   assert.equal(await whoami(c), 'postgres');
   await c.end();
 });
 
 test('TLS (sslmode=require): SSLRequest answered S, certificate verified with the test CA, SCRAM inside', async () => {
-  const c = await secure.client({
+  const c = await gates.secure.client({
     user: 'scram_user',
     password: SCRAM_PW,
-    ssl: { ca: cert.certPem, servername: 'localhost', rejectUnauthorized: true },
+    ssl: { ca: gates.cert.certPem, servername: 'localhost', rejectUnauthorized: true },
   });
   const stream = (c as any).connection.stream as tls.TLSSocket;
   assert.ok(stream instanceof tls.TLSSocket && stream.encrypted, 'connection is TLS');
@@ -131,19 +114,19 @@ test('TLS (sslmode=require): SSLRequest answered S, certificate verified with th
 
 test('TLS: wrong password over TLS is still 28P01', async () => {
   await assert.rejects(
-    secure.client({ user: 'scram_user', password: 'bad', ssl: { rejectUnauthorized: false } }),
+    gates.secure.client({ user: 'scram_user', password: 'bad', ssl: { rejectUnauthorized: false } }),
     (e: any) => e.code === '28P01',
   );
 });
 
 test('TLS: a plaintext client is still served by a TLS-enabled lakegate', async () => {
-  const c = await secure.client({ ssl: false });
+  const c = await gates.secure.client({ ssl: false });
   assert.equal((await c.query('select 1 as one')).rows[0].one, 1);
   await c.end();
 });
 
 test('TLS: raw SSLRequest gets S, and a client that then speaks plaintext is dropped', async () => {
-  const c = await RawClient.connect(secure.port);
+  const c = await RawClient.connect(gates.secure.port);
   c.write(fe.sslRequest());
   assert.equal(await c.readByte(), 'S');
   c.write(fe.startup({ user: 'postgres', database: 'postgres' })); // not a TLS ClientHello
@@ -152,13 +135,13 @@ test('TLS: raw SSLRequest gets S, and a client that then speaks plaintext is dro
     new Promise((_, reject) => setTimeout(() => reject(new Error('connection not closed within 5 s')), 5000)),
   ]);
   // the listener is unaffected
-  const ok = await secure.client({ ssl: { rejectUnauthorized: false } });
+  const ok = await gates.secure.client({ ssl: { rejectUnauthorized: false } });
   assert.equal((await ok.query('select 2 as two')).rows[0].two, 2);
   await ok.end();
 });
 
 test('TLS: direct TLS negotiation (PG 17 sslnegotiation=direct, ALPN postgresql)', async () => {
-  const c = await secure.client({ ssl: { rejectUnauthorized: false }, sslnegotiation: 'direct' } as pg.ClientConfig);
+  const c = await gates.secure.client({ ssl: { rejectUnauthorized: false }, sslnegotiation: 'direct' } as pg.ClientConfig);
   const stream = (c as any).connection.stream as tls.TLSSocket;
   assert.ok(stream.encrypted);
   assert.equal(stream.alpnProtocol, 'postgresql');
@@ -167,5 +150,5 @@ test('TLS: direct TLS negotiation (PG 17 sslnegotiation=direct, ALPN postgresql)
 });
 
 test('without tls.cert, a client that requires TLS is told the server does not support it', async () => {
-  await assert.rejects(plain.client({ ssl: { rejectUnauthorized: false } }), /does not support SSL/i);
+  await assert.rejects(gates.plain.client({ ssl: { rejectUnauthorized: false } }), /does not support SSL/i);
 });

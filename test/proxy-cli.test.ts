@@ -8,7 +8,8 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { freePort, startPostgres, type TestPostgres } from './helpers/postgres.js';
+import { freePort, type TestPostgres } from './helpers/postgres.js';
+import { startPostgresWithPasswords } from './helpers/auth.js';
 import { gateEnv, repoRoot, spawnGate, type SpawnedGate } from './helpers/lakegate.js';
 import { loadConfig, ConfigError } from '../src/config/load.js';
 import { SCHEMA, envName, type ConfigKey, type KeySpec } from '../src/config/schema.js';
@@ -23,11 +24,7 @@ let db: TestPostgres;
 let dir: string;
 
 before(async () => {
-  db = await startPostgres({
-    hba: ['host all scram_user 127.0.0.1/32 scram-sha-256', 'host all md5_user 127.0.0.1/32 md5'],
-  });
-  await db.sql(`create role scram_user login password '${SCRAM_PW}'`);
-  await db.sql(`set password_encryption = 'md5'; create role md5_user login password '${MD5_PW}'`);
+  db = await startPostgresWithPasswords({ scram: SCRAM_PW, md5: MD5_PW });
   dir = mkdtempSync(join(tmpdir(), 'lakegate-cli-test-'));
 });
 

@@ -6,9 +6,9 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { startPostgres, type TestPostgres } from './helpers/postgres.js';
-import { repoRoot, startGate, type Gate } from './helpers/lakegate.js';
-import { makeSelfSignedCert, type TestCert } from './helpers/tls.js';
+import type { TestPostgres } from './helpers/postgres.js';
+import { repoRoot, type Gate } from './helpers/lakegate.js';
+import { startPlainAndTlsGates, startPostgresWithPasswords, type PlainAndTlsGates } from './helpers/auth.js';
 import { VERSION } from '../src/version.js';
 
 const SCRAM_PW = 'scram-pw-Ω1';
@@ -23,27 +23,17 @@ const have = {
 };
 
 let db: TestPostgres;
-let cert: TestCert;
-let plain: Gate;
-let secure: Gate;
+let gates: PlainAndTlsGates;
 
 before(async () => {
-  db = await startPostgres({
-    hba: ['host all scram_user 127.0.0.1/32 scram-sha-256', 'host all md5_user 127.0.0.1/32 md5'],
-  });
-  await db.sql(`create role scram_user login password '${SCRAM_PW}'`);
-  await db.sql(`set password_encryption = 'md5'; create role md5_user login password '${MD5_PW}'`);
+  db = await startPostgresWithPasswords({ scram: SCRAM_PW, md5: MD5_PW });
   await db.sql('grant create on schema public to scram_user, md5_user');
-  cert = makeSelfSignedCert();
-  plain = await startGate({ 'upstream.url': db.url });
-  secure = await startGate({ 'upstream.url': db.url, 'tls.cert': cert.certFile, 'tls.key': cert.keyFile });
+  gates = await startPlainAndTlsGates(db.url);
 });
 
 after(async () => {
-  await plain?.close();
-  await secure?.close();
+  await gates?.close();
   await db?.destroy();
-  cert?.cleanup();
 });
 
 interface Run {
@@ -82,18 +72,18 @@ function psql(gate: Gate, args: string[], opts: { user?: string; password?: stri
 
 test('psql: local and upstream statements, \\d, \\dt', async (t) => {
   if (!have.psql) return t.skip('psql is not installed (Debian package postgresql-client)');
-  const v = await psql(plain, ['-At', '-c', 'SHOW lakegate.version']);
+  const v = await psql(gates.plain, ['-At', '-c', 'SHOW lakegate.version']);
   assert.equal(v.code, 0, v.stderr);
   assert.equal(v.stdout.trim(), VERSION);
-  const setup = await psql(plain, ['-c', 'create table psql_items (id int primary key, name text not null, price numeric(8,2))']);
+  const setup = await psql(gates.plain, ['-c', 'create table psql_items (id int primary key, name text not null, price numeric(8,2))']);
   assert.equal(setup.code, 0, setup.stderr);
-  const d = await psql(plain, ['-c', '\\d psql_items']);
+  const d = await psql(gates.plain, ['-c', '\\d psql_items']);
   assert.equal(d.code, 0, d.stderr);
   assert.match(d.stdout, /Table "public\.psql_items"/);
   assert.match(d.stdout, /id\s+\|\s+integer\s+\|\s+\|\s+not null/);
   assert.match(d.stdout, /price\s+\|\s+numeric\(8,2\)/);
   assert.match(d.stdout, /"psql_items_pkey" PRIMARY KEY, btree \(id\)/);
-  const dt = await psql(plain, ['-c', '\\dt']);
+  const dt = await psql(gates.plain, ['-c', '\\dt']);
   assert.match(dt.stdout, /public \| psql_items \| table \| postgres/);
 });
 
@@ -102,54 +92,54 @@ test('psql: COPY FROM STDIN in a script, COPY TO STDOUT, \\copy', async (t) => {
   await db.sql('create table if not exists psql_copy (id int, name text)');
   const rows = Array.from({ length: 5000 }, (_, i) => `${i}\tname ${i}`).join('\n');
   const script = `COPY psql_copy FROM STDIN;\n${rows}\n\\.\nSHOW lakegate.version;\nselect count(*) from psql_copy;\n`;
-  const r = await psql(plain, ['-At', '-f', '-'], { input: script });
+  const r = await psql(gates.plain, ['-At', '-f', '-'], { input: script });
   assert.equal(r.code, 0, r.stderr);
   assert.deepEqual(r.stdout.trim().split('\n'), ['COPY 5000', VERSION, '5000']);
-  const out = await psql(plain, ['-c', 'COPY (select id, name from psql_copy where id < 3 order by id) TO STDOUT']);
+  const out = await psql(gates.plain, ['-c', 'COPY (select id, name from psql_copy where id < 3 order by id) TO STDOUT']);
   assert.equal(out.stdout, '0\tname 0\n1\tname 1\n2\tname 2\n');
-  const cp = await psql(plain, ['-c', '\\copy psql_copy from stdin'], { input: '9001\tvia copy\n\\.\n' });
+  const cp = await psql(gates.plain, ['-c', '\\copy psql_copy from stdin'], { input: '9001\tvia copy\n\\.\n' });
   assert.equal(cp.code, 0, cp.stderr);
   assert.equal((await db.sql('select name from psql_copy where id = 9001')).rows[0].name, 'via copy');
 });
 
 test('psql: errors are reported with Postgres\' message and psql\'s exit codes', async (t) => {
   if (!have.psql) return t.skip('psql is not installed (Debian package postgresql-client)');
-  const e = await psql(plain, ['-c', 'select 1/0']);
+  const e = await psql(gates.plain, ['-c', 'select 1/0']);
   assert.equal(e.code, 1);
   assert.match(e.stderr, /ERROR:\s+division by zero/);
-  const script = await psql(plain, ['-f', '-'], { input: 'select 1;\nselect * from no_such_table;\nselect 2;\n' });
+  const script = await psql(gates.plain, ['-f', '-'], { input: 'select 1;\nselect * from no_such_table;\nselect 2;\n' });
   assert.equal(script.code, 3, 'ON_ERROR_STOP stops the script');
   assert.match(script.stderr, /relation "no_such_table" does not exist/);
-  const local = await psql(plain, ['-c', 'SHOW lakegate.nonsense']);
+  const local = await psql(gates.plain, ['-c', 'SHOW lakegate.nonsense']);
   assert.equal(local.code, 1);
   assert.match(local.stderr, /ERROR:.*lakegate\.nonsense/);
 });
 
 test('psql: SCRAM with PGPASSWORD, and a wrong password', async (t) => {
   if (!have.psql) return t.skip('psql is not installed (Debian package postgresql-client)');
-  const ok = await psql(plain, ['-At', '-c', 'select current_user'], { user: 'scram_user', password: SCRAM_PW });
+  const ok = await psql(gates.plain, ['-At', '-c', 'select current_user'], { user: 'scram_user', password: SCRAM_PW });
   assert.equal(ok.code, 0, ok.stderr);
   assert.equal(ok.stdout.trim(), 'scram_user');
-  const bad = await psql(plain, ['-c', 'select 1'], { user: 'scram_user', password: 'wrong' });
+  const bad = await psql(gates.plain, ['-c', 'select 1'], { user: 'scram_user', password: 'wrong' });
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /password authentication failed for user "scram_user"/);
   assert.doesNotMatch(bad.stderr, /lakegate: lost connection/, 'no second FATAL after the upstream one');
-  const md5 = await psql(plain, ['-At', '-c', 'select current_user'], { user: 'md5_user', password: MD5_PW });
+  const md5 = await psql(gates.plain, ['-At', '-c', 'select current_user'], { user: 'md5_user', password: MD5_PW });
   assert.equal(md5.stdout.trim(), 'md5_user', md5.stderr);
 });
 
 test('psql: sslmode=require and verify-full against the test certificate', async (t) => {
   if (!have.psql) return t.skip('psql is not installed (Debian package postgresql-client)');
-  const r = await psql(secure, ['-c', '\\conninfo', '-c', 'SHOW lakegate.version'], { user: 'scram_user', password: SCRAM_PW, conn: 'sslmode=require' });
+  const r = await psql(gates.secure, ['-c', '\\conninfo', '-c', 'SHOW lakegate.version'], { user: 'scram_user', password: SCRAM_PW, conn: 'sslmode=require' });
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /SSL connection \(protocol: TLSv1\.[23]/);
   assert.match(r.stdout, new RegExp(VERSION.replace(/\./g, '\\.')));
-  const vf = await run('psql', ['-X', '-At', '-c', 'select 1', '-d', `host=localhost port=${secure.port} dbname=postgres user=postgres sslmode=verify-full sslrootcert=${cert.certFile}`], {
+  const vf = await run('psql', ['-X', '-At', '-c', 'select 1', '-d', `host=localhost port=${gates.secure.port} dbname=postgres user=postgres sslmode=verify-full sslrootcert=${gates.cert.certFile}`], {
     env: { PGCONNECT_TIMEOUT: '10' },
   });
   assert.equal(vf.code, 0, vf.stderr);
   assert.equal(vf.stdout.trim(), '1');
-  const refused = await psql(plain, ['-c', 'select 1'], { conn: 'sslmode=require' });
+  const refused = await psql(gates.plain, ['-c', 'select 1'], { conn: 'sslmode=require' });
   assert.notEqual(refused.code, 0);
   assert.match(refused.stderr, /does not support SSL/i);
 });
@@ -157,7 +147,7 @@ test('psql: sslmode=require and verify-full against the test certificate', async
 test('psql: Ctrl-C cancels a running query (CancelRequest via lakegate)', async (t) => {
   if (!have.psql) return t.skip('psql is not installed (Debian package postgresql-client)');
   const started = Date.now();
-  const r = await psql(plain, ['-c', 'select pg_sleep(30)'], {
+  const r = await psql(gates.plain, ['-c', 'select pg_sleep(30)'], {
     onStart: (pid) =>
       void (async () => {
         // press Ctrl-C once the statement runs upstream (a cancel that arrives earlier is lost)
@@ -181,7 +171,7 @@ let jdbcRun: Promise<Run> | null = null;
 
 /** JdbcCheck.java over TLS with SCRAM, run once; its checks are asserted by the tests below. */
 function jdbc(): Promise<Run> {
-  const url = `jdbc:postgresql://127.0.0.1:${secure.port}/postgres?sslmode=require&connectTimeout=10`;
+  const url = `jdbc:postgresql://127.0.0.1:${gates.secure.port}/postgres?sslmode=require&connectTimeout=10`;
   jdbcRun ??= run('java', ['-cp', JDBC_JAR, join(repoRoot(), 'test/clients/JdbcCheck.java'), url, 'scram_user', SCRAM_PW, VERSION], { timeoutMs: 110000 });
   return jdbcRun;
 }
@@ -223,7 +213,7 @@ test('pgjdbc: a local statement inside a transaction, batched with BEGIN or a po
 
 test('psycopg2 with md5: parameters, implicit transactions, COPY, named cursor, notices, errors, NOTIFY, cancel', { timeout: 60000 }, async (t) => {
   if (!have.psycopg2) return t.skip(`${PYTHON} cannot import psycopg2 (Debian package python3-psycopg2)`);
-  const dsn = `host=127.0.0.1 port=${plain.port} dbname=postgres user=md5_user password=${MD5_PW} sslmode=disable connect_timeout=10`;
+  const dsn = `host=127.0.0.1 port=${gates.plain.port} dbname=postgres user=md5_user password=${MD5_PW} sslmode=disable connect_timeout=10`;
   const r = await run(PYTHON, [join(repoRoot(), 'test/clients/psycopg2_check.py'), dsn, VERSION], { timeoutMs: 55000 });
   t.diagnostic(r.stdout.trim().replace(/\n/g, ' | '));
   assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
