@@ -4,6 +4,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import pg from 'pg';
 import { startPostgres, type TestPostgres } from './helpers/postgres.js';
+import { rejectsWith } from './helpers/sqlstate.js';
 import { migrate, MirrorRegistry, parseControlMessage, type ControlMessage, type Mirror } from '../src/control/index.js';
 
 let server: TestPostgres;
@@ -39,17 +40,6 @@ after(async () => {
   await Promise.all(open.map((c) => c.end().catch(() => {})));
   await server?.destroy();
 });
-
-async function rejectsWith(p: Promise<unknown>, code: string, message?: RegExp): Promise<pg.DatabaseError> {
-  let caught: pg.DatabaseError | undefined;
-  await assert.rejects(p, (e: pg.DatabaseError) => {
-    caught = e;
-    assert.equal(e.code, code, `expected SQLSTATE ${code}, got ${e.code}: ${e.message}`);
-    if (message) assert.match(e.message, message);
-    return true;
-  });
-  return caught!;
-}
 
 type Event =
   | { tag: 'B' | 'C' }

@@ -10,6 +10,7 @@ import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { freePort } from './helpers/postgres.js';
+import { rejectsWith } from './helpers/sqlstate.js';
 import { migrate, MirrorRegistry, parseControlMessage } from '../src/control/index.js';
 
 const BIN = '/usr/lib/postgresql/15/bin';
@@ -71,14 +72,6 @@ after(async () => {
   }
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
-
-async function rejectsWith(p: Promise<unknown>, code: string, message?: RegExp): Promise<void> {
-  await assert.rejects(p, (e: pg.DatabaseError) => {
-    assert.equal(e.code, code, `expected SQLSTATE ${code}, got ${e.code}: ${e.message}`);
-    if (message) assert.match(e.message, message);
-    return true;
-  });
-}
 
 test('PostgreSQL 15: migrations, mirrors, DDL capture and a create_snapshot round trip', { skip }, async (t) => {
   const admin = await connect('postgres');

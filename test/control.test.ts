@@ -4,6 +4,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import pg from 'pg';
 import { startPostgres, type TestPostgres } from './helpers/postgres.js';
+import { rejectsWith } from './helpers/sqlstate.js';
 import { migrate, loadMigrations, MirrorRegistry, parseControlMessage, type Mirror } from '../src/control/index.js';
 
 let server: TestPostgres;
@@ -32,17 +33,6 @@ async function close(c: pg.Client): Promise<void> {
 async function createDb(name: string): Promise<pg.Client> {
   await server.sql(`CREATE DATABASE ${name}`);
   return connect(name);
-}
-
-async function rejectsWith(p: Promise<unknown>, code: string, message?: RegExp): Promise<pg.DatabaseError> {
-  let caught: pg.DatabaseError | undefined;
-  await assert.rejects(p, (e: pg.DatabaseError) => {
-    caught = e;
-    assert.equal(e.code, code, `expected SQLSTATE ${code}, got ${e.code}: ${e.message}`);
-    if (message) assert.match(e.message, message);
-    return true;
-  });
-  return caught!;
 }
 
 /** run SQL on a client and return the NOTICE messages it produced */
