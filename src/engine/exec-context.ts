@@ -22,7 +22,11 @@ export interface MirrorAccess {
 export interface ExecContext {
   now: bigint;
   settings: { TimeZone: string; DateStyle: string; IntervalStyle: string; extra_float_digits: string; bytea_output: string };
+  /** WAL insert position when the statement started (null: not asked) */
   lsn: bigint | null;
+  /** WAL flush position then, and the WAL writer's period (freshness.ts) */
+  flushLsn: bigint | null;
+  walWriterDelayMs: number;
   constants: Map<string, Const>;
 }
 
@@ -43,6 +47,8 @@ export async function execContext(
     `pg_catalog.current_setting('extra_float_digits')`,
     `pg_catalog.current_setting('bytea_output')`,
     o.lsn ? `pg_catalog.pg_current_wal_insert_lsn()::text` : 'NULL::text',
+    o.lsn ? `pg_catalog.pg_current_wal_flush_lsn()::text` : 'NULL::text',
+    `pg_catalog.current_setting('wal_writer_delay')`,
   ];
   for (const m of o.mirrors) {
     const rel = `pg_catalog.to_regclass(${p(m.regclass)}::text)`;
@@ -67,6 +73,8 @@ export async function execContext(
     bytea_output: row[i++]!,
   };
   const lsnText = row[i++];
+  const flushText = row[i++];
+  const walWriterDelayMs = durationMs(row[i++] ?? '200ms');
   for (const m of o.mirrors) {
     const ok = row[i++];
     if (ok === null) throw new PgError('42P01', `relation "${m.name}" does not exist`);
@@ -74,5 +82,13 @@ export async function execContext(
   }
   const constants = new Map<string, Const>();
   for (const c of o.constants) constants.set(constKey(c.t, c.text), readUpstreamConst(c.t, row[i++] ?? null));
-  return { now, settings, lsn: lsnText ? parseLsn(lsnText) : null, constants };
+  return { now, settings, lsn: lsnText ? parseLsn(lsnText) : null, flushLsn: flushText ? parseLsn(flushText) : null, walWriterDelayMs, constants };
+}
+
+/** A time setting as current_setting shows it ('200ms', '1s', '2min') in milliseconds. */
+function durationMs(text: string): number {
+  const m = /^(\d+)\s*(us|ms|s|min|h|d)?$/.exec(text.trim());
+  if (!m) return 200;
+  const unit = { us: 0.001, ms: 1, s: 1000, min: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] ?? 'ms'] ?? 1;
+  return Number(m[1]) * unit;
 }

@@ -10,7 +10,7 @@ function split(qualified: string): MirrorRef {
   return dot < 0 ? { schema: 'public', name: qualified } : { schema: qualified.slice(0, dot), name: qualified.slice(dot + 1) };
 }
 
-export function mirrorServiceSource(svc: Pick<MirrorService, 'mirrors' | 'waitForLsn'>): MirrorSource {
+export function mirrorServiceSource(svc: Pick<MirrorService, 'mirrors' | 'waitForLsn' | 'waitReady'>): MirrorSource {
   return {
     mirrors: () => svc.mirrors().map((m) => split(m.name)),
     relationSql: (ref) => {
@@ -18,5 +18,6 @@ export function mirrorServiceSource(svc: Pick<MirrorService, 'mirrors' | 'waitFo
       return m ? `"${m.view.replace(/"/g, '""')}"` : null;
     },
     waitForLsn: (lsn, timeoutMs) => svc.waitForLsn(lsn, timeoutMs),
+    waitReady: (ref, timeoutMs) => svc.waitReady(`${ref.schema}.${ref.name}`, timeoutMs).then(() => true, () => false),
   };
 }

@@ -17,6 +17,8 @@ export interface MirrorSource {
    * synchronised with upstream writes.
    */
   waitForLsn?(lsn: bigint, timeoutMs: number): Promise<boolean>;
+  /** Resolves true once relationSql(ref) serves the mirror (its initial copy is in); false on timeout. Optional. */
+  waitReady?(ref: MirrorRef, timeoutMs: number): Promise<boolean>;
 }
 
 /** A fixed mirror list over DuckDB relations (tests, or a snapshot of the registry). */

@@ -11,6 +11,7 @@ import { PgError, type LocalPortal, type LocalQuery, type SessionInfo } from '..
 import type { FieldDescription } from '../wire/messages/backend.js';
 import { pgErrorOf } from './errors.js';
 import { execContext, type ExecContext } from './exec-context.js';
+import { awaitFreshness } from './freshness.js';
 import type { MirrorSource } from './mirror-source.js';
 import { decodeParams, type BoundParam } from './params.js';
 import { fetchPgTable } from './pg-fetch.js';
@@ -33,6 +34,13 @@ export interface EngineCore {
   maxFetchRows: number;
   freshnessTimeoutMs: number;
   nextTemp(): string;
+}
+
+/** A name the catalog took for a mirror is an ordinary relation in Postgres (the router lets Postgres answer). */
+export class NotAMirror extends Error {
+  constructor(readonly ref: MirrorRef) {
+    super(`"${ref.schema}.${ref.name}" is not a mirror`);
+  }
 }
 
 interface MirrorUse {
@@ -160,6 +168,8 @@ export class EngineQuery implements LocalQuery {
       if (!rel) throw new PgError('55000', `mirror "${m.schema}.${m.name}" is not ready yet`, 'ERROR', undefined, 'Its initial copy has not finished; try again shortly.');
       const ri = info.relations[i];
       if (!ri) throw new PgError('42P01', `relation "${m.name}" does not exist`);
+      // the mirror was dropped and its name reused before the table layer noticed: Postgres answers
+      if (ri.relkind !== 'v') throw new NotAMirror(m);
       mirrorUses.set(k, { ref: m, sql: rel, info: ri });
     });
     const otherUses = new Map<string, OtherUse>();
@@ -343,7 +353,7 @@ export class EngineQuery implements LocalQuery {
     const tr = final.translation;
     if (!this.explain) this.checkTypes(tr);
     if (ctx.lsn !== null && this.core.mirrors.waitForLsn && this.core.freshnessTimeoutMs > 0) {
-      const ok = await this.core.mirrors.waitForLsn(ctx.lsn, this.core.freshnessTimeoutMs);
+      const ok = await awaitFreshness(up, this.core.mirrors.waitForLsn.bind(this.core.mirrors), ctx, this.core.freshnessTimeoutMs);
       if (!ok) {
         throw new PgError('55000', 'lakegate: mirror has not caught up with upstream', 'ERROR', `Changes up to the current WAL position were not applied within ${this.core.freshnessTimeoutMs} ms.`);
       }

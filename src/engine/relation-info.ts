@@ -7,6 +7,8 @@ import { fromOid, type PgT } from './translate/pg-type.js';
 import type { UpstreamChannel } from './upstream-channel.js';
 
 export interface RelationColumns {
+  /** pg_class.relkind ('v' for a mirror view) */
+  relkind: string;
   columns: { name: string; t: PgT; typeOid: number; typmod: number; collation: string }[];
 }
 
@@ -25,10 +27,11 @@ export function regclassText(schema: string | null, name: string): string {
 }
 
 const SQL = `
-SELECT r.idx::int4, a.attname, a.atttypid::int4, a.atttypmod, coalesce(c.collname, ''), d.datcollate, d.datctype, d.datlocprovider::text
+SELECT r.idx::int4, a.attname, a.atttypid::int4, a.atttypmod, coalesce(c.collname, ''), d.datcollate, d.datctype, d.datlocprovider::text, cl.relkind::text
   FROM unnest($1::text[]) WITH ORDINALITY AS r(name, idx)
   CROSS JOIN (SELECT datcollate, datctype, datlocprovider FROM pg_catalog.pg_database WHERE datname = pg_catalog.current_database()) d
-  LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = pg_catalog.to_regclass(r.name) AND a.attnum > 0 AND NOT a.attisdropped
+  LEFT JOIN pg_catalog.pg_class cl ON cl.oid = pg_catalog.to_regclass(r.name)
+  LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = cl.oid AND a.attnum > 0 AND NOT a.attisdropped
   LEFT JOIN pg_catalog.pg_collation c ON c.oid = a.attcollation AND a.attcollation <> 100
  ORDER BY r.idx, a.attnum`;
 
@@ -42,13 +45,13 @@ export async function relationInfo(up: UpstreamChannel, names: string[]): Promis
   let codePointCollation = true;
   let asciiCtype = false;
   for (const row of res.rows) {
-    const [idx, attname, typid, typmod, coll, datcollate, datctype, provider] = row;
+    const [idx, attname, typid, typmod, coll, datcollate, datctype, provider, relkind] = row;
     const dbC = provider === 'b' || (provider === 'c' && C_LOCALES.has(datcollate ?? ''));
     if (!dbC) codePointCollation = false;
     asciiCtype = datctype === 'C' || datctype === 'POSIX';
     const i = Number(idx) - 1;
     if (attname === null) continue;
-    const r = (relations[i] ??= { columns: [] });
+    const r = (relations[i] ??= { relkind: relkind ?? '', columns: [] });
     const t = fromOid(Number(typid), Number(typmod));
     if (!t) {
       // a column of a type the engine does not model: usable only if the statement never reads it

@@ -2,15 +2,33 @@
 // verdict, and prepared mirror queries. lakegate's own `SHOW lakegate.*` is answered by the BuiltinRouter.
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { BuiltinRouter } from '../route/builtin.js';
-import { createMirrorCatalog, parseSearchPath, type MirrorCatalog, type MirrorRef } from '../route/catalog.js';
-import { classify, type Classification } from '../route/classify.js';
-import { loadParser } from '../route/parser.js';
+import { createMirrorCatalog, effectiveSearchPath, parseSearchPath, type MirrorCatalog, type MirrorRef } from '../route/catalog.js';
+import { classify, mirrorReferences, type Classification } from '../route/classify.js';
+import { loadParser, parseSql } from '../route/parser.js';
 import { PgError, type LocalQuery, type LocalRouter, type SessionInfo } from '../route/local.js';
 import { Precheck } from '../route/precheck.js';
+import type { StatementInfo } from '../route/statement.js';
+import { abortTransaction, abortingQuery } from './abort-on-error.js';
+import { dropMirrorQuery, dropOptions, type DropTarget } from './drop-mirror.js';
 import { installFunctions } from './duck-functions.js';
+import { pgErrorOf } from './errors.js';
+import { awaitMirror, registryState } from './mirror-readiness.js';
 import type { MirrorSource } from './mirror-source.js';
-import { EngineQuery, type EngineCore } from './query.js';
+import { NewMirrors } from './new-mirrors.js';
+import { EngineQuery, NotAMirror, type EngineCore } from './query.js';
+import { regclassText } from './relation-info.js';
 import { FEATURE_NOT_SUPPORTED } from './translate/errors.js';
+import { upstreamStatement } from './upstream-statement.js';
+
+type Obj = Record<string, unknown>;
+
+/** A DROP TABLE statement that names at least one mirror. */
+interface DropOfMirror {
+  st: StatementInfo;
+  targets: DropTarget[];
+  /** other statements in the same query string */
+  alone: boolean;
+}
 
 export interface EngineOptions {
   /** the process' DuckDB (src/engine/duckdb.ts openDuckDB) */
@@ -20,17 +38,24 @@ export interface EngineOptions {
   maxFetchRows?: number;
   /** how long a query waits for mirrors to catch up with upstream's WAL position (default 10 s; 0 = no wait) */
   freshnessTimeoutMs?: number;
+  /** how long a query on a mirror whose initial copy is still running waits for it (default 30 s) */
+  readyTimeoutMs?: number;
 }
 
 export class EngineRouter implements LocalRouter {
   private readonly builtin = new BuiltinRouter();
   private readonly pre = new Precheck(['lakegate']);
   private catalog: MirrorCatalog = createMirrorCatalog<MirrorRef>([]);
+  /** mirrors created through lakegate that the table layer does not serve yet */
+  private readonly created = new NewMirrors();
   private signature = '';
   private refreshedAt = 0;
   private temps = 0;
 
-  private constructor(private readonly core: EngineCore) {
+  private constructor(
+    private readonly core: EngineCore,
+    private readonly readyTimeoutMs: number,
+  ) {
     this.refresh();
   }
 
@@ -56,18 +81,24 @@ export class EngineRouter implements LocalRouter {
       freshnessTimeoutMs: o.freshnessTimeoutMs ?? 10_000,
       nextTemp: () => `lg_pg_${++router!.temps}`,
     };
-    router = new EngineRouter(core);
+    router = new EngineRouter(core, o.readyTimeoutMs ?? 30_000);
     return router;
   }
 
   /** Re-reads the mirror list (precheck words and name resolution); cheap when nothing changed. */
   refresh(): void {
     const list = this.core.mirrors.mirrors();
-    const sig = list.map((m) => `${m.schema}.${m.name}`).join('\n');
+    this.created.prune(list);
+    const fresh = this.created.names();
+    const sig = list.map((m) => `${m.schema}.${m.name}`).join('\n') + '\n\n' + fresh.join('\n');
     if (sig === this.signature) return;
     this.signature = sig;
-    this.catalog = createMirrorCatalog(list);
-    this.pre.set(['lakegate', ...list.map((m) => m.name)]);
+    const live = createMirrorCatalog(list);
+    this.catalog = fresh.length === 0 ? live : {
+      resolve: (schema, name, path) => live.resolve(schema, name, path) ?? this.created.resolve(schema, name, path),
+    };
+    // `mooncake`: create_table calls are looked at on their way upstream (new-mirrors.ts)
+    this.pre.set(['lakegate', 'mooncake', ...list.map((m) => m.name), ...fresh]);
   }
 
   mayBeLocal(buf: Buffer, start: number, end: number): boolean {
@@ -89,14 +120,56 @@ export class EngineRouter implements LocalRouter {
 
   claims(sql: string, s: SessionInfo): boolean {
     if (this.builtin.claims(sql, s)) return true;
-    return this.classify(sql, s).route !== 'upstream';
+    const c = this.classify(sql, s);
+    if (c.route !== 'upstream') return true;
+    if (c.reason === 'drop-mirror' && this.dropOfMirror(sql, s)) return true;
+    if (c.reason === 'control-plane' || c.reason === 'drop-mirror') this.observe(sql, s);
+    return false;
+  }
+
+  /** A create_table call on its way upstream: its mirror is a mirror from now on (new-mirrors.ts). */
+  private observe(sql: string, s: SessionInfo): void {
+    const parsed = parseSql(sql, s.oracle);
+    if (!parsed.ok) return;
+    let noted = false;
+    for (const st of parsed.statements) if (this.created.observe(st)) noted = true;
+    if (noted) this.refresh();
+  }
+
+  /** DROP TABLE naming a mirror (DROP VIEW of one goes upstream: the control plane's trigger handles it). */
+  private dropOfMirror(sql: string, s: SessionInfo): DropOfMirror | null {
+    const parsed = parseSql(sql, s.oracle);
+    if (!parsed.ok) return null;
+    const raw = s.params.get('search_path');
+    const path = effectiveSearchPath((raw !== undefined ? parseSearchPath(raw) : null) ?? ['$user', 'public'], { oracle: s.oracle, user: s.user });
+    for (const st of parsed.statements) {
+      if (st.queryType !== 'DropStmt' || st.explain) continue;
+      if (((st.stmt as Obj).DropStmt as Obj).removeType !== 'OBJECT_TABLE') continue;
+      const targets = st.drops.map((d) => ({ written: d, mirror: this.catalog.resolve(d.schema, d.name, path) }));
+      if (targets.some((t) => t.mirror)) return { st, targets, alone: parsed.statements.length === 1 };
+    }
+    return null;
   }
 
   async prepare(sql: string, paramTypes: number[], s: SessionInfo): Promise<LocalQuery> {
     if (this.builtin.claims(sql, s)) return this.builtin.prepare(sql, paramTypes, s);
-    const c = this.classify(sql, s);
+    try {
+      return abortingQuery(await this.prepareClaimed(sql, paramTypes, s), s);
+    } catch (e) {
+      const err = pgErrorOf(e);
+      await abortTransaction(s, err);
+      throw err;
+    }
+  }
+
+  private async prepareClaimed(sql: string, paramTypes: number[], s: SessionInfo): Promise<LocalQuery> {
+    let c = this.classify(sql, s);
     if (c.route === 'reject') throw new PgError(c.sqlstate, c.message);
-    if (c.route === 'upstream') throw new PgError('XX000', 'lakegate: statement is not for the engine');
+    if (c.route === 'upstream') {
+      const drop = c.reason === 'drop-mirror' ? this.dropOfMirror(sql, s) : null;
+      if (drop) return this.prepareDrop(drop, s);
+      throw new PgError('XX000', 'lakegate: statement is not for the engine');
+    }
     if (c.statements.length !== 1) {
       throw new PgError(FEATURE_NOT_SUPPORTED, 'several statements in one query string with a mirror are not supported on lakegate mirrors; send them one at a time');
     }
@@ -109,6 +182,53 @@ export class EngineRouter implements LocalRouter {
     if (enc !== 'UTF8' && enc !== 'UNICODE') {
       throw new PgError(FEATURE_NOT_SUPPORTED, `client_encoding ${s.params.get('client_encoding')} is not supported on lakegate mirrors (use UTF8)`);
     }
-    return EngineQuery.prepare(this.core, this.catalog, c.statements[0]!, sql, paramTypes, s);
+    // a mirror created a moment ago: wait for its initial copy, then resolve the names again
+    let waited = false;
+    for (const ref of mirrorReferences(c)) {
+      if (this.core.mirrors.relationSql(ref.mirror) !== null) continue;
+      const st = await awaitMirror(s.upstream, this.core.mirrors, regclassText(ref.schema, ref.name), s.txStatus !== 'I', this.readyTimeoutMs);
+      if (st.kind === 'not-mirror') {
+        this.created.forget(ref.name);
+        this.refresh();
+        return this.postgresAnswers(sql, paramTypes, s);
+      }
+      waited = true;
+    }
+    if (waited) {
+      this.refresh();
+      c = this.classify(sql, s);
+      if (c.route !== 'engine') return this.prepareClaimed(sql, paramTypes, s);
+    }
+    try {
+      return await EngineQuery.prepare(this.core, this.catalog, c.statements[0]!, sql, paramTypes, s);
+    } catch (e) {
+      if (e instanceof NotAMirror) return this.postgresAnswers(sql, paramTypes, s);
+      throw e;
+    }
+  }
+
+  /** The catalog took an ordinary relation for a mirror (its name was just reused): Postgres answers. */
+  private async postgresAnswers(sql: string, paramTypes: number[], s: SessionInfo): Promise<LocalQuery> {
+    const d = await s.upstream.describe(sql, paramTypes);
+    return upstreamStatement({ paramTypes: d.paramTypes, fields: d.fields, run: (params) => s.upstream.query(sql, params) });
+  }
+
+  private async prepareDrop(drop: DropOfMirror, s: SessionInfo): Promise<LocalQuery> {
+    if (!drop.alone) {
+      throw new PgError(FEATURE_NOT_SUPPORTED, 'DROP TABLE of a mirror cannot be combined with other statements in one query string; send it on its own');
+    }
+    const targets: DropTarget[] = [];
+    for (const t of drop.targets) {
+      if (t.mirror && this.core.mirrors.relationSql(t.mirror) === null) {
+        // noted at create_table but not served yet: only the registry knows whether it is a mirror
+        const st = await registryState(s.upstream, regclassText(t.written.schema, t.written.name));
+        if (st.kind !== 'mirror') {
+          targets.push({ written: t.written, mirror: null });
+          continue;
+        }
+      }
+      targets.push(t);
+    }
+    return dropMirrorQuery(s.upstream, targets, dropOptions((drop.st.stmt as Obj).DropStmt as Obj));
   }
 }
