@@ -81,6 +81,10 @@ async function startMirrors(cfg: Config, upstream: UpstreamTarget) {
       flushRows: cfg['mirror.flush_rows'],
       flushAgeMs: cfg['mirror.flush_age_ms'],
       maintenanceIntervalMs: cfg['mirror.maintenance_interval_ms'],
+      idleFlushMs: cfg['mirror.idle_flush_ms'],
+      maxTailRows: cfg['mirror.max_tail_rows'],
+      compactTargetBytes: cfg['mirror.compact_target_bytes'],
+      snapshotRetentionMs: cfg['mirror.snapshot_retention_ms'],
       spillDir,
     },
   });
