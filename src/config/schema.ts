@@ -39,7 +39,7 @@ export const SCHEMA = {
   'mirror.flush_age_ms': { type: { kind: 'int', min: 100, max: 86_400_000 }, default: 10000, doc: "…or when its oldest unflushed change is this old (bounds the slot's WAL and restart replay)" },
   'mirror.idle_flush_ms': { type: { kind: 'int', min: 0, max: 86_400_000 }, default: 2000, doc: '…or when no change has arrived for this long (Postgres shutdown waits for the slot to confirm everything; 0 = off)' },
   'mirror.max_tail_rows': { type: { kind: 'int', min: 1000, max: 1_000_000_000 }, default: 2000000, doc: 'flush the largest mirror when all in-memory tails together hold this many rows' },
-  'mirror.compact_target_bytes': { type: { kind: 'int', min: 1 << 20, max: 1 << 40 }, default: 134217728, doc: 'target size of a data file written by compaction' },
+  'mirror.compact_target_bytes': { type: { kind: 'int', min: 1048576, max: 1099511627776 }, default: 134217728, doc: 'target size of a data file written by compaction' },
   'mirror.snapshot_retention_ms': { type: { kind: 'int', min: 0, max: 31_536_000_000 }, default: 600000, doc: 'Iceberg snapshots younger than this are kept (time travel, readers planned on them)' },
   'mirror.maintenance_interval_ms': { type: { kind: 'int', min: 0, max: 86_400_000 }, default: 60000, doc: 'background compaction, snapshot expiry and orphan removal period (0 = off)' },
   'duckdb.threads': { type: { kind: 'int', min: 1, max: 256 }, default: 2, doc: 'DuckDB worker threads for mirror queries and flushes' },
