@@ -9,8 +9,9 @@ import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { Session } from 'chdb';
 import { icebergRead } from 'icebird';
 import { openStorage, type Storage } from '../src/storage/index.js';
-import { IcebergTable, quoteLiteral, type DataFile } from '../src/iceberg/index.js';
+import { IcebergTable } from '../src/iceberg/index.js';
 import { startS3, type TestS3 } from './helpers/s3.js';
+import { duckRows, jsonEachRow, positionsOf } from './helpers/iceberg.js';
 
 let s3: TestS3;
 let dir: string;
@@ -40,21 +41,9 @@ after(async () => {
 
 // async: a synchronous chdb query would block the event loop that serves s3rver in this same process
 async function clickhouse<T = unknown[]>(sql: string): Promise<T[]> {
-  return (await chdb.queryAsync(sql, { format: 'JSONCompactEachRow', timeout: 60_000 }))
-    .text()
-    .split('\n')
-    .filter((l) => l.trim() !== '')
-    .map((l) => JSON.parse(l) as T);
+  return jsonEachRow<T>((await chdb.queryAsync(sql, { format: 'JSONCompactEachRow', timeout: 60_000 })).text());
 }
 
-async function duckRows(sql: string): Promise<Record<string, unknown>[]> {
-  return (await conn.runAndReadAll(sql)).getRowObjectsJson() as Record<string, unknown>[];
-}
-
-async function positionsOf(t: IcebergTable, f: DataFile, where: string): Promise<string> {
-  const local = await t.storage.localPath(f.filePath);
-  return `SELECT ${quoteLiteral(f.filePath)} AS file_path, file_row_number AS pos FROM read_parquet(${quoteLiteral(local)}, file_row_number = true) WHERE ${where}`;
-}
 
 test('v2 table on S3: append, deletes, evolution; ClickHouse icebergS3, icebird and DuckDB agree', async () => {
   const loc = `s3://${s3.bucket}/wh/db/events`;
@@ -101,7 +90,7 @@ test('v2 table on S3: append, deletes, evolution; ClickHouse icebergS3, icebird 
     loc,
   );
   assert.equal(reader.version, t.version);
-  const mine = await duckRows(`SELECT id, category, amount::DOUBLE AS amount, tag FROM (${await reader.scanSql({ conn })}) ORDER BY id`);
+  const mine = await duckRows(conn, `SELECT id, category, amount::DOUBLE AS amount, tag FROM (${await reader.scanSql({ conn })}) ORDER BY id`);
   assert.deepEqual(mine.map((r) => Number(r.id)), expectedIds);
   assert.equal(mine.reduce((a, r) => a + Number(r.amount), 0), expectedSum);
   assert.deepEqual(mine.at(-1), { id: '300', category: 'late', amount: 2.5, tag: 'tagged' });

@@ -25,11 +25,11 @@ import {
   DELETE_FILE_PATH_ID,
   DELETE_POS_ID,
   EntryStatus,
-  type DataFile,
 } from '../src/iceberg/index.js';
 import { readAvroFile } from '../src/iceberg/avro.js';
 import { boundFromDuckDBText, truncateStringUpper } from '../src/iceberg/single-value.js';
 import { fileUriToPath } from '../src/storage/fs.js';
+import { duckRows, jsonEachRow, positionsOf } from './helpers/iceberg.js';
 
 let dir: string;
 let storage: Storage;
@@ -56,11 +56,7 @@ function clickhouse<T = unknown[]>(sql: string): T[] {
   const prev = process.cwd();
   process.chdir(dir);
   try {
-    const out = chQuery(sql, 'JSONCompactEachRow');
-    return out
-      .split('\n')
-      .filter((l) => l.trim() !== '')
-      .map((l) => JSON.parse(l) as T);
+    return jsonEachRow<T>(chQuery(sql, 'JSONCompactEachRow'));
   } finally {
     process.chdir(prev);
   }
@@ -91,15 +87,7 @@ async function withFileFetch<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 
-async function duckRows(sql: string): Promise<Record<string, unknown>[]> {
-  return (await conn.runAndReadAll(sql)).getRowObjectsJson() as Record<string, unknown>[];
-}
 
-/** (file_path, pos) of the rows matching `where` in a data file: how CDC flush finds positions to delete. */
-async function positionsOf(t: IcebergTable, f: DataFile, where: string): Promise<string> {
-  const local = await t.storage.localPath(f.filePath);
-  return `SELECT ${quoteLiteral(f.filePath)} AS file_path, file_row_number AS pos FROM read_parquet(${quoteLiteral(local)}, file_row_number = true) WHERE ${where}`;
-}
 
 interface Row {
   id: number;
@@ -202,12 +190,12 @@ test('v2 table: append, position deletes, schema evolution, read back by ClickHo
 
   // the delete file is sorted by (file_path, pos) and carries the reserved field ids
   const delLocal = fileUriToPath(del1.filePath);
-  const delRows = await duckRows(`SELECT file_path, pos FROM read_parquet(${quoteLiteral(delLocal)})`);
+  const delRows = await duckRows(conn, `SELECT file_path, pos FROM read_parquet(${quoteLiteral(delLocal)})`);
   const sorted = [...delRows].sort((a, b) =>
     a.file_path === b.file_path ? Number(a.pos) - Number(b.pos) : String(a.file_path) < String(b.file_path) ? -1 : 1,
   );
   assert.deepEqual(delRows, sorted);
-  const ids = await duckRows(`SELECT name, field_id FROM parquet_schema(${quoteLiteral(delLocal)}) WHERE field_id IS NOT NULL ORDER BY name`);
+  const ids = await duckRows(conn, `SELECT name, field_id FROM parquet_schema(${quoteLiteral(delLocal)}) WHERE field_id IS NOT NULL ORDER BY name`);
   assert.deepEqual(ids, [
     { name: 'file_path', field_id: String(DELETE_FILE_PATH_ID) },
     { name: 'pos', field_id: String(DELETE_POS_ID) },
@@ -256,11 +244,11 @@ test('v2 table: append, position deletes, schema evolution, read back by ClickHo
   assert.equal(plan.deleteFiles.length, 1);
   assert.deepEqual(plan.dataFiles.map((f) => f.seq).sort(), [1, 2, 3], 'schema changes make no snapshot');
   assert.equal(plan.deleteFiles[0]!.seq, 2);
-  const mine = await duckRows(
+  const mine = await duckRows(conn, 
     `SELECT id, full_name, amount::DOUBLE AS amount, qty, note, tags, day::VARCHAR AS day FROM (${await t.scanSql({ conn })}) ORDER BY id`,
   );
   // the read_parquet(schema = …) field-id mapping (no connection needed to build the SQL) agrees
-  const viaSchemaParam = await duckRows(
+  const viaSchemaParam = await duckRows(conn, 
     `SELECT id, full_name, amount::DOUBLE AS amount, qty, note, tags, day::VARCHAR AS day FROM (${await t.scanSql()}) ORDER BY id`,
   );
   assert.deepEqual(viaSchemaParam, mine);
@@ -283,7 +271,7 @@ test('v2 table: append, position deletes, schema evolution, read back by ClickHo
     `SELECT count(), toString(toUnixTimestamp64Micro(max(created))), groupArray(toString(uid)) FROM icebergLocal('${tablePath}')`,
   );
   assert.equal(Number(chCount), want.length);
-  const [duckAgg] = await duckRows(
+  const [duckAgg] = await duckRows(conn, 
     `SELECT epoch_us(max(created))::VARCHAR AS c, list(uid::VARCHAR ORDER BY uid::VARCHAR) AS u FROM (${await t.scanSql({ conn })})`,
   );
   assert.equal(chCreated, duckAgg!.c);
@@ -293,7 +281,7 @@ test('v2 table: append, position deletes, schema evolution, read back by ClickHo
     `SELECT count() FROM icebergLocal('${tablePath}') SETTINGS iceberg_snapshot_id = ${s1['snapshot-id']}`,
   );
   assert.equal(Number(c1), 50);
-  const old = await duckRows(`SELECT count(*)::INTEGER AS n FROM (${await t.scanSql({ conn, snapshotId: s1['snapshot-id'] })})`);
+  const old = await duckRows(conn, `SELECT count(*)::INTEGER AS n FROM (${await t.scanSql({ conn, snapshotId: s1['snapshot-id'] })})`);
   assert.equal(old[0]!.n, 50);
 
   // 3. icebird (pure JS reader, version-hint.text based)
@@ -346,7 +334,7 @@ test('compaction marks files DELETED; expiry frees them; orphan listing', async 
   await t.commit({ addDataFiles: [f2], addDeleteFiles: [d1] });
   const d2 = await t.writePositionDeleteFile(conn, await positionsOf(t, f2, 'id >= 35'));
   await t.commit({ addDeleteFiles: [d2] });
-  const before = (await duckRows(`SELECT id FROM (${await t.scanSql({ conn })}) ORDER BY id`)).map((r) => Number(r.id));
+  const before = (await duckRows(conn, `SELECT id FROM (${await t.scanSql({ conn })}) ORDER BY id`)).map((r) => Number(r.id));
   assert.deepEqual(before, range(5, 34));
 
   // compaction: rewrite live rows into one file, drop both data files and both delete files
@@ -400,7 +388,7 @@ test('compaction marks files DELETED; expiry frees them; orphan listing', async 
   for (const f of [f1, f2, d1, d2]) assert.equal(existsSync(fileUriToPath(f.filePath)), false);
   const after = clickhouse<[number]>(`SELECT count() FROM icebergLocal('${tablePath}')`);
   assert.equal(Number(after[0]![0]), 31);
-  assert.equal((await duckRows(`SELECT count(*)::INTEGER AS n FROM (${await t.scanSql({ conn })})`))[0]!.n, 31);
+  assert.equal((await duckRows(conn, `SELECT count(*)::INTEGER AS n FROM (${await t.scanSql({ conn })})`))[0]!.n, 31);
 
   // orphans: only the stray file (nothing referenced is reported); young files are protected
   const orphans = await t.listOrphanFiles({ olderThanMs: Date.now() + 60_000 });
@@ -433,7 +421,7 @@ test('commit protocol: conflicting writers on the local filesystem', async () =>
   assert.equal(b.version, 3);
   assert.equal(sb['parent-snapshot-id'], a.currentSnapshot!['snapshot-id']);
   assert.equal(sb['sequence-number'], 2);
-  const ids = (await duckRows(`SELECT id FROM (${await b.scanSql({ conn })}) ORDER BY id`)).map((r) => Number(r.id));
+  const ids = (await duckRows(conn, `SELECT id FROM (${await b.scanSql({ conn })}) ORDER BY id`)).map((r) => Number(r.id));
   assert.deepEqual(ids, [1, 2]);
 
   // validate() sees the state each attempt is built on and can abort (e.g. the flush LSN moved past ours)
@@ -458,7 +446,7 @@ test('commit protocol: conflicting writers on the local filesystem', async () =>
   await Promise.all([x.commit({ addDataFiles: [fx] }), y.commit({ addDataFiles: [fy] })]);
   const z = await IcebergTable.load(storage, loc);
   assert.equal(z.version, Math.max(x.version, y.version));
-  const all = (await duckRows(`SELECT id FROM (${await z.scanSql({ conn })}) ORDER BY id`)).map((r) => Number(r.id));
+  const all = (await duckRows(conn, `SELECT id FROM (${await z.scanSql({ conn })}) ORDER BY id`)).map((r) => Number(r.id));
   assert.deepEqual(all, [1, 2, 10, 11]);
 
   // a removal rebased onto a state where the file is gone is a conflict, not a silent no-op
@@ -580,7 +568,7 @@ test('an ambiguous metadata write that did land is not committed twice', async (
   assert.equal(t.version, 2);
   assert.equal(t.metadata.snapshots.length, 1);
   assert.equal(t.currentSnapshot!['snapshot-id'], snap['snapshot-id']);
-  assert.deepEqual((await duckRows(`SELECT id FROM (${await t.scanSql({ conn })})`)).map((r) => Number(r.id)), [7]);
+  assert.deepEqual((await duckRows(conn, `SELECT id FROM (${await t.scanSql({ conn })})`)).map((r) => Number(r.id)), [7]);
   // a write that really failed still fails
   class BrokenStorage extends FsStorage {
     override async putIfAbsent(): Promise<void> {
@@ -609,7 +597,7 @@ test('small manifests are merged once enough pile up', async () => {
   assert.equal(f0.seq, 1, 'merged entries keep their data sequence numbers');
   const d = await t.writePositionDeleteFile(conn, `SELECT ${quoteLiteral(f0.path)} AS file_path, 0 AS pos`);
   await t.commit({ addDeleteFiles: [d] });
-  const ids = (await duckRows(`SELECT id FROM (${await t.scanSql({ conn })}) ORDER BY id`)).map((r) => Number(r.id));
+  const ids = (await duckRows(conn, `SELECT id FROM (${await t.scanSql({ conn })}) ORDER BY id`)).map((r) => Number(r.id));
   assert.deepEqual(ids, [1, 2, 3, 4, 5]);
   const ch = clickhouse<[number]>(`SELECT id FROM icebergLocal('${fileUriToPath(loc)}') ORDER BY id`).map(([x]) => Number(x));
   assert.deepEqual(ch, [1, 2, 3, 4, 5]);
