@@ -1,9 +1,11 @@
-// Analytics: ClickBench-style queries over a generated `hits` table, three ways in one run —
+// Analytics: ClickBench-style queries (bench/queries/clickbench.sql) over a generated `hits` table
+// (bench/lib/hits.ts), three ways in one run plus a diagnostic fourth:
+//   npm run bench -- analytics [--rows=200000] [--queries=1-10] [--explain=21] [--view=no]
 //   postgres  the source table on Postgres (primary key index, VACUUM ANALYZEd, warm cache),
 //   lakegate  its mirror hits_iceberg through lakegate (`node dist/src/main.js`, DuckDB threads = --threads),
 //   raw       DuckDB in this process over the mirror's own Parquet data files (read from its Iceberg
 //             metadata after create_snapshot), same thread count: the floor for what lakegate can reach.
-//   view      the same DuckDB over lakegate's own reader view of those files (src/table/mirror-table.ts
+//   view      (diagnostic) the same DuckDB over lakegate's own reader view of those files (src/table/mirror-table.ts
 //             viewSql: read_parquet with filename/row number, anti joins with the empty pending-delete tables,
 //             UNION ALL the empty tail), queried with the raw SQL. Splits lakegate's cost into the view's shape
 //             (view − raw) and the engine's per-query work (lakegate − view: round trips, translation, encoding).
@@ -234,6 +236,8 @@ async function createMirrorView(conn: DuckDBConnection, base: BaseState, files: 
 
 export async function run(args: string[]): Promise<boolean> {
   const o = readOptions(args, DEFAULTS);
+  // output piped into a reader that quits (| head): stop our processes instead of dying with them running
+  process.stdout.once('error', () => void cleanupAll().finally(() => process.exit(1)));
   for (const k of ['rows', 'threads', 'runs', 'pg-workers'] as const) {
     if (!Number.isInteger(o[k])) throw new Error(`--${k} must be a whole number`);
   }

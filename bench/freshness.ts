@@ -32,6 +32,7 @@ const DEFAULTS = {
   'probe-gap': 5, // ms between probes
   'synchronous-commit': 'on',
   threads: 2, // DuckDB threads
+  freshness: 'strict', // lakegate's freshness mode (snapshot: no wait, the first query may miss the marker)
   target: 20, // ms: p99 of the added wait
 };
 
@@ -99,10 +100,14 @@ async function probeOnce(a: pg.Client, b: pg.Client, timeoutMs: number): Promise
 
 export async function run(args: string[]): Promise<boolean> {
   const o = readOptions(args, DEFAULTS);
+  // output piped into a reader that quits (| head): stop our processes instead of dying with them running
+  process.stdout.once('error', () => void cleanupAll().finally(() => process.exit(1)));
   if (!['postgres', 'lakegate'].includes(o['writer-via'])) throw new Error(`--writer-via must be postgres or lakegate`);
+  if (!['strict', 'snapshot'].includes(o.freshness)) throw new Error(`--freshness must be strict or snapshot`);
+  const strict = o.freshness === 'strict';
   for (const k of ['clients', 'duration', 'threads'] as const) if (!Number.isInteger(o[k])) throw new Error(`--${k} must be a whole number`);
   const pgbench = findPgbench();
-  say(`freshness benchmark: marker commit → visible in the mirror from another session, freshness strict, ` +
+  say(`freshness benchmark: marker commit → visible in the mirror from another session, freshness ${o.freshness}, ` +
     `${o.duration} s under ${o.rate} commits/s (pgbench, ${o.clients} connections via ${o['writer-via']})`);
   say(`machine: ${os.cpus().length} CPU(s), node ${process.version}, load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
 
@@ -120,7 +125,7 @@ export async function run(args: string[]): Promise<boolean> {
     say(`Postgres on port ${pgs.port} (${settings})`);
     await direct.query(`CREATE TABLE fresh_events (id bigserial PRIMARY KEY, writer int NOT NULL, payload text NOT NULL, created timestamptz NOT NULL DEFAULT now())`);
 
-    const gate = await startLakegateProcess(pgs.url, { LAKEGATE_FRESHNESS: 'strict', LAKEGATE_DUCKDB_THREADS: String(o.threads) });
+    const gate = await startLakegateProcess(pgs.url, { LAKEGATE_FRESHNESS: o.freshness, LAKEGATE_DUCKDB_THREADS: String(o.threads) });
     const cfg = { host: '127.0.0.1', port: gate.port, user: 'postgres', database: 'postgres' };
     const a = await connectClient(cfg);
     const b = await connectClient(cfg);
@@ -128,7 +133,7 @@ export async function run(args: string[]): Promise<boolean> {
     onCleanup(() => b.end().catch(() => {}));
     await a.query(`CALL mooncake.create_table('fresh_events_iceberg', 'fresh_events')`);
     await waitForMirror(a, 'fresh_events_iceberg', 120_000);
-    say(`lakegate on port ${gate.port} (freshness strict, default flush settings); mirror fresh_events_iceberg ready`);
+    say(`lakegate on port ${gate.port} (freshness ${o.freshness}, default flush settings); mirror fresh_events_iceberg ready`);
 
     // reference: the probe's query alone, nothing written, nothing to wait for
     await a.query(`INSERT INTO fresh_events (writer, payload) VALUES (0, 'warm-up')`);
@@ -198,9 +203,10 @@ export async function run(args: string[]): Promise<boolean> {
     if (!loadOk) say(`WARNING: the background load reached ${Math.round(bg.tps)} of ${o.rate} commits/s — the figures are for that load`);
     const p99 = percentile(added, 99);
     const okP99 = probes.length > 0 && p99 <= o.target;
-    const okFirst = probes.length > 0 && first === probes.length && failures.length === 0;
+    const okFirst = probes.length > 0 && (!strict || first === probes.length) && failures.length === 0;
     say(`${okP99 ? 'PASS' : 'FAIL'}: p99 added wait ≤ ${o.target} ms (${f2(p99)} ms over ${probes.length} probes)`);
-    say(`${okFirst ? 'PASS' : 'FAIL'}: every marker visible on the first query under strict freshness (${first}/${probes.length}, ${failures.length} failures)`);
+    say(`${okFirst ? 'PASS' : 'FAIL'}: every marker visible on the first query${strict ? '' : ' (not required: freshness snapshot)'} ` +
+      `(${first}/${probes.length}, ${failures.length} failures)`);
     return okP99 && okFirst && loadOk;
   } finally {
     await cleanupAll();
