@@ -6,6 +6,8 @@ import assert from 'node:assert/strict';
 import pg from 'pg';
 import { startPostgres, type TestPostgres } from './helpers/postgres.js';
 import { startGate, type Gate } from './helpers/lakegate.js';
+import { backends } from './helpers/backends.js';
+import { eventually } from './helpers/eventually.js';
 import { RawClient, fe, fields, message, transcript, type BackendMessage } from './clients/raw.js';
 import { VERSION } from '../src/version.js';
 
@@ -30,19 +32,6 @@ async function connect(app = 'lg-raw'): Promise<RawClient> {
   const c = await RawClient.connect(gate.port);
   await c.startup({ user: 'postgres', database: 'postgres', application_name: app });
   return c;
-}
-
-async function backends(app: string): Promise<number> {
-  const r = await db.sql('select count(*)::int as n from pg_stat_activity where application_name = $1', [app]);
-  return r.rows[0].n;
-}
-
-async function eventually(check: () => Promise<boolean> | boolean, what: string, ms = 5000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) assert.fail(`timed out after ${ms} ms waiting for: ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
 }
 
 async function bystanderWorks(): Promise<void> {
@@ -306,16 +295,16 @@ test('COPY FROM STDIN and COPY TO STDOUT, CopyFail, and a local query right behi
 
 test('Terminate: lakegate closes the client socket and the upstream backend goes away', async () => {
   const c = await connect('lg-raw-term');
-  assert.equal(await backends('lg-raw-term'), 1);
+  assert.equal(await backends(db, 'lg-raw-term'), 1);
   c.write(fe.terminate());
   await c.closedPromise;
-  await eventually(async () => (await backends('lg-raw-term')) === 0, 'upstream backend gone');
+  await eventually(async () => (await backends(db, 'lg-raw-term')) === 0, 'upstream backend gone');
 });
 
 test('client vanishing without Terminate releases the upstream backend', async () => {
   const c = await connect('lg-raw-vanish');
   c.destroy();
-  await eventually(async () => (await backends('lg-raw-vanish')) === 0, 'upstream backend gone');
+  await eventually(async () => (await backends(db, 'lg-raw-vanish')) === 0, 'upstream backend gone');
 });
 
 // ---- malformed input ------------------------------------------------------------------------------
@@ -345,7 +334,7 @@ test('a message with a bad length gets FATAL 08P01, the upstream backend is rele
   c.write(Buffer.from([0x51, 0, 0, 0, 2])); // Query with length 2 (< 4)
   const e = await fatalThenClose(c);
   assert.equal(e.C, '08P01');
-  await eventually(async () => (await backends('lg-raw-badlen')) === 0, 'upstream backend gone');
+  await eventually(async () => (await backends(db, 'lg-raw-badlen')) === 0, 'upstream backend gone');
   await bystanderWorks();
 });
 
@@ -354,7 +343,7 @@ test('a message longer than Postgres allows gets FATAL 08P01', async () => {
   c.write(Buffer.from([0x51, 0x7f, 0xff, 0xff, 0xff, 0x41]));
   const e = await fatalThenClose(c);
   assert.equal(e.C, '08P01');
-  await eventually(async () => (await backends('lg-raw-huge')) === 0, 'upstream backend gone');
+  await eventually(async () => (await backends(db, 'lg-raw-huge')) === 0, 'upstream backend gone');
   await bystanderWorks();
 });
 
@@ -364,7 +353,7 @@ test('an unknown message type byte gets FATAL 08P01', async () => {
   const e = await fatalThenClose(c);
   assert.equal(e.C, '08P01');
   assert.match(e.M, /message type/i);
-  await eventually(async () => (await backends('lg-raw-type')) === 0, 'upstream backend gone');
+  await eventually(async () => (await backends(db, 'lg-raw-type')) === 0, 'upstream backend gone');
   await bystanderWorks();
 });
 
@@ -375,7 +364,7 @@ test('a truncated message and then a close: the session and its upstream backend
   const q = fe.query(`select '${'x'.repeat(500)}'`);
   c.end(q.subarray(0, 100));
   await c.closedPromise;
-  await eventually(async () => (await backends('lg-raw-trunc')) === 0, 'upstream backend gone');
+  await eventually(async () => (await backends(db, 'lg-raw-trunc')) === 0, 'upstream backend gone');
   await eventually(() => gate.lakegate.sessions.live.size === live, 'session removed');
   await bystanderWorks();
 });

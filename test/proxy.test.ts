@@ -7,6 +7,8 @@ import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { startPostgres, type TestPostgres } from './helpers/postgres.js';
 import { startGate, type Gate } from './helpers/lakegate.js';
+import { backends } from './helpers/backends.js';
+import { eventually } from './helpers/eventually.js';
 import { RawClient, fe } from './clients/raw.js';
 import { VERSION } from '../src/version.js';
 
@@ -23,12 +25,6 @@ after(async () => {
   await gate?.close();
   await db?.destroy();
 });
-
-/** Upstream backends (seen directly on Postgres, not through lakegate) with this application_name. */
-async function backends(app: string): Promise<number> {
-  const r = await db.sql('select count(*)::int as n from pg_stat_activity where application_name = $1', [app]);
-  return r.rows[0].n;
-}
 
 /** node-pg query options its type definitions lack (queryMode, binary). */
 function q(config: { text: string; values?: unknown[]; queryMode?: 'extended'; binary?: boolean }): pg.QueryConfig {
@@ -54,14 +50,6 @@ async function running(pid: number, text: string): Promise<void> {
     const r = await db.sql(`select count(*)::int as n from pg_stat_activity where pid = $1 and state = 'active' and strpos(query, $2) > 0`, [pid, text]);
     return r.rows[0].n === 1;
   }, `backend ${pid} running ${text}`);
-}
-
-async function eventually(check: () => Promise<boolean> | boolean, what: string, ms = 5000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) assert.fail(`timed out after ${ms} ms waiting for: ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
 }
 
 test('simple protocol: upstream statements, errors, and the local SHOW lakegate.version', async () => {
@@ -245,10 +233,10 @@ test('notices and warnings reach the client', async () => {
 test('Terminate closes the upstream backend and the session', async () => {
   const c = await gate.client({ application_name: 'lg-terminate' });
   await c.query('select 1');
-  assert.equal(await backends('lg-terminate'), 1);
+  assert.equal(await backends(db, 'lg-terminate'), 1);
   const live = gate.lakegate.sessions.live.size;
   await c.end(); // sends Terminate
-  await eventually(async () => (await backends('lg-terminate')) === 0, 'upstream backend gone after Terminate');
+  await eventually(async () => (await backends(db, 'lg-terminate')) === 0, 'upstream backend gone after Terminate');
   await eventually(() => gate.lakegate.sessions.live.size === live - 1, 'session removed from the registry');
 });
 
