@@ -3,12 +3,13 @@
 // .ci/run installs them all.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TestPostgres } from './helpers/postgres.js';
 import { repoRoot, type Gate } from './helpers/lakegate.js';
 import { startPlainAndTlsGates, startPostgresWithPasswords, type PlainAndTlsGates } from './helpers/auth.js';
+import { run, type Run } from './helpers/run.js';
 import { VERSION } from '../src/version.js';
 
 const SCRAM_PW = 'scram-pw-Ω1';
@@ -35,31 +36,6 @@ after(async () => {
   await gates?.close();
   await db?.destroy();
 });
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Run a program to completion (killed after timeoutMs), feeding `input` on stdin. */
-function run(cmd: string, args: string[], opts: { env?: Record<string, string>; input?: string; timeoutMs?: number; onStart?: (pid: number) => void } = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { env: { ...process.env, ...opts.env }, cwd: repoRoot(), stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 60000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-    child.stdin.end(opts.input ?? '');
-    if (child.pid) opts.onStart?.(child.pid);
-  });
-}
 
 function psql(gate: Gate, args: string[], opts: { user?: string; password?: string; conn?: string; input?: string; onStart?: (pid: number) => void } = {}): Promise<Run> {
   const conn = `host=127.0.0.1 port=${gate.port} dbname=postgres user=${opts.user ?? 'postgres'} ${opts.conn ?? 'sslmode=disable'}`;
