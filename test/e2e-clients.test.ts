@@ -65,6 +65,37 @@ test('node-pg: extended protocol with parameters, named statements reused, binar
   // binary result format for every column type in the table
   await sameAnswer(s, 'SELECT id, region, product, amount, qty, score, sold_on, sold_at, sold_tz, paid, big, meta, ref FROM sales_iceberg ORDER BY id LIMIT 40', M, { binary: true });
   await sameAnswer(s, 'SELECT region, sum(amount), count(*) FROM sales_iceberg WHERE id < $1 GROUP BY region ORDER BY 1', M, { values: [150], binary: true });
+  // a parameter Postgres rejects: its error, and the session goes on
+  const bad = (c: pg.Client, tab: string) => c.query(`SELECT count(*) FROM ${tab} WHERE sold_on > $1`, ['not a date']).then(() => null, (e: pg.DatabaseError) => [e.code, e.message]);
+  assert.deepEqual(await bad(s.lake, M[0]), await bad(s.direct, M[1]));
+  await sameAnswer(s, 'SELECT count(*) FROM sales_iceberg WHERE sold_on > $1', M, { values: ['2024-03-01'] });
+});
+
+test('strict freshness: asynchronous commits and writes straight to Postgres are seen by the next query', async () => {
+  const other = await s.gate.client();
+  await s.lake.query('SET synchronous_commit = off');
+  for (let i = 0; i < 5; i++) {
+    await s.lake.query('UPDATE sales SET amount = amount + 1 WHERE id = 9');
+    await sameAnswer(s, 'SELECT amount FROM sales_iceberg WHERE id = 9', M);
+    await s.direct.query('UPDATE sales SET qty = qty + 1 WHERE id = 9');
+    await sameAnswer(s, 'SELECT qty, amount FROM sales_iceberg WHERE id = 9', M, { lake: other });
+  }
+  await s.lake.query('UPDATE sales SET amount = amount - 5, qty = qty - 5 WHERE id = 9');
+  await s.lake.query('RESET synchronous_commit');
+  await other.end();
+});
+
+test('a mirror queried while its initial copy runs: the query waits; created in the open transaction: 55000', async () => {
+  await s.direct.query(`CREATE TABLE slow (id int PRIMARY KEY, v text); INSERT INTO slow SELECT i, 'v' || i FROM generate_series(1, 2000) i`);
+  const c = await s.gate.client();
+  await c.query('BEGIN');
+  await c.query(`CALL mooncake.create_table('slow_iceberg', 'slow')`);
+  await assert.rejects(c.query('SELECT count(*) FROM slow_iceberg'), { code: '55000', message: 'mirror "public.slow_iceberg" was created in this transaction' });
+  await c.query('ROLLBACK');
+  await c.query(`CALL mooncake.create_table('slow_iceberg', 'slow')`);
+  const r = await c.query('SELECT count(*)::int AS n, max(v) FROM slow_iceberg');
+  assert.deepEqual(r.rows, [{ n: 2000, max: 'v999' }]);
+  await c.end();
 });
 
 // ---- raw protocol: exact message sequences ------------------------------------------------------------------

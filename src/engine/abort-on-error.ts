@@ -8,12 +8,13 @@
 // server log then reads `invalid input syntax for type integer: "lakegate: …"`, naming the original error.
 import { type LocalPortal, type LocalQuery, type PgError, type ResultSink, type SessionInfo } from '../route/local.js';
 import { pgErrorOf } from './errors.js';
+import { pgLiteral } from './pg-literal.js';
 
 /** Aborts the session's upstream transaction block, if it is in one. Never throws. */
 export async function abortTransaction(s: SessionInfo, e: PgError): Promise<void> {
   if (s.txStatus === 'I') return;
   const note = `lakegate: a statement on a mirror failed in this transaction block (${e.code} ${e.message})`;
-  await s.upstream.query(`SELECT ${literal(note)}::pg_catalog.int4`).catch(() => undefined);
+  await s.upstream.query(`SELECT ${pgLiteral(note)}::pg_catalog.int4`).catch(() => undefined);
 }
 
 /** `q` whose failures (at Bind or Execute) abort the session's transaction block. */
@@ -49,8 +50,4 @@ function abortingPortal(p: LocalPortal, s: SessionInfo): LocalPortal {
   };
   if (p.cancel) out.cancel = () => p.cancel!();
   return out;
-}
-
-function literal(s: string): string {
-  return `E'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 }

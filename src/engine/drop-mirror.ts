@@ -11,6 +11,7 @@ import type { MirrorRef } from '../route/catalog.js';
 import type { LocalQuery } from '../route/local.js';
 import type { QualifiedName } from '../route/statement.js';
 import { regclassText } from './relation-info.js';
+import { pgLiteral } from './pg-literal.js';
 import type { UpstreamChannel } from './upstream-channel.js';
 import { upstreamStatement } from './upstream-statement.js';
 
@@ -43,8 +44,8 @@ export function dropSql(targets: DropTarget[], o: DropOptions): { sql: string; p
   const body: string[] = [];
   for (const m of mirrors) {
     const name = written(m);
-    const drop = o.cascade ? `DROP VIEW ${name} CASCADE;` : `CALL mooncake.drop_table(${literal(name)});`;
-    body.push(o.missingOk ? `IF pg_catalog.to_regclass(${literal(name)}) IS NOT NULL THEN ${drop} END IF;` : drop);
+    const drop = o.cascade ? `DROP VIEW ${name} CASCADE;` : `CALL mooncake.drop_table(${pgLiteral(name)});`;
+    body.push(o.missingOk ? `IF pg_catalog.to_regclass(${pgLiteral(name)}) IS NOT NULL THEN ${drop} END IF;` : drop);
   }
   if (others.length > 0) {
     body.push(`DROP TABLE ${o.missingOk ? 'IF EXISTS ' : ''}${others.map(written).join(', ')}${o.cascade ? ' CASCADE' : ''};`);
@@ -62,9 +63,4 @@ export function dropMirrorQuery(up: UpstreamChannel, targets: DropTarget[], o: D
 
 function written(t: DropTarget): string {
   return regclassText(t.written.schema, t.written.name);
-}
-
-/** a string literal that reads the same whatever standard_conforming_strings is */
-function literal(s: string): string {
-  return `E'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 }

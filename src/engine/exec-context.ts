@@ -9,6 +9,7 @@ import { readUpstreamConst, upstreamConstSql, type Const } from './translate/lit
 import type { PgT } from './translate/pg-type.js';
 import type { UpstreamChannel } from './upstream-channel.js';
 import { parseLsn } from './mirror-source.js';
+import { pgLiteral } from './pg-literal.js';
 
 export interface MirrorAccess {
   /** regclassText of the mirror view */
@@ -22,11 +23,7 @@ export interface MirrorAccess {
 export interface ExecContext {
   now: bigint;
   settings: { TimeZone: string; DateStyle: string; IntervalStyle: string; extra_float_digits: string; bytea_output: string };
-  /** WAL insert position when the statement started (null: not asked) */
   lsn: bigint | null;
-  /** WAL flush position then, and the WAL writer's period (freshness.ts) */
-  flushLsn: bigint | null;
-  walWriterDelayMs: number;
   constants: Map<string, Const>;
 }
 
@@ -47,8 +44,6 @@ export async function execContext(
     `pg_catalog.current_setting('extra_float_digits')`,
     `pg_catalog.current_setting('bytea_output')`,
     o.lsn ? `pg_catalog.pg_current_wal_insert_lsn()::text` : 'NULL::text',
-    o.lsn ? `pg_catalog.pg_current_wal_flush_lsn()::text` : 'NULL::text',
-    `pg_catalog.current_setting('wal_writer_delay')`,
   ];
   for (const m of o.mirrors) {
     const rel = `pg_catalog.to_regclass(${p(m.regclass)}::text)`;
@@ -60,7 +55,9 @@ export async function execContext(
         `ELSE (SELECT pg_catalog.bool_and(pg_catalog.has_column_privilege(${rel}, c, 'SELECT')) FROM pg_catalog.unnest(${arr}::text[]) c) END)::text`,
     );
   }
-  for (const c of o.constants) cols.push(upstreamConstSql(c.t, `${p(c.text)}::text`));
+  // constants are written as literals: Postgres converts a literal while it parses the statement, so a value
+  // it rejects fails the Parse (an internal statement that fails later would stay prepared on the connection)
+  for (const c of o.constants) cols.push(upstreamConstSql(c.t, pgLiteral(c.text)));
   const res = await up.query(`SELECT ${cols.join(', ')}`, params);
   const row = res.rows[0]!;
   let i = 0;
@@ -73,8 +70,6 @@ export async function execContext(
     bytea_output: row[i++]!,
   };
   const lsnText = row[i++];
-  const flushText = row[i++];
-  const walWriterDelayMs = durationMs(row[i++] ?? '200ms');
   for (const m of o.mirrors) {
     const ok = row[i++];
     if (ok === null) throw new PgError('42P01', `relation "${m.name}" does not exist`);
@@ -82,13 +77,6 @@ export async function execContext(
   }
   const constants = new Map<string, Const>();
   for (const c of o.constants) constants.set(constKey(c.t, c.text), readUpstreamConst(c.t, row[i++] ?? null));
-  return { now, settings, lsn: lsnText ? parseLsn(lsnText) : null, flushLsn: flushText ? parseLsn(flushText) : null, walWriterDelayMs, constants };
+  return { now, settings, lsn: lsnText ? parseLsn(lsnText) : null, constants };
 }
 
-/** A time setting as current_setting shows it ('200ms', '1s', '2min') in milliseconds. */
-function durationMs(text: string): number {
-  const m = /^(\d+)\s*(us|ms|s|min|h|d)?$/.exec(text.trim());
-  if (!m) return 200;
-  const unit = { us: 0.001, ms: 1, s: 1000, min: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] ?? 'ms'] ?? 1;
-  return Number(m[1]) * unit;
-}

@@ -11,7 +11,6 @@ import { PgError, type LocalPortal, type LocalQuery, type SessionInfo } from '..
 import type { FieldDescription } from '../wire/messages/backend.js';
 import { pgErrorOf } from './errors.js';
 import { execContext, type ExecContext } from './exec-context.js';
-import { awaitFreshness } from './freshness.js';
 import type { MirrorSource } from './mirror-source.js';
 import { decodeParams, type BoundParam } from './params.js';
 import { fetchPgTable } from './pg-fetch.js';
@@ -353,7 +352,7 @@ export class EngineQuery implements LocalQuery {
     const tr = final.translation;
     if (!this.explain) this.checkTypes(tr);
     if (ctx.lsn !== null && this.core.mirrors.waitForLsn && this.core.freshnessTimeoutMs > 0) {
-      const ok = await awaitFreshness(up, this.core.mirrors.waitForLsn.bind(this.core.mirrors), ctx, this.core.freshnessTimeoutMs);
+      const ok = await this.core.mirrors.waitForLsn(ctx.lsn, this.core.freshnessTimeoutMs);
       if (!ok) {
         throw new PgError('55000', 'lakegate: mirror has not caught up with upstream', 'ERROR', `Changes up to the current WAL position were not applied within ${this.core.freshnessTimeoutMs} ms.`);
       }
