@@ -78,12 +78,21 @@ export interface ApplierHooks {
   onIncompatibleRelation(mirrorId: number, relation: Relation): void;
   /** a non-transactional logical message */
   onMessage(prefix: string, content: Buffer, lsn: Lsn): void;
-  /** a transactional logical message, in order with the transaction's rows (may call releaseLive) */
-  onTxnMessage(prefix: string, content: Buffer, commitLsn: Lsn): void;
+  /**
+   * a transactional logical message, in order with the transaction's rows (may call releaseLive). May return
+   * a change point: the mirror's changes so far go into the open DuckDB transaction, then `run` changes its
+   * shape in that same transaction, before the transaction's later rows.
+   */
+  onTxnMessage(prefix: string, content: Buffer, commitLsn: Lsn): ChangePoint | void;
   /** the applier cannot continue (DuckDB error, partial transaction lost): rebuild from Iceberg */
   onFatal(e: unknown): void;
   /** committed LSN moved */
   onCommitted(lsn: Lsn): void;
+}
+
+export interface ChangePoint {
+  mirrorId: number;
+  run(conn: DuckDBConnection, live: LiveMirror): Promise<void>;
 }
 
 /** serialises async sections */
@@ -213,7 +222,8 @@ export class Applier implements ApplyGate {
     this.stats.changes += changes.length;
     for (const c of changes) {
       if (c.kind === 'message') {
-        this.hooks.onTxnMessage(c.prefix, c.content, txn.commitLsn);
+        const point = this.hooks.onTxnMessage(c.prefix, c.content, txn.commitLsn);
+        if (point) await this.changePoint(txn, point);
         continue;
       }
       if (c.kind === 'truncate') {
@@ -231,6 +241,22 @@ export class Applier implements ApplyGate {
         await this.applyPart(id);
       }
     }
+  }
+
+  /** settle a mirror's changes so far into the open DuckDB transaction, then change its shape there */
+  private async changePoint(txn: TxnState, point: ChangePoint): Promise<void> {
+    const live = this.live.get(point.mirrorId);
+    if (!live) return;
+    const t = txn.changes.get(point.mirrorId);
+    if (t && t.list.length > 0) {
+      txn.partial = true;
+      this.toGroup(point.mirrorId, live, t.list, txn.commitLsn);
+      t.list = [];
+    }
+    await this.applyPart(point.mirrorId);
+    await this.begin();
+    await point.run(this.conn, live);
+    live.st.touched(txn.commitLsn);
   }
 
   private routeOne(txn: TxnState, oid: number, c: Change): void {

@@ -27,7 +27,8 @@ import { MirrorStateLostError } from '../table/gate.js';
 import { compactMirror, expireSnapshots, removeOrphans, type CompactionResult } from '../table/maintenance.js';
 import { MirrorState } from '../table/mirror-state.js';
 import { MirrorTable } from '../table/mirror-table.js';
-import { Applier, relationFits, type LiveMirror } from './applier.js';
+import { Applier, relationFits, type ChangePoint, type LiveMirror } from './applier.js';
+import { evolveMirror, type SourceColumn } from './schema-evolution.js';
 import { copyMirror, type CopyContext } from './copier.js';
 import { specFromProperties } from './mirror-spec.js';
 import type { MirrorServiceOptions } from './options.js';
@@ -252,13 +253,14 @@ export class Pipeline {
   }
 
   /**
-   * Control-plane messages written in the source transaction: a changed column list (alter_table) or a
-   * partition attached with rows that never were in the WAL means the mirror must be copied again from a
-   * snapshot after this transaction. (Detached, dropped or truncated partitions keep the mirror's rows.)
+   * Control-plane messages written in the source transaction: a changed column list (alter_table) becomes a
+   * change point that evolves the mirror in place at that point of the stream (evolve); a partition attached
+   * with rows that never were in the WAL means the mirror must be copied again from a snapshot after this
+   * transaction. (Detached, dropped or truncated partitions keep the mirror's rows.)
    */
-  private onTxnMessage(prefix: string, content: Buffer): void {
+  private onTxnMessage(prefix: string, content: Buffer): ChangePoint | void {
     if (prefix !== 'mooncake') return;
-    let m: { kind?: string; mirror_id?: number; created?: boolean; columns?: { name: string; type_oid: number; typmod: number }[] };
+    let m: { kind?: string; mirror_id?: number; created?: boolean; columns?: SourceColumn[] };
     try {
       m = JSON.parse(content.toString('utf8'));
     } catch {
@@ -277,14 +279,33 @@ export class Pipeline {
     if (m.kind === 'alter_table' && Array.isArray(m.columns)) {
       const cols = live.st.table.spec.columns;
       // generated columns are not published; compare what the stream carries
-      resync = m.columns.length !== cols.length ||
+      const changed = m.columns.length !== cols.length ||
         m.columns.some((c, i) => c.name !== cols[i]!.name || Number(c.type_oid) !== cols[i]!.typeOid || Number(c.typmod) !== cols[i]!.typmod);
+      if (!changed) return;
+      const next = m.columns;
+      return { mirrorId: id, run: (conn, l) => this.evolve(conn, l, next) };
     } else if (m.kind === 'partition_attached' && m.created === false) {
       resync = true;
       log_.warn({ mirror: id }, 'a partition with existing rows was attached; copying the mirror again');
     }
     if (!resync) return;
     this.applier.releaseLive(id);
+    const rec = this.records.get(id);
+    if (rec) this.startCopy(rec);
+  }
+
+  /** an alter_table change point: evolve the mirror in place, or fail it, or (rarely) copy it again */
+  private async evolve(conn: Parameters<ChangePoint['run']>[0], live: LiveMirror, next: SourceColumn[]): Promise<void> {
+    const id = live.st.id;
+    const r = await evolveMirror(conn, live, next, { upstream: this.d.upstream, catalog: this.d.catalog });
+    if (r.kind === 'done') return;
+    this.applier.releaseLive(id);
+    if (r.kind === 'failed') {
+      log_.error({ mirror: id, reason: r.reason }, 'source schema change cannot be mirrored; mirror failed');
+      await this.d.registry.setState(id, 'failed', r.reason).catch((err) => log_.error({ err }, 'cannot mark mirror failed'));
+      return;
+    }
+    log_.warn({ mirror: id, reason: r.reason }, 'source schema change needs a fresh copy; resyncing mirror');
     const rec = this.records.get(id);
     if (rec) this.startCopy(rec);
   }

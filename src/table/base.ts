@@ -2,7 +2,8 @@
 // local paths DuckDB can open (the file itself on fs, a download-cache entry on S3), plus the LSN the snapshot
 // covers. Everything else a reader sees (tail, pending deletes) lives in DuckDB tables on top of it.
 import { formatLsn, parseLsn, type Lsn } from '../cdc/index.js';
-import type { DataFile, IcebergTable, Schema, Snapshot } from '../iceberg/index.js';
+import { duckdbType, quoteLiteral, type DataFile, type IcebergTable, type Schema, type Snapshot } from '../iceberg/index.js';
+import { INITIAL_DEFAULTS_PROPERTY } from './schema-change.js';
 
 /** Snapshot summary key: every transaction with commit LSN < this value is in the snapshot, none at or after. */
 export const FLUSH_LSN_PROPERTY = 'lakegate.flush-lsn';
@@ -37,6 +38,8 @@ export interface BaseState {
   /** see FLUSH_LSN_PROPERTY; 0 when the table has no snapshot */
   flushLsn: Lsn;
   schema: Schema;
+  /** field id → DuckDB SQL expression: the value of a column added later for rows of files that lack it */
+  defaults?: Record<number, string>;
   dataFiles: BaseDataFile[];
   deleteFiles: BaseDeleteFile[];
 }
@@ -59,6 +62,7 @@ export async function loadBase(table: IcebergTable): Promise<BaseState> {
     snapshotId: plan.snapshotId,
     flushLsn: snapshotFlushLsn(table.currentSnapshot),
     schema: plan.schema,
+    defaults: initialDefaults(table.properties),
     dataFiles: plan.dataFiles.map((f) => baseDataFile(f.dataFile, local(f.path), f.seq)),
     deleteFiles: plan.deleteFiles.map((d) => ({
       uri: d.path,
@@ -78,4 +82,19 @@ export function emptyBase(schema: Schema): BaseState {
 /** rows in data files minus committed position deletes (exact for lakegate-written tables) */
 export function baseRowCount(b: BaseState): number {
   return b.dataFiles.reduce((a, f) => a + f.recordCount, 0) - b.deleteFiles.reduce((a, d) => a + d.recordCount, 0);
+}
+
+/** the initial defaults of added columns, from the table's properties (schema-change.ts) */
+export function initialDefaults(props: Record<string, string>): Record<number, string> {
+  const raw = props[INITIAL_DEFAULTS_PROPERTY];
+  return raw ? (JSON.parse(raw) as Record<number, string>) : {};
+}
+
+/** read_parquet's `schema` map: columns by field id, a file lacking one reads its initial default (or NULL) */
+export function baseSchemaParam(b: Pick<BaseState, 'schema' | 'defaults'>): string {
+  const items = b.schema.fields.map((f) => {
+    const d = b.defaults?.[f.id];
+    return `${f.id}: {name: ${quoteLiteral(f.name)}, type: ${quoteLiteral(duckdbType(f.type))}, default_value: ${d ? `(${d})` : 'NULL'}}`;
+  });
+  return `MAP {${items.join(', ')}}`;
 }

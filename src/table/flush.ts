@@ -158,6 +158,7 @@ export async function flushMirror(
       snapshotId: snapshot['snapshot-id'],
       flushLsn: cut.lsn,
       schema: table.schema,
+      defaults: st.base.defaults,
       dataFiles: truncated ? [] : [...base.dataFiles],
       deleteFiles: truncated ? [] : [...base.deleteFiles],
     };

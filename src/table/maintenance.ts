@@ -11,9 +11,9 @@
 // * orphans: files under the table that no snapshot references, older than the orphan age (a failed flush or
 //   copy, a crash between writing and committing), are deleted — except files a running copy still writes.
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { quoteIdent as q, quoteLiteral, readParquetSchemaParam } from '../iceberg/index.js';
+import { quoteIdent as q, quoteLiteral } from '../iceberg/index.js';
 import { log } from '../log.js';
-import { baseDataFile, type BaseDataFile, type BaseState } from './base.js';
+import { baseDataFile, baseSchemaParam, type BaseDataFile, type BaseState } from './base.js';
 import { failpoint } from './failpoint.js';
 import { MirrorStateLostError, type ApplyGate } from './gate.js';
 import type { MirrorState } from './mirror-state.js';
@@ -130,7 +130,7 @@ async function rewriteGroup(gate: ApplyGate, conn: DuckDBConnection, st: MirrorS
     : `SELECT NULL::VARCHAR AS local, NULL::BIGINT AS pos WHERE false`;
   const live =
     `SELECT ${t.cols('d')} FROM read_parquet(${list(chosen.map((f) => f.local))}, filename = true, file_row_number = true, ` +
-    `schema = ${readParquetSchemaParam(base.schema)}) d ` +
+    `schema = ${baseSchemaParam(base)}) d ` +
     `JOIN (VALUES ${idx}) s(local, i, uri) ON s.local = d.filename ` +
     `ANTI JOIN (${committed}) c ON c.local = d.filename AND c.pos = d.file_row_number ` +
     `ORDER BY s.i, d.file_row_number`;

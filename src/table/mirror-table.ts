@@ -11,9 +11,9 @@
 // "Base" = the committed Iceberg data files minus committed position deletes (base.ts). The view is replaced
 // (CREATE OR REPLACE VIEW, transactional in DuckDB) in the same transaction that swaps a flush or compaction
 // in, so a reader sees either the old files + old tail or the new files + the rest of the tail.
-import { quoteIdent, quoteLiteral, readParquetSchemaParam } from '../iceberg/index.js';
+import { quoteIdent, quoteLiteral } from '../iceberg/index.js';
 import type { TableName } from '../cdc/index.js';
-import type { BaseState } from './base.js';
+import { baseSchemaParam, type BaseState } from './base.js';
 import type { MirrorColumn } from './column-types.js';
 
 export interface MirrorSpec {
@@ -114,7 +114,7 @@ export class MirrorTable {
     const cols = o.columns ?? this.columns;
     const data =
       `read_parquet(${list(base.dataFiles.map((f) => f.local))}, filename = true, file_row_number = true, ` +
-      `schema = ${readParquetSchemaParam(base.schema)})`;
+      `schema = ${baseSchemaParam(base)})`;
     let sql = `SELECT ${this.cols('d', cols)}, d.filename AS _lg_f, d.file_row_number AS _lg_p FROM ${data} d`;
     if (base.deleteFiles.length > 0) {
       const files = base.dataFiles.map((f) => `(${quoteLiteral(f.uri)}, ${quoteLiteral(f.local)}, ${f.seq})`).join(', ');
