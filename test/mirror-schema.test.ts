@@ -1,6 +1,7 @@
 // Source ALTER TABLE in the stream → Iceberg schema evolution in place (no re-copy): ADD COLUMN with a default
 // (existing rows show it), DROP, RENAME, int→bigint, real→double, varchar(n)→text, numeric widening, each
-// interleaved with DML in the same and separate transactions; chdb reads old + new files; int→text fails the mirror.
+// interleaved with DML in the same and separate transactions; chdb reads old + new files; int→text fails the mirror;
+// a key-less mirror evolves the same way and its schema and defaults survive restarts.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import pg from 'pg';
@@ -25,14 +26,18 @@ before(async () => {
   client = await server.client();
   pool = new pg.Pool({ host: '127.0.0.1', port: server.port, user: 'postgres', database: 'postgres', max: 3 });
   await migrate(pool);
-  svc = await startMirrorService({
+  svc = await startSvc();
+});
+
+function startSvc(o: { flushOnStop?: boolean } = {}): Promise<MirrorService> {
+  return startMirrorService({
     upstream: { host: '127.0.0.1', port: server.port, user: 'postgres', database: 'postgres' },
     storage: wh.storage,
     duckdb: duck,
     registry: new ControlRegistry(pool),
-    options: { spillDir: wh.spillDir, idleFlushMs: 0, flushAgeMs: 3_600_000, flushRows: 1_000_000, tickMs: 50, ackIntervalMs: 100, maintenanceIntervalMs: 0 },
+    options: { spillDir: wh.spillDir, idleFlushMs: 0, flushAgeMs: 3_600_000, flushRows: 1_000_000, tickMs: 50, ackIntervalMs: 100, maintenanceIntervalMs: 0, ...o },
   });
-});
+}
 
 after(async () => {
   await svc?.stop();
@@ -129,4 +134,59 @@ test('an ALTER Iceberg cannot express fails only that mirror, with the reason', 
   assert.deepEqual((await client.query(`SELECT a FROM u`)).rows, [{ a: '1' }], 'source untouched');
   await client.query(`INSERT INTO s VALUES (200, 1, 1, 'b', 1, 1)`);
   await same('id, a2, r, vc, n, d');
+});
+
+test('a key-less mirror evolves too, and its schema and defaults survive restarts', async () => {
+  await client.query(`CREATE TABLE k (a int, b text)`);
+  await client.query(`INSERT INTO k SELECT g, 'b' || g FROM generate_series(1, 20) g`);
+  await client.query(`CALL mooncake.create_table('k_iceberg', 'k')`);
+  await waitFor('ready', async () => (await row('k_iceberg')).state === 'ready');
+  await svc.flush('public.k_iceberg');
+  const view = svc.mirrors().find((x) => x.name === 'public.k_iceberg')!.view;
+  // whole-row deletes of flushed rows after ADD COLUMN match the base rows through their default
+  await client.query(`BEGIN`);
+  await client.query(`DELETE FROM k WHERE a = 1`);
+  await client.query(`INSERT INTO k VALUES (100, 'tail')`);
+  await client.query(`ALTER TABLE k ADD COLUMN c int DEFAULT 5`);
+  await client.query(`DELETE FROM k WHERE a IN (2, 100)`);
+  await client.query(`UPDATE k SET c = 6 WHERE a = 3`);
+  await client.query(`ALTER TABLE k DROP COLUMN b`);
+  await client.query(`INSERT INTO k VALUES (101, 1)`);
+  await client.query(`COMMIT`);
+  await same('a, c', 'public.k_iceberg', 'k');
+  assert.equal(svc.mirrors().find((x) => x.name === 'public.k_iceberg')!.view, view, 'evolved in place');
+  await svc.flush('public.k_iceberg');
+  await same('a, c', 'public.k_iceberg', 'k');
+
+  // a clean stop flushes; the next start reads the schema, spec and initial defaults from Iceberg
+  await svc.stop();
+  svc = await startSvc({ flushOnStop: false });
+  await svc.waitReady('public.k_iceberg');
+  await same('a, c', 'public.k_iceberg', 'k');
+  await same('id, a2, r, vc, n, d');
+
+  // a stop without flush after a schema change: Iceberg already has the new schema, the slot replays the
+  // transaction with rows in the old shape → a fresh copy (never wrong values)
+  await client.query(`BEGIN`);
+  await client.query(`DELETE FROM k WHERE a = 4`);
+  await client.query(`ALTER TABLE k RENAME COLUMN a TO a2`);
+  await client.query(`INSERT INTO k VALUES (102, 2)`);
+  await client.query(`UPDATE k SET c = 7 WHERE a2 = 5`);
+  await client.query(`COMMIT`);
+  await same('a2, c', 'public.k_iceberg', 'k');
+  assert.equal(svc.mirrors().find((x) => x.name === 'public.k_iceberg')!.view, view, 'renamed in place');
+  await svc.stop();
+  svc = await startSvc();
+  await waitFor('caught up', async () => {
+    try {
+      await svc.waitReady('public.k_iceberg');
+      assert.ok(await svc.waitForLsn(await currentLsn(client)));
+      const sel = `SELECT a2, c FROM (${viewOf(svc, 'public.k_iceberg')})`;
+      return JSON.stringify(await duckRows(duck, sel)) === JSON.stringify(await pgRows(client, `SELECT a2, c FROM k`));
+    } catch {
+      return false;
+    }
+  });
+  await same('a2, c', 'public.k_iceberg', 'k');
+  assert.equal((await row('k_iceberg')).state, 'ready');
 });
