@@ -203,9 +203,17 @@ test('DROP TABLE of a mirror through lakegate removes it; Postgres alone would r
   await waitFor(async () => (await s.direct.query(`SELECT count(*)::int AS n FROM mooncake.mirrors WHERE mirror_name = 'drop_src_iceberg'`)).rows[0].n === 0);
   await s.lake.query(`CALL mooncake.create_table('drop_src_iceberg', 'drop_src')`);
   await sameAnswer(s, 'SELECT * FROM drop_src_iceberg ORDER BY id', ['drop_src_iceberg', 'drop_src']);
-  // extended protocol, IF EXISTS, schema-qualified, and the command tag psql prints
+  // extended protocol, IF EXISTS, schema-qualified
   await s.lake.query({ text: 'DROP TABLE IF EXISTS public.drop_src_iceberg', values: [] });
   await assert.rejects(s.lake.query('SELECT 1 FROM drop_src_iceberg'), { code: '42P01' });
+  // the name reused at once for an ordinary table: Postgres answers for it, never the old mirror's rows
+  await createMirror(s, 'reused_iceberg', 'drop_src');
+  await s.lake.query('DROP TABLE reused_iceberg');
+  await s.lake.query(`CREATE TABLE reused_iceberg (id int, v text); INSERT INTO reused_iceberg VALUES (42, 'new')`);
+  const r2 = await s.lake.query({ text: 'SELECT * FROM reused_iceberg', rowMode: 'array' });
+  assert.deepEqual(r2.rows, [[42, 'new']]);
+  const r3 = await s.lake.query({ text: 'SELECT v FROM reused_iceberg WHERE id = $1', values: [42], rowMode: 'array' });
+  assert.deepEqual(r3.rows, [['new']]);
 });
 
 test('DROP TABLE: command tag, transactions, mixes with ordinary tables, CASCADE, privileges', async (t) => {
@@ -254,8 +262,10 @@ test('DROP TABLE: command tag, transactions, mixes with ordinary tables, CASCADE
   await assert.rejects(intruder.query('DROP TABLE d4_iceberg'), { code: '42501', message: /must be owner of mirror/ });
   await intruder.end();
   await sameAnswer(s, 'SELECT * FROM d4_iceberg', ['d4_iceberg', 'd2']);
-  // DROP VIEW goes to Postgres, whose trigger marks the mirror
+  // DROP VIEW goes to Postgres, whose trigger marks the mirror; the name reused at once is Postgres' again
   await s.lake.query('DROP VIEW d4_iceberg');
+  await s.lake.query('CREATE TABLE d4_iceberg AS SELECT 5 AS x');
+  assert.deepEqual((await s.lake.query({ text: 'SELECT * FROM d4_iceberg', rowMode: 'array' })).rows, [[5]]);
   await waitFor(async () => (await s.direct.query(`SELECT count(*)::int AS n FROM mooncake.mirrors WHERE mirror_name = 'd4_iceberg'`)).rows[0].n === 0);
 });
 
@@ -289,6 +299,15 @@ test('mooncake.* calls through lakegate', async () => {
   await sameAnswer(s, 'SELECT * FROM trades_iceberg ORDER BY id', ['trades_iceberg', 'trades']);
   // a wrong call fails with the control plane's error
   await assert.rejects(s.lake.query(`CALL mooncake.drop_table('no_such_mirror')`), { code: '42P01' });
+  // quoted, schema-qualified names, and a named argument: the very next statement is answered from the mirror
+  await s.lake.query('CREATE SCHEMA "Desk"');
+  await s.lake.query(`CALL mooncake.create_table(mirror => '"Desk"."Trades Mirror"', source => 'public.trades')`);
+  await sameAnswer(s, 'SELECT symbol, sum(price) FROM "Desk"."Trades Mirror" GROUP BY 1 ORDER BY 1', 'SELECT symbol, sum(price) FROM trades GROUP BY 1 ORDER BY 1');
+  await s.lake.query('SET search_path = "Desk", public');
+  await sameAnswer(s, 'SELECT * FROM "Trades Mirror" ORDER BY id', 'SELECT * FROM public.trades ORDER BY id');
+  await s.lake.query('DROP TABLE "Trades Mirror"');
+  await s.lake.query('RESET search_path');
+  await assert.rejects(s.lake.query('SELECT 1 FROM "Desk"."Trades Mirror"'), { code: '42P01' });
 });
 
 async function waitFor(cond: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {

@@ -56,9 +56,19 @@ export function dropSql(targets: DropTarget[], o: DropOptions): { sql: string; p
   return { sql: `DO ${tag}${text}${tag}`, params: [] };
 }
 
-export function dropMirrorQuery(up: UpstreamChannel, targets: DropTarget[], o: DropOptions): LocalQuery {
+/** The statement as a LocalQuery; `onDone` runs after Postgres carried it out. */
+export function dropMirrorQuery(up: UpstreamChannel, targets: DropTarget[], o: DropOptions, onDone: () => void = () => {}): LocalQuery {
   const { sql, params } = dropSql(targets, o);
-  return upstreamStatement({ paramTypes: [], fields: null, tag: 'DROP TABLE', run: () => up.query(sql, params) });
+  return upstreamStatement({
+    paramTypes: [],
+    fields: null,
+    tag: 'DROP TABLE',
+    run: async () => {
+      const r = await up.query(sql, params);
+      onDone();
+      return r;
+    },
+  });
 }
 
 function written(t: DropTarget): string {

@@ -35,10 +35,10 @@ export interface EngineCore {
   nextTemp(): string;
 }
 
-/** A name the catalog took for a mirror is an ordinary relation in Postgres (the router lets Postgres answer). */
-export class NotAMirror extends Error {
+/** A name the catalog took for a mirror is not served by the table layer, or no view in Postgres any more. */
+export class MirrorUnavailable extends Error {
   constructor(readonly ref: MirrorRef) {
-    super(`"${ref.schema}.${ref.name}" is not a mirror`);
+    super(`mirror "${ref.schema}.${ref.name}" is not available`);
   }
 }
 
@@ -163,12 +163,12 @@ export class EngineQuery implements LocalQuery {
     const mirrorUses = new Map<string, MirrorUse>();
     mirrorKeys.forEach((k, i) => {
       const m = stmt.mirrors.find((x) => `${x.mirror.schema}.${x.mirror.name}` === k)!.mirror;
-      const rel = core.mirrors.relationSql(m);
-      if (!rel) throw new PgError('55000', `mirror "${m.schema}.${m.name}" is not ready yet`, 'ERROR', undefined, 'Its initial copy has not finished; try again shortly.');
       const ri = info.relations[i];
       if (!ri) throw new PgError('42P01', `relation "${m.name}" does not exist`);
-      // the mirror was dropped and its name reused before the table layer noticed: Postgres answers
-      if (ri.relkind !== 'v') throw new NotAMirror(m);
+      const rel = core.mirrors.relationSql(m);
+      // not served (any more), or dropped and its name reused before the table layer noticed: the router asks
+      // the registry what the name is now
+      if (!rel || ri.relkind !== 'v') throw new MirrorUnavailable(m);
       mirrorUses.set(k, { ref: m, sql: rel, info: ri });
     });
     const otherUses = new Map<string, OtherUse>();

@@ -15,12 +15,15 @@ import { pgErrorOf } from './errors.js';
 import { awaitMirror, registryState } from './mirror-readiness.js';
 import type { MirrorSource } from './mirror-source.js';
 import { NewMirrors } from './new-mirrors.js';
-import { EngineQuery, NotAMirror, type EngineCore } from './query.js';
+import { EngineQuery, MirrorUnavailable, type EngineCore } from './query.js';
 import { regclassText } from './relation-info.js';
 import { FEATURE_NOT_SUPPORTED } from './translate/errors.js';
 import { upstreamStatement } from './upstream-statement.js';
 
 type Obj = Record<string, unknown>;
+
+/** how long a mirror dropped through lakegate is hidden while the table layer still lists it */
+const DROPPED_TTL_MS = 60_000;
 
 /** A DROP TABLE statement that names at least one mirror. */
 interface DropOfMirror {
@@ -48,6 +51,8 @@ export class EngineRouter implements LocalRouter {
   private catalog: MirrorCatalog = createMirrorCatalog<MirrorRef>([]);
   /** mirrors created through lakegate that the table layer does not serve yet */
   private readonly created = new NewMirrors();
+  /** mirrors dropped through lakegate (committed) that the table layer still lists: no longer mirrors */
+  private readonly dropped = new Map<string, number>();
   private signature = '';
   private refreshedAt = 0;
   private temps = 0;
@@ -87,7 +92,12 @@ export class EngineRouter implements LocalRouter {
 
   /** Re-reads the mirror list (precheck words and name resolution); cheap when nothing changed. */
   refresh(): void {
-    const list = this.core.mirrors.mirrors();
+    const listed = this.core.mirrors.mirrors();
+    const now = Date.now();
+    for (const [k, at] of this.dropped) {
+      if (now - at > DROPPED_TTL_MS || !listed.some((m) => `${m.schema}.${m.name}` === k)) this.dropped.delete(k);
+    }
+    const list = this.dropped.size === 0 ? listed : listed.filter((m) => !this.dropped.has(`${m.schema}.${m.name}`));
     this.created.prune(list);
     const fresh = this.created.names();
     const sig = list.map((m) => `${m.schema}.${m.name}`).join('\n') + '\n\n' + fresh.join('\n');
@@ -138,6 +148,8 @@ export class EngineRouter implements LocalRouter {
 
   /** DROP TABLE naming a mirror (DROP VIEW of one goes upstream: the control plane's trigger handles it). */
   private dropOfMirror(sql: string, s: SessionInfo): DropOfMirror | null {
+    // Oracle-mode sessions keep IvorySQL's own answer (the rewrite is PL/pgSQL); CALL mooncake.drop_table works there
+    if (s.oracle) return null;
     const parsed = parseSql(sql, s.oracle);
     if (!parsed.ok) return null;
     const raw = s.params.get('search_path');
@@ -162,7 +174,7 @@ export class EngineRouter implements LocalRouter {
     }
   }
 
-  private async prepareClaimed(sql: string, paramTypes: number[], s: SessionInfo): Promise<LocalQuery> {
+  private async prepareClaimed(sql: string, paramTypes: number[], s: SessionInfo, retry = true): Promise<LocalQuery> {
     let c = this.classify(sql, s);
     if (c.route === 'reject') throw new PgError(c.sqlstate, c.message);
     if (c.route === 'upstream') {
@@ -186,25 +198,35 @@ export class EngineRouter implements LocalRouter {
     let waited = false;
     for (const ref of mirrorReferences(c)) {
       if (this.core.mirrors.relationSql(ref.mirror) !== null) continue;
-      const st = await awaitMirror(s.upstream, this.core.mirrors, regclassText(ref.schema, ref.name), s.txStatus !== 'I', this.readyTimeoutMs);
-      if (st.kind === 'not-mirror') {
-        this.created.forget(ref.name);
-        this.refresh();
-        return this.postgresAnswers(sql, paramTypes, s);
-      }
+      if (!(await this.awaitServed(ref.schema, ref.name, s))) return this.postgresAnswers(sql, paramTypes, s);
       waited = true;
     }
     if (waited) {
       this.refresh();
       c = this.classify(sql, s);
-      if (c.route !== 'engine') return this.prepareClaimed(sql, paramTypes, s);
+      if (c.route !== 'engine') return this.prepareClaimed(sql, paramTypes, s, false);
     }
     try {
       return await EngineQuery.prepare(this.core, this.catalog, c.statements[0]!, sql, paramTypes, s);
     } catch (e) {
-      if (e instanceof NotAMirror) return this.postgresAnswers(sql, paramTypes, s);
-      throw e;
+      if (!(e instanceof MirrorUnavailable)) throw e;
+      // dropped (or its name reused) since it was resolved, or not served after all
+      if (!(await this.awaitServed(e.ref.schema, e.ref.name, s)) || !retry) return this.postgresAnswers(sql, paramTypes, s);
+      this.refresh();
+      return this.prepareClaimed(sql, paramTypes, s, false);
     }
+  }
+
+  /**
+   * Waits until the table layer serves the mirror the name stands for (mirror-readiness.ts); false when the
+   * registry says it is no mirror (or there is no such relation), so Postgres should answer.
+   */
+  private async awaitServed(schema: string | null, name: string, s: SessionInfo): Promise<boolean> {
+    const st = await awaitMirror(s.upstream, this.core.mirrors, regclassText(schema, name), s.txStatus !== 'I', this.readyTimeoutMs);
+    if (st.kind === 'mirror') return true;
+    this.created.forget(name);
+    this.refresh();
+    return false;
   }
 
   /** The catalog took an ordinary relation for a mirror (its name was just reused): Postgres answers. */
@@ -229,6 +251,11 @@ export class EngineRouter implements LocalRouter {
       }
       targets.push(t);
     }
-    return dropMirrorQuery(s.upstream, targets, dropOptions((drop.st.stmt as Obj).DropStmt as Obj));
+    return dropMirrorQuery(s.upstream, targets, dropOptions((drop.st.stmt as Obj).DropStmt as Obj), () => {
+      // committed (no transaction block): the names stop being mirrors now, not when the table layer notices
+      if (s.txStatus !== 'I') return;
+      for (const t of targets) if (t.mirror) this.dropped.set(`${t.mirror.schema}.${t.mirror.name}`, Date.now());
+      this.refresh();
+    });
   }
 }
