@@ -91,8 +91,8 @@ export class LocalBatch {
     switch (m.type) {
       case F.Parse: {
         const p = decodeParse(m.msg);
-        const st = this.s.localStatements.get(p.name) ?? { sql: p.sql, paramTypes: p.paramTypes, query: null };
-        st.query = null;
+        // from the message itself: a later Parse of the same name may already have claimed the map entry
+        const st: LocalStatement = { sql: p.sql, paramTypes: p.paramTypes, query: null };
         this.s.localStatements.set(p.name, st);
         try {
           await this.statement(p.name);

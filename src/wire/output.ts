@@ -167,6 +167,8 @@ export class OutputQueue {
     }
     const head = this.pending[0];
     if (!head) return true;
+    // an internal request runs in the client's transaction: its outcome (e.g. aborted) is the client's status
+    if (head.kind === 'internal') this.setStatus(status);
     if (head.kind === 'up') {
       head.status = status;
       if (head.live) this.setStatus(status);

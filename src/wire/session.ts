@@ -83,6 +83,13 @@ export class Session implements SessionInfo {
   /** An error in a local batch skips everything up to Sync, across Flush boundaries too. */
   localFailed = false;
   private localChain: Promise<void> = Promise.resolve();
+  /**
+   * Local jobs enqueued and not finished. While there are any, client bytes wait in `backlog`: a local job may
+   * ask upstream questions on this connection, and the client's later statements must not overtake them (a
+   * pipelined BEGIN; SELECT mirror; COMMIT must run the mirror query inside the transaction).
+   */
+  private localBusy = 0;
+  private backlog: Buffer[] = [];
   private running: Cancellable | null = null;
   private closed = false;
   private terminating = false;
@@ -139,6 +146,11 @@ export class Session implements SessionInfo {
 
   private onClientData(data: Buffer): void {
     if (this.closed) return;
+    if (this.localBusy > 0) {
+      this.backlog.push(data);
+      if (this.backlog.length > 64) this.client.pause();
+      return;
+    }
     let chunk = data;
     if (this.partial) {
       chunk = Buffer.concat([this.partial, data]);
@@ -204,6 +216,11 @@ export class Session implements SessionInfo {
         }
         i = end;
         runStart = i;
+        if (this.localBusy > 0) {
+          // the rest waits until the local job is done (see localBusy)
+          if (i < len) this.backlog.unshift(Buffer.from(chunk.subarray(i)));
+          return;
+        }
       }
     }
     this.flushRun(chunk, runStart, i);
@@ -372,6 +389,7 @@ export class Session implements SessionInfo {
   /** Reserve the output slot now (order), run the job after earlier local jobs (state), then close the slot. */
   private enqueueLocal(job: (sink: LocalSlot) => Promise<void>, ready: boolean): void {
     const slot = this.out.reserveLocal();
+    this.localBusy++;
     this.localChain = this.localChain.then(async () => {
       try {
         await job(slot);
@@ -381,8 +399,15 @@ export class Session implements SessionInfo {
       } finally {
         this.running = null;
         slot.finish(ready);
+        if (--this.localBusy === 0) this.drainBacklog();
       }
     });
+  }
+
+  /** Process client bytes that waited for local jobs, until one of them starts another job. */
+  private drainBacklog(): void {
+    while (this.backlog.length > 0 && this.localBusy === 0 && !this.closed) this.onClientData(this.backlog.shift()!);
+    if (this.backlog.length === 0) this.client.resume();
   }
 
   /** CancelRequest addressed to this session. */

@@ -110,8 +110,15 @@ export class SessionUpstreamChannel implements UpstreamChannel {
     });
   }
 
+  /** Close a statement/portal a failed earlier request may have left behind (closing a missing one is no error). */
+  private static closeLeftovers(w: Writer): void {
+    w.begin(0x43).byte(0x53).cstring(NAME).end();
+    w.begin(0x43).byte(0x50).cstring(NAME).end();
+  }
+
   async describe(sql: string, paramTypes: number[] = []): Promise<DescribeResult> {
     const w = new Writer(sql.length + 64);
+    SessionUpstreamChannel.closeLeftovers(w);
     w.begin(0x50).cstring(NAME).cstring(sql).int16(paramTypes.length);
     for (const t of paramTypes) w.int32(t);
     w.end();
@@ -133,6 +140,7 @@ export class SessionUpstreamChannel implements UpstreamChannel {
 
   async query(sql: string, params: (string | null)[] = []): Promise<QueryResult> {
     const w = new Writer(sql.length + 64);
+    SessionUpstreamChannel.closeLeftovers(w);
     w.begin(0x50).cstring(NAME).cstring(sql).int16(0).end();
     w.begin(0x42).cstring(NAME).cstring(NAME).int16(0).int16(params.length);
     for (const v of params) {
