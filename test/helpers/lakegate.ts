@@ -47,7 +47,9 @@ export interface Gate {
  * listen ports default to 0 (ephemeral main port, Oracle-mode listener off) and logging to `error`.
  */
 export async function startGate(overrides: GateOverrides, opts: { file?: string; router?: LocalRouter } = {}): Promise<Gate> {
-  const all: GateOverrides = { 'listen.port': 0, 'listen.oracle_port': 0, 'log.level': 'error', ...overrides };
+  // a data dir of its own (warehouse, DuckDB spill) unless the test names one; removed at close
+  const ownDir = overrides['data_dir'] === undefined ? mkdtempSync(join(tmpdir(), 'lakegate-gate-')) : null;
+  const all: GateOverrides = { 'listen.port': 0, 'listen.oracle_port': 0, 'log.level': 'error', ...(ownDir ? { data_dir: ownDir } : {}), ...overrides };
   if (!all['upstream.url'] && !opts.file) throw new Error('startGate: upstream.url is required');
   const cfg = loadConfig(opts.file, gateEnv(all));
   setLogLevel(cfg['log.level']);
@@ -75,6 +77,7 @@ export async function startGate(overrides: GateOverrides, opts: { file?: string;
     async close() {
       await Promise.all([...clients].map((c) => c.end().catch(() => {})));
       await lakegate.close();
+      if (ownDir) rmSync(ownDir, { recursive: true, force: true });
     },
   };
 }
