@@ -169,7 +169,9 @@ export class MirrorRegistry {
 
   /** Waits if a user's transaction holds the mirror's row (an ALTER of its source still open). */
   async setState(id: number, state: MirrorState, error?: string | null): Promise<void> {
-    await this.db.query('UPDATE mooncake.mirrors SET state = $2, error = $3, updated_at = now() WHERE id = $1', [
+    // a drop is final: nothing lakegate reports afterwards (a copy finishing late) may undo it
+    await this.db.query(`UPDATE mooncake.mirrors SET state = $2, error = $3, updated_at = now()
+       WHERE id = $1 AND (state <> 'dropping' OR $2 = 'dropping')`, [
       id,
       state,
       error ?? null,

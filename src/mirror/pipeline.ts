@@ -231,6 +231,8 @@ export class Pipeline {
           if (!rec.location) await this.d.registry.setLocation?.(rec.id, res.st.iceberg.location);
           await this.reportProgress(res.st);
           await this.d.registry.setState(rec.id, 'ready');
+          // a drop seen by reconcile during the awaits above left this copy to finish the job
+          if (!this.records.has(rec.id)) await this.dropMirror(rec.id, rec).finally(() => this.dropping.delete(rec.id));
           return;
         } catch (e) {
           if (this.closed) return;
