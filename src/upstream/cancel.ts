@@ -6,7 +6,7 @@ import { log } from '../log.js';
 
 export async function forwardCancel(t: UpstreamTarget, packet: Buffer, timeoutMs: number): Promise<void> {
   try {
-    const sock = await connectUpstream({ ...t, sslmode: t.sslmode === 'prefer' ? 'disable' : t.sslmode }, timeoutMs);
+    const { socket: sock } = await connectUpstream({ ...t, sslmode: t.sslmode === 'prefer' ? 'disable' : t.sslmode }, timeoutMs);
     sock.on('error', () => {});
     sock.end(packet);
   } catch (e) {

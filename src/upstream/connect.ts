@@ -6,9 +6,10 @@ import { describeTarget, type UpstreamTarget } from './target.js';
 
 export class UpstreamConnectError extends Error {}
 
-function rawConnect(t: UpstreamTarget, timeoutMs: number): Promise<net.Socket> {
+function rawConnect(t: UpstreamTarget, timeoutMs: number, onread?: net.OnReadOpts): Promise<net.Socket> {
   return new Promise((resolve, reject) => {
-    const sock = t.socketPath ? net.connect({ path: t.socketPath }) : net.connect({ host: t.host, port: t.port, noDelay: true });
+    const extra = onread ? { onread } : {};
+    const sock = t.socketPath ? net.connect({ path: t.socketPath, ...extra }) : net.connect({ host: t.host, port: t.port, noDelay: true, ...extra });
     const timer = setTimeout(() => {
       sock.destroy();
       reject(new UpstreamConnectError(`could not connect to upstream ${describeTarget(t)}: timeout after ${timeoutMs} ms`));
@@ -53,8 +54,17 @@ function sslNegotiate(sock: net.Socket, t: UpstreamTarget): Promise<net.Socket> 
   });
 }
 
-export async function connectUpstream(t: UpstreamTarget, timeoutMs: number): Promise<net.Socket> {
-  const sock = await rawConnect(t, timeoutMs);
-  if (t.sslmode === 'disable' || t.socketPath) return sock;
-  return sslNegotiate(sock, t);
+/**
+ * With `onread`, a plain connection delivers its data to that callback instead of 'data' events (returned
+ * `usesOnread` true); TLS connections always use events, since TLS owns the raw socket's reads.
+ */
+export async function connectUpstream(
+  t: UpstreamTarget,
+  timeoutMs: number,
+  onread?: net.OnReadOpts,
+): Promise<{ socket: net.Socket; usesOnread: boolean }> {
+  const plain = t.sslmode === 'disable' || Boolean(t.socketPath);
+  const sock = await rawConnect(t, timeoutMs, plain ? onread : undefined);
+  if (plain) return { socket: sock, usesOnread: Boolean(onread) };
+  return { socket: await sslNegotiate(sock, t), usesOnread: false };
 }

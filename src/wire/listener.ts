@@ -6,6 +6,7 @@ import { Session } from './session.js';
 import { errorResponse } from './messages/backend.js';
 import { ProtocolError, startupParams } from './messages/frontend.js';
 import { connectUpstream } from '../upstream/connect.js';
+import { ReadBuffer } from './read-buffer.js';
 import { forwardCancel } from '../upstream/cancel.js';
 import { describeTarget, type UpstreamTarget } from '../upstream/target.js';
 import type { LocalRouter } from '../route/local.js';
@@ -85,8 +86,10 @@ async function accept(raw: net.Socket, ctx: ListenerContext, target: UpstreamTar
     clog.debug('replication connection');
   }
   let up: net.Socket;
+  const reader = new ReadBuffer();
+  let usesOnread = false;
   try {
-    up = await connectUpstream(target, ctx.connectTimeoutMs);
+    ({ socket: up, usesOnread } = await connectUpstream(target, ctx.connectTimeoutMs, reader.onread));
   } catch (e) {
     clog.warn({ err: (e as Error).message }, 'upstream connect failed');
     client.end(errorResponse({ severity: 'FATAL', code: '08001', message: `lakegate: ${(e as Error).message}` }));
@@ -108,6 +111,7 @@ async function accept(raw: net.Socket, ctx: ListenerContext, target: UpstreamTar
     oracle,
     router: ctx.router,
     log: clog,
+    upstreamReader: usesOnread ? reader : null,
     startupTimeoutMs: ctx.connectTimeoutMs,
     onKey: (pid, secret) => {
       const k = Buffer.alloc(4);

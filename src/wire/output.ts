@@ -87,6 +87,8 @@ export class OutputQueue {
   private order: (UpRun | LocalSlot)[] = [];
   private heldBytes = 0;
   private blocked = false;
+  /** A chunk passed to fromUpstream is still referenced (parked): its read buffer must not be reused. */
+  private retained = false;
   /** Transaction status as of the last answer written to the client. */
   private clientStatus = 0x49;
   /** The first ReadyForQuery ends authentication and belongs to no request. */
@@ -136,6 +138,12 @@ export class OutputQueue {
     this.order.push(slot);
     if (this.order.length === 1) slot.activate();
     return slot;
+  }
+
+  takeRetained(): boolean {
+    const r = this.retained;
+    this.retained = false;
+    return r;
   }
 
   /** Register an internal request whose bytes the caller has just written upstream. */
@@ -203,6 +211,7 @@ export class OutputQueue {
     }
     if (run.live && !run.swallow) this.writeClient(bytes);
     else {
+      this.retained = true;
       run.parts.push(bytes);
       this.heldBytes += bytes.length;
       if (this.heldBytes > HELD_LIMIT && !this.pending.some((p) => p.kind === 'internal')) this.block();

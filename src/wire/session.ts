@@ -14,6 +14,7 @@ import { ProtocolError, bindNames, decodeTarget, queryText, decodeParse, decodeE
 import { LocalBatch, runLocalQuery, type HeldMessage } from './local-batch.js';
 import { OutputQueue, type LocalSlot } from './output.js';
 import { SessionUpstreamChannel } from './upstream-channel.js';
+import type { ReadBuffer } from './read-buffer.js';
 import type { LocalRouter, SessionInfo, LocalPortal } from '../route/local.js';
 import type { LocalStatement, Cancellable } from './local-batch.js';
 import type { Logger } from '../log.js';
@@ -28,6 +29,8 @@ export interface SessionOptions {
   oracle: boolean;
   router: LocalRouter;
   log: Logger;
+  /** Upstream data arrives through this reusable buffer (net onread) instead of 'data' events. */
+  upstreamReader: ReadBuffer | null;
   /** Upstream must start answering the startup packet within this time. */
   startupTimeoutMs: number;
   onKey(pid: number, secret: Buffer): void;
@@ -119,7 +122,15 @@ export class Session implements SessionInfo {
     });
 
     this.client.on('data', (chunk: Buffer) => this.onClientData(chunk));
-    this.up.on('data', (chunk: Buffer) => this.out.fromUpstream(chunk));
+    const reader = opts.upstreamReader;
+    if (reader) {
+      reader.handler = (chunk) => {
+        clearTimeout(startupTimer);
+        this.out.fromUpstream(chunk);
+        // a chunk the client socket could not take at once, or parked behind a local answer, is still referenced
+        if (this.client.writableLength > 0 || this.out.takeRetained()) reader.retain();
+      };
+    } else this.up.on('data', (chunk: Buffer) => this.out.fromUpstream(chunk));
     // backpressure both ways: a slow reader pauses the other side's socket
     this.client.on('drain', () => this.up.resume());
     this.up.on('drain', () => this.client.resume());
