@@ -11,6 +11,9 @@ const BENCHMARKS: Record<string, [about: string, load: () => Promise<BenchmarkMo
   passthrough: ['pgbench -S (simple/extended/prepared): direct Postgres vs lakegate vs PgBouncer', () => import('./passthrough.js')],
   analytics: ['ClickBench-style queries on hits: Postgres vs lakegate mirror vs raw DuckDB on the same Parquet', () => import('./analytics.js')],
   freshness: ['commit → visible in the mirror from another session (p50/p99), strict freshness, under 5k commits/s', () => import('./freshness.js')],
+  copy: ['initial copy of a 10M-row table into a mirror vs psql COPY TO STDOUT; RSS', () => import('./copy.js')],
+  smallfiles: ['100k single-row commits into a mirrored table: data files per mirror after maintenance', () => import('./smallfiles.js')],
+  cdc: ['pgoutput apply rate of a mirror (large and small transactions) vs a raw pgoutput consumer; lag, RSS', () => import('./cdc.js')],
 };
 
 function usage(): string {
