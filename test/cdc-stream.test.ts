@@ -175,8 +175,11 @@ test('update/delete under REPLICA IDENTITY DEFAULT and FULL, truncate, transacti
     // identity change re-sent the relation
     const rels = rec.events.filter((e) => e.kind === 'relation');
     const idents = rels.map((r) => r.kind === 'relation' && r.relation.replicaIdentity);
-    assert.equal(idents[0], 'default');
-    assert.ok(idents.length >= 2 && idents.slice(1).every((i) => i === 'full'), `relations: ${idents.join(',')}`);
+    // pgoutput re-sends a relation after any relcache invalidation, so 'default' may come more than once:
+    // what matters is one or more 'default' images, then only 'full' ones after the identity change
+    const firstFull = idents.indexOf('full');
+    assert.ok(firstFull > 0, `relations: ${idents.join(',')}`);
+    assert.ok(idents.slice(0, firstFull).every((i) => i === 'default') && idents.slice(firstFull).every((i) => i === 'full'), `relations: ${idents.join(',')}`);
     // every transaction is begin … commit with matching xids, in order
     let open: number | undefined;
     for (const e of rec.events) {
