@@ -135,7 +135,9 @@ async function applyKeyed(
   const lsnValue = lsn;
 
   // rowids first: TOAST patches name their target row
-  const appends = e.appends.map((a) => ({ ...a, rowid: st.nextRowid++ }));
+  // the collapse builds these objects fresh for this run: number them in place instead of copying each
+  const appends = e.appends as (typeof e.appends[number] & { rowid: number })[];
+  for (const a of appends) a.rowid = st.nextRowid++;
   const toastRows = appends.filter((a) => a.toastKey !== null);
   if (toastRows.length > 0) {
     await appendRows(conn, staging.toastSrc, true, toastRows, (app, a) => {

@@ -261,6 +261,8 @@ export function appendFn(t: ColumnType): AppendFn {
     case 'date': return nullable((app, v) => app.appendDate(scalarToDuck(t, v) as DuckDBDateValue));
     case 'time': return nullable((app, v) => app.appendTime(new DuckDBTimeValue(v as bigint)));
     case 'timestamp': return nullable((app, v) => app.appendTimestamp(scalarToDuck(t, v) as DuckDBTimestampValue));
-    case 'timestamptz': return nullable((app, v) => app.appendTimestampTZ(scalarToDuck(t, v) as DuckDBTimestampTZValue));
+    // appendTimestampTZ takes a slow generic path (~1.8 µs/value); the same micros appended as TIMESTAMP land
+    // unchanged in the TIMESTAMPTZ column because the instance's TimeZone is UTC (engine/duckdb.ts)
+    case 'timestamptz': return nullable((app, v) => app.appendTimestamp(new DuckDBTimestampValue((scalarToDuck(t, v) as DuckDBTimestampTZValue).micros)));
   }
 }

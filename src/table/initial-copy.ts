@@ -43,7 +43,8 @@ export async function copyIntoIceberg(
     const f = await table.writeDataFile(conn, `SELECT ${mt.cols()} FROM temp.${q(stage)}`);
     o.written?.push(f.filePath);
     files.push(f);
-    await conn.run(`DELETE FROM temp.${q(stage)}`);
+    // recreate rather than DELETE: DuckDB keeps a temp table's deleted storage (~88 MB per 1M rows copied)
+    await conn.run(`CREATE OR REPLACE TEMP TABLE ${q(stage)} (${mt.columns.map((c) => `${q(c.name)} ${c.duckdb}`).join(', ')})`);
     p.files++;
     p.bytes += f.fileSizeInBytes;
     staged = 0;
