@@ -10,6 +10,9 @@
 // also measured alone (no load, nothing to wait for) as a reference. Under strict freshness B must see the
 // marker on its first query: the first-try rate is reported and must be 100%.
 // Target: p99 added wait ≤ --target ms.
+//   npm run bench -- freshness [--rate=5000] [--duration=30] [--writer-via=lakegate] [--freshness=snapshot]
+// --freshness=snapshot runs the same probe without the strict wait: then the added wait is replication lag plus
+// the probe query's own time, and (strict − snapshot) is what strict freshness costs.
 import os from 'node:os';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
