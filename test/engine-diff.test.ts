@@ -312,6 +312,8 @@ const QUERIES: (string | [string, { params?: (string | null)[]; formats?: number
   "SELECT id, sym || '-' || side, upper(sym), lower(note), length(note), substr(sym, 2, 2), left(sym, 2), right(note, 3) FROM trades_iceberg ORDER BY id",
   "SELECT id, concat(sym, qty, flag), concat_ws('/', sym, note, id), replace(note, 'note', 'N'), position('o' IN note), split_part(note, ' ', 2) FROM trades_iceberg ORDER BY id",
   "SELECT id, note LIKE 'note 1%', sym ILIKE 'a%', trim(side), side = 'buy', coalesce(note, sym, 'none') FROM trades_iceberg ORDER BY id",
+  // constant patterns without a backslash are emitted without ESCAPE; with one, the default escape applies
+  "SELECT id, note LIKE '%e 1_%', note NOT LIKE '%te%', sym LIKE '%A%', note LIKE 'note\\_1%', note LIKE '%\\%%' FROM trades_iceberg ORDER BY id",
   "SELECT id, lpad(sym, 6, '*'), rpad(sym, 3), md5(sym), repeat(side, 2), starts_with(sym, 'M') FROM trades_iceberg ORDER BY id",
   // char(n), NULL-aware IN, short-circuit CASE, casts of computed values
   "SELECT id, side, length(side), side || '|', upper(side), side = 'buy ', side IN ('b', 'sell') FROM trades_iceberg ORDER BY id",
