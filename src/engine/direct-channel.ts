@@ -2,6 +2,7 @@
 // and Parse/Bind/Execute exchanges the session sends on a client's connection, for tests and tools that drive the
 // engine without a wire session. `simple()` runs session commands (SET TimeZone …) and tracks ParameterStatus.
 import net from 'node:net';
+import { decodeDataRow, decodeError, decodeRowDescription, decodeTextRow } from '../wire/messages/backend-decode.js';
 import { SessionUpstreamChannel } from '../wire/upstream-channel.js';
 import type { DescribeResult, QueryResult, UpstreamChannel } from './upstream-channel.js';
 import type { InternalRequest } from '../wire/output.js';
@@ -72,8 +73,8 @@ export class DirectChannel implements UpstreamChannel {
     const rows: (string | null)[][] = [];
     let err: PgError | null = null;
     await this.exchange(msg, (type, b) => {
-      if (type === 0x45) err ??= errorOf(b);
-      if (type === 0x44) rows.push(dataRow(b));
+      if (type === 0x45) err ??= decodeError(b);
+      if (type === 0x44) rows.push(decodeTextRow(b));
     });
     if (err) throw err;
     return rows;
@@ -133,31 +134,13 @@ export class DirectChannel implements UpstreamChannel {
     };
     let err: PgError | null = null;
     await this.exchange(Buffer.concat(parts), (type, b) => {
-      if (type === 0x45) err ??= errorOf(b);
+      if (type === 0x45) err ??= decodeError(b);
       else if (type === 0x54) {
-        const n = b.readInt16BE(0);
-        let p = 2;
-        for (let k = 0; k < n; k++) {
-          const end = b.indexOf(0, p);
-          const name = b.toString('utf8', p, end);
-          p = end + 1;
-          out.fields.push({ name, typeOid: b.readUInt32BE(p + 6), typeSize: b.readInt16BE(p + 10), typeMod: b.readInt32BE(p + 12), format: b.readInt16BE(p + 16) });
-          p += 18;
+        for (const f of decodeRowDescription(b)) {
+          out.fields.push({ name: f.name, typeOid: f.typeOid, typeSize: f.typeSize, typeMod: f.typeMod ?? -1, format: f.format ?? 0 });
         }
       } else if (type === 0x44) {
-        const n = b.readInt16BE(0);
-        const row: (Buffer | null)[] = [];
-        let p = 2;
-        for (let k = 0; k < n; k++) {
-          const len = b.readInt32BE(p);
-          p += 4;
-          if (len < 0) row.push(null);
-          else {
-            row.push(Buffer.from(b.subarray(p, p + len)));
-            p += len;
-          }
-        }
-        out.rows.push(row);
+        out.rows.push(decodeDataRow(b));
       } else if (type === 0x43) out.command = b.toString('utf8', 0, b.length - 1);
       else if (type === 0x64) out.copy.push(Buffer.from(b));
     });
@@ -226,32 +209,4 @@ export class DirectChannel implements UpstreamChannel {
       }
     }
   }
-}
-
-function errorOf(body: Buffer): PgError {
-  const f = new Map<string, string>();
-  let i = 0;
-  while (i < body.length && body[i] !== 0) {
-    const code = String.fromCharCode(body[i]!);
-    const end = body.indexOf(0, i + 1);
-    f.set(code, body.toString('utf8', i + 1, end));
-    i = end + 1;
-  }
-  return new PgError(f.get('C') ?? 'XX000', f.get('M') ?? 'error', 'ERROR', f.get('D'), f.get('H'));
-}
-
-function dataRow(b: Buffer): (string | null)[] {
-  const n = b.readInt16BE(0);
-  const row: (string | null)[] = [];
-  let p = 2;
-  for (let k = 0; k < n; k++) {
-    const len = b.readInt32BE(p);
-    p += 4;
-    if (len < 0) row.push(null);
-    else {
-      row.push(b.toString('utf8', p, p + len));
-      p += len;
-    }
-  }
-  return row;
 }

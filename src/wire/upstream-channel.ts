@@ -4,7 +4,7 @@
 // and the client is between batches, so they never interleave with the client's own messages.
 import { Writer } from './messages/writer.js';
 import type { FieldDescription } from './messages/backend.js';
-import { PgError } from '../route/local.js';
+import { decodeError, decodeRowDescription, decodeTextRow } from './messages/backend-decode.js';
 import type { InternalRequest } from './output.js';
 
 export interface DescribeResult {
@@ -49,44 +49,6 @@ class Collector implements InternalRequest {
   }
 }
 
-function cstr(b: Buffer, at: number): [string, number] {
-  const end = b.indexOf(0, at);
-  return [b.toString('utf8', at, end), end + 1];
-}
-
-function errorOf(body: Buffer): PgError {
-  const f = new Map<string, string>();
-  let i = 0;
-  while (i < body.length && body[i] !== 0) {
-    const code = String.fromCharCode(body[i]!);
-    const [v, next] = cstr(body, i + 1);
-    f.set(code, v);
-    i = next;
-  }
-  return new PgError(f.get('C') ?? 'XX000', f.get('M') ?? 'upstream error', 'ERROR', f.get('D'), f.get('H'));
-}
-
-function rowDescription(body: Buffer): FieldDescription[] {
-  const n = body.readInt16BE(0);
-  const out: FieldDescription[] = [];
-  let p = 2;
-  for (let k = 0; k < n; k++) {
-    const [name, next] = cstr(body, p);
-    p = next;
-    out.push({
-      name,
-      tableOid: body.readUInt32BE(p),
-      column: body.readInt16BE(p + 4),
-      typeOid: body.readUInt32BE(p + 6),
-      typeSize: body.readInt16BE(p + 10),
-      typeMod: body.readInt32BE(p + 12),
-      format: body.readInt16BE(p + 16),
-    });
-    p += 18;
-  }
-  return out;
-}
-
 export class SessionUpstreamChannel implements UpstreamChannel {
   private queue: { bytes: Buffer; req: Collector }[] = [];
 
@@ -129,11 +91,11 @@ export class SessionUpstreamChannel implements UpstreamChannel {
     let params: number[] = [];
     let fields: FieldDescription[] | null = null;
     for (const m of res.messages) {
-      if (m.type === 0x45) throw errorOf(m.body);
+      if (m.type === 0x45) throw decodeError(m.body);
       if (m.type === 0x74) {
         const n = m.body.readInt16BE(0);
         params = Array.from({ length: n }, (_, k) => m.body.readUInt32BE(2 + 4 * k));
-      } else if (m.type === 0x54) fields = rowDescription(m.body);
+      } else if (m.type === 0x54) fields = decodeRowDescription(m.body);
     }
     return { paramTypes: params, fields };
   }
@@ -161,28 +123,15 @@ export class SessionUpstreamChannel implements UpstreamChannel {
     for (const m of res.messages) {
       switch (m.type) {
         case 0x45:
-          throw errorOf(m.body);
+          throw decodeError(m.body);
         case 0x54:
-          out.fields = rowDescription(m.body);
+          out.fields = decodeRowDescription(m.body);
           break;
-        case 0x44: {
-          const n = m.body.readInt16BE(0);
-          const row: (string | null)[] = [];
-          let p = 2;
-          for (let k = 0; k < n; k++) {
-            const len = m.body.readInt32BE(p);
-            p += 4;
-            if (len < 0) row.push(null);
-            else {
-              row.push(m.body.toString('utf8', p, p + len));
-              p += len;
-            }
-          }
-          out.rows.push(row);
+        case 0x44:
+          out.rows.push(decodeTextRow(m.body));
           break;
-        }
         case 0x43:
-          out.command = cstr(m.body, 0)[0];
+          out.command = m.body.toString('utf8', 0, m.body.indexOf(0));
           break;
       }
     }
