@@ -113,13 +113,21 @@ export function formatG(x: number, p: number): string {
 
 /** float8out. */
 export function float8Text(x: number, extraFloatDigits: number): string {
+  return floatOut(x, extraFloatDigits, 15, float8Shortest);
+}
+
+/**
+ * float4out/float8out share one shape: specials, %g with `digits + extra_float_digits` when that is ≤ 0,
+ * else the shortest round-trip digits of the type laid out like Postgres' ryu output.
+ */
+function floatOut(x: number, extraFloatDigits: number, digits: number, shortest: (v: number) => { digits: string; exp: number }): string {
   if (Number.isNaN(x)) return 'NaN';
   if (x === Infinity) return 'Infinity';
   if (x === -Infinity) return '-Infinity';
-  if (extraFloatDigits <= 0) return formatG(x, 15 + extraFloatDigits);
+  if (extraFloatDigits <= 0) return formatG(x, digits + extraFloatDigits);
   if (x === 0) return Object.is(x, -0) ? '-0' : '0';
-  const { digits, exp } = float8Shortest(Math.abs(x));
-  const body = ryuLayout(digits, exp, 15);
+  const s = shortest(Math.abs(x));
+  const body = ryuLayout(s.digits, s.exp, digits);
   return x < 0 ? '-' + body : body;
 }
 
@@ -276,14 +284,7 @@ function float8Shortest(a: number): { digits: string; exp: number } {
 
 /** float4out; `x` must already be a float32 value (DuckDB FLOAT arrives widened to a JS number). */
 export function float4Text(x: number, extraFloatDigits: number): string {
-  if (Number.isNaN(x)) return 'NaN';
-  if (x === Infinity) return 'Infinity';
-  if (x === -Infinity) return '-Infinity';
-  if (extraFloatDigits <= 0) return formatG(x, 6 + extraFloatDigits);
-  if (x === 0) return Object.is(x, -0) ? '-0' : '0';
-  const { digits, exp } = float4Shortest(Math.abs(x));
-  const body = ryuLayout(digits, exp, 6);
-  return x < 0 ? '-' + body : body;
+  return floatOut(x, extraFloatDigits, 6, float4Shortest);
 }
 
 // IvorySQL Oracle mode spells the specials of binary_float/binary_double differently (ivorysql.md §2).
