@@ -5,10 +5,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { query as chQuery } from 'chdb';
-import type pg from 'pg';
+import pg from 'pg';
 import { openDuckDB, type SharedDuckDB } from '../src/engine/duckdb.js';
 import { openStorage, type Storage } from '../src/storage/index.js';
-import type { MirrorService } from '../src/mirror/index.js';
+import { startMirrorService, type MirrorService, type MirrorServiceOptions } from '../src/mirror/index.js';
+import { ControlRegistry } from '../src/mirror/control-registry.js';
+import { migrate } from '../src/control/index.js';
+import { startPostgres, type TestPostgres } from './helpers/postgres.js';
 
 export interface Warehouse {
   dir: string;
@@ -91,4 +94,56 @@ export async function currentLsn(client: pg.ClientBase): Promise<bigint> {
   const r = await client.query<{ l: string }>('SELECT pg_current_wal_insert_lsn()::text AS l');
   const [hi, lo] = r.rows[0]!.l.split('/');
   return (BigInt('0x' + hi) << 32n) | BigInt('0x' + lo!);
+}
+
+/** A Postgres with the control plane migrated, a warehouse, DuckDB, and a way to start the mirror service on them. */
+export interface ControlFixture {
+  server: TestPostgres;
+  wh: Warehouse;
+  duck: SharedDuckDB;
+  client: pg.Client;
+  pool: pg.Pool;
+  /** the service with quiet test settings (no idle/age flushes, fast ticks), overridden by `o` */
+  startSvc(o?: Partial<MirrorServiceOptions>): Promise<MirrorService>;
+  close(svc?: MirrorService): Promise<void>;
+}
+
+export async function startControlFixture(): Promise<ControlFixture> {
+  const server = await startPostgres();
+  const wh = makeWarehouse();
+  const duck = await makeDuck(wh.dir);
+  const client = await server.client();
+  const pool = new pg.Pool({ host: '127.0.0.1', port: server.port, user: 'postgres', database: 'postgres', max: 3 });
+  await migrate(pool);
+  return {
+    server,
+    wh,
+    duck,
+    client,
+    pool,
+    startSvc: (o = {}) =>
+      startMirrorService({
+        upstream: { host: '127.0.0.1', port: server.port, user: 'postgres', database: 'postgres' },
+        storage: wh.storage,
+        duckdb: duck,
+        registry: new ControlRegistry(pool),
+        options: { spillDir: wh.spillDir, idleFlushMs: 0, flushAgeMs: 3_600_000, flushRows: 1_000_000, tickMs: 50, ackIntervalMs: 100, maintenanceIntervalMs: 0, ...o },
+      }),
+    async close(svc) {
+      await svc?.stop();
+      await pool.end();
+      await client.end();
+      duck.close();
+      await server.destroy();
+      await wh.cleanup();
+    },
+  };
+}
+
+export async function waitFor(what: string, cond: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await cond())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }

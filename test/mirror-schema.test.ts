@@ -5,13 +5,13 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import pg from 'pg';
-import { startPostgres, type TestPostgres } from './helpers/postgres.js';
-import { migrate } from '../src/control/index.js';
-import { ControlRegistry } from '../src/mirror/control-registry.js';
-import { startMirrorService, type MirrorService } from '../src/mirror/index.js';
+import type { TestPostgres } from './helpers/postgres.js';
+import type { MirrorService } from '../src/mirror/index.js';
 import type { SharedDuckDB } from '../src/engine/duckdb.js';
 import { chRows, currentLsn, duckRows, makeDuck, makeWarehouse, pgRows, viewOf, type Warehouse } from './mirror-helpers.js';
+import { startControlFixture, waitFor, type ControlFixture } from './mirror-helpers.js';
 
+let fx: ControlFixture;
 let server: TestPostgres;
 let wh: Warehouse;
 let duck: SharedDuckDB;
@@ -20,45 +20,23 @@ let pool: pg.Pool;
 let svc: MirrorService;
 
 before(async () => {
-  server = await startPostgres();
-  wh = makeWarehouse();
-  duck = await makeDuck(wh.dir);
-  client = await server.client();
-  pool = new pg.Pool({ host: '127.0.0.1', port: server.port, user: 'postgres', database: 'postgres', max: 3 });
-  await migrate(pool);
+  fx = await startControlFixture();
+  ({ server, wh, duck, client, pool } = fx);
   svc = await startSvc();
 });
 
 function startSvc(o: { flushOnStop?: boolean } = {}): Promise<MirrorService> {
-  return startMirrorService({
-    upstream: { host: '127.0.0.1', port: server.port, user: 'postgres', database: 'postgres' },
-    storage: wh.storage,
-    duckdb: duck,
-    registry: new ControlRegistry(pool),
-    options: { spillDir: wh.spillDir, idleFlushMs: 0, flushAgeMs: 3_600_000, flushRows: 1_000_000, tickMs: 50, ackIntervalMs: 100, maintenanceIntervalMs: 0, ...o },
-  });
+  return fx.startSvc(o);
 }
 
 after(async () => {
-  await svc?.stop();
-  await pool?.end();
-  await client?.end();
-  duck?.close();
-  await server?.destroy();
-  await wh?.cleanup();
+  await fx?.close(svc);
 });
 
 async function row(name: string): Promise<Record<string, any>> {
   return (await client.query(`SELECT state, error, location FROM mooncake.mirrors WHERE mirror_name = $1`, [name])).rows[0];
 }
 
-async function waitFor(what: string, cond: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 /** the view and the source agree on `cols` (numeric n compared in hundredths: the two print decimals differently) */
 async function same(cols: string, mirror = 'public.s_iceberg', table = 's'): Promise<void> {
