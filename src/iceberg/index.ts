@@ -49,7 +49,19 @@ export {
   type Snapshot,
   type SnapshotOperation,
 } from './metadata.js';
-export { EntryStatus, FileContent, decodeManifest, encodeManifest, type DataFile, type ManifestEntry } from './manifest.js';
+export {
+  EntryStatus,
+  FileContent,
+  decodeManifest,
+  deleteFileKey,
+  encodeManifest,
+  isDeletionVector,
+  type DataFile,
+  type ManifestEntry,
+} from './manifest.js';
+export { materialiseDeletionVector, readDeletionVector, type VectorRef, type WrittenVector } from './deletion-vectors.js';
+export { decodeDeletionVector, encodeDeletionVector, readPuffinFooter, writePuffin } from './puffin.js';
+export { deserializeRoaring32, serializeRoaring32 } from './roaring.js';
 export { decodeManifestList, encodeManifestList, type ManifestFile } from './manifest-list.js';
 export { encodeSingleValue, decodeSingleValue } from './single-value.js';
 export { metricsFromDuckDBStats, parseReturnStatsRow } from './stats.js';

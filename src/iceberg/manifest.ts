@@ -37,6 +37,19 @@ export interface DataFile {
   contentSizeInBytes?: number | null;
 }
 
+/** A v3 deletion vector: a blob inside a Puffin file, not a whole file. */
+export function isDeletionVector(f: Pick<DataFile, 'fileFormat'>): boolean {
+  return f.fileFormat.toUpperCase() === 'PUFFIN';
+}
+
+/**
+ * What a delete file is removed by in a commit: its URI, or `URI#offset` for a deletion vector (one Puffin file
+ * holds the vectors of many data files, and a later commit may replace only some of them).
+ */
+export function deleteFileKey(f: Pick<DataFile, 'filePath' | 'fileFormat' | 'contentOffset'>): string {
+  return isDeletionVector(f) ? `${f.filePath}#${f.contentOffset ?? 0}` : f.filePath;
+}
+
 export interface ManifestEntry {
   status: EntryStatus;
   /** null on ADDED entries = inherit the manifest's added_snapshot_id */

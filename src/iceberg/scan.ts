@@ -1,7 +1,7 @@
 // Scan planning (spec §Scan Planning, unpartitioned): the live data files of a snapshot plus the delete files
 // that can still apply to them. A position delete applies to a data file when data.seq <= delete.seq and
 // its file_path names the file; delete files that can match no live data file are left out of the plan.
-import { EntryStatus, FileContent, type DataFile } from './manifest.js';
+import { deleteFileKey, EntryStatus, FileContent, isDeletionVector, type DataFile } from './manifest.js';
 import { ManifestContent } from './manifest-list.js';
 import type { ManifestIO } from './manifest-io.js';
 import { currentSchema, currentSnapshot, schemaById, snapshotById, type TableMetadata } from './metadata.js';
@@ -18,7 +18,10 @@ export interface ScanDataFile {
 }
 
 export interface ScanDeleteFile {
+  /** the file's URI; for a v3 deletion vector `URI#offset` (deleteFileKey: many vectors share a Puffin file) */
   path: string;
+  /** v3 deletion vector: where its blob is */
+  vector: { uri: string; offset: number; length: number } | null;
   /** 1 position deletes, 2 equality deletes (never written by lakegate) */
   content: FileContent;
   recordCount: number;
@@ -66,7 +69,8 @@ export async function planScan(io: ManifestIO, meta: TableMetadata, snapshotId?:
         plan.recordCount += f.recordCount;
       } else {
         deletes.push({
-          path: f.filePath,
+          path: deleteFileKey(f),
+          vector: isDeletionVector(f) ? { uri: f.filePath, offset: f.contentOffset ?? 0, length: f.contentSizeInBytes ?? 0 } : null,
           content: f.content,
           recordCount: f.recordCount,
           fileSizeBytes: f.fileSizeInBytes,

@@ -1,8 +1,10 @@
 // Builds one new snapshot from a base table state (Java SnapshotProducer/MergingSnapshotProducer, reduced):
 // new files go into fresh manifests; manifests untouched by removals are carried forward unchanged (fast
 // append); a manifest that holds a removed file is rewritten with that entry DELETED and the rest EXISTING.
+// Format v3 adds row lineage (first_row_id ranges handed out in the manifest list, materialised in rewritten
+// manifests) and takes deletes only as deletion vectors, at most one live vector per data file.
 import { CommitConflictError } from './commit.js';
-import { EntryStatus, FileContent, type DataFile, type ManifestEntry } from './manifest.js';
+import { deleteFileKey, EntryStatus, FileContent, isDeletionVector, type DataFile, type ManifestEntry } from './manifest.js';
 import { ManifestContent, type ManifestFile } from './manifest-list.js';
 import { ManifestIO } from './manifest-io.js';
 import type { Schema } from './schema.js';
@@ -18,11 +20,11 @@ import {
 /** One commit's worth of file changes. Paths are full URIs exactly as stored in manifests. */
 export interface TableChanges {
   addDataFiles?: DataFile[];
-  /** position-delete files (content 1) */
+  /** position-delete files (content 1): Parquet in v2, deletion vectors in v3 */
   addDeleteFiles?: DataFile[];
   /** data files to mark DELETED (compaction, rewrite) */
   removeDataFiles?: string[];
-  /** delete files to mark DELETED (merging delete files, dropping deletes of removed data files) */
+  /** delete files to mark DELETED, by deleteFileKey (merging delete files, dropping deletes of removed data files) */
   removeDeleteFiles?: string[];
   /** default: derived from the changes like Java's RowDelta/RewriteFiles */
   operation?: SnapshotOperation;
@@ -59,7 +61,7 @@ export async function produceSnapshot(
   now = Date.now(),
 ): Promise<ProducedSnapshot> {
   const fv = base['format-version'];
-  if (fv !== 2) throw new Error('only format-version 2 tables can be written (v3 deletion vectors are not implemented)');
+  if (fv !== 2 && fv !== 3) throw new Error(`format-version ${String(fv)} tables cannot be written`);
   const spec = base['partition-specs'].find((p) => p['spec-id'] === base['default-spec-id']);
   if (spec && spec.fields.length > 0) throw new Error('partitioned tables cannot be written (unpartitioned only)');
   const location = base.location;
@@ -71,6 +73,10 @@ export async function produceSnapshot(
   for (const f of addData) if (f.content !== FileContent.DATA) throw new Error(`not a data file: ${f.filePath}`);
   for (const f of addDeletes) {
     if (f.content !== FileContent.POSITION_DELETES) throw new Error(`only position-delete files can be added: ${f.filePath}`);
+    if (fv >= 3 && !(isDeletionVector(f) && f.referencedDataFile && f.contentOffset != null && f.contentSizeInBytes != null)) {
+      throw new Error(`format-version 3 takes deletes only as deletion vectors: ${f.filePath}`);
+    }
+    if (fv < 3 && isDeletionVector(f)) throw new Error(`deletion vectors need format-version 3: ${f.filePath}`);
   }
   const removeData = new Set(changes.removeDataFiles ?? []);
   const removeDeletes = new Set(changes.removeDeleteFiles ?? []);
@@ -84,10 +90,11 @@ export async function produceSnapshot(
   const baseManifests = parent ? await io.readList(parent['manifest-list']) : [];
   for (const mf of baseManifests) {
     const removeSet = mf.content === ManifestContent.DATA ? removeData : removeDeletes;
+    const key = (f: DataFile) => (mf.content === ManifestContent.DATA ? f.filePath : deleteFileKey(f));
     let entries: ManifestEntry[] | null = null;
     if (removeSet.size > 0) {
       entries = await io.readEntries(mf);
-      if (!entries.some((e) => e.status !== EntryStatus.DELETED && removeSet.has(e.dataFile.filePath))) entries = null;
+      if (!entries.some((e) => e.status !== EntryStatus.DELETED && removeSet.has(key(e.dataFile)))) entries = null;
     }
     if (!entries) {
       // a manifest whose entries were all DELETED by an earlier snapshot has nothing left to say
@@ -95,13 +102,13 @@ export async function produceSnapshot(
       continue;
     }
     const out: ManifestEntry[] = [];
-    for (const e of entries) {
+    for (const e of withRowIds(fv, mf, entries)) {
       if (e.status === EntryStatus.DELETED) continue;
       const seqs = { sequenceNumber: e.sequenceNumber, fileSequenceNumber: e.fileSequenceNumber };
-      if (removeSet.has(e.dataFile.filePath)) {
+      if (removeSet.has(key(e.dataFile))) {
         out.push({ status: EntryStatus.DELETED, snapshotId, ...seqs, dataFile: e.dataFile });
         (mf.content === ManifestContent.DATA ? removedData : removedDeletes).push(e.dataFile);
-        removeSet.delete(e.dataFile.filePath);
+        removeSet.delete(key(e.dataFile));
       } else {
         out.push({ status: EntryStatus.EXISTING, snapshotId: e.snapshotId, ...seqs, dataFile: e.dataFile });
       }
@@ -141,7 +148,19 @@ export async function produceSnapshot(
   }
 
   const merged = await mergeSmallManifests(io, base, carried, { schema, snapshotId, seq, written });
-  const manifests = [...newManifests, ...rewritten, ...merged];
+  let manifests = [...newManifests, ...rewritten, ...merged];
+  if (fv >= 3) await checkOneVectorPerFile(io, manifests);
+  // v3 row lineage: every data manifest without a range gets the next one
+  const firstRowId = base['next-row-id'] ?? 0;
+  let nextRowId = firstRowId;
+  if (fv >= 3) {
+    manifests = manifests.map((m) => {
+      if (m.content !== ManifestContent.DATA || m.firstRowId != null) return m;
+      const r = { ...m, firstRowId: nextRowId };
+      nextRowId += m.addedRowsCount + m.existingRowsCount;
+      return r;
+    });
+  }
   const listUri = ManifestIO.manifestListUri(location, snapshotId);
   written.push(listUri);
   await io.writeList(listUri, {
@@ -150,6 +169,7 @@ export async function produceSnapshot(
     parentSnapshotId: parent?.['snapshot-id'] ?? null,
     sequenceNumber: seq,
     manifests,
+    ...(fv >= 3 ? { firstRowId } : {}),
   });
 
   const summary = buildSummary(changes, parent, manifests, { addData, addDeletes, removedData, removedDeletes });
@@ -161,9 +181,11 @@ export async function produceSnapshot(
     'manifest-list': listUri,
     summary,
     'schema-id': schema['schema-id'],
+    ...(fv >= 3 ? { 'first-row-id': firstRowId, 'added-rows': nextRowId - firstRowId } : {}),
   };
   const metadata: TableMetadata = {
     ...base,
+    ...(fv >= 3 ? { 'next-row-id': nextRowId } : {}),
     'last-sequence-number': seq,
     'last-updated-ms': now,
     'current-snapshot-id': snapshotId,
@@ -200,7 +222,7 @@ async function mergeSmallManifests(
     }
     const entries: ManifestEntry[] = [];
     for (const mf of small) {
-      for (const e of await io.readEntries(mf)) {
+      for (const e of withRowIds(base['format-version'], mf, await io.readEntries(mf))) {
         if (e.status === EntryStatus.DELETED) continue;
         entries.push({ ...e, status: EntryStatus.EXISTING });
       }
@@ -222,6 +244,36 @@ async function mergeSmallManifests(
   return out;
 }
 
+/**
+ * Entries of a v3 data manifest with inherited first_row_ids made explicit (a data file without one starts
+ * at the manifest's first_row_id plus the rows of the earlier such files), as a rewritten manifest must carry
+ * them. Other manifests unchanged.
+ */
+function withRowIds(fv: number, mf: ManifestFile, entries: ManifestEntry[]): ManifestEntry[] {
+  if (fv < 3 || mf.content !== ManifestContent.DATA || mf.firstRowId == null) return entries;
+  let next = mf.firstRowId;
+  return entries.map((e) => {
+    if (e.dataFile.firstRowId != null || e.status === EntryStatus.DELETED) return e;
+    const r = { ...e, dataFile: { ...e.dataFile, firstRowId: next } };
+    next += e.dataFile.recordCount;
+    return r;
+  });
+}
+
+/** v3: a data file may have at most one live deletion vector in a snapshot. */
+async function checkOneVectorPerFile(io: ManifestIO, manifests: ManifestFile[]): Promise<void> {
+  const seen = new Set<string>();
+  for (const mf of manifests) {
+    if (mf.content !== ManifestContent.DELETES) continue;
+    for (const e of await io.readEntries(mf)) {
+      if (e.status === EntryStatus.DELETED || !isDeletionVector(e.dataFile)) continue;
+      const target = e.dataFile.referencedDataFile!;
+      if (seen.has(target)) throw new Error(`data file ${target} would have two deletion vectors in one snapshot`);
+      seen.add(target);
+    }
+  }
+}
+
 function buildSummary(
   changes: TableChanges,
   parent: Snapshot | null,
@@ -235,13 +287,15 @@ function buildSummary(
   put('added-data-files', f.addData.length);
   put('added-records', sumRows(f.addData));
   put('added-delete-files', f.addDeletes.length);
-  put('added-position-delete-files', f.addDeletes.length);
+  put('added-position-delete-files', f.addDeletes.filter((d) => !isDeletionVector(d)).length);
+  put('added-dvs', f.addDeletes.filter((d) => isDeletionVector(d)).length);
   put('added-position-deletes', sumRows(f.addDeletes));
   put('added-files-size', sumSizes(f.addData) + sumSizes(f.addDeletes));
   put('deleted-data-files', f.removedData.length);
   put('deleted-records', sumRows(f.removedData));
   put('removed-delete-files', f.removedDeletes.length);
-  put('removed-position-delete-files', f.removedDeletes.length);
+  put('removed-position-delete-files', f.removedDeletes.filter((d) => !isDeletionVector(d)).length);
+  put('removed-dvs', f.removedDeletes.filter((d) => isDeletionVector(d)).length);
   put('removed-position-deletes', sumRows(f.removedDeletes));
   put('removed-files-size', sumSizes(f.removedData) + sumSizes(f.removedDeletes));
   // totals are exact from the manifest list counts; file size only as a running sum

@@ -1,4 +1,4 @@
-// IcebergTable: one path-based (file-system catalog) Iceberg v2 table on a Storage. Every change — a snapshot,
+// IcebergTable: one path-based (file-system catalog) Iceberg v2 or v3 table on a Storage. Every change — a snapshot,
 // a schema change, property edits, snapshot expiry — is a new metadata version committed atomically
 // (commit.ts); a lost race reloads the table and rebuilds the change on the new state.
 import type { DuckDBConnection } from '@duckdb/node-api';
@@ -14,6 +14,7 @@ import {
   writeMetadataVersion,
 } from './commit.js';
 import { filesFreedByExpiry, findOrphanFiles, snapshotsToExpire, withoutSnapshots, type ExpireOptions } from './maintenance.js';
+import { materialiseDeletionVector, writeDeletionVectors, type VectorRef, type WrittenVector } from './deletion-vectors.js';
 import type { DataFile } from './manifest.js';
 import { ManifestIO } from './manifest-io.js';
 import {
@@ -34,6 +35,8 @@ import { produceSnapshot, type TableChanges } from './snapshot-producer.js';
 
 export interface CreateTableOptions {
   properties?: Record<string, string>;
+  /** 2 (default: position-delete files) or 3 (deletion vectors, row lineage) */
+  formatVersion?: 2 | 3;
   /** with a FieldSpec[] schema: top-level columns forming the row identity (made required) */
   identifierFields?: string[];
 }
@@ -81,7 +84,12 @@ export class IcebergTable {
     const loc = normaliseLocation(storage, location);
     if ((await findCurrentVersion(storage, loc)) !== null) throw new Error(`an Iceberg table already exists at ${loc}`);
     const s = Array.isArray(schema) ? buildSchema(schema, { identifierFields: opts.identifierFields }) : schema;
-    const meta = newTableMetadata({ location: loc, schema: s, properties: { ...DEFAULT_PROPERTIES, ...opts.properties } });
+    const meta = newTableMetadata({
+      location: loc,
+      schema: s,
+      properties: { ...DEFAULT_PROPERTIES, ...opts.properties },
+      formatVersion: opts.formatVersion ?? 2,
+    });
     await writeMetadataVersion(storage, loc, 1, meta);
     return new IcebergTable(storage, loc, meta, 1, new ManifestIO(storage));
   }
@@ -109,6 +117,9 @@ export class IcebergTable {
   }
   get properties(): Record<string, string> {
     return this.metadata.properties;
+  }
+  get formatVersion(): 2 | 3 {
+    return this.metadata['format-version'];
   }
 
   /** Pick up commits made by other writers. Returns true when the version changed. */
@@ -189,11 +200,24 @@ export class IcebergTable {
     return planScan(this.io, this.metadata, snapshotId);
   }
 
-  /** Local paths (download cache on S3) for every file of a plan, for buildScanSql / read_parquet. */
-  async localPaths(plan: ScanPlan): Promise<Map<string, string>> {
-    const uris = [...plan.dataFiles.map((f) => f.path), ...plan.deleteFiles.map((d) => d.path)];
+  /**
+   * Local paths (download cache on S3) for every file of a plan, for buildScanSql / read_parquet, keyed by
+   * ScanDataFile.path / ScanDeleteFile.path. A deletion vector maps to its (file_path, pos) Parquet
+   * materialisation, which needs `conn`.
+   */
+  async localPaths(plan: ScanPlan, conn?: DuckDBConnection): Promise<Map<string, string>> {
+    const out = new Map<string, string>();
+    const files = plan.dataFiles.map((f) => f.path);
+    const deletes = plan.deleteFiles.filter((d) => !d.vector).map((d) => d.path);
+    const uris = [...files, ...deletes];
     const paths = await Promise.all(uris.map((u) => this.storage.localPath(u)));
-    return new Map(uris.map((u, i) => [u, paths[i]!]));
+    uris.forEach((u, i) => out.set(u, paths[i]!));
+    for (const d of plan.deleteFiles) {
+      if (!d.vector) continue;
+      if (!conn) throw new Error('reading deletion vectors needs a DuckDB connection');
+      out.set(d.path, await materialiseDeletionVector(conn, this.storage, d.vector, d.referencedDataFile!));
+    }
+    return out;
   }
 
   /**
@@ -202,7 +226,7 @@ export class IcebergTable {
    */
   async scanSql(o: { conn?: DuckDBConnection; snapshotId?: bigint } = {}): Promise<string> {
     const plan = await this.planScan(o.snapshotId);
-    const localPaths = await this.localPaths(plan);
+    const localPaths = await this.localPaths(plan, o.conn);
     const layouts = o.conn
       ? await readFileLayouts(o.conn, plan.dataFiles.map((f) => localPaths.get(f.path)!))
       : undefined;
@@ -256,8 +280,21 @@ export class IcebergTable {
     return this.writeVia(uri, (local) => writeParquetFromDuckDB(conn, selectSql, local, this.schema, opts));
   }
 
-  /** Write (file_path, pos) rows of `selectSql` as a position-delete file in the table. */
+  /**
+   * v3: write (file_path, pos) rows of `selectSql` as deletion vectors (one Puffin file), each merged with the
+   * data file's current vector. Commit `written[].file` as addDeleteFiles and `replaced` as removeDeleteFiles.
+   */
+  async writeDeletionVectors(conn: DuckDBConnection, selectSql: string): Promise<{ written: WrittenVector[]; replaced: string[] }> {
+    if (this.formatVersion < 3) throw new Error('deletion vectors need a format-version 3 table');
+    const plan = await this.planScan();
+    const current = new Map<string, VectorRef>();
+    for (const d of plan.deleteFiles) if (d.vector && d.referencedDataFile) current.set(d.referencedDataFile, d.vector);
+    return writeDeletionVectors(conn, this.storage, `${this.location}/data/${randomUUID()}-deletes.puffin`, selectSql, current);
+  }
+
+  /** Write (file_path, pos) rows of `selectSql` as a position-delete file in the table (v2). */
   async writePositionDeleteFile(conn: DuckDBConnection, selectSql: string, opts: ParquetWriteOptions = {}): Promise<DataFile> {
+    if (this.formatVersion >= 3) throw new Error('format-version 3 tables take deletes as deletion vectors');
     const uri = this.newFileUri('-deletes.parquet');
     return this.writeVia(uri, (local) => writePositionDeletesFromDuckDB(conn, selectSql, local, opts));
   }

@@ -3,6 +3,7 @@
 // with EEXIST instead of silently replacing like rename(2) would.
 import { randomBytes } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import {
   AlreadyExistsError,
@@ -28,9 +29,11 @@ function isErr(e: unknown, code: string): boolean {
 export class FsStorage implements Storage {
   readonly root: string;
   readonly dir: string;
+  readonly cacheDir: string;
 
-  constructor(rootUri: string) {
+  constructor(rootUri: string, opts: { cacheDir?: string } = {}) {
     this.dir = fileUriToPath(rootUri);
+    this.cacheDir = resolve(opts.cacheDir ?? join(tmpdir(), 'lakegate-cache'));
     this.root = 'file://' + (this.dir === '/' ? '' : this.dir);
   }
 

@@ -40,6 +40,8 @@ export interface Storage {
   localPath(ref: string): Promise<string>;
   /** where to write a file locally before putFile(ref, ...) (fs: the final path; S3: a cache staging path) */
   stagingPath(ref: string): Promise<string>;
+  /** local directory for files derived from objects (S3 downloads, decoded deletion vectors) */
+  readonly cacheDir: string;
   /** release clients / sockets */
   close(): Promise<void>;
 }
