@@ -114,6 +114,9 @@ test('ALTER TABLE ADD COLUMN with a default evolves the mirror in place (existin
   assert.deepEqual(chRows(loc, `SELECT id, v FROM $TABLE`), await pgRows(client, SRC), 'ClickHouse reads old and new files');
   // Iceberg v2 has no initial-default: files written before ADD COLUMN read NULL outside lakegate
   assert.deepEqual(chRows(loc, `SELECT id, extra FROM $TABLE WHERE extra IS NOT NULL`), await pgRows(client, `SELECT id, extra FROM o WHERE id = 100`), 'ClickHouse after flush');
+  // optimize_table rewrites the files written before ADD COLUMN with the default in them
+  await client.query(`CALL mooncake.optimize_table('o_iceberg', 'data')`);
+  assert.deepEqual(chRows(loc, `SELECT id, extra FROM $TABLE`), await pgRows(client, `SELECT id, extra FROM o`), 'ClickHouse after optimize_table');
 });
 
 test('drop_table deletes the Iceberg files and the registry row', async () => {

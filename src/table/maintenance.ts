@@ -5,13 +5,15 @@
 //   their committed deletes applied; delete files that only name rewritten files are dropped. The logical
 //   content and the flush LSN do not change (operation 'replace'). Pending positions (lg_delpos) on rewritten
 //   files are renumbered in the swap: new pos = offset of the file in the output + pos − committed deletes
-//   before pos in that file.
+//   before pos in that file. Files written before an ADD COLUMN with a default are rewritten too: lakegate
+//   reads the default for them from a table property, other engines (Iceberg v2 has no initial-default) would
+//   read NULL until the value is in the file.
 // * expiry: snapshots older than the retention (but always the last two) are dropped and files only they
 //   needed are deleted.
 // * orphans: files under the table that no snapshot references, older than the orphan age (a failed flush or
 //   copy, a crash between writing and committing), are deleted — except files a running copy still writes.
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { quoteIdent as q, quoteLiteral } from '../iceberg/index.js';
+import { quoteIdent as q, quoteLiteral, readFileLayouts } from '../iceberg/index.js';
 import { log } from '../log.js';
 import { baseDataFile, baseSchemaParam, type BaseDataFile, type BaseState } from './base.js';
 import { failpoint } from './failpoint.js';
@@ -58,10 +60,21 @@ async function deletesPerFile(conn: DuckDBConnection, base: BaseState): Promise<
   return out;
 }
 
+/** local paths of data files that lack a column with an initial default (written before its ADD COLUMN) */
+async function filesMissingDefaults(conn: DuckDBConnection, base: BaseState): Promise<Set<string>> {
+  const ids = Object.keys(base.defaults ?? {})
+    .map(Number)
+    .filter((id) => base.schema.fields.some((f) => f.id === id));
+  if (ids.length === 0 || base.dataFiles.length === 0) return new Set();
+  const layouts = await readFileLayouts(conn, base.dataFiles.map((f) => f.local));
+  return new Set(base.dataFiles.filter((f) => ids.some((id) => !layouts.get(f.local)?.has(id))).map((f) => f.local));
+}
+
 /** groups of files to rewrite together (each about one target file), smallest first */
-function plan(base: BaseState, dels: Map<string, number>, o: CompactionOptions): BaseDataFile[][] {
+function plan(base: BaseState, dels: Map<string, number>, missingDefaults: Set<string>, o: CompactionOptions): BaseDataFile[][] {
   const mode = o.mode ?? 'auto';
   const hasDeletes = (f: BaseDataFile) => (dels.get(f.local) ?? 0) > 0;
+  const mustRewrite = (f: BaseDataFile) => hasDeletes(f) || missingDefaults.has(f.local);
   let chosen: BaseDataFile[];
   if (mode === 'full') {
     chosen = base.dataFiles;
@@ -72,6 +85,7 @@ function plan(base: BaseState, dels: Map<string, number>, o: CompactionOptions):
     const set = new Map<string, BaseDataFile>();
     if (small.length >= (mode === 'data' ? 2 : o.minFiles)) for (const f of small) set.set(f.local, f);
     for (const f of heavy) set.set(f.local, f);
+    for (const f of base.dataFiles) if (missingDefaults.has(f.local)) set.set(f.local, f);
     chosen = [...set.values()];
   }
   const sorted = [...chosen].sort((a, b) => a.sizeBytes - b.sizeBytes);
@@ -88,8 +102,8 @@ function plan(base: BaseState, dels: Map<string, number>, o: CompactionOptions):
     bytes += f.sizeBytes;
   }
   if (cur.length) groups.push(cur);
-  // a lone file without deletes gains nothing from a rewrite
-  return groups.filter((g) => g.length > 1 || hasDeletes(g[0]!));
+  // a lone file without deletes or missing defaults gains nothing from a rewrite
+  return groups.filter((g) => g.length > 1 || mustRewrite(g[0]!));
 }
 
 /** Compact one mirror: rewrite each planned group. The caller guarantees no flush of it runs meanwhile. */
@@ -101,7 +115,7 @@ export async function compactMirror(
   alive: () => boolean = () => true,
 ): Promise<CompactionResult | null> {
   if (st.base.dataFiles.length === 0) return null;
-  const groups = plan(st.base, await deletesPerFile(conn, st.base), o);
+  const groups = plan(st.base, await deletesPerFile(conn, st.base), await filesMissingDefaults(conn, st.base), o);
   let total: CompactionResult | null = null;
   for (const g of groups) {
     if (!alive()) break;
