@@ -42,6 +42,11 @@ export interface StartOptions {
   mirrors?: boolean;
 }
 
+/** Directories DuckDB may open: its own temp and spill dirs, the download cache and a local warehouse. */
+function readableDirs(warehouse: string, own: string[]): string[] {
+  return warehouse.startsWith('file:') ? [...own, new URL(warehouse).pathname] : own;
+}
+
 /** The warehouse root URI: configured, or <data_dir>/warehouse on local disk. */
 function warehouseUri(cfg: Config): string {
   if (cfg.warehouse) return cfg.warehouse;
@@ -73,6 +78,7 @@ async function startMirrors(cfg: Config, upstream: UpstreamTarget) {
   const svc = await startMirrorService({
     upstream: pgConfig(upstream, { connectionTimeoutMillis: timeout }) as pg.ClientConfig,
     storage,
+    storageSettings: { s3, cacheDir, readableDirs: readableDirs(warehouse, [duckTmp, spillDir, cacheDir]) },
     duckdb,
     registry: new ControlRegistry(service),
     options: {
@@ -93,8 +99,7 @@ async function startMirrors(cfg: Config, upstream: UpstreamTarget) {
     mirrors: mirrorServiceSource(svc),
     freshnessTimeoutMs: cfg.freshness === 'strict' ? 10_000 : 0,
   });
-  const allowed = [duckTmp, spillDir, cacheDir];
-  if (warehouse.startsWith('file:')) allowed.push(new URL(warehouse).pathname);
+  const allowed = readableDirs(warehouse, [duckTmp, spillDir, cacheDir]);
   for (const d of allowed) mkdirSync(d, { recursive: true });
   const c = await duckdb.connect();
   try {

@@ -13,6 +13,7 @@ function record(m: Mirror): MirrorRecord {
     source: { schema: m.sourceSchema, name: m.sourceName },
     state: m.state,
     location: m.location,
+    tableConfig: m.tableConfig,
   };
 }
 

@@ -160,7 +160,7 @@ export async function copyMirror(ctx: CopyContext, rec: MirrorRecord, control: C
     failpoint('after-copy-commit');
 
     // 5
-    const base = await loadBase(table);
+    const base = await loadBase(table, copyConn);
     const st = new MirrorState(mt, table, base, rows);
     const h = hold;
     const replayed = await ctx.applier.exclusive(async (conn) => {
@@ -201,7 +201,11 @@ export async function copyMirror(ctx: CopyContext, rec: MirrorRecord, control: C
 async function openIcebergTable(ctx: CopyContext, rec: MirrorRecord, spec: MirrorSpec): Promise<IcebergTable> {
   const location = ctx.locationOf(rec);
   if (!(await IcebergTable.exists(ctx.storage, location))) {
-    return IcebergTable.create(ctx.storage, location, icebergSchema(spec), { properties: specProperties(spec) });
+    return IcebergTable.create(ctx.storage, location, icebergSchema(spec), {
+      properties: specProperties(spec),
+      // table_config.iceberg.deletion_vectors: format v3, deletes as deletion vectors
+      formatVersion: rec.tableConfig?.iceberg?.deletion_vectors === true ? 3 : 2,
+    });
   }
   const table = await IcebergTable.load(ctx.storage, location);
   const changes = schemaChangesFor(table.schema, spec);

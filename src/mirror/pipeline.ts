@@ -21,6 +21,7 @@ import type { SharedDuckDB } from '../engine/duckdb.js';
 import { IcebergTable } from '../iceberg/index.js';
 import { log } from '../log.js';
 import type { Storage } from '../storage/index.js';
+import { UnsupportedStorageError, type MirrorStorages } from './storages.js';
 import { loadBase } from '../table/base.js';
 import { flushMirror, ROW_COUNT_PROPERTY, type FlushResult } from '../table/flush.js';
 import { MirrorStateLostError } from '../table/gate.js';
@@ -38,7 +39,8 @@ const log_ = log.child({ mod: 'mirror' });
 
 export interface PipelineDeps {
   upstream: pg.ClientConfig;
-  storage: Storage;
+  /** the warehouse, and the storages mirrors' table_config name */
+  storages: MirrorStorages;
   duck: SharedDuckDB;
   registry: MirrorRegistry;
   options: MirrorServiceOptions;
@@ -164,9 +166,15 @@ export class Pipeline {
 
   /** A mirror whose Iceberg table has a snapshot and still matches its source: make it live. */
   private async loadMirror(session: pg.Client, rec: MirrorRecord): Promise<MirrorState | null> {
+    let storage: Storage;
+    try {
+      storage = this.storageOf(rec);
+    } catch {
+      return null; // the copy attempt reports why
+    }
     const location = this.locationOf(rec);
-    if (!(await IcebergTable.exists(this.d.storage, location))) return null;
-    const table = await IcebergTable.load(this.d.storage, location);
+    if (!(await IcebergTable.exists(storage, location))) return null;
+    const table = await IcebergTable.load(storage, location);
     const snap = table.currentSnapshot;
     if (!snap) return null;
     const spec = await specFromProperties(table.properties, this.d.catalog, session);
@@ -176,7 +184,10 @@ export class Pipeline {
       const desc = await describeTable(session, rec.source);
       const rel: Relation = { tag: 'relation', relationOid: desc.relationOid, schema: desc.schema, name: desc.name, replicaIdentity: desc.replicaIdentity, columns: desc.columns };
       const mt = new MirrorTable(spec);
-      const base = await loadBase(table);
+      // a v3 table's deletion vectors are materialised through DuckDB; not on the flush connection, which a
+      // running flush may be using
+      const vc = table.formatVersion >= 3 ? await this.d.duck.connect() : undefined;
+      const base = await loadBase(table, vc).finally(() => vc?.closeSync());
       const rowCount = Number(snap.summary[ROW_COUNT_PROPERTY] ?? '0');
       const st = new MirrorState(mt, table, base, rowCount);
       if (desc.relationOid !== spec.relationOid || !relationFits(st, rel)) {
@@ -198,10 +209,16 @@ export class Pipeline {
     }
   }
 
+  /** the storage of a mirror's Iceberg table (throws UnsupportedStorageError for a table_config lakegate cannot use) */
+  storageOf(rec: MirrorRecord): Storage {
+    return this.d.storages.of(rec);
+  }
+
   locationOf(rec: MirrorRecord): string {
-    if (rec.location) return this.d.storage.uri(rec.location);
+    const storage = this.storageOf(rec);
+    if (rec.location) return storage.uri(rec.location);
     const part = (s: string) => s.replace(/[^A-Za-z0-9_.-]/g, '_');
-    return this.d.storage.uri(`${part(this.database)}/${part(rec.name.schema)}/${part(rec.name.name)}`);
+    return storage.uri(`${part(this.database)}/${part(rec.name.schema)}/${part(rec.name.name)}`);
   }
 
   // ---- copies -----------------------------------------------------------------------------------------------
@@ -210,7 +227,7 @@ export class Pipeline {
     if (this.copying.has(rec.id) || this.closed) return;
     const ctx: CopyContext = {
       upstream: this.d.upstream,
-      storage: this.d.storage,
+      storage: this.d.storages.warehouse,
       duck: this.d.duck,
       applier: this.applier,
       catalog: this.d.catalog,
@@ -222,7 +239,8 @@ export class Pipeline {
         if (!this.records.has(rec.id)) return;
         try {
           await this.d.registry.setState(rec.id, 'copying');
-          const res = await copyMirror(ctx, this.records.get(rec.id) ?? rec, { signal: this.copyAbort.signal, inProgress: this.d.inProgressFiles });
+          const cur = this.records.get(rec.id) ?? rec;
+          const res = await copyMirror({ ...ctx, storage: this.storageOf(cur) }, cur, { signal: this.copyAbort.signal, inProgress: this.d.inProgressFiles });
           if (this.closed) return;
           if (!this.records.has(rec.id)) {
             await this.dropMirror(rec.id, rec).finally(() => this.dropping.delete(rec.id));
@@ -237,7 +255,8 @@ export class Pipeline {
         } catch (e) {
           if (this.closed) return;
           const msg = (e as Error).message;
-          const permanent = e instanceof UnsupportedTypeError || /does not exist|not supported|no binary codec/i.test(msg);
+          const permanent =
+            e instanceof UnsupportedTypeError || e instanceof UnsupportedStorageError || /does not exist|not supported|no binary codec/i.test(msg);
           log_.error({ mirror: rec.id, err: msg, attempt, permanent }, 'copy failed');
           await this.d.registry.setState(rec.id, permanent ? 'failed' : 'copying', msg).catch(() => undefined);
           if (permanent) return;
@@ -373,9 +392,16 @@ export class Pipeline {
     } finally {
       await session.end().catch(() => undefined);
     }
-    const location = live?.st.iceberg.location ?? this.locationOf(rec);
-    const objects = await this.d.storage.list(location + '/').catch(() => []);
-    for (const o of objects) await this.d.storage.delete(o.uri).catch(() => undefined);
+    let storage: Storage | null = live?.st.iceberg.storage ?? null;
+    let location = live?.st.iceberg.location ?? null;
+    try {
+      storage ??= this.storageOf(rec);
+      location ??= this.locationOf(rec);
+    } catch {
+      // a storage lakegate could not use holds no files of this mirror
+    }
+    const objects = storage && location ? await storage.list(location + '/').catch(() => []) : [];
+    for (const o of objects) await storage!.delete(o.uri).catch(() => undefined);
     await this.d.registry.forget?.(id).catch((e) => log_.warn({ mirror: id, err: (e as Error).message }, 'could not forget a dropped mirror'));
     log_.info({ mirror: id, files: objects.length }, 'mirror dropped');
   }

@@ -1,10 +1,14 @@
 // What the mirror service needs from the control plane (the mooncake.mirrors registry in upstream Postgres).
 // src/control provides the real client; an adapter maps it onto this interface (control-registry.ts), and
 // MemoryRegistry serves tests and embedding.
+import type { TableConfig } from '../control/mirror.js';
 import type { Lsn, TableName } from '../cdc/index.js';
 
 /** states the service sets; the registry may also hold 'dropping' (files to delete) and 'failed' */
 export type MirrorLifecycle = 'pending' | 'copying' | 'ready' | 'failed';
+
+/** the create_table `table_config` (pg_mooncake's JSON shape, validated by the control plane) */
+export type MirrorTableConfig = TableConfig;
 
 export interface MirrorRecord {
   id: number;
@@ -15,6 +19,8 @@ export interface MirrorRecord {
   state: string;
   /** Iceberg table location (URI under the warehouse); null: the service derives one and records it */
   location?: string | null;
+  /** storage and format settings; absent = the warehouse, Iceberg v2 */
+  tableConfig?: MirrorTableConfig;
 }
 
 export interface MirrorProgress {

@@ -12,6 +12,7 @@ import type { FlushResult } from '../table/flush.js';
 import type { CompactionResult } from '../table/maintenance.js';
 import { DEFAULT_MIRROR_OPTIONS, type MirrorServiceOptions } from './options.js';
 import { Pipeline } from './pipeline.js';
+import { MirrorStorages, type StorageSettings } from './storages.js';
 import type { MirrorRegistry } from './registry.js';
 
 const log_ = log.child({ mod: 'mirror' });
@@ -21,6 +22,8 @@ export interface MirrorServiceConfig {
   upstream: pg.ClientConfig;
   /** the Iceberg warehouse */
   storage: Storage;
+  /** for storages named in a mirror's table_config */
+  storageSettings?: StorageSettings;
   duckdb: SharedDuckDB;
   registry: MirrorRegistry;
   options?: Partial<MirrorServiceOptions>;
@@ -72,6 +75,7 @@ export async function startMirrorService(cfg: MirrorServiceConfig): Promise<Mirr
   await mkdir(options.spillDir, { recursive: true });
   const catalog = new TypeCatalog();
   const inProgressFiles = new Set<string>();
+  const storages = new MirrorStorages(cfg.storage, cfg.storageSettings);
   let pipeline: Pipeline | null = null;
   let stopped = false;
   let recovering: Promise<void> | null = null;
@@ -81,7 +85,7 @@ export async function startMirrorService(cfg: MirrorServiceConfig): Promise<Mirr
     runs++;
     return Pipeline.start({
       upstream: cfg.upstream,
-      storage: cfg.storage,
+      storages,
       duck: cfg.duckdb,
       registry: cfg.registry,
       options,
@@ -199,6 +203,7 @@ export async function startMirrorService(cfg: MirrorServiceConfig): Promise<Mirr
       await recovering?.catch(() => undefined);
       await pipeline?.close({ flush: options.flushOnStop });
       pipeline = null;
+      await storages.close();
     },
   };
 }

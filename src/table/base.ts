@@ -1,6 +1,7 @@
 // The "base" of a mirror: the live data files and position-delete files of its current Iceberg snapshot, with
 // local paths DuckDB can open (the file itself on fs, a download-cache entry on S3), plus the LSN the snapshot
 // covers. Everything else a reader sees (tail, pending deletes) lives in DuckDB tables on top of it.
+import type { DuckDBConnection } from '@duckdb/node-api';
 import { formatLsn, parseLsn, type Lsn } from '../cdc/index.js';
 import { duckdbType, quoteLiteral, type DataFile, type IcebergTable, type Schema, type Snapshot } from '../iceberg/index.js';
 import { INITIAL_DEFAULTS_PROPERTY } from './schema-change.js';
@@ -53,10 +54,13 @@ export function flushSummary(lsn: Lsn): Record<string, string> {
   return { [FLUSH_LSN_PROPERTY]: formatLsn(lsn) };
 }
 
-/** Plan the table's current snapshot and make every file locally readable. */
-export async function loadBase(table: IcebergTable): Promise<BaseState> {
+/**
+ * Plan the table's current snapshot and make every file locally readable (deletion vectors of a v3 table are
+ * materialised through `conn`). A delete file's `uri` is its deleteFileKey: what a commit removes it by.
+ */
+export async function loadBase(table: IcebergTable, conn?: DuckDBConnection): Promise<BaseState> {
   const plan = await table.planScan();
-  const locals = await table.localPaths(plan);
+  const locals = await table.localPaths(plan, conn);
   const local = (uri: string) => locals.get(uri)!;
   return {
     snapshotId: plan.snapshotId,

@@ -13,7 +13,7 @@
 // with commit LSN < W are skipped for this mirror.
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { formatLsn, type Lsn } from '../cdc/index.js';
-import { decodeSingleValue, quoteIdent as q, quoteLiteral, type DataFile } from '../iceberg/index.js';
+import { decodeSingleValue, deleteFileKey, quoteIdent as q, quoteLiteral, type DataFile, type WrittenVector } from '../iceberg/index.js';
 import { log } from '../log.js';
 import { baseDataFile, flushSummary, snapshotFlushLsn, type BaseDataFile, type BaseState } from './base.js';
 import { delaypoint, failpoint } from './failpoint.js';
@@ -117,6 +117,8 @@ export async function flushMirror(
       added.push(dataFile);
     }
     let deleteFile: DataFile | null = null;
+    // format v3: deletion vectors (each merged with the file's current one, which it replaces)
+    let vectors: { written: WrittenVector[]; replaced: string[] } | null = null;
     if (!truncated && base.dataFiles.length > 0) {
       // pending key/row deletes are resolved by one scan of the live base — of the files whose key range
       // can hold them, and not at all when there are none
@@ -127,7 +129,11 @@ export async function flushMirror(
         (live ? ` UNION ALL ${t.deletedBasePositionsSql(live)}` : '');
       const sql = `SELECT m.uri AS file_path, p._lg_p AS pos FROM (${positions}) p JOIN (VALUES ${fileMapSql(base)}) m(local, uri) ON m.local = p._lg_f`;
       const n = await scalar(flushConn, `SELECT count(*) FROM (${sql})`);
-      if (n > 0) {
+      if (n > 0 && table.formatVersion >= 3) {
+        vectors = await table.writeDeletionVectors(flushConn, sql);
+        deletesWritten = n;
+        if (vectors.written.length > 0) added.push(vectors.written[0]!.file); // one Puffin file holds them all
+      } else if (n > 0) {
         deleteFile = await table.writePositionDeleteFile(flushConn, sql);
         deletesWritten = deleteFile.recordCount;
         added.push(deleteFile);
@@ -140,9 +146,9 @@ export async function flushMirror(
     failpoint('before-iceberg-commit');
     const snapshot = await table.commit({
       addDataFiles: dataFile ? [dataFile] : [],
-      addDeleteFiles: deleteFile ? [deleteFile] : [],
+      addDeleteFiles: deleteFile ? [deleteFile] : (vectors?.written.map((v) => v.file) ?? []),
       removeDataFiles: truncated ? base.dataFiles.map((f) => f.uri) : [],
-      removeDeleteFiles: truncated ? base.deleteFiles.map((f) => f.uri) : [],
+      removeDeleteFiles: truncated ? base.deleteFiles.map((f) => f.uri) : (vectors?.replaced ?? []),
       summary: { ...flushSummary(cut.lsn), [ROW_COUNT_PROPERTY]: String(rowCount) },
       validate: (m) => {
         const cur = m.snapshots.find((s) => s['snapshot-id'] === m['current-snapshot-id']) ?? null;
@@ -166,6 +172,20 @@ export async function flushMirror(
     if (dataFile) {
       newLocal = await table.storage.localPath(dataFile.filePath);
       newBase.dataFiles.push(baseDataFile(dataFile, newLocal, seq));
+    }
+    if (vectors) {
+      const replaced = new Set(vectors.replaced);
+      newBase.deleteFiles = newBase.deleteFiles.filter((d) => !replaced.has(d.uri));
+      for (const v of vectors.written) {
+        newBase.deleteFiles.push({
+          uri: deleteFileKey(v.file),
+          local: v.local,
+          seq,
+          recordCount: v.file.recordCount,
+          sizeBytes: v.file.contentSizeInBytes ?? 0,
+          referencedDataFile: v.file.referencedDataFile ?? null,
+        });
+      }
     }
     if (deleteFile) {
       newBase.deleteFiles.push({
