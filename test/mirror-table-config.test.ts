@@ -27,7 +27,7 @@ after(async () => {
   await s3?.stop();
 });
 
-async function start(): Promise<MirrorService> {
+async function start(extra: Record<string, number> = {}): Promise<MirrorService> {
   svc = await startMirrorService({
     upstream: { host: '127.0.0.1', port: fx.server.port, user: 'postgres', database: 'postgres' },
     storage: fx.wh.storage,
@@ -39,7 +39,7 @@ async function start(): Promise<MirrorService> {
     },
     duckdb: fx.duck,
     registry: new ControlRegistry(fx.pool),
-    options: { spillDir: fx.wh.spillDir, idleFlushMs: 0, flushAgeMs: 3_600_000, flushRows: 1_000_000, tickMs: 50, ackIntervalMs: 100, maintenanceIntervalMs: 0 },
+    options: { spillDir: fx.wh.spillDir, idleFlushMs: 0, flushAgeMs: 3_600_000, flushRows: 1_000_000, tickMs: 50, ackIntervalMs: 100, maintenanceIntervalMs: 0, ...extra },
   });
   return svc;
 }
@@ -166,4 +166,28 @@ test('table_config is validated at create_table: unknown keys and wrong types ar
     fx.client.query(`CALL mooncake.create_table('x_iceberg', 'bad', NULL, '{"iceberg": {"deletion_vectors": "yes"}}')`),
     (e: pg.DatabaseError) => e.code === '22023' && /deletion_vectors/.test(e.message),
   );
+});
+
+test('mooncake.skip_data_compaction: background maintenance leaves the files of that mirror alone', async () => {
+  const c = fx.client;
+  await svc?.stop();
+  const s = await start({ maintenanceIntervalMs: 200, compactMinFiles: 2 });
+  await c.query(`CREATE TABLE sk1 (id int PRIMARY KEY)`);
+  await c.query(`CREATE TABLE sk2 (id int PRIMARY KEY)`);
+  await c.query(`CALL mooncake.create_table('sk1_iceberg', 'sk1', NULL, '{"mooncake": {"skip_data_compaction": true}}')`);
+  await c.query(`CALL mooncake.create_table('sk2_iceberg', 'sk2')`);
+  await waitFor('ready', async () => (await row('sk1_iceberg')).state === 'ready' && (await row('sk2_iceberg')).state === 'ready');
+  for (let i = 0; i < 3; i++) {
+    await c.query(`INSERT INTO sk1 VALUES ($1)`, [i]);
+    await c.query(`INSERT INTO sk2 VALUES ($1)`, [i]);
+    await c.query(`CALL mooncake.create_snapshot('sk1_iceberg')`);
+    await c.query(`CALL mooncake.create_snapshot('sk2_iceberg')`);
+  }
+  const files = (name: string) => s.mirrors().find((m) => m.name === name)!.dataFiles;
+  await waitFor('the other mirror compacted in the background', async () => files('public.sk2_iceberg') === 1);
+  assert.equal(files('public.sk1_iceberg'), 3, 'skip_data_compaction: still one file per flush');
+  // optimize_table is an explicit request: it compacts regardless
+  await c.query(`CALL mooncake.optimize_table('sk1_iceberg', 'data')`);
+  assert.equal(files('public.sk1_iceberg'), 1);
+  assert.deepEqual(await duckRows(fx.duck, `SELECT id FROM (${viewOf(s, 'public.sk1_iceberg')})`), await pgRows(c, `SELECT id FROM sk1`));
 });

@@ -482,8 +482,10 @@ export class Pipeline {
       if (only && st !== only) continue;
       const r = await this.enqueue(async () => {
         if (this.closed || !this.isLive(st)) return null;
+        // table_config mooncake.skip_data_compaction: background maintenance leaves the data files alone
+        const skipCompaction = !force && this.records.get(st.id)?.tableConfig?.mooncake?.skip_data_compaction === true;
         try {
-          const c = await compactMirror(this.applier, this.flushConn, st, {
+          const c = skipCompaction ? null : await compactMirror(this.applier, this.flushConn, st, {
             minFiles: this.o.compactMinFiles,
             targetBytes: this.o.compactTargetBytes,
             deletedRatio: this.o.rewriteDeletedRatio,
