@@ -22,6 +22,7 @@ import { IcebergTable } from '../iceberg/index.js';
 import { log } from '../log.js';
 import type { Storage } from '../storage/index.js';
 import { UnsupportedStorageError, type MirrorStorages } from './storages.js';
+import { UnrepresentableValueError } from '../table/unrepresentable.js';
 import { loadBase } from '../table/base.js';
 import { flushMirror, ROW_COUNT_PROPERTY, type FlushResult } from '../table/flush.js';
 import { MirrorStateLostError } from '../table/gate.js';
@@ -256,7 +257,10 @@ export class Pipeline {
           if (this.closed) return;
           const msg = (e as Error).message;
           const permanent =
-            e instanceof UnsupportedTypeError || e instanceof UnsupportedStorageError || /does not exist|not supported|no binary codec/i.test(msg);
+            e instanceof UnsupportedTypeError ||
+            e instanceof UnsupportedStorageError ||
+            e instanceof UnrepresentableValueError ||
+            /does not exist|not supported|no binary codec/i.test(msg);
           log_.error({ mirror: rec.id, err: msg, attempt, permanent }, 'copy failed');
           await this.d.registry.setState(rec.id, permanent ? 'failed' : 'copying', msg).catch(() => undefined);
           if (permanent) return;

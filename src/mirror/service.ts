@@ -13,6 +13,7 @@ import type { CompactionResult } from '../table/maintenance.js';
 import { DEFAULT_MIRROR_OPTIONS, type MirrorServiceOptions } from './options.js';
 import { Pipeline } from './pipeline.js';
 import { MirrorStorages, type StorageSettings } from './storages.js';
+import { UnrepresentableValueError } from '../table/unrepresentable.js';
 import type { MirrorRegistry } from './registry.js';
 
 const log_ = log.child({ mod: 'mirror' });
@@ -102,6 +103,11 @@ export async function startMirrorService(cfg: MirrorServiceConfig): Promise<Mirr
       const old = pipeline;
       pipeline = null;
       await old?.close({ flush: false }).catch(() => undefined);
+      // a value one mirror cannot hold fails that mirror; the rebuilt pipeline leaves it out and replays the rest
+      if (e instanceof UnrepresentableValueError && e.mirrorId !== null) {
+        log_.error({ mirror: e.mirrorId, reason: e.message }, 'mirror failed');
+        await cfg.registry.setState(e.mirrorId, 'failed', e.message).catch((err) => log_.error({ err }, 'cannot mark mirror failed'));
+      }
       for (let attempt = 0; !stopped; attempt++) {
         try {
           pipeline = await startPipeline();
