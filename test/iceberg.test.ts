@@ -7,7 +7,6 @@ import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import { query as chQuery } from 'chdb';
 import { icebergRead } from 'icebird';
 import { openStorage, FsStorage, type Storage } from '../src/storage/index.js';
 import {
@@ -29,7 +28,7 @@ import {
 import { readAvroFile } from '../src/iceberg/avro.js';
 import { boundFromDuckDBText, truncateStringUpper } from '../src/iceberg/single-value.js';
 import { fileUriToPath } from '../src/storage/fs.js';
-import { duckRows, jsonEachRow, positionsOf } from './helpers/iceberg.js';
+import { clickhouseIn, duckRows, positionsOf } from './helpers/iceberg.js';
 
 let dir: string;
 let storage: Storage;
@@ -52,15 +51,7 @@ after(async () => {
 });
 
 /** ClickHouse only opens files under its cwd (user_files_path '.'), checked per query. */
-function clickhouse<T = unknown[]>(sql: string): T[] {
-  const prev = process.cwd();
-  process.chdir(dir);
-  try {
-    return jsonEachRow<T>(chQuery(sql, 'JSONCompactEachRow'));
-  } finally {
-    process.chdir(prev);
-  }
-}
+const clickhouse = <T = unknown[]>(sql: string): T[] => clickhouseIn<T>(dir, sql);
 
 /** icebird fetches over HTTP; serve file:// URLs (HEAD and ranged GET) from disk. */
 const realFetch = globalThis.fetch;

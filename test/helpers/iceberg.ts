@@ -1,5 +1,6 @@
 // Reading an Iceberg table's files back in tests (DuckDB, ClickHouse), shared by the local and S3 suites.
 import type { DuckDBConnection } from '@duckdb/node-api';
+import { query as chQuery } from 'chdb';
 import { quoteLiteral, type DataFile, type IcebergTable } from '../../src/iceberg/index.js';
 
 /** (file_path, pos) of the rows matching `where` in a data file: how CDC flush finds positions to delete. */
@@ -19,4 +20,15 @@ export function jsonEachRow<T>(out: string): T[] {
     .split('\n')
     .filter((l) => l.trim() !== '')
     .map((l) => JSON.parse(l) as T);
+}
+
+/** A ClickHouse (chdb) query run with `dir` as working directory: it only opens files under its cwd. */
+export function clickhouseIn<T = unknown[]>(dir: string, sql: string): T[] {
+  const prev = process.cwd();
+  process.chdir(dir);
+  try {
+    return jsonEachRow<T>(chQuery(sql, 'JSONCompactEachRow'));
+  } finally {
+    process.chdir(prev);
+  }
 }
