@@ -74,3 +74,21 @@ test('concurrent waiters for different positions are all released', async () => 
   assert.deepEqual(await Promise.all(waits), Array(10).fill(true));
   assert.deepEqual(await mirrorRows(), await pgRows(a, SRC));
 });
+
+test('a waiter arriving while a large transaction streams in is released at its commit, and the stream keeps flowing', { timeout: 120_000 }, async () => {
+  const tail = () => svc.mirrors().find((m) => m.name === 'public.ev_iceberg')!.tailRows;
+  for (let round = 0; round < 2; round++) {
+    const base = 10_000 + round * 1_000_000;
+    // committed but not visible yet: nobody waited for it and the group-commit thresholds are out of reach
+    await a.query(`INSERT INTO ev VALUES ($1, 'small')`, [base]);
+    const lsn = await currentLsn(b);
+    const before = tail();
+    // a transaction applied in several runs (applyBatchRows): wait for the group before it while it is half in
+    const big = c.query(`INSERT INTO ev SELECT g, repeat('x', 100) FROM generate_series($1::int, $2::int) g`, [base + 1, base + 100_000]);
+    while (tail() < before + 20_000) await new Promise((r) => setTimeout(r, 1));
+    assert.equal(await svc.waitForLsn(lsn, 60_000), true, `round ${round}`);
+    await big;
+    assert.equal(await svc.waitForLsn(await currentLsn(b), 60_000), true, `round ${round}, after the large transaction`);
+    assert.deepEqual(await mirrorRows(), await pgRows(a, SRC), `round ${round}`);
+  }
+});

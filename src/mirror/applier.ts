@@ -378,12 +378,13 @@ export class Applier implements ApplyGate {
   want(lsn: Lsn, serverLsn: Lsn): void {
     if (lsn <= this.committedEnd) return;
     if (this.wanted === null || lsn < this.wanted) this.wanted = lsn;
-    if (this.commitRequested || (!this.groupOpen && this.pending.size === 0)) return;
+    // inside a source transaction its commit decides (see onCommit); a section queued now could only find it
+    // still open and be queued again by the next wake-up, starving the socket that would finish it
+    if (this.commitRequested || this.txn || this.failed || this.closed || (!this.groupOpen && this.pending.size === 0)) return;
     if (this.processedEnd < lsn && serverLsn < lsn) return;
     this.commitRequested = true;
     void this.run(async () => {
       this.commitRequested = false;
-      // a source transaction under way: its commit decides (see onCommit)
       if (this.failed || this.closed || this.txn || (!this.groupOpen && this.pending.size === 0)) return;
       try {
         await this.commitGroup();
