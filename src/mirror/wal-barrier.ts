@@ -12,20 +12,25 @@ const log_ = log.child({ mod: 'mirror' });
 /** the prefix of barrier messages (the applier ignores messages of other prefixes than mooncake) */
 export const BARRIER_PREFIX = 'lakegate.barrier';
 
+const PAUSE_AFTER_FAILURE_MS = 10_000;
+
 export class WalBarrier {
   private client: Promise<pg.Client> | null = null;
   private running: Promise<void> | null = null;
   private closed = false;
   private sql = '';
+  /** after a failure (no privilege, upstream down) barriers pause for a while instead of failing per query */
+  private pausedUntil = 0;
 
   constructor(private readonly upstream: pg.ClientConfig) {}
 
   /** write one barrier (calls while one is being written share it); errors are logged, not thrown */
   emit(): Promise<void> {
-    if (this.closed) return Promise.resolve();
+    if (this.closed || Date.now() < this.pausedUntil) return Promise.resolve();
     this.running ??= this.write()
       .catch((e) => {
-        log_.warn({ err: (e as Error).message }, 'WAL barrier failed');
+        this.pausedUntil = Date.now() + PAUSE_AFTER_FAILURE_MS;
+        log_.warn({ err: (e as Error).message, pauseMs: PAUSE_AFTER_FAILURE_MS }, 'WAL barrier failed');
         const c = this.client;
         this.client = null;
         void c?.then((x) => x.end()).catch(() => undefined);
