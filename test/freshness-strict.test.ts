@@ -16,7 +16,7 @@ let c: pg.Client;
 
 before(async () => {
   fx = await startControlFixture();
-  svc = await fx.startSvc({ groupCommitMs: 3_600_000, groupCommitRows: 1_000_000_000 });
+  svc = await fx.startSvc({ groupQuietMs: 3_600_000, groupCommitMs: 3_600_000, groupCommitRows: 1_000_000_000 });
   a = await fx.server.client();
   b = await fx.server.client();
   c = await fx.server.client();

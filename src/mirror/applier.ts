@@ -4,7 +4,8 @@
 //
 // * A transaction's changes are collapsed per mirror (collapse.ts) and applied in runs of applyBatchRows into
 //   an open DuckDB transaction that commits only after the source COMMIT: readers never see half of one.
-//   Consecutive small transactions share one DuckDB commit (group commit, groupCommitMs/groupCommitRows).
+//   Consecutive small transactions share one DuckDB commit (group commit: until the stream is quiet for
+//   groupQuietMs, or for at most groupCommitMs/groupCommitRows); a strict reader's LSN commits its group at once.
 // * Skips: a transaction with commit LSN < a mirror's durable LSN is already in its Iceberg snapshot (restart);
 //   one with commit LSN < the highest end LSN processed was applied before a reconnect.
 // * A table whose mirror is being copied is held (held-changes.ts) from before the copy's consistent point C;
@@ -69,6 +70,7 @@ interface Waiter {
 
 export interface ApplierOptions {
   applyBatchRows: number;
+  groupQuietMs: number;
   groupCommitMs: number;
   groupCommitRows: number;
 }
@@ -346,8 +348,15 @@ export class Applier implements ApplyGate {
 
   private scheduleGroupCommit(): void {
     if (this.timer) return;
+    const due = Math.min(this.groupStarted + this.o.groupCommitMs, this.lastEventMs + this.o.groupQuietMs);
     this.timer = setTimeout(() => {
       this.timer = null;
+      const now = Date.now();
+      // still busy: more transactions can share the commit
+      if (now - this.lastEventMs < this.o.groupQuietMs && now - this.groupStarted < this.o.groupCommitMs) {
+        this.scheduleGroupCommit();
+        return;
+      }
       void this.run(async () => {
         if (this.failed || this.closed || this.txn || (!this.groupOpen && this.pending.size === 0)) return;
         try {
@@ -356,7 +365,7 @@ export class Applier implements ApplyGate {
           this.fail(err);
         }
       });
-    }, this.o.groupCommitMs);
+    }, Math.max(1, due - Date.now()));
   }
 
   private async commitGroup(): Promise<void> {
