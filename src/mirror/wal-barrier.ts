@@ -1,5 +1,5 @@
 // A WAL barrier for strict readers on a quiet database. The LSN a reader waits for is the upstream WAL insert
-// position, which can lie past the last flushed record (records of unfinished or unlogged-commit work): the
+// position, which can lie past the last flushed record (records of unfinished transactions, asynchronous commits): the
 // walsender cannot send or report anything there until someone flushes the WAL, and on an idle server that
 // can take a long time. A logical message written and flushed now lies past that position and is sent as soon
 // as it is decoded, so its arrival proves everything before it was received.
@@ -9,7 +9,7 @@ import { log } from '../log.js';
 
 const log_ = log.child({ mod: 'mirror' });
 
-/** the prefix of barrier messages (the applier ignores messages of other prefixes than mooncake) */
+/** the prefix of barrier messages (the pipeline acts only on prefix mooncake) */
 export const BARRIER_PREFIX = 'lakegate.barrier';
 
 const PAUSE_AFTER_FAILURE_MS = 10_000;
