@@ -4,7 +4,8 @@
 //
 // * A transaction's changes are collapsed per mirror (collapse.ts) and applied in runs of applyBatchRows into
 //   an open DuckDB transaction that commits only after the source COMMIT: readers never see half of one.
-//   Consecutive small transactions share one DuckDB commit (group commit, groupCommitMs/groupCommitRows).
+//   Consecutive small transactions share one DuckDB commit (group commit: until the stream is quiet for
+//   groupQuietMs, or for at most groupCommitMs/groupCommitRows); a strict reader's LSN commits its group at once.
 // * Skips: a transaction with commit LSN < a mirror's durable LSN is already in its Iceberg snapshot (restart);
 //   one with commit LSN < the highest end LSN processed was applied before a reconnect.
 // * A table whose mirror is being copied is held (held-changes.ts) from before the copy's consistent point C;
@@ -69,6 +70,7 @@ interface Waiter {
 
 export interface ApplierOptions {
   applyBatchRows: number;
+  groupQuietMs: number;
   groupCommitMs: number;
   groupCommitRows: number;
 }
@@ -88,6 +90,8 @@ export interface ApplierHooks {
   onFatal(e: unknown): void;
   /** committed LSN moved */
   onCommitted(lsn: Lsn): void;
+  /** an event (or other queued section) was handled: what is visible may have moved (see idle) */
+  onSettled?(): void;
 }
 
 export interface ChangePoint {
@@ -123,6 +127,9 @@ export class Applier implements ApplyGate {
   private groupStarted = 0;
   private timer: NodeJS.Timeout | null = null;
   private waiters: Waiter[] = [];
+  /** the lowest LSN a strict reader waits for: the group holding it commits at once, not on its timer */
+  private wanted: Lsn | null = null;
+  private commitRequested = false;
   private readonly lock = new Lock();
   private failed: unknown = null;
   private closed = false;
@@ -146,6 +153,7 @@ export class Applier implements ApplyGate {
     this.queued++;
     return this.lock.run(fn).finally(() => {
       this.queued--;
+      this.hooks.onSettled?.();
     });
   }
 
@@ -315,7 +323,12 @@ export class Applier implements ApplyGate {
     if (endLsn > this.processedEnd) this.processedEnd = endLsn;
     if (!this.groupOpen && this.pending.size === 0) {
       this.setCommitted(this.processedEnd);
-    } else if (this.waiters.length > 0 || this.groupRows >= this.o.groupCommitRows || Date.now() - this.groupStarted >= this.o.groupCommitMs) {
+    } else if (
+      this.waiters.length > 0 ||
+      (this.wanted !== null && this.processedEnd >= this.wanted) ||
+      this.groupRows >= this.o.groupCommitRows ||
+      Date.now() - this.groupStarted >= this.o.groupCommitMs
+    ) {
       await this.commitGroup();
     } else {
       for (const [id, part] of [...this.pending]) if (part.c.size >= this.o.applyBatchRows) await this.applyPart(id);
@@ -335,8 +348,15 @@ export class Applier implements ApplyGate {
 
   private scheduleGroupCommit(): void {
     if (this.timer) return;
+    const due = Math.min(this.groupStarted + this.o.groupCommitMs, this.lastEventMs + this.o.groupQuietMs);
     this.timer = setTimeout(() => {
       this.timer = null;
+      const now = Date.now();
+      // still busy: more transactions can share the commit
+      if (now - this.lastEventMs < this.o.groupQuietMs && now - this.groupStarted < this.o.groupCommitMs) {
+        this.scheduleGroupCommit();
+        return;
+      }
       void this.run(async () => {
         if (this.failed || this.closed || this.txn || (!this.groupOpen && this.pending.size === 0)) return;
         try {
@@ -345,7 +365,7 @@ export class Applier implements ApplyGate {
           this.fail(err);
         }
       });
-    }, this.o.groupCommitMs);
+    }, Math.max(1, due - Date.now()));
   }
 
   private async commitGroup(): Promise<void> {
@@ -359,9 +379,34 @@ export class Applier implements ApplyGate {
     this.setCommitted(this.processedEnd);
   }
 
+  /**
+   * A reader waits until everything up to `lsn` is visible. When that is already processed (or the server's
+   * position `serverLsn` says nothing up to it is still coming), the open group commits now instead of on
+   * its timer; otherwise the commit that reaches `lsn` commits the group at once.
+   */
+  want(lsn: Lsn, serverLsn: Lsn): void {
+    if (lsn <= this.committedEnd) return;
+    if (this.wanted === null || lsn < this.wanted) this.wanted = lsn;
+    // inside a source transaction its commit decides (see onCommit); a section queued now could only find it
+    // still open and be queued again by the next wake-up, starving the socket that would finish it
+    if (this.commitRequested || this.txn || this.failed || this.closed || (!this.groupOpen && this.pending.size === 0)) return;
+    if (this.processedEnd < lsn && serverLsn < lsn) return;
+    this.commitRequested = true;
+    void this.run(async () => {
+      this.commitRequested = false;
+      if (this.failed || this.closed || this.txn || (!this.groupOpen && this.pending.size === 0)) return;
+      try {
+        await this.commitGroup();
+      } catch (err) {
+        this.fail(err);
+      }
+    });
+  }
+
   private setCommitted(lsn: Lsn): void {
     if (lsn <= this.committedEnd) return;
     this.committedEnd = lsn;
+    if (this.wanted !== null && lsn >= this.wanted) this.wanted = null;
     this.hooks.onCommitted(lsn);
   }
 

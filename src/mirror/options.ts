@@ -23,7 +23,12 @@ export interface MirrorServiceOptions {
   ackIntervalMs: number;
   /** apply a transaction's changes to DuckDB in runs of this many (bounds JS memory of huge transactions) */
   applyBatchRows: number;
-  /** commit DuckDB after this long without a new transaction, letting small transactions share one commit */
+  /**
+   * a group of small transactions (one DuckDB commit) commits once the stream has been quiet this long (caught
+   * up)… A strict reader does not wait for either: the group holding its LSN commits at once.
+   */
+  groupQuietMs: number;
+  /** …or once it is this old, however busy the stream (bounds the lag of non-strict readers under load) */
   groupCommitMs: number;
   /** …or after this many changes */
   groupCommitRows: number;
@@ -61,7 +66,8 @@ export const DEFAULT_MIRROR_OPTIONS: Omit<MirrorServiceOptions, 'spillDir'> = {
   tickMs: 200,
   ackIntervalMs: 1_000,
   applyBatchRows: 20_000,
-  groupCommitMs: 5,
+  groupQuietMs: 5,
+  groupCommitMs: 50,
   groupCommitRows: 20_000,
   copyFileRows: 1_000_000,
   holdMemoryChanges: 100_000,
