@@ -130,6 +130,7 @@ export async function copyMirror(ctx: CopyContext, rec: MirrorRecord, control: C
     const { files, rows } = await copyIntoIceberg(copyConn, mt, table, copy.batches, {
       fileRows: o.copyFileRows,
       written,
+      connect: () => ctx.duck.connect(),
       onProgress: async (p) => {
         for (const f of written) control.inProgress?.add(f);
         control.signal?.throwIfAborted();
