@@ -5,14 +5,16 @@
 // Values keep the exact mapping of column-types.ts: decimals and UUIDs travel as their text and DuckDB's appender
 // casts them to the column type (the same cast the row appender did); NaN/±Infinity numerics become NULL;
 // infinite dates/timestamps become DuckDB's infinity values; interval and timetz become their PG text.
-// List columns are not handled here (supports() says so): their tables use the row appender.
+// List columns are not handled here (chunkable() says so): their tables use the row appender.
+// A COPY ColumnBatch (src/cdc/copy/column-batch.ts) whose column layout matches the DuckDB column goes in
+// without becoming JS values at all: fixed-width arrays are copied, text/bytea bytes assigned as they are.
 import { createRequire } from 'node:module';
 import type * as Bindings from '@duckdb/node-bindings';
 import {
   BIGINT, BLOB, BOOLEAN, DATE, DOUBLE, FLOAT, INTEGER, TIME, TIMESTAMP, TIMESTAMPTZ, VARCHAR,
   DuckDBDataChunk, type DuckDBAppender, type DuckDBType,
 } from '@duckdb/node-api';
-import type { Interval, TimeTz, Value } from '../cdc/index.js';
+import { cellValue, type ColumnBatch, type ColumnLayout, type Interval, type TimeTz, type Value } from '../cdc/index.js';
 import { intervalText, timetzText, type ColumnType } from './column-types.js';
 
 // the low-level bindings that @duckdb/node-api itself is built on (its own dependency, resolved from there)
@@ -31,8 +33,15 @@ type Buf =
   | { kind: 'str'; a: (string | null)[] }
   | { kind: 'blob'; a: (Buffer | null)[] };
 
+/** the COPY column layout whose data is already in this column's DuckDB form */
+const DIRECT: Partial<Record<ColumnType['scalar'], ColumnLayout>> = {
+  boolean: 'bool', int: 'int32', float: 'float32', double: 'float64', date: 'date', long: 'int64', time: 'time',
+  timestamp: 'timestamp', timestamptz: 'timestamp', string: 'text', binary: 'bytea',
+};
+
 interface Column {
   buf: Buf;
+  direct: ColumnLayout | null;
   /** bit i clear = row i is NULL (DuckDB's validity layout on a little-endian machine) */
   valid: Uint8Array;
   nulls: boolean;
@@ -46,7 +55,11 @@ export function chunkable(types: readonly ColumnType[]): boolean {
 }
 
 function timestampMicros(v: Value): bigint {
-  if (typeof v === 'bigint') return v;
+  if (typeof v === 'bigint') {
+    // Postgres' last timestamps (after 294247-01-10) do not fit DuckDB's; never let them wrap around
+    if (v >= TS_INF || v <= -TS_INF) throw new Error('timestamp out of the range DuckDB can store');
+    return v;
+  }
   if (v === Infinity) return TS_INF;
   if (v === -Infinity) return -TS_INF;
   throw new Error(`not a timestamp value: ${String(v)}`);
@@ -102,6 +115,7 @@ export class ChunkAppender {
     this.cols = specs.map((s, i) => {
       const c: Column = {
         buf: s.buf,
+        direct: i < types.length ? DIRECT[types[i]!.scalar] ?? null : null,
         valid: new Uint8Array(CHUNK_ROWS / 8).fill(0xff),
         nulls: false,
         put: (row, v) => s.put(c.buf, row, v),
@@ -151,32 +165,78 @@ export class ChunkAppender {
     const n = this.row;
     duck.data_chunk_reset(this.chunk.chunk);
     duck.data_chunk_set_size(this.chunk.chunk, n);
-    for (const c of this.cols) {
-      const { buf, vector } = c;
-      if (buf.kind === 'str') {
-        const a = buf.a;
-        for (let i = 0; i < n; i++) {
-          const s = a[i];
-          if (s != null) duck.vector_assign_string_element(vector, i, s);
-        }
-      } else if (buf.kind === 'blob') {
-        const a = buf.a;
-        for (let i = 0; i < n; i++) {
-          const s = a[i];
-          if (s != null) duck.vector_assign_string_element_len(vector, i, s);
-        }
-      } else {
-        const a = buf.a;
-        duck.copy_data_to_vector(vector, 0, a.buffer as ArrayBuffer, a.byteOffset, n * a.BYTES_PER_ELEMENT);
-      }
-      if (c.nulls) {
-        duck.vector_ensure_validity_writable(vector);
-        duck.copy_data_to_vector_validity(vector, 0, c.valid.buffer as ArrayBuffer, 0, Math.ceil(n / 64) * 8);
-        c.valid.fill(0xff);
-        c.nulls = false;
-      }
-    }
+    for (const c of this.cols) flushColumn(c, n);
     this.app!.appendDataChunk(this.chunk);
     this.row = 0;
   }
+
+  /** append a whole COPY batch (columns in this appender's order, no extra columns) */
+  appendBatch(batch: ColumnBatch): void {
+    if (this.row > 0) this.send();
+    for (let off = 0; off < batch.rows; off += CHUNK_ROWS) {
+      const n = Math.min(CHUNK_ROWS, batch.rows - off);
+      duck.data_chunk_reset(this.chunk.chunk);
+      duck.data_chunk_set_size(this.chunk.chunk, n);
+      for (let i = 0; i < this.cols.length; i++) {
+        const c = this.cols[i]!;
+        const v = batch.columns[i]!;
+        if (c.direct !== v.layout) {
+          for (let r = 0; r < n; r++) {
+            const x = cellValue(v, off + r);
+            if (x === null) this.setNull(c, r);
+            else c.put(r, x);
+          }
+          flushColumn(c, n);
+          continue;
+        }
+        if (v.nulls) {
+          for (let r = 0; r < n; r++) if (v.nulls[off + r]) c.valid[r >>> 3]! &= ~(1 << (r & 7));
+          c.nulls = true;
+        }
+        if (v.offsets) {
+          const { bytes, offsets } = v;
+          for (let r = 0; r < n; r++) {
+            if (v.nulls?.[off + r]) continue;
+            duck.vector_assign_string_element_len(c.vector, r, bytes!.subarray(offsets[off + r]!, offsets[off + r + 1]!));
+          }
+        } else {
+          const a = v.data!;
+          const w = a.BYTES_PER_ELEMENT;
+          duck.copy_data_to_vector(c.vector, 0, a.buffer as ArrayBuffer, a.byteOffset + off * w, n * w);
+        }
+        flushValidity(c, n);
+      }
+      this.app!.appendDataChunk(this.chunk);
+    }
+  }
+}
+
+/** the column's own buffers → its vector */
+function flushColumn(c: Column, n: number): void {
+  const { buf, vector } = c;
+  if (buf.kind === 'str') {
+    const a = buf.a;
+    for (let i = 0; i < n; i++) {
+      const s = a[i];
+      if (s != null) duck.vector_assign_string_element(vector, i, s);
+    }
+  } else if (buf.kind === 'blob') {
+    const a = buf.a;
+    for (let i = 0; i < n; i++) {
+      const s = a[i];
+      if (s != null) duck.vector_assign_string_element_len(vector, i, s);
+    }
+  } else {
+    const a = buf.a;
+    duck.copy_data_to_vector(vector, 0, a.buffer as ArrayBuffer, a.byteOffset, n * a.BYTES_PER_ELEMENT);
+  }
+  flushValidity(c, n);
+}
+
+function flushValidity(c: Column, n: number): void {
+  if (!c.nulls) return;
+  duck.vector_ensure_validity_writable(c.vector);
+  duck.copy_data_to_vector_validity(c.vector, 0, c.valid.buffer as ArrayBuffer, 0, Math.ceil(n / 64) * 8);
+  c.valid.fill(0xff);
+  c.nulls = false;
 }
