@@ -77,6 +77,23 @@ test('column batches hold what the row decoders give, for every type', async () 
   }
 });
 
+test('columnar copies of a plain table use its own COPY, which leaves out inheritance children like ONLY', async () => {
+  await source.admin.query(`CREATE TABLE iparent (id int8, t text); CREATE TABLE ichild () INHERITS (iparent);
+    INSERT INTO iparent VALUES (1, 'p'); INSERT INTO ichild VALUES (2, 'c')`);
+  const s = await openSession(source.conn);
+  try {
+    await s.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
+    const copy = await copyTable(s, { schema: 'public', name: 'iparent' }, { columnar: true });
+    assert.equal(copy.sql, 'COPY "public"."iparent" ("id", "t") TO STDOUT (FORMAT binary)');
+    const rows: unknown[][] = [];
+    for await (const b of copy.batches) for (let r = 0; r < b.rows; r++) rows.push(b.columns.map((c) => canon(cellValue(c, r))));
+    assert.deepStrictEqual(rows, [['1', 'p']]);
+    await s.query('COMMIT');
+  } finally {
+    await s.end();
+  }
+});
+
 test('a timestamp beyond DuckDB range is refused, not wrapped', () => {
   const b = new ColumnBatchBuilder(['timestamp'], [decoderFor(PgOid.timestamp)], 4);
   const buf = Buffer.alloc(8);

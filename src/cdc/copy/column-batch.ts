@@ -22,7 +22,7 @@ export interface ColumnVector {
   /** fixed-width layouts */
   data: Uint8Array | Int32Array | Float32Array | Float64Array | BigInt64Array | null;
   /** text, bytea */
-  bytes: Buffer | null;
+  bytes: Uint8Array | null;
   offsets: Int32Array | null;
   /** value */
   values: Value[] | null;
@@ -62,38 +62,72 @@ const EPOCH_US = 946_684_800_000_000;
 const EPOCH_HI = Math.floor(EPOCH_US / TWO32);
 const EPOCH_LO = EPOCH_US - EPOCH_HI * TWO32;
 
-/** Fills one batch at a time; `put` takes a field of the current row, `endRow` moves on. */
+// layout codes for put()'s switch
+const enum K { Bool, Int32, Float32, Float64, Date, Int64, Timestamp, Bytes, Value }
+const CODE: Record<ColumnLayout, K> = {
+  bool: K.Bool, int32: K.Int32, float32: K.Float32, float64: K.Float64, date: K.Date, int64: K.Int64, time: K.Int64,
+  timestamp: K.Timestamp, text: K.Bytes, bytea: K.Bytes, value: K.Value,
+};
+
+/**
+ * Fills one batch at a time (a CopyFieldSink: the COPY parser hands it each field); `onFull` receives every
+ * batch that reaches `capacity` rows, take() the last partial one.
+ */
 export class ColumnBatchBuilder {
   rows = 0;
   private cols: ColumnVector[] = [];
-  private i32: (Int32Array | null)[] = [];
+  private readonly codes: K[];
+  /** per column, the array put() writes (64-bit cells through an Int32Array view) */
+  private u8: Uint8Array[] = [];
+  private i32: Int32Array[] = [];
+  private f32: Float32Array[] = [];
+  private f64: Float64Array[] = [];
   private bytePos: number[] = [];
 
-  constructor(readonly layouts: readonly ColumnLayout[], private readonly decoders: readonly Decoder[], readonly capacity: number) {
+  constructor(
+    readonly layouts: readonly ColumnLayout[],
+    private readonly decoders: readonly Decoder[],
+    readonly capacity: number,
+    private readonly onFull: (batch: ColumnBatch) => void = () => undefined,
+  ) {
+    this.codes = layouts.map((l) => CODE[l]);
     this.reset();
   }
 
   private reset(): void {
     const cap = this.capacity;
     this.rows = 0;
+    const none8 = new Uint8Array(0);
+    const none32 = new Int32Array(0);
+    this.u8 = [];
+    this.i32 = [];
+    this.f32 = [];
+    this.f64 = [];
     this.cols = this.layouts.map((layout) => {
       const v: ColumnVector = { layout, data: null, bytes: null, offsets: null, values: null, nulls: null };
+      let u8 = none8;
+      let i32 = none32;
+      let f32 = new Float32Array(0);
+      let f64 = new Float64Array(0);
       switch (layout) {
-        case 'bool': v.data = new Uint8Array(cap); break;
-        case 'int32': case 'date': v.data = new Int32Array(cap); break;
-        case 'float32': v.data = new Float32Array(cap); break;
-        case 'float64': v.data = new Float64Array(cap); break;
-        case 'int64': case 'time': case 'timestamp': v.data = new BigInt64Array(cap); break;
-        case 'text': case 'bytea': v.bytes = Buffer.allocUnsafe(cap * 16); v.offsets = new Int32Array(cap + 1); break;
+        case 'bool': v.data = u8 = new Uint8Array(cap); break;
+        case 'int32': case 'date': v.data = i32 = new Int32Array(cap); break;
+        case 'float32': v.data = f32 = new Float32Array(cap); break;
+        case 'float64': v.data = f64 = new Float64Array(cap); break;
+        case 'int64': case 'time': case 'timestamp': v.data = new BigInt64Array(cap); i32 = new Int32Array(v.data.buffer as ArrayBuffer); break;
+        case 'text': case 'bytea': v.bytes = new Uint8Array(cap * 16); v.offsets = new Int32Array(cap + 1); break;
         case 'value': v.values = new Array<Value>(cap); break;
       }
+      this.u8.push(u8);
+      this.i32.push(i32);
+      this.f32.push(f32);
+      this.f64.push(f64);
       return v;
     });
-    this.i32 = this.cols.map((v) => (v.data instanceof BigInt64Array ? new Int32Array(v.data.buffer) : null));
     this.bytePos = this.cols.map(() => 0);
   }
 
-  /** the finished batch (trimmed to its rows); the builder starts a new one */
+  /** the batch so far; the builder starts a new one */
   take(): ColumnBatch {
     const batch = { rows: this.rows, columns: this.cols };
     this.reset();
@@ -101,19 +135,18 @@ export class ColumnBatchBuilder {
   }
 
   put(col: number, buf: Buffer, start: number, end: number): void {
-    const v = this.cols[col]!;
     const r = this.rows;
-    switch (v.layout) {
-      case 'bool': (v.data as Uint8Array)[r] = buf[start] !== 0 ? 1 : 0; return;
-      case 'int32': (v.data as Int32Array)[r] = end - start === 2 ? buf.readInt16BE(start) : buf.readInt32BE(start); return;
-      case 'float32': (v.data as Float32Array)[r] = buf.readFloatBE(start); return;
-      case 'float64': (v.data as Float64Array)[r] = buf.readDoubleBE(start); return;
-      case 'date': {
+    switch (this.codes[col]) {
+      case K.Bool: this.u8[col]![r] = buf[start] !== 0 ? 1 : 0; return;
+      case K.Int32: this.i32[col]![r] = end - start === 2 ? buf.readInt16BE(start) : buf.readInt32BE(start); return;
+      case K.Float32: this.f32[col]![r] = buf.readFloatBE(start); return;
+      case K.Float64: this.f64[col]![r] = buf.readDoubleBE(start); return;
+      case K.Date: {
         const d = buf.readInt32BE(start);
-        (v.data as Int32Array)[r] = d === DATE_INF ? 2147483647 : d === DATE_NEG_INF ? -2147483647 : d + PG_EPOCH_DAYS;
+        this.i32[col]![r] = d === DATE_INF ? 2147483647 : d === DATE_NEG_INF ? -2147483647 : d + PG_EPOCH_DAYS;
         return;
       }
-      case 'int64': case 'time': {
+      case K.Int64: {
         const h = this.i32[col]!;
         if (end - start === 4) { // oid: unsigned 32-bit
           h[2 * r] = buf.readInt32BE(start);
@@ -124,7 +157,7 @@ export class ColumnBatchBuilder {
         }
         return;
       }
-      case 'timestamp': {
+      case K.Timestamp: {
         const h = this.i32[col]!;
         const hi = buf.readInt32BE(start);
         const lo = buf.readUInt32BE(start + 4);
@@ -149,21 +182,25 @@ export class ColumnBatchBuilder {
         }
         return;
       }
-      case 'text': case 'bytea': {
+      case K.Bytes: {
+        const v = this.cols[col]!;
         const len = end - start;
         let pos = this.bytePos[col]!;
-        if (pos + len > v.bytes!.length) {
-          const grown = Buffer.allocUnsafe(Math.max(v.bytes!.length * 2, pos + len));
-          v.bytes!.copy(grown, 0, 0, pos);
-          v.bytes = grown;
+        let dst = v.bytes!;
+        if (pos + len > dst.length) {
+          const grown = new Uint8Array(Math.max(dst.length * 2, pos + len));
+          grown.set(dst.subarray(0, pos));
+          v.bytes = dst = grown;
         }
-        buf.copy(v.bytes!, pos, start, end);
+        // short values (the usual text) are cheaper to move byte by byte than through a native copy
+        if (len <= 64) for (let k = 0; k < len; k++) dst[pos + k] = buf[start + k]!;
+        else dst.set(buf.subarray(start, end), pos);
         pos += len;
         this.bytePos[col] = pos;
         v.offsets![r + 1] = pos;
         return;
       }
-      case 'value': v.values![r] = this.decoders[col]!(buf, start, end); return;
+      case K.Value: this.cols[col]!.values![r] = this.decoders[col]!(buf, start, end); return;
     }
   }
 
@@ -176,7 +213,7 @@ export class ColumnBatchBuilder {
   }
 
   endRow(): void {
-    this.rows++;
+    if (++this.rows >= this.capacity) this.onFull(this.take());
   }
 }
 
@@ -195,7 +232,7 @@ export function cellValue(v: ColumnVector, r: number): Value {
       const t = (v.data as BigInt64Array)[r]!;
       return t === 0x7fffffffffffffffn ? Infinity : t === -0x7fffffffffffffffn ? -Infinity : t;
     }
-    case 'text': return v.bytes!.toString('utf8', v.offsets![r], v.offsets![r + 1]);
+    case 'text': return Buffer.from(v.bytes!.buffer, v.bytes!.byteOffset, v.bytes!.length).toString('utf8', v.offsets![r], v.offsets![r + 1]);
     case 'bytea': return Buffer.from(v.bytes!.subarray(v.offsets![r], v.offsets![r + 1]));
     case 'value': return v.values![r]!;
   }

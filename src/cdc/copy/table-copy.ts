@@ -121,7 +121,13 @@ export async function copyTable(client: pg.Client, table: TableName, opts: Table
     }
   }
   const only = opts.only ?? desc.relkind !== 'p';
-  const sql = `COPY (SELECT ${select.join(', ') || 'NULL'} FROM ${only ? 'ONLY ' : ''}${qualifiedName(table)}) TO STDOUT (FORMAT binary)`;
+  // a plain table's own COPY (never includes child tables, like ONLY) skips the executor's per-row projection;
+  // columnar copies use it when no column needs a text cast
+  const direct = opts.columnar === true && only && desc.relkind === 'r' && columns.length > 0 &&
+    columns.every((c, i) => select[i] === quoteIdent(c.name));
+  const sql = direct
+    ? `COPY ${qualifiedName(table)} (${select.join(', ')}) TO STDOUT (FORMAT binary)`
+    : `COPY (SELECT ${select.join(', ') || 'NULL'} FROM ${only ? 'ONLY ' : ''}${qualifiedName(table)}) TO STDOUT (FORMAT binary)`;
   const stats = { rows: 0, bytes: 0, pauses: 0 };
   const batchRows = opts.batchRows ?? 4096;
   const batcher: Batcher<Value[][] | ColumnBatch> = opts.columnar ? columnBatcher(layouts, decoders, batchRows) : rowBatcher(decoders, batchRows);
@@ -156,17 +162,10 @@ function rowBatcher(decoders: Decoder[], batchRows: number): Batcher<Value[][]> 
 }
 
 function columnBatcher(layouts: ColumnLayout[], decoders: Decoder[], batchRows: number): Batcher<ColumnBatch> {
-  const builder = new ColumnBatchBuilder(layouts, decoders, batchRows);
+  let builder: ColumnBatchBuilder | undefined;
   return {
-    parser: (full) => new BinaryCopyParser({
-      put: (col, buf, start, end) => builder.put(col, buf, start, end),
-      putNull: (col) => builder.putNull(col),
-      endRow: () => {
-        builder.endRow();
-        if (builder.rows >= batchRows) full(builder.take());
-      },
-    }, layouts.length),
-    rest: () => (builder.rows ? builder.take() : null),
+    parser: (full) => new BinaryCopyParser((builder = new ColumnBatchBuilder(layouts, decoders, batchRows, full)), layouts.length),
+    rest: () => (builder?.rows ? builder.take() : null),
     size: (b) => b.rows,
   };
 }
