@@ -16,10 +16,10 @@ import { quoteIdent as q } from '../iceberg/index.js';
 import { log } from '../log.js';
 import { ChunkAppender, chunkable } from './chunk-append.js';
 import { appendFn, type AppendFn } from './column-types.js';
-import type { Effect, KeyedEffect, MultisetEffect } from './collapse.js';
+import type { Effect, KeyedAppend, KeyedEffect, MultisetEffect } from './collapse.js';
 import type { MirrorState } from './mirror-state.js';
 import type { MirrorTable } from './mirror-table.js';
-import { filterable, keyString, TailKeyFilter } from './tail-filter.js';
+import { filterable, keyString, rowKeyString, TailKeyFilter } from './tail-filter.js';
 
 const log_ = log.child({ mod: 'table' });
 
@@ -165,14 +165,15 @@ async function applyKeyed(
   const keyCols = t.spec.key;
   const lsnValue = lsn;
 
-  // rowids first: TOAST patches name their target row
-  // the collapse builds these objects fresh for this run: number them in place instead of copying each
-  const appends = e.appends as (typeof e.appends[number] & { rowid: number })[];
-  for (const a of appends) a.rowid = st.nextRowid++;
-  const toastRows = appends.filter((a) => a.toastKey !== null);
+  // rowids first (appends[i] gets first + i): TOAST patches name their target row
+  const appends = e.appends;
+  const firstRowid = st.nextRowid;
+  st.nextRowid += appends.length;
+  const toastRows: { a: KeyedAppend; rowid: number }[] = [];
+  for (let i = 0; i < appends.length; i++) if (appends[i]!.toastKey !== null) toastRows.push({ a: appends[i]!, rowid: firstRowid + i });
   if (toastRows.length > 0) {
-    await appendRows(conn, staging.toastSrc, true, toastRows, (app, a) => {
-      app.appendBigInt(BigInt(a.rowid));
+    await appendRows(conn, staging.toastSrc, true, toastRows, (app, { a, rowid }) => {
+      app.appendBigInt(BigInt(rowid));
       app.appendVarchar(a.row.map((v) => (v === UNCHANGED_TOAST ? '1' : '0')).join(''));
       a.toastKey!.forEach((v, i) => staging.appendValue(app, keyCols[i]!, v));
     });
@@ -201,13 +202,14 @@ async function applyKeyed(
 
   if (appends.length > 0) {
     const n = t.columns.length;
+    let rowid = firstRowid;
     r.appended = staging.tailChunks
       ? await appendChunked(conn, t.tail, false, staging.tailChunks, appends, (ca, a) => {
         for (let i = 0; i < n; i++) {
           const v = a.row[i];
           ca.set(i, v === UNCHANGED_TOAST || v === undefined ? null : v);
         }
-        ca.setBigint(n, BigInt(a.rowid));
+        ca.setBigint(n, BigInt(rowid++));
         ca.setBigint(n + 1, lsnValue);
       })
       : await appendRows(conn, t.tail, false, appends, (app, a) => {
@@ -215,16 +217,16 @@ async function applyKeyed(
           const v = a.row[i];
           staging.appendValue(app, i, v === UNCHANGED_TOAST || v === undefined ? null : v);
         }
-        app.appendBigInt(BigInt(a.rowid));
+        app.appendBigInt(BigInt(rowid++));
         app.appendBigInt(lsnValue);
       });
     st.tailRows += r.appended;
-    if (st.tailKeys) for (const a of appends) st.tailKeys.add(keyString(keyCols.map((i) => a.row[i] as Value)));
+    if (st.tailKeys) for (const a of appends) st.tailKeys.add(rowKeyString(a.row, keyCols));
   }
 
   if (toastRows.length > 0) {
     const used = new Set<number>();
-    for (const a of toastRows) a.row.forEach((v, i) => v === UNCHANGED_TOAST && used.add(i));
+    for (const { a } of toastRows) a.row.forEach((v, i) => v === UNCHANGED_TOAST && used.add(i));
     const sets = [...used].map((i) => {
       const c = q(t.columns[i]!.name);
       return `${c} = CASE WHEN substr(tv._lg_mask, ${i + 1}, 1) = '1' THEN tv.${c} ELSE ${q(t.tail)}.${c} END`;
