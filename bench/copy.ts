@@ -103,6 +103,7 @@ export async function run(args: string[]): Promise<boolean> {
     const copyMs = performance.now() - t0;
     const copyCpuMs = (await procCpuMs(pid)) - cpu0;
     const peakDuringCopy = await rss.stop();
+    const atReady = await procMemory(pid);
     const internal = copyDoneLog(gate.output());
     say(`lakegate: ready after ${fmtS(copyMs)} (${fmtInt(o.rows / (copyMs / 1000))} rows/s), ` +
       `${fmtS(copyCpuMs)} CPU (${((copyCpuMs * 1000) / o.rows).toFixed(1)} µs/row, all threads); ${status.dataFiles ?? '?'} data files` +
@@ -127,7 +128,8 @@ export async function run(args: string[]): Promise<boolean> {
       ['lakegate create_table → ready', fmtS(copyMs), fmtInt(o.rows / (copyMs / 1000)), '1.00'],
     ]));
     say('');
-    say(`lakegate RSS: ${fmtMiB(before.rssBytes)} before the copy, peak during it ${fmtMiB(peakDuringCopy)}, VmHWM ${fmtMiB(after.hwmBytes)}`);
+    say(`lakegate RSS: ${fmtMiB(before.rssBytes)} before the copy, peak during it ${fmtMiB(peakDuringCopy)}, ` +
+      `VmHWM ${fmtMiB(atReady.hwmBytes)} at ready, ${fmtMiB(after.hwmBytes)} after the read-back`);
     say(`mirror: ${fmtInt(seen.rows)} rows read back through lakegate, ${status.dataFiles ?? '?'} data files`);
     say('');
     const rateOk = ratio >= o.target;
