@@ -2,8 +2,10 @@
 // first Iceberg snapshot, next to `COPY … TO STDOUT` of the same table by psql (output to /dev/null), in the same
 // run. The lakegate figure is the wall time from `CALL mooncake.create_table` until columnstore_tables says
 // `ready` (snapshot COPY → DuckDB → Parquet → Iceberg commit, as an operator would see it; polled every 100 ms).
-// The psql reference runs before and after lakegate's copy; their mean is the reference.
-// Targets: lakegate rate ≥ 0.8× the reference, and lakegate's peak RSS (VmHWM, whole process life) ≤ 1 GiB.
+// Two references, each run before and after lakegate's copy (their mean counts): psql's default text format —
+// the target's reference, "COPY … TO STDOUT of it" — and FORMAT binary, what lakegate itself reads.
+// Targets: lakegate rate ≥ 0.8× the text-format reference, and lakegate's peak RSS (VmHWM, whole process life)
+// ≤ 1 GiB. The binary ratio is printed for information.
 import os from 'node:os';
 import { startPostgres } from '../test/helpers/postgres.js';
 import { readOptions } from './lib/options.js';
@@ -18,9 +20,8 @@ import { table } from './lib/stats.js';
 
 const DEFAULTS = {
   rows: 10_000_000,
-  target: 0.8, // required lakegate/psql rate ratio
+  target: 0.8, // required lakegate/psql rate ratio, against the text-format reference
   'max-rss-mib': 1024, // lakegate VmHWM limit
-  format: 'binary', // COPY format of the psql reference: binary (what lakegate reads) or text
   timeout: 3600, // seconds for the copy
   'cpu-prof': '', // directory: profile lakegate (see bench/lib/cpu-profile.ts)
 };
@@ -46,11 +47,10 @@ function copyDoneLog(output: string): { rows: number; files: number; ms: number 
 export async function run(args: string[]): Promise<boolean> {
   const o = readOptions(args, DEFAULTS);
   if (!Number.isInteger(o.rows)) throw new Error('--rows must be a whole number');
-  if (!['binary', 'text'].includes(o.format)) throw new Error('--format must be binary or text');
   const psql = findPsql();
   say(`copy benchmark: ${fmtInt(o.rows)} rows (bigint key, text, timestamptz, float8, int4, bool)`);
   say(`machine: ${os.cpus().length} CPU(s), node ${process.version}; lakegate = separate process (node dist/src/main.js), ` +
-    `default settings; reference: ${psql} COPY … TO STDOUT (FORMAT ${o.format}) > /dev/null`);
+    `default settings; references: ${psql} COPY … TO STDOUT [(FORMAT binary)] > /dev/null; target against the text format`);
 
   try {
     // autovacuum off: the table is vacuumed (frozen, hint bits set) once before any reader, and nothing runs behind
@@ -74,9 +74,17 @@ export async function run(args: string[]): Promise<boolean> {
     say(`loaded in ${fmtS(performance.now() - tLoad)}; table ${fmtMiB(Number(size))}`);
 
     const endpoint = { host: '127.0.0.1', port: pg.port, user: 'postgres', database: 'postgres' };
-    const copySql = `COPY public.copy_src TO STDOUT (FORMAT ${o.format})`;
-    const ref1 = await psqlCopyOut(psql, endpoint, copySql);
-    say(`psql ${copySql}: ${fmtS(ref1)} (${fmtInt(o.rows / (ref1 / 1000))} rows/s)`);
+    const FORMATS = ['text', 'binary'] as const;
+    const copySql = { text: 'COPY public.copy_src TO STDOUT', binary: 'COPY public.copy_src TO STDOUT (FORMAT binary)' };
+    const refs = { text: [] as number[], binary: [] as number[] };
+    const reference = async () => {
+      for (const f of FORMATS) {
+        const ms = await psqlCopyOut(psql, endpoint, copySql[f]);
+        refs[f].push(ms);
+        say(`psql ${copySql[f]}: ${fmtS(ms)} (${fmtInt(o.rows / (ms / 1000))} rows/s)`);
+      }
+    };
+    await reference();
 
     const gate = await startLakegateProcess(pg.url, { LAKEGATE_LOG_LEVEL: 'info', ...(o['cpu-prof'] ? cpuProfileEnv(o['cpu-prof']) : {}) });
     const pid = gate.child.pid!;
@@ -100,8 +108,7 @@ export async function run(args: string[]): Promise<boolean> {
       `${fmtS(copyCpuMs)} CPU (${((copyCpuMs * 1000) / o.rows).toFixed(1)} µs/row, all threads); ${status.dataFiles ?? '?'} data files` +
       (internal ? `; its own log: ${fmtInt(internal.rows)} rows in ${fmtS(internal.ms)}` : ''));
 
-    const ref2 = await psqlCopyOut(psql, endpoint, copySql);
-    say(`psql ${copySql}: ${fmtS(ref2)} (${fmtInt(o.rows / (ref2 / 1000))} rows/s)`);
+    await reference();
 
     const gc = await lakegateClient(gate.port);
     onCleanup(() => gc.end().catch(() => undefined));
@@ -109,13 +116,15 @@ export async function run(args: string[]): Promise<boolean> {
     if (seen.rows !== o.rows) throw new Error(`mirror shows ${seen.rows} rows, expected ${o.rows}`);
     const after = await procMemory(pid);
 
-    const refMs = (ref1 + ref2) / 2;
-    const ratio = refMs / copyMs;
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    const refMs = { text: mean(refs.text), binary: mean(refs.binary) };
+    const ratio = refMs.text / copyMs;
     const maxRss = o['max-rss-mib'] * 1048576;
     say('');
-    say(table(['what', 'time', 'rows/s', 'vs psql'], [
-      [`psql COPY TO STDOUT (${o.format}), mean of 2`, fmtS(refMs), fmtInt(o.rows / (refMs / 1000)), '1.00'],
-      ['lakegate create_table → ready', fmtS(copyMs), fmtInt(o.rows / (copyMs / 1000)), ratio.toFixed(2)],
+    say(table(['what', 'time', 'rows/s', 'lakegate / this'], [
+      ['psql COPY TO STDOUT (text; the target reference), mean of 2', fmtS(refMs.text), fmtInt(o.rows / (refMs.text / 1000)), ratio.toFixed(2)],
+      ['psql COPY TO STDOUT (FORMAT binary), mean of 2', fmtS(refMs.binary), fmtInt(o.rows / (refMs.binary / 1000)), (refMs.binary / copyMs).toFixed(2)],
+      ['lakegate create_table → ready', fmtS(copyMs), fmtInt(o.rows / (copyMs / 1000)), '1.00'],
     ]));
     say('');
     say(`lakegate RSS: ${fmtMiB(before.rssBytes)} before the copy, peak during it ${fmtMiB(peakDuringCopy)}, VmHWM ${fmtMiB(after.hwmBytes)}`);
@@ -123,7 +132,8 @@ export async function run(args: string[]): Promise<boolean> {
     say('');
     const rateOk = ratio >= o.target;
     const rssOk = after.hwmBytes <= maxRss;
-    say(`${rateOk ? 'PASS' : 'FAIL'}: lakegate copy rate ≥ ${o.target}× psql COPY TO STDOUT (${ratio.toFixed(2)})`);
+    say(`${rateOk ? 'PASS' : 'FAIL'}: lakegate copy rate ≥ ${o.target}× psql COPY TO STDOUT, text format (${ratio.toFixed(2)}; ` +
+      `vs FORMAT binary ${(refMs.binary / copyMs).toFixed(2)}, not a target)`);
     say(`${rssOk ? 'PASS' : 'FAIL'}: lakegate peak RSS ≤ ${fmtMiB(maxRss)} (${fmtMiB(after.hwmBytes)})`);
     return rateOk && rssOk;
   } finally {

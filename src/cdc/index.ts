@@ -34,4 +34,5 @@ export * from './changes/change-stream.js';
 export * from './changes/resilient-change-stream.js';
 export * from './copy/binary-copy-parser.js';
 export * from './copy/table-copy.js';
+export * from './copy/column-batch.js';
 export * from './measure.js';

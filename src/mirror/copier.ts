@@ -114,7 +114,7 @@ export async function copyMirror(ctx: CopyContext, rec: MirrorRecord, control: C
     log_.info({ mirror: rec.id, source: rec.source, consistentPoint: formatLsn(C), estimatedRows: expected }, 'copy started');
 
     // 3
-    const copy = await copyTable(session, rec.source, { catalog: ctx.catalog, batchRows: 4096 });
+    const copy = await copyTable(session, rec.source, { catalog: ctx.catalog, batchRows: 4096, columnar: true });
     const columns = copy.columns.map((c) => mirrorColumn(ctx.catalog, c));
     const spec: MirrorSpec = {
       id: rec.id,
@@ -130,6 +130,7 @@ export async function copyMirror(ctx: CopyContext, rec: MirrorRecord, control: C
     const { files, rows } = await copyIntoIceberg(copyConn, mt, table, copy.batches, {
       fileRows: o.copyFileRows,
       written,
+      connect: () => ctx.duck.connect(),
       onProgress: async (p) => {
         for (const f of written) control.inProgress?.add(f);
         control.signal?.throwIfAborted();

@@ -14,11 +14,12 @@ import type { DuckDBAppender, DuckDBConnection } from '@duckdb/node-api';
 import { UNCHANGED_TOAST, type Lsn, type Value } from '../cdc/index.js';
 import { quoteIdent as q } from '../iceberg/index.js';
 import { log } from '../log.js';
+import { ChunkAppender, chunkable } from './chunk-append.js';
 import { appendFn, type AppendFn } from './column-types.js';
-import type { Effect, KeyedEffect, MultisetEffect } from './collapse.js';
+import type { Effect, KeyedAppend, KeyedEffect, MultisetEffect } from './collapse.js';
 import type { MirrorState } from './mirror-state.js';
 import type { MirrorTable } from './mirror-table.js';
-import { filterable, keyString, TailKeyFilter } from './tail-filter.js';
+import { filterable, keyString, rowKeyString, TailKeyFilter } from './tail-filter.js';
 
 const log_ = log.child({ mod: 'table' });
 
@@ -29,6 +30,9 @@ export class ApplyStaging {
   readonly toastVal: string;
   readonly hits: string;
   private readonly colAppend: AppendFn[];
+  /** column-wise appenders (chunk-append.ts) when every column allows it; null → row appender */
+  readonly tailChunks: ChunkAppender | null;
+  readonly stageChunks: ChunkAppender | null;
 
   /** whether the mirror's key can use a tail key filter (see tail-filter.ts) */
   readonly filterable: boolean;
@@ -41,6 +45,9 @@ export class ApplyStaging {
     this.toastVal = `lg_toastval_${id}`;
     this.hits = `lg_hits_${id}`;
     this.colAppend = table.columns.map((c) => appendFn(c));
+    const ok = chunkable(table.columns);
+    this.tailChunks = ok ? new ChunkAppender(table.columns, 2) : null;
+    this.stageChunks = !ok ? null : table.keyed ? new ChunkAppender(table.keyColumns) : new ChunkAppender(table.columns, 2);
   }
 
   /** TEMP tables on the apply connection (outside any transaction) */
@@ -122,6 +129,30 @@ async function appendRows<T>(
   return rows.length;
 }
 
+/** appendRows through a ChunkAppender */
+async function appendChunked<T>(
+  conn: DuckDBConnection,
+  table: string,
+  temp: boolean,
+  ca: ChunkAppender,
+  rows: readonly T[],
+  fill: (ca: ChunkAppender, row: T) => void,
+): Promise<number> {
+  const app = await conn.createAppender(table, 'main', temp ? 'temp' : null);
+  try {
+    ca.begin(app);
+    for (const row of rows) {
+      fill(ca, row);
+      ca.endRow();
+    }
+    ca.finish();
+    app.flushSync();
+  } finally {
+    app.closeSync();
+  }
+  return rows.length;
+}
+
 async function applyKeyed(
   conn: DuckDBConnection,
   st: MirrorState,
@@ -134,14 +165,15 @@ async function applyKeyed(
   const keyCols = t.spec.key;
   const lsnValue = lsn;
 
-  // rowids first: TOAST patches name their target row
-  // the collapse builds these objects fresh for this run: number them in place instead of copying each
-  const appends = e.appends as (typeof e.appends[number] & { rowid: number })[];
-  for (const a of appends) a.rowid = st.nextRowid++;
-  const toastRows = appends.filter((a) => a.toastKey !== null);
+  // rowids first (appends[i] gets first + i): TOAST patches name their target row
+  const appends = e.appends;
+  const firstRowid = st.nextRowid;
+  st.nextRowid += appends.length;
+  const toastRows: { a: KeyedAppend; rowid: number }[] = [];
+  for (let i = 0; i < appends.length; i++) if (appends[i]!.toastKey !== null) toastRows.push({ a: appends[i]!, rowid: firstRowid + i });
   if (toastRows.length > 0) {
-    await appendRows(conn, staging.toastSrc, true, toastRows, (app, a) => {
-      app.appendBigInt(BigInt(a.rowid));
+    await appendRows(conn, staging.toastSrc, true, toastRows, (app, { a, rowid }) => {
+      app.appendBigInt(BigInt(rowid));
       app.appendVarchar(a.row.map((v) => (v === UNCHANGED_TOAST ? '1' : '0')).join(''));
       a.toastKey!.forEach((v, i) => staging.appendValue(app, keyCols[i]!, v));
     });
@@ -153,9 +185,15 @@ async function applyKeyed(
   }
 
   if (e.removes.length > 0) {
-    await appendRows(conn, staging.stage, true, e.removes, (app, key) => {
-      key.forEach((v, i) => staging.appendValue(app, keyCols[i]!, v));
-    });
+    if (staging.stageChunks) {
+      await appendChunked(conn, staging.stage, true, staging.stageChunks, e.removes, (ca, key) => {
+        for (let i = 0; i < key.length; i++) ca.set(i, key[i]!);
+      });
+    } else {
+      await appendRows(conn, staging.stage, true, e.removes, (app, key) => {
+        key.forEach((v, i) => staging.appendValue(app, keyCols[i]!, v));
+      });
+    }
     // none of the keys can be in the tail: no need to probe it
     const filter = st.tailKeys;
     const inTail = st.tailRows > 0 && (!filter || e.removes.some((k) => filter.mayContain(keyString(k))));
@@ -164,21 +202,31 @@ async function applyKeyed(
 
   if (appends.length > 0) {
     const n = t.columns.length;
-    r.appended = await appendRows(conn, t.tail, false, appends, (app, a) => {
-      for (let i = 0; i < n; i++) {
-        const v = a.row[i];
-        staging.appendValue(app, i, v === UNCHANGED_TOAST || v === undefined ? null : v);
-      }
-      app.appendBigInt(BigInt(a.rowid));
-      app.appendBigInt(lsnValue);
-    });
+    let rowid = firstRowid;
+    r.appended = staging.tailChunks
+      ? await appendChunked(conn, t.tail, false, staging.tailChunks, appends, (ca, a) => {
+        for (let i = 0; i < n; i++) {
+          const v = a.row[i];
+          ca.set(i, v === UNCHANGED_TOAST || v === undefined ? null : v);
+        }
+        ca.setBigint(n, BigInt(rowid++));
+        ca.setBigint(n + 1, lsnValue);
+      })
+      : await appendRows(conn, t.tail, false, appends, (app, a) => {
+        for (let i = 0; i < n; i++) {
+          const v = a.row[i];
+          staging.appendValue(app, i, v === UNCHANGED_TOAST || v === undefined ? null : v);
+        }
+        app.appendBigInt(BigInt(rowid++));
+        app.appendBigInt(lsnValue);
+      });
     st.tailRows += r.appended;
-    if (st.tailKeys) for (const a of appends) st.tailKeys.add(keyString(keyCols.map((i) => a.row[i] as Value)));
+    if (st.tailKeys) for (const a of appends) st.tailKeys.add(rowKeyString(a.row, keyCols));
   }
 
   if (toastRows.length > 0) {
     const used = new Set<number>();
-    for (const a of toastRows) a.row.forEach((v, i) => v === UNCHANGED_TOAST && used.add(i));
+    for (const { a } of toastRows) a.row.forEach((v, i) => v === UNCHANGED_TOAST && used.add(i));
     const sets = [...used].map((i) => {
       const c = q(t.columns[i]!.name);
       return `${c} = CASE WHEN substr(tv._lg_mask, ${i + 1}, 1) = '1' THEN tv.${c} ELSE ${q(t.tail)}.${c} END`;
@@ -247,11 +295,19 @@ async function applyMultiset(
   if (e.removes.length > 0) {
     const stage = `temp.${q(staging.stage)}`;
     let grp = 0;
-    await appendRows(conn, staging.stage, true, e.removes, (app, x) => {
-      for (let i = 0; i < n; i++) staging.appendValue(app, i, x.row[i]!);
-      app.appendBigInt(BigInt(x.count));
-      app.appendBigInt(BigInt(grp++));
-    });
+    if (staging.stageChunks) {
+      await appendChunked(conn, staging.stage, true, staging.stageChunks, e.removes, (ca, x) => {
+        for (let i = 0; i < n; i++) ca.set(i, x.row[i]!);
+        ca.setBigint(n, BigInt(x.count));
+        ca.setBigint(n + 1, BigInt(grp++));
+      });
+    } else {
+      await appendRows(conn, staging.stage, true, e.removes, (app, x) => {
+        for (let i = 0; i < n; i++) staging.appendValue(app, i, x.row[i]!);
+        app.appendBigInt(BigInt(x.count));
+        app.appendBigInt(BigInt(grp++));
+      });
+    }
     const wanted = e.removes.reduce((a, x) => a + x.count, 0);
     let fromTail = 0;
     if (st.tailRows > 0) {
@@ -286,11 +342,17 @@ async function applyMultiset(
     await conn.run(`DELETE FROM ${stage}`);
   }
   if (e.appends.length > 0) {
-    r.appended = await appendRows(conn, t.tail, false, e.appends, (app, row) => {
-      for (let i = 0; i < n; i++) staging.appendValue(app, i, row[i]!);
-      app.appendBigInt(BigInt(st.nextRowid++));
-      app.appendBigInt(lsnValue);
-    });
+    r.appended = staging.tailChunks
+      ? await appendChunked(conn, t.tail, false, staging.tailChunks, e.appends, (ca, row) => {
+        for (let i = 0; i < n; i++) ca.set(i, row[i]!);
+        ca.setBigint(n, BigInt(st.nextRowid++));
+        ca.setBigint(n + 1, lsnValue);
+      })
+      : await appendRows(conn, t.tail, false, e.appends, (app, row) => {
+        for (let i = 0; i < n; i++) staging.appendValue(app, i, row[i]!);
+        app.appendBigInt(BigInt(st.nextRowid++));
+        app.appendBigInt(lsnValue);
+      });
     st.tailRows += r.appended;
   }
 }

@@ -6,6 +6,9 @@
 // * whole-row identity (REPLICA IDENTITY FULL, no key): a multiset — inserts and deletes of equal rows cancel
 //   one for one; what remains deletes existing rows or appends new ones.
 // * TRUNCATE drops everything before it.
+// * a run of inserts only (a bulk load, most of a backlog) is its own net effect: the rows are kept in a plain
+//   list and the per-key bookkeeping starts only at the first update or delete (keys are unique in the source,
+//   so no two inserts of a run share one; equal key-less rows just append twice either way).
 //
 // Unchanged-TOAST values (UNCHANGED_TOAST) are filled from the newest image of the row within the run; what
 // is still missing must come from the row as it was before the run (`toastKey` names that row's key).
@@ -86,6 +89,8 @@ export class Collapser {
   private inserts = new Map<string, { row: Value[]; count: number }>();
   private deletes = new Map<string, { row: Value[]; count: number }>();
   private truncated = false;
+  /** the run's rows while it holds nothing but inserts; null once the maps are in use */
+  private inserted: Row[] | null = [];
   /** changes fed since the last take() */
   size = 0;
 
@@ -103,10 +108,24 @@ export class Collapser {
       this.keyed.clear();
       this.inserts.clear();
       this.deletes.clear();
+      this.inserted = [];
       this.truncated = true;
       return;
     }
     if (c.kind === 'message') return;
+    if (this.inserted) {
+      if (c.kind === 'insert') {
+        this.inserted.push(c.new);
+        return;
+      }
+      // the first update or delete: what came before goes into the maps
+      const rows = this.inserted;
+      this.inserted = null;
+      for (const row of rows) {
+        if (this.table.keyed) this.addKeyed({ kind: 'insert', new: row } as Change & { kind: 'insert' });
+        else this.addMultiset({ kind: 'insert', new: row } as Change & { kind: 'insert' });
+      }
+    }
     if (this.table.keyed) this.addKeyed(c);
     else this.addMultiset(c);
   }
@@ -223,6 +242,13 @@ export class Collapser {
     const truncated = this.truncated;
     this.truncated = false;
     this.size = 0;
+    const inserted = this.inserted;
+    this.inserted = [];
+    if (inserted) {
+      return this.table.keyed
+        ? { kind: 'keyed', truncated, removes: [], appends: inserted.map((row) => ({ row, toastKey: null })) }
+        : { kind: 'multiset', truncated, removes: [], appends: inserted as Value[][] };
+    }
     if (this.table.keyed) {
       const removes: Value[][] = [];
       const appends: KeyedAppend[] = [];

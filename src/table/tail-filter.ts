@@ -87,6 +87,16 @@ export function keyString(values: readonly Value[]): string {
   return out;
 }
 
+/** keyString of the key columns `cols` of a row, without building the key array */
+export function rowKeyString(row: readonly unknown[], cols: readonly number[]): string {
+  let out = '';
+  for (const c of cols) {
+    const v = row[c];
+    out += (typeof v === 'string' ? `s${v.length}:${v}` : `n${String(v)}`) + '\u0001';
+  }
+  return out;
+}
+
 /** A filter holding every key now in the tail (read on `conn`, so an open transaction's rows count). */
 export async function rebuildTailFilter(conn: DuckDBConnection, t: MirrorTable, expected: number): Promise<TailKeyFilter> {
   const f = new TailKeyFilter(expected * 16);

@@ -3,8 +3,16 @@
 //   tuple:  Int16 field count, then per field Int32 length (-1 = NULL) + value in send/recv format
 //   trailer: Int16 -1
 // PostgreSQL sends one CopyData per row (the header rides on the first), but nothing requires it, so a row
-// split across chunks is carried over. Values go through the same binary decoders as pgoutput.
+// split across chunks is carried over. Values go through the same binary decoders as pgoutput, or (with a
+// CopyFieldSink, e.g. a ColumnBatchBuilder) are handed over undecoded, field by field.
 import type { Decoder, Value } from '../types/values.js';
+
+/** receives the fields of complete rows; buf[start, end) is only valid during the call */
+export interface CopyFieldSink {
+  put(col: number, buf: Buffer, start: number, end: number): void;
+  putNull(col: number): void;
+  endRow(): void;
+}
 
 const SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
 const HEADER_FIXED = 19;
@@ -17,7 +25,27 @@ export class BinaryCopyParser {
   private leftover: Buffer | null = null;
   private headerDone = false;
 
-  constructor(private readonly decoders: readonly Decoder[], private readonly onRow: (row: Value[]) => void) {}
+  private readonly n: number;
+  private readonly sink: CopyFieldSink | null;
+  private readonly decoders: readonly Decoder[];
+  private readonly onRow: (row: Value[]) => void;
+
+  /** rows decoded with `decoders` to `onRow`, or fields of `columns` columns to `sink` */
+  constructor(decoders: readonly Decoder[], onRow: (row: Value[]) => void);
+  constructor(sink: CopyFieldSink, columns: number);
+  constructor(a: readonly Decoder[] | CopyFieldSink, b: ((row: Value[]) => void) | number) {
+    if (Array.isArray(a)) {
+      this.decoders = a;
+      this.onRow = b as (row: Value[]) => void;
+      this.sink = null;
+      this.n = a.length;
+    } else {
+      this.decoders = [];
+      this.onRow = () => undefined;
+      this.sink = a as CopyFieldSink;
+      this.n = b as number;
+    }
+  }
 
   push(chunk: Buffer): void {
     this.bytes += chunk.length;
@@ -41,7 +69,8 @@ export class BinaryCopyParser {
       pos = HEADER_FIXED + buf.readInt32BE(15);
       this.headerDone = true;
     }
-    const n = this.decoders.length;
+    const n = this.n;
+    const sink = this.sink;
     const len = buf.length;
     while (pos + 2 <= len) {
       const fields = buf.readInt16BE(pos);
@@ -61,8 +90,24 @@ export class BinaryCopyParser {
         if (p > len) { complete = false; break; }
       }
       if (!complete) break;
-      const row: Value[] = new Array(fields);
       p = pos + 2;
+      if (sink) {
+        for (let i = 0; i < fields; i++) {
+          const l = buf.readInt32BE(p);
+          p += 4;
+          if (l < 0) {
+            sink.putNull(i);
+          } else {
+            sink.put(i, buf, p, p + l);
+            p += l;
+          }
+        }
+        pos = p;
+        this.rows++;
+        sink.endRow();
+        continue;
+      }
+      const row: Value[] = new Array(fields);
       for (let i = 0; i < fields; i++) {
         const l = buf.readInt32BE(p);
         p += 4;

@@ -13,6 +13,7 @@ import { TypeCatalog, UnsupportedTypeError } from '../types/catalog.js';
 import { decodeText } from '../types/text.js';
 import type { Decoder, Value } from '../types/values.js';
 import { BinaryCopyParser } from './binary-copy-parser.js';
+import { ColumnBatchBuilder, columnLayout, type ColumnBatch, type ColumnLayout } from './column-batch.js';
 
 /** Start the snapshot transaction on an ordinary session. The walsender that exported it must still be open. */
 export async function beginSnapshot(client: pg.ClientBase, snapshotName: string): Promise<void> {
@@ -71,20 +72,24 @@ export interface TableCopyOptions {
   maxQueuedBatches?: number;
   /** FROM ONLY: default true for plain tables (children are published on their own), false for partitioned */
   only?: boolean;
+  /** batches as ColumnBatch (column-batch.ts) instead of rows */
+  columnar?: boolean;
 }
 
-export interface TableCopy {
+export interface TableCopy<B = Value[][]> {
   table: TableDescription;
   /** the copied columns (a subset of table.columns when `columns` was given) */
   columns: RelationColumn[];
   sql: string;
   /** decoded rows in batches; breaking out of the loop cancels the COPY (which aborts the transaction) */
-  batches: AsyncGenerator<Value[][], void, undefined>;
+  batches: AsyncGenerator<B, void, undefined>;
   stats: { rows: number; bytes: number; pauses: number };
 }
 
 /** Describe the table (in the current snapshot), then start COPY … (FORMAT binary) and stream its rows. */
-export async function copyTable(client: pg.Client, table: TableName, opts: TableCopyOptions = {}): Promise<TableCopy> {
+export async function copyTable(client: pg.Client, table: TableName, opts: TableCopyOptions & { columnar: true }): Promise<TableCopy<ColumnBatch>>;
+export async function copyTable(client: pg.Client, table: TableName, opts?: TableCopyOptions): Promise<TableCopy>;
+export async function copyTable(client: pg.Client, table: TableName, opts: TableCopyOptions = {}): Promise<TableCopy<Value[][] | ColumnBatch>> {
   const catalog = opts.catalog ?? new TypeCatalog();
   const desc = await describeTable(client, table);
   let columns = desc.columns;
@@ -98,9 +103,14 @@ export async function copyTable(client: pg.Client, table: TableName, opts: Table
   await catalog.load(client, columns.map((c) => c.typeOid));
   const select: string[] = [];
   const decoders: Decoder[] = [];
+  const layouts: ColumnLayout[] = [];
+  // text kept as its bytes only when they are UTF-8 (SQL_ASCII passes any bytes through)
+  const utf8 = opts.columnar === true &&
+    (await client.query<{ e: string }>(`SELECT current_setting('server_encoding') AS e`)).rows[0]?.e === 'UTF8';
   for (const c of columns) {
     const support = catalog.support(c.typeOid);
     if (!support.supported) throw new UnsupportedTypeError(c.typeOid, `${qualifiedName(table)}.${c.name}: ${support.reason}`);
+    layouts.push(columnLayout(support.type, utf8));
     // no send function → COPY BINARY would fail; the text cast makes it arrive as text bytes
     if (support.type.textOnly) {
       select.push(`${quoteIdent(c.name)}::text`);
@@ -111,20 +121,62 @@ export async function copyTable(client: pg.Client, table: TableName, opts: Table
     }
   }
   const only = opts.only ?? desc.relkind !== 'p';
-  const sql = `COPY (SELECT ${select.join(', ') || 'NULL'} FROM ${only ? 'ONLY ' : ''}${qualifiedName(table)}) TO STDOUT (FORMAT binary)`;
+  // a plain table's own COPY (never includes child tables, like ONLY) skips the executor's per-row projection;
+  // columnar copies use it when no column needs a text cast
+  const direct = opts.columnar === true && only && desc.relkind === 'r' && columns.length > 0 &&
+    columns.every((c, i) => select[i] === quoteIdent(c.name));
+  const sql = direct
+    ? `COPY ${qualifiedName(table)} (${select.join(', ')}) TO STDOUT (FORMAT binary)`
+    : `COPY (SELECT ${select.join(', ') || 'NULL'} FROM ${only ? 'ONLY ' : ''}${qualifiedName(table)}) TO STDOUT (FORMAT binary)`;
   const stats = { rows: 0, bytes: 0, pauses: 0 };
-  return { table: desc, columns, sql, stats, batches: streamCopy(client, sql, decoders, opts, stats) };
+  const batchRows = opts.batchRows ?? 4096;
+  const batcher: Batcher<Value[][] | ColumnBatch> = opts.columnar ? columnBatcher(layouts, decoders, batchRows) : rowBatcher(decoders, batchRows);
+  return { table: desc, columns, sql, stats, batches: streamCopy(client, sql, batcher, opts, stats) };
 }
 
-async function* streamCopy(
-  client: pg.Client, sql: string, decoders: Decoder[], opts: TableCopyOptions,
+/** turns the COPY bytes into batches of `B`: `full` is called whenever one is ready */
+interface Batcher<B> {
+  parser(full: (batch: B) => void): BinaryCopyParser;
+  /** the last, partial batch (null if empty) */
+  rest(): B | null;
+  size(batch: B): number;
+}
+
+function rowBatcher(decoders: Decoder[], batchRows: number): Batcher<Value[][]> {
+  let current: Value[][] = [];
+  return {
+    parser: (full) => new BinaryCopyParser(decoders, (row) => {
+      current.push(row);
+      if (current.length >= batchRows) {
+        full(current);
+        current = [];
+      }
+    }),
+    rest: () => {
+      const b = current;
+      current = [];
+      return b.length ? b : null;
+    },
+    size: (b) => b.length,
+  };
+}
+
+function columnBatcher(layouts: ColumnLayout[], decoders: Decoder[], batchRows: number): Batcher<ColumnBatch> {
+  let builder: ColumnBatchBuilder | undefined;
+  return {
+    parser: (full) => new BinaryCopyParser((builder = new ColumnBatchBuilder(layouts, decoders, batchRows, full)), layouts.length),
+    rest: () => (builder?.rows ? builder.take() : null),
+    size: (b) => b.rows,
+  };
+}
+
+async function* streamCopy<B>(
+  client: pg.Client, sql: string, batcher: Batcher<B>, opts: TableCopyOptions,
   stats: { rows: number; bytes: number; pauses: number },
-): AsyncGenerator<Value[][], void, undefined> {
-  const batchRows = opts.batchRows ?? 4096;
+): AsyncGenerator<B, void, undefined> {
   const maxQueued = opts.maxQueuedBatches ?? 2;
   const socket = connectionOf(client).stream;
-  const queue: Value[][][] = [];
-  let current: Value[][] = [];
+  const queue: B[] = [];
   let paused = false;
   let discard = false;
   let finished = false;
@@ -132,18 +184,14 @@ async function* streamCopy(
   let wake: (() => void) | undefined;
   const signal = (): void => { const w = wake; wake = undefined; w?.(); };
 
-  const parser = new BinaryCopyParser(decoders, (row) => {
-    current.push(row);
-    if (current.length >= batchRows) {
-      queue.push(current);
-      current = [];
-      if (queue.length >= maxQueued && !paused) {
-        paused = true;
-        stats.pauses++;
-        socket.pause();
-      }
-      signal();
+  const parser = batcher.parser((batch) => {
+    queue.push(batch);
+    if (queue.length >= maxQueued && !paused) {
+      paused = true;
+      stats.pauses++;
+      socket.pause();
     }
+    signal();
   });
   const query = new CopyQuery(sql, (chunk) => {
     if (discard || failure) return;
@@ -169,17 +217,16 @@ async function* streamCopy(
           paused = false;
           socket.resume();
         }
-        stats.rows += batch.length;
+        stats.rows += batcher.size(batch);
         stats.bytes = parser.bytes;
         yield batch;
         continue;
       }
       if (finished) {
         if (!parser.finished) throw new Error('COPY binary: stream ended without trailer');
-        if (current.length) {
-          const batch = current;
-          current = [];
-          stats.rows += batch.length;
+        const batch = batcher.rest();
+        if (batch) {
+          stats.rows += batcher.size(batch);
           stats.bytes = parser.bytes;
           yield batch;
         }
