@@ -39,6 +39,8 @@ export interface ReplicationStreamOptions {
    * an idle or unpublished-only database does not pin WAL; default true
    */
   ackIdleKeepalives?: boolean;
+  /** called after a keepalive has updated receivedLsn (the server's position, between data messages) */
+  onServerPosition?: (walEnd: Lsn) => void;
   /** use this already-connected walsender connection (e.g. the one that created the slot) instead of opening one */
   client?: pg.Client;
 }
@@ -225,6 +227,7 @@ export class ReplicationStream {
       } else if (k.replyRequested) {
         this.sendStatus(false);
       }
+      this.options.onServerPosition?.(this.received);
       return;
     }
     throw new Error(`unexpected replication message 0x${(kind ?? 0).toString(16)}`);

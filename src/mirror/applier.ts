@@ -88,6 +88,8 @@ export interface ApplierHooks {
   onFatal(e: unknown): void;
   /** committed LSN moved */
   onCommitted(lsn: Lsn): void;
+  /** an event (or other queued section) was handled: what is visible may have moved (see idle) */
+  onSettled?(): void;
 }
 
 export interface ChangePoint {
@@ -123,6 +125,9 @@ export class Applier implements ApplyGate {
   private groupStarted = 0;
   private timer: NodeJS.Timeout | null = null;
   private waiters: Waiter[] = [];
+  /** the lowest LSN a strict reader waits for: the group holding it commits at once, not on its timer */
+  private wanted: Lsn | null = null;
+  private commitRequested = false;
   private readonly lock = new Lock();
   private failed: unknown = null;
   private closed = false;
@@ -146,6 +151,7 @@ export class Applier implements ApplyGate {
     this.queued++;
     return this.lock.run(fn).finally(() => {
       this.queued--;
+      this.hooks.onSettled?.();
     });
   }
 
@@ -315,7 +321,12 @@ export class Applier implements ApplyGate {
     if (endLsn > this.processedEnd) this.processedEnd = endLsn;
     if (!this.groupOpen && this.pending.size === 0) {
       this.setCommitted(this.processedEnd);
-    } else if (this.waiters.length > 0 || this.groupRows >= this.o.groupCommitRows || Date.now() - this.groupStarted >= this.o.groupCommitMs) {
+    } else if (
+      this.waiters.length > 0 ||
+      (this.wanted !== null && this.processedEnd >= this.wanted) ||
+      this.groupRows >= this.o.groupCommitRows ||
+      Date.now() - this.groupStarted >= this.o.groupCommitMs
+    ) {
       await this.commitGroup();
     } else {
       for (const [id, part] of [...this.pending]) if (part.c.size >= this.o.applyBatchRows) await this.applyPart(id);
@@ -359,9 +370,34 @@ export class Applier implements ApplyGate {
     this.setCommitted(this.processedEnd);
   }
 
+  /**
+   * A reader waits until everything up to `lsn` is visible. When that is already processed (or the server's
+   * position `serverLsn` says nothing up to it is still coming), the open group commits now instead of on
+   * its timer; otherwise the commit that reaches `lsn` commits the group at once.
+   */
+  want(lsn: Lsn, serverLsn: Lsn): void {
+    if (lsn <= this.committedEnd) return;
+    if (this.wanted === null || lsn < this.wanted) this.wanted = lsn;
+    // inside a source transaction its commit decides (see onCommit); a section queued now could only find it
+    // still open and be queued again by the next wake-up, starving the socket that would finish it
+    if (this.commitRequested || this.txn || this.failed || this.closed || (!this.groupOpen && this.pending.size === 0)) return;
+    if (this.processedEnd < lsn && serverLsn < lsn) return;
+    this.commitRequested = true;
+    void this.run(async () => {
+      this.commitRequested = false;
+      if (this.failed || this.closed || this.txn || (!this.groupOpen && this.pending.size === 0)) return;
+      try {
+        await this.commitGroup();
+      } catch (err) {
+        this.fail(err);
+      }
+    });
+  }
+
   private setCommitted(lsn: Lsn): void {
     if (lsn <= this.committedEnd) return;
     this.committedEnd = lsn;
+    if (this.wanted !== null && lsn >= this.wanted) this.wanted = null;
     this.hooks.onCommitted(lsn);
   }
 

@@ -61,7 +61,7 @@ export const DEFAULT_MIRROR_OPTIONS: Omit<MirrorServiceOptions, 'spillDir'> = {
   tickMs: 200,
   ackIntervalMs: 1_000,
   applyBatchRows: 20_000,
-  groupCommitMs: 5,
+  groupCommitMs: 50,
   groupCommitRows: 20_000,
   copyFileRows: 1_000_000,
   holdMemoryChanges: 100_000,

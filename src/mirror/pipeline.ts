@@ -30,6 +30,8 @@ import { compactMirror, expireSnapshots, removeOrphans, type CompactionResult } 
 import { MirrorState } from '../table/mirror-state.js';
 import { MirrorTable } from '../table/mirror-table.js';
 import { Applier, relationFits, type ChangePoint, type LiveMirror } from './applier.js';
+import { LsnWaiters } from './lsn-waiters.js';
+import { WalBarrier } from './wal-barrier.js';
 import { evolveMirror, type SourceColumn } from './schema-evolution.js';
 import { copyMirror, type CopyContext } from './copier.js';
 import { specFromProperties } from './mirror-spec.js';
@@ -53,6 +55,9 @@ export interface PipelineDeps {
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());
 
+/** a strict reader still waiting after this long on a quiet stream writes a WAL barrier (wal-barrier.ts) */
+const BARRIER_AFTER_MS = 5;
+
 /** registry states the service keeps a mirror for */
 const wanted = (r: MirrorRecord) => r.state === 'pending' || r.state === 'copying' || r.state === 'ready';
 
@@ -74,7 +79,8 @@ export class Pipeline {
   private flushing = new Set<number>();
   private lastMaintenance = Date.now();
   private lastOrphanSweep = 0;
-  private committedWaiters = new Set<() => void>();
+  private lsnWaiters = new LsnWaiters();
+  private barrier: WalBarrier;
   records = new Map<number, MirrorRecord>();
 
   private constructor(
@@ -83,14 +89,14 @@ export class Pipeline {
     private readonly flushConn: Awaited<ReturnType<SharedDuckDB['connect']>>,
   ) {
     const o = d.options;
+    this.barrier = new WalBarrier(d.upstream);
     this.applier = new Applier(applyConn, o, {
       onIncompatibleRelation: (id, rel) => this.onIncompatibleRelation(id, rel),
       onMessage: (prefix, content) => this.onMessage(prefix, content),
       onTxnMessage: (prefix, content) => this.onTxnMessage(prefix, content),
       onFatal: (e) => d.onFatal(e),
-      onCommitted: () => {
-        for (const w of this.committedWaiters) w();
-      },
+      onCommitted: () => this.releaseWaiters(),
+      onSettled: () => this.releaseWaiters(),
     });
   }
 
@@ -157,6 +163,7 @@ export class Pipeline {
       binary: true,
       messages: true,
       statusIntervalMs: Math.max(1000, this.o.ackIntervalMs),
+      onServerPosition: () => this.releaseWaiters(),
     });
     this.running = this.stream.run(() => this.ackLsn(), this.applier.sink).catch((e) => this.d.onFatal(e));
     this.timers.push(setInterval(() => this.ack(), this.o.ackIntervalMs));
@@ -557,29 +564,48 @@ export class Pipeline {
     });
   }
 
-  /** highest LSN known to be reflected in DuckDB (idle: what the server last reported) */
+  /** the server's WAL position as last reported (data or keepalive) */
+  private get receivedLsn(): Lsn {
+    return this.stream?.stream?.receivedLsn ?? 0n;
+  }
+
+  /**
+   * highest LSN known to be reflected in DuckDB: the last committed group, or — when everything received is
+   * committed — the server's reported position (what lies between touched no mirror)
+   */
   visibleLsn(): Lsn {
     let lsn = this.applier.committedEnd;
-    const received = this.stream?.stream?.receivedLsn ?? 0n;
+    const received = this.receivedLsn;
     if (this.applier.idle && received > lsn) lsn = received;
     return lsn;
   }
 
+  private releaseWaiters(): void {
+    if (this.lsnWaiters.size === 0) return;
+    this.lsnWaiters.release(this.visibleLsn());
+    const low = this.lsnWaiters.lowest();
+    if (low !== null) this.applier.want(low, this.receivedLsn);
+  }
+
   async waitForLsn(lsn: Lsn, timeoutMs: number): Promise<boolean> {
-    const deadline = Date.now() + timeoutMs;
-    while (this.visibleLsn() < lsn) {
-      if (this.closed || Date.now() >= deadline) return false;
-      await new Promise<void>((res) => {
-        const done = () => {
-          clearTimeout(t);
-          this.committedWaiters.delete(done);
-          res();
-        };
-        const t = setTimeout(done, Math.min(50, Math.max(1, deadline - Date.now())));
-        this.committedWaiters.add(done);
-      });
+    if (this.visibleLsn() >= lsn) return true;
+    if (this.closed) return false;
+    const done = this.lsnWaiters.add(lsn, timeoutMs);
+    this.applier.want(lsn, this.receivedLsn);
+    void this.nudge(lsn, done);
+    return done;
+  }
+
+  /** while a waiter is pending and nothing up to its LSN comes in, write WAL barriers (backing off) */
+  private async nudge(lsn: Lsn, done: Promise<boolean>): Promise<void> {
+    let settled = false;
+    void done.then(() => (settled = true));
+    for (let delay = BARRIER_AFTER_MS; ; delay = Math.min(2 * delay, 1000)) {
+      await sleep(delay);
+      if (settled || this.closed) return;
+      const quiet = Date.now() - this.applier.lastEventMs >= BARRIER_AFTER_MS;
+      if (this.receivedLsn < lsn && quiet) await this.barrier.emit();
     }
-    return true;
   }
 
   // ---- requests ---------------------------------------------------------------------------------------------
@@ -640,6 +666,7 @@ export class Pipeline {
       await this.flushAll().catch((e) => log_.warn({ err: (e as Error).message }, 'final flush failed'));
     }
     this.closed = true;
+    this.lsnWaiters.cancelAll();
     this.copyAbort.abort();
     for (const t of this.timers) clearInterval(t);
     if (this.stream) {
@@ -648,6 +675,7 @@ export class Pipeline {
     }
     await this.running?.catch(() => undefined);
     await this.applier.close();
+    await this.barrier.close();
     await Promise.allSettled([...this.copying.values()]);
     await this.work.catch(() => undefined);
     for (const h of this.applier.holds.values()) await h.held.close();
