@@ -3,7 +3,7 @@
 // columns of the relations it reads, then translates it once to refuse unsupported constructs early. Bind reads
 // the execution context (now(), settings, privileges, WAL position), translates with the parameter values,
 // copies any ordinary tables it joins, and hands a portal over the DuckDB result.
-import type { DuckDBConnection, DuckDBType } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBPreparedStatement, DuckDBType } from '@duckdb/node-api';
 import { BIGINT, DECIMAL, DOUBLE, DuckDBTypeId, INTEGER, SMALLINT } from '@duckdb/node-api';
 import { effectiveSearchPath, type MirrorCatalog, type MirrorRef } from '../route/catalog.js';
 import type { RoutedStatement } from '../route/classify.js';
@@ -45,6 +45,8 @@ export class MirrorUnavailable extends Error {
 interface MirrorUse {
   ref: MirrorRef;
   sql: string;
+  /** MirrorSource.choiceSql: names a cheaper relation equivalent to `sql` at the reader's snapshot */
+  choice: string | null;
   info: RelationColumns;
 }
 
@@ -61,6 +63,8 @@ interface EnvInput {
   stored: Map<string, string[]>;
   session: SessionState;
   constants: Map<string, Const>;
+  /** per mirror key: the relation this bind reads instead of MirrorUse.sql */
+  relations?: Map<string, string>;
 }
 
 export class EngineQuery implements LocalQuery {
@@ -169,7 +173,7 @@ export class EngineQuery implements LocalQuery {
       // not served (any more), or dropped and its name reused before the table layer noticed: the router asks
       // the registry what the name is now
       if (!rel || ri.relkind !== 'v') throw new MirrorUnavailable(m);
-      mirrorUses.set(k, { ref: m, sql: rel, info: ri });
+      mirrorUses.set(k, { ref: m, sql: rel, choice: core.mirrors.choiceSql?.(m) ?? null, info: ri });
     });
     const otherUses = new Map<string, OtherUse>();
     otherKeys.forEach((o, j) => {
@@ -238,7 +242,7 @@ export class EngineQuery implements LocalQuery {
         if (!m) {
           const stored = input.stored.get(k);
           m = {
-            sql: use.sql,
+            sql: input.relations?.get(k) ?? use.sql,
             columns: use.info.columns.map((c) => ({
               name: c.name,
               t: c.t,
@@ -340,23 +344,28 @@ export class EngineQuery implements LocalQuery {
       constants: dedupe(wantConstants),
       lsn: typeof this.core.mirrors.waitForLsn === 'function',
     });
-    // final pass with the real transaction time, settings and constants
-    const final = this.translate({
-      dry: false,
-      params: paramsNow(ctx.constants),
-      stored,
-      session: this.sessionState(ctx.settings.TimeZone, ctx.settings.DateStyle, ctx.now),
-      constants: ctx.constants,
-    });
-    if (final.needed.length > 0) throw new PgError('XX000', 'lakegate: a constant could not be converted');
-    const tr = final.translation;
-    if (!this.explain) this.checkTypes(tr);
     if (ctx.lsn !== null && this.core.mirrors.waitForLsn && this.core.freshnessTimeoutMs > 0) {
       const ok = await this.core.mirrors.waitForLsn(ctx.lsn, this.core.freshnessTimeoutMs);
       if (!ok) {
         throw new PgError('55000', 'lakegate: mirror has not caught up with upstream', 'ERROR', `Changes up to the current WAL position were not applied within ${this.core.freshnessTimeoutMs} ms.`);
       }
     }
+    // one DuckDB snapshot from here on, taken after the wait: the choice of each mirror's reader view holds
+    // for the query
+    await conn.run('BEGIN TRANSACTION');
+    const relations = await chooseRelations(conn, this.mirrorUses);
+    // final pass with the real transaction time, settings, constants and relations
+    const final = this.translate({
+      dry: false,
+      params: paramsNow(ctx.constants),
+      stored,
+      session: this.sessionState(ctx.settings.TimeZone, ctx.settings.DateStyle, ctx.now),
+      constants: ctx.constants,
+      relations,
+    });
+    if (final.needed.length > 0) throw new PgError('XX000', 'lakegate: a constant could not be converted');
+    const tr = final.translation;
+    if (!this.explain) this.checkTypes(tr);
     for (const t of final.tables) await fetchPgTable(up, conn, t, this.core.maxFetchRows);
     const settings = outputSettingsFrom({
       DateStyle: ctx.settings.DateStyle,
@@ -373,10 +382,12 @@ export class EngineQuery implements LocalQuery {
     });
     const out = this.described.map((f, i) => ({ ...f, format: formats[i]! }));
     let codecs: ColumnCodec[] = [];
+    let prepared: DuckDBPreparedStatement | null = null;
     if (this.explain) {
       codecs = [];
     } else {
       const ps = await conn.prepare(tr.sql);
+      prepared = ps;
       codecs = tr.cols.map((c, i) => {
         const duck = ps.columnType(i);
         const f = this.described[i]!;
@@ -387,6 +398,7 @@ export class EngineQuery implements LocalQuery {
     }
     const plan: PortalPlan = {
       sql: tr.sql,
+      prepared,
       cols: tr.cols,
       codecs,
       formats,
@@ -438,6 +450,22 @@ function storedGuess(t: PgT): string {
         return 'VARCHAR';
       }
   }
+}
+
+/**
+ * Per mirror with a choice: the relation to read at the connection's (transaction's) snapshot, quoted. One
+ * DuckDB query for all of them.
+ */
+async function chooseRelations(conn: DuckDBConnection, uses: Map<string, MirrorUse>): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  const withChoice = [...uses].filter(([, m]) => m.choice !== null);
+  if (withChoice.length === 0) return out;
+  const row = (await conn.runAndReadAll(`SELECT ${withChoice.map(([, m]) => `(${m.choice})`).join(', ')}`)).getRows()[0]!;
+  withChoice.forEach(([k], i) => {
+    const name = row[i];
+    if (typeof name === 'string') out.set(k, `"${name.replace(/"/g, '""')}"`);
+  });
+  return out;
 }
 
 /** column types of a mirror relation as DuckDB stores them, in the mirror view's column order */
