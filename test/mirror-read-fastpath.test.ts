@@ -153,3 +153,45 @@ test('concurrent readers never see a half state while updates, deletes and flush
   assert.ok(seen.has('lg_mirror') && (seen.has('lg_mirror_base') || seen.has('lg_mirror_fast')), `both paths were taken: ${[...seen].join(', ')}`);
   await sameAnswer(s, 'SELECT * FROM fc_iceberg ORDER BY id', ['fc_iceberg', 'fc']);
 });
+
+test("column types: the plain Parquet read gives the full view's DuckDB types and Postgres' answers", async () => {
+  await s.direct.query(`CREATE TABLE ft (
+    id int PRIMARY KEY, b bool, i2 int2, i8 int8, f4 float4, f8 float8, n numeric(12,3), nu numeric, t text,
+    c char(5), bin bytea, d date, tm time, ts timestamp, tstz timestamptz, iv interval, u uuid,
+    j json, jb jsonb, ia int[], ta text[])`);
+  const row = (id: number) => `(${id}, ${id % 2 === 0}, ${id}, ${BigInt(id) * 10_000_000_000n}, ${id}.25, ${id}.125, ${id}.5, 1e${id % 30}, 't${id}',
+    'c${id % 10}', '\\x${(id % 256).toString(16).padStart(2, '0')}ff', '2024-02-${(id % 28) + 1}', '04:05:06.${id}',
+    '2024-01-02 03:04:05.${String(id).padStart(6, '0')}', '2024-01-02 03:04:05.123456+02', '${id} days 04:05:06.5', 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd38${String(id).padStart(4, '0')}',
+    '{"a": ${id}}', '{"b": [${id}, null]}', '{${id},NULL,3}', '{"x${id}",NULL}')`;
+  await s.direct.query(`INSERT INTO ft VALUES ${[1, 2, 3, 4].map(row).join(', ')}`);
+  await s.direct.query(`INSERT INTO ft (id, f8, d, ts, iv, nu) VALUES (5, 'NaN', 'infinity', '-infinity', '-1 year 2 mons -3 days 04:05:06', 'NaN')`);
+  await createMirror(s, 'ft_iceberg', 'ft');
+  await flush('ft_iceberg');
+  assert.equal(await chosen('ft_iceberg'), 'lg_mirror_base');
+  const svc = s.gate.lakegate.mirrors!;
+  const id = svc.mirrors().find((m) => m.name === 'public.ft_iceberg')!.id;
+  const check = async (fieldIdMap: boolean) => {
+    const c = await svc.duckdb.connect();
+    try {
+      const types = async (rel: string) => (await c.runAndReadAll(`DESCRIBE SELECT * FROM ${rel}`)).getRows().map((r) => `${r[0]} ${r[1]}`);
+      assert.deepEqual(await types(`lg_mirror_base_${id}`), await types(`lg_mirror_${id}`));
+      assert.deepEqual(await types(`lg_mirror_fast_${id}`), await types(`lg_mirror_${id}`));
+      // schema 0: the files are read as they are; after a schema change, through the field-id map
+      const def = String((await c.runAndReadAll(`SELECT sql FROM duckdb_views() WHERE view_name = 'lg_mirror_base_${id}'`)).getRows()[0]![0]);
+      assert.equal(/"schema"/.test(def), fieldIdMap, def);
+    } finally {
+      c.closeSync();
+    }
+    await sameAnswer(s, 'SELECT * FROM ft_iceberg ORDER BY id', ['ft_iceberg', 'ft']);
+    await sameAnswer(s, 'SELECT * FROM ft_iceberg ORDER BY id', ['ft_iceberg', 'ft'], { binary: true });
+    await sameAnswer(s, "SELECT id, n, f4 FROM ft_iceberg WHERE i2 > 1 AND d < '2024-02-05' AND t <> 't3' ORDER BY id", ['ft_iceberg', 'ft']);
+  };
+  await check(false);
+  // an added column: files written before it lack it and read its default
+  await s.direct.query('ALTER TABLE ft ADD COLUMN z int DEFAULT 7');
+  await s.direct.query(`INSERT INTO ft VALUES ${row(6)}`);
+  await s.direct.query('INSERT INTO ft (id, z) VALUES (7, 8)');
+  await flush('ft_iceberg');
+  assert.equal(await chosen('ft_iceberg'), 'lg_mirror_base');
+  await check(true);
+});

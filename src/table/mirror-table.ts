@@ -19,7 +19,7 @@
 // filter pushdown, late materialization). Pending deletes are rare and short-lived (a flush folds them into
 // delete files), so a reader asks lg_reader_<id> in its own DuckDB transaction and reads the cheapest view that
 // is exact at that snapshot.
-import { quoteIdent, quoteLiteral } from '../iceberg/index.js';
+import { duckdbType, quoteIdent, quoteLiteral } from '../iceberg/index.js';
 import type { TableName } from '../cdc/index.js';
 import { baseSchemaParam, type BaseState } from './base.js';
 import type { MirrorColumn } from './column-types.js';
@@ -178,7 +178,16 @@ export class MirrorTable {
   private committedBaseSql(base: BaseState): string | null {
     if (base.dataFiles.length === 0) return null;
     if (base.deleteFiles.length > 0) return `SELECT ${this.cols('b')} FROM (${this.liveBaseSql(base, { delpos: null })}) b`;
-    return `SELECT ${this.cols()} FROM read_parquet(${list(base.dataFiles.map((f) => f.local))}, schema = ${baseSchemaParam(base)})`;
+    const files = list(base.dataFiles.map((f) => f.local));
+    // Schema 0 is the table's first: no column was ever added, dropped or renamed, so every data file has the
+    // current columns under their current names and read_parquet can go without the field-id `schema` map,
+    // which costs every bind and hides row-group statistics from aggregates (min/max, count). A name that did
+    // not match would fail the bind, not read wrong values; each CAST is a no-op unless a file's type differs.
+    const types = new Map(base.schema.fields.map((f) => [f.name, duckdbType(f.type)]));
+    if (base.schema['schema-id'] === 0 && this.columns.every((c) => types.has(c.name))) {
+      return `SELECT ${this.columns.map((c) => `CAST(${q(c.name)} AS ${types.get(c.name)}) AS ${q(c.name)}`).join(', ')} FROM read_parquet(${files})`;
+    }
+    return `SELECT ${this.cols()} FROM read_parquet(${files}, schema = ${baseSchemaParam(base)})`;
   }
 
   /**
