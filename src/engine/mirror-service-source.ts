@@ -21,7 +21,7 @@ export function mirrorServiceSource(svc: Pick<MirrorService, 'mirrors' | 'waitFo
     },
     choiceSql: (ref) => {
       const m = svc.mirrors().find((x) => x.name === `${ref.schema}.${ref.name}`);
-      return m ? `SELECT relation FROM "${readerChoiceView(m.id)}"` : null;
+      return m ? `SELECT relation, shape FROM "${readerChoiceView(m.id)}"` : null;
     },
     waitForLsn: (lsn, timeoutMs) => svc.waitForLsn(lsn, timeoutMs),
     waitReady: (ref, timeoutMs) => svc.waitReady(`${ref.schema}.${ref.name}`, timeoutMs).then(() => true, () => false),

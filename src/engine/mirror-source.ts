@@ -12,9 +12,10 @@ export interface MirrorSource {
    */
   relationSql(ref: MirrorRef): string | null;
   /**
-   * Optional: a DuckDB SELECT of one row and one VARCHAR column naming a relation (a view name) that shows the
-   * same rows as relationSql(ref) at the snapshot it is read in, but may be cheaper to scan (no pending deletes
-   * to subtract). The engine reads it in the DuckDB transaction that runs the query.
+   * Optional: a DuckDB SELECT of one row and two VARCHAR columns: a relation (a view name) that shows the same
+   * rows as relationSql(ref) at the snapshot it is read in but may be cheaper to scan (no pending deletes to
+   * subtract), and a token that changes whenever relationSql(ref)'s column names or types do (the engine
+   * caches them by it). The engine reads it in the DuckDB transaction that runs the query.
    */
   choiceSql?(ref: MirrorRef): string | null;
   /**

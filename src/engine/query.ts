@@ -33,7 +33,12 @@ export interface EngineCore {
   maxFetchRows: number;
   freshnessTimeoutMs: number;
   nextTemp(): string;
+  /** DuckDB column types of mirror relations (by relation SQL and column list) under MirrorSource.choiceSql's shape token */
+  typeCache: Map<string, { shape: string; types: string[] }>;
 }
+
+/** A mirror's columns changed between the first translation and the query's snapshot: bind again. */
+class StaleTypes extends Error {}
 
 /** A name the catalog took for a mirror is not served by the table layer, or no view in Postgres any more. */
 export class MirrorUnavailable extends Error {
@@ -45,7 +50,7 @@ export class MirrorUnavailable extends Error {
 interface MirrorUse {
   ref: MirrorRef;
   sql: string;
-  /** MirrorSource.choiceSql: names a cheaper relation equivalent to `sql` at the reader's snapshot */
+  /** MirrorSource.choiceSql: names a cheaper relation equivalent to `sql` at the reader's snapshot (and a shape token) */
   choice: string | null;
   info: RelationColumns;
 }
@@ -65,6 +70,8 @@ interface EnvInput {
   constants: Map<string, Const>;
   /** per mirror key: the relation this bind reads instead of MirrorUse.sql */
   relations?: Map<string, string>;
+  /** per mirror key: the columns an earlier pass found the statement reads (MirrorRelation.only) */
+  only?: Map<string, Set<string>>;
 }
 
 export class EngineQuery implements LocalQuery {
@@ -251,6 +258,7 @@ export class EngineQuery implements LocalQuery {
             stored: use.info.columns.map((c, i) => stored?.[i] ?? storedGuess(c.t)),
             used: new Set(),
             read: false,
+            ...(input.only?.has(k) ? { only: input.only.get(k)! } : {}),
           };
           mirrors.set(k, m);
         }
@@ -304,24 +312,30 @@ export class EngineQuery implements LocalQuery {
 
   async bind(params: (Buffer | null)[], paramFormats: number[], resultFormats: number[]): Promise<LocalPortal> {
     const bound = decodeParams(this.paramT, params, paramFormats);
-    const conn = await this.core.connect();
-    try {
-      return await this.bindOn(conn, bound, resultFormats);
-    } catch (e) {
+    for (let attempt = 0; ; attempt++) {
+      const conn = await this.core.connect();
       try {
-        conn.closeSync();
-      } catch {
-        // ignore
+        return await this.bindOn(conn, bound, resultFormats);
+      } catch (e) {
+        try {
+          conn.closeSync();
+        } catch {
+          // ignore
+        }
+        if (e instanceof StaleTypes && attempt < 2) continue;
+        throw pgErrorOf(e);
       }
-      throw pgErrorOf(e);
     }
   }
 
   private async bindOn(conn: DuckDBConnection, bound: BoundParam[], resultFormats: number[]): Promise<LocalPortal> {
     const up = this.session.upstream;
-    // the DuckDB types each mirror relation stores its columns in
+    // the DuckDB types each mirror relation stores its columns in (checked against the shape token below)
     const stored = new Map<string, string[]>();
-    for (const [k, m] of this.mirrorUses) stored.set(k, await storedTypes(conn, m));
+    for (const [k, m] of this.mirrorUses) {
+      const cached = m.choice !== null ? this.core.typeCache.get(typeKey(m)) : undefined;
+      stored.set(k, cached ? cached.types : await storedTypes(conn, m));
+    }
     const params = bound.map((b) => {
       if ('value' in b) return { t: b.t, value: b.value };
       const local = localConst(b.t, b.text);
@@ -352,8 +366,17 @@ export class EngineQuery implements LocalQuery {
     }
     // one DuckDB snapshot from here on, taken after the wait: the choice of each mirror's reader view holds
     // for the query
-    await conn.run('BEGIN TRANSACTION');
-    const relations = await chooseRelations(conn, this.mirrorUses);
+    const chosen = await beginAndChoose(conn, this.mirrorUses);
+    const relations = new Map<string, string>();
+    for (const [k, c] of chosen) {
+      relations.set(k, c.relation);
+      const m = this.mirrorUses.get(k)!;
+      const cached = this.core.typeCache.get(typeKey(m));
+      if (cached?.shape === c.shape && sameList(cached.types, stored.get(k)!)) continue;
+      const types = await storedTypes(conn, m);
+      this.core.typeCache.set(typeKey(m), { shape: c.shape, types });
+      if (!sameList(types, stored.get(k)!)) throw new StaleTypes();
+    }
     // final pass with the real transaction time, settings, constants and relations
     const final = this.translate({
       dry: false,
@@ -362,6 +385,7 @@ export class EngineQuery implements LocalQuery {
       session: this.sessionState(ctx.settings.TimeZone, ctx.settings.DateStyle, ctx.now),
       constants: ctx.constants,
       relations,
+      only: new Map(first.mirrors.map((m, i) => [`${first.mirrorRefs[i]!.schema}.${first.mirrorRefs[i]!.name}`, m.used])),
     });
     if (final.needed.length > 0) throw new PgError('XX000', 'lakegate: a constant could not be converted');
     const tr = final.translation;
@@ -453,19 +477,33 @@ function storedGuess(t: PgT): string {
 }
 
 /**
- * Per mirror with a choice: the relation to read at the connection's (transaction's) snapshot, quoted. One
- * DuckDB query for all of them.
+ * Opens the connection's transaction and, per mirror with a choice, reads the relation to read at its
+ * snapshot (quoted) and the shape token. One DuckDB call.
  */
-async function chooseRelations(conn: DuckDBConnection, uses: Map<string, MirrorUse>): Promise<Map<string, string>> {
-  const out = new Map<string, string>();
+async function beginAndChoose(conn: DuckDBConnection, uses: Map<string, MirrorUse>): Promise<Map<string, { relation: string; shape: string }>> {
+  const out = new Map<string, { relation: string; shape: string }>();
   const withChoice = [...uses].filter(([, m]) => m.choice !== null);
-  if (withChoice.length === 0) return out;
-  const row = (await conn.runAndReadAll(`SELECT ${withChoice.map(([, m]) => `(${m.choice})`).join(', ')}`)).getRows()[0]!;
+  if (withChoice.length === 0) {
+    await conn.run('BEGIN TRANSACTION');
+    return out;
+  }
+  const one = withChoice.length === 1 ? withChoice[0]![1].choice! : null;
+  const select = one ?? `SELECT * FROM ${withChoice.map(([, m], i) => `(${m.choice}) AS lg_c${i}`).join(' CROSS JOIN ')}`;
+  const row = (await conn.runAndReadAll(`BEGIN TRANSACTION; ${select}`)).getRows()[0]!;
   withChoice.forEach(([k], i) => {
-    const name = row[i];
-    if (typeof name === 'string') out.set(k, `"${name.replace(/"/g, '""')}"`);
+    const name = row[2 * i];
+    if (typeof name === 'string') out.set(k, { relation: `"${name.replace(/"/g, '""')}"`, shape: String(row[2 * i + 1]) });
   });
   return out;
+}
+
+/** types are cached in the order of the columns Postgres lists for the mirror */
+function typeKey(m: MirrorUse): string {
+  return [m.sql, ...m.info.columns.map((c) => c.name)].join('\0');
+}
+
+function sameList(a: string[], b: string[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
 /** column types of a mirror relation as DuckDB stores them, in the mirror view's column order */

@@ -9,7 +9,8 @@
 //   lg_mirror_<id>   the reader view: live base rows (minus pending deletes) UNION ALL tail
 //   lg_mirror_fast_<id>  the same rows while nothing is pending: base minus committed deletes UNION ALL tail
 //   lg_mirror_base_<id>  the same rows while nothing is pending and the tail is empty: base only
-//   lg_reader_<id>   one row, `relation`: which of the three shows the mirror right now
+//   lg_reader_<id>   one row: `relation`, which of the three shows the mirror right now, and `shape`, a token
+//                    that changes whenever the views' columns do (readers cache column types by it)
 //
 // "Base" = the committed Iceberg data files minus committed position deletes (base.ts). The views are replaced
 // (CREATE OR REPLACE VIEW, transactional in DuckDB) in the same transaction that swaps a flush or compaction
@@ -19,6 +20,7 @@
 // filter pushdown, late materialization). Pending deletes are rare and short-lived (a flush folds them into
 // delete files), so a reader asks lg_reader_<id> in its own DuckDB transaction and reads the cheapest view that
 // is exact at that snapshot.
+import { createHash } from 'node:crypto';
 import { duckdbType, quoteIdent, quoteLiteral } from '../iceberg/index.js';
 import type { TableName } from '../cdc/index.js';
 import { baseSchemaParam, type BaseState } from './base.js';
@@ -41,7 +43,8 @@ const list = (xs: string[]) => `[${xs.map(quoteLiteral).join(', ')}]`;
 
 /**
  * The view naming, for mirror `id`, the relation readers should select from at the current DuckDB snapshot
- * (one row, column `relation`). Read it in the same transaction as the query.
+ * (one row: `relation`, and `shape`, which changes with the views' columns). Read it in the same transaction
+ * as the query.
  */
 export function readerChoiceView(id: number): string {
   return `lg_reader_${id}`;
@@ -204,7 +207,7 @@ export class MirrorTable {
         create(this.view, tail),
         create(this.fastView, tail),
         create(this.baseView, tail),
-        create(this.chooser, `SELECT ${quoteLiteral(this.view)} AS relation`),
+        create(this.chooser, `SELECT ${quoteLiteral(this.view)} AS relation, ${this.shapeSql(base)} AS shape`),
       ].join(';\n');
     }
     let baseRows: string;
@@ -220,13 +223,21 @@ export class MirrorTable {
     const exists = (t: string) => `EXISTS (SELECT 1 FROM ${q(t)})`;
     const choice =
       `SELECT CASE WHEN ${exists(this.delpos)} OR ${exists(this.deletes)} THEN ${quoteLiteral(this.view)} ` +
-      `WHEN ${exists(this.tail)} THEN ${quoteLiteral(this.fastView)} ELSE ${quoteLiteral(this.baseView)} END AS relation`;
+      `WHEN ${exists(this.tail)} THEN ${quoteLiteral(this.fastView)} ELSE ${quoteLiteral(this.baseView)} END AS relation, ` +
+      `${this.shapeSql(base)} AS shape`;
     return [
       create(this.view, `${baseRows} UNION ALL ${tail}`),
       create(this.fastView, `${committed} UNION ALL ${tail}`),
       create(this.baseView, committed),
       create(this.chooser, choice),
     ].join(';\n');
+  }
+
+  /** the views' column names and types: mirror columns (the tail's types) and the base schema's fields */
+  private shapeSql(base: BaseState): string {
+    const cols = this.columns.map((c) => `${c.name} ${c.duckdb}`);
+    const fields = base.schema.fields.map((f) => `${f.id} ${f.name} ${duckdbType(f.type)}`);
+    return quoteLiteral(createHash('sha256').update(JSON.stringify([cols, fields])).digest('base64url').slice(0, 22));
   }
 
   /** what readers (the query engine) select from */
