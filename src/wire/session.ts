@@ -31,6 +31,8 @@ export interface SessionOptions {
   log: Logger;
   /** Upstream data arrives through this reusable buffer (net onread) instead of 'data' events. */
   upstreamReader: ReadBuffer | null;
+  /** Client data arrives through this reusable buffer instead of 'data' events (plain TCP clients). */
+  clientReader: ReadBuffer | null;
   /** Upstream must start answering the startup packet within this time. */
   startupTimeoutMs: number;
   onKey(pid: number, secret: Buffer): void;
@@ -121,7 +123,14 @@ export class Session implements SessionInfo {
       this.txStatus = String.fromCharCode(s) as 'I' | 'T' | 'E';
     });
 
-    this.client.on('data', (chunk: Buffer) => this.onClientData(chunk));
+    const clientReader = opts.clientReader;
+    if (clientReader) {
+      clientReader.handler = (chunk) => {
+        this.onClientData(chunk);
+        // a write upstream could not finish at once, or the chunk waits in the backlog: it is still referenced
+        if (this.up.writableLength > 0 || this.backlog.length > 0) clientReader.retain();
+      };
+    } else this.client.on('data', (chunk: Buffer) => this.onClientData(chunk));
     const reader = opts.upstreamReader;
     if (reader) {
       reader.handler = (chunk) => {
@@ -154,6 +163,11 @@ export class Session implements SessionInfo {
   }
 
   // ---- client → upstream -------------------------------------------------------------------
+
+  /** Client bytes read before the session existed (during startup negotiation). */
+  clientData(chunk: Buffer): void {
+    this.onClientData(chunk);
+  }
 
   private onClientData(data: Buffer): void {
     if (this.closed) return;
