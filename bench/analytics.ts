@@ -5,10 +5,11 @@
 //   lakegate  its mirror hits_iceberg through lakegate (`node dist/src/main.js`, DuckDB threads = --threads),
 //   raw       DuckDB in this process over the mirror's own Parquet data files (read from its Iceberg
 //             metadata after create_snapshot), same thread count: the floor for what lakegate can reach.
-//   view      (diagnostic) the same DuckDB over lakegate's own reader view of those files (src/table/mirror-table.ts
-//             viewSql: read_parquet with filename/row number, anti joins with the empty pending-delete tables,
-//             UNION ALL the empty tail), queried with the raw SQL. Splits lakegate's cost into the view's shape
-//             (view − raw) and the engine's per-query work (lakegate − view: round trips, translation, encoding).
+//   view      (diagnostic) the same DuckDB over the reader view lakegate reads for those files (src/table/mirror-table.ts
+//             viewSql, the one lg_reader_<id> picks: with no pending deletes and an empty tail, the files as they
+//             are; --view=full: the full view with anti joins against the pending-delete tables), queried with the
+//             raw SQL. Splits lakegate's cost into the view's shape (view − raw) and the engine's per-query work
+//             (lakegate − view: round trips, translation, encoding).
 // Per query: one warm-up run per target, then --runs timed runs interleaved across targets; the median counts.
 // lakegate's answers must equal Postgres' text rows exactly; raw DuckDB's are checked up to number formatting.
 // Targets: identical answers, geo-mean Postgres/lakegate ≥ --speedup, geo-mean lakegate/raw ≤ --raw-ratio.
@@ -43,7 +44,7 @@ const DEFAULTS = {
   speedup: 10, // target: geo-mean Postgres/lakegate
   'raw-ratio': 1.1, // target: geo-mean lakegate/raw at most
   explain: '', // query numbers to print EXPLAIN ANALYZE for (lakegate, view and raw)
-  view: 'yes', // also time the 'view' target (lakegate's reader view in raw DuckDB); 'no' skips it
+  view: 'yes', // also time the 'view' target (lakegate's reader view in raw DuckDB); 'full': the full view; 'no' skips it
 };
 
 const say = (s: string) => process.stdout.write(s + '\n');
@@ -220,10 +221,11 @@ async function mirrorDataFiles(location: string): Promise<MirrorFiles> {
 }
 
 /**
- * lakegate's reader view (MirrorTable, exactly as src/table builds it) over `base`, with empty tail and
- * pending-delete tables, created in `conn` as `name`. Only column names and DuckDB types matter to the SQL.
+ * lakegate's reader views (MirrorTable, exactly as src/table builds them) over `base`, with empty tail and
+ * pending-delete tables, and `name` in `conn` over the one lakegate reads (`full`: the full view). Only column
+ * names and DuckDB types matter to the SQL.
  */
-async function createMirrorView(conn: DuckDBConnection, base: BaseState, files: string, name: string): Promise<void> {
+async function createMirrorView(conn: DuckDBConnection, base: BaseState, files: string, name: string, full: boolean): Promise<void> {
   const described = (await conn.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet([${files}])`)).getRows();
   const columns = described.map(([n, t]) => ({ name: String(n), duckdb: String(t) }) as unknown as MirrorColumn);
   const key = HITS_PRIMARY_KEY.map((k) => columns.findIndex((c) => c.name === k.toLowerCase()));
@@ -231,7 +233,8 @@ async function createMirrorView(conn: DuckDBConnection, base: BaseState, files: 
   const mt = new MirrorTable({ id: 0, name: 'public.hits_iceberg', source: { schema: 'public', name: 'hits' }, relationOid: 0, columns, key });
   for (const sql of mt.createSql()) await conn.run(sql);
   await conn.run(mt.viewSql(base));
-  await conn.run(`CREATE VIEW ${name} AS ${mt.readerSql()}`);
+  const chosen = String((await conn.runAndReadAll(`SELECT relation FROM ${mt.chooser}`)).getRows()[0]![0]);
+  await conn.run(`CREATE VIEW ${name} AS ${full ? mt.readerSql() : `SELECT * FROM ${chosen}`}`);
 }
 
 export async function run(args: string[]): Promise<boolean> {
@@ -322,8 +325,8 @@ export async function run(args: string[]): Promise<boolean> {
     say(`raw DuckDB ${duckVersion} in this process, threads ${o.threads}: CREATE VIEW hits AS SELECT * FROM read_parquet([${data.files.length} file(s)])`);
     const withView = o.view !== 'no';
     if (withView) {
-      await createMirrorView(dconn, data.base, fileList, 'hits_view');
-      say(`view: the same DuckDB, CREATE VIEW hits_view AS lakegate's reader view (MirrorTable.viewSql) of those files`);
+      await createMirrorView(dconn, data.base, fileList, 'hits_view', o.view === 'full');
+      say(`view: the same DuckDB, CREATE VIEW hits_view AS lakegate's ${o.view === 'full' ? 'full ' : ''}reader view (MirrorTable.viewSql) of those files`);
     }
 
     await direct.query(`SET statement_timeout = '${o.timeout}s'`);

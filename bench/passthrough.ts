@@ -2,6 +2,9 @@
 // (a) Postgres directly, (b) lakegate as a separate process, (c) PgBouncer in session mode (when installed).
 // Runs are interleaved round by round (target order rotates each round) and the median per target is reported,
 // so a noisy neighbour on a shared machine hurts every target alike. Target: lakegate ≥ 0.9× PgBouncer per mode.
+// A CPU phase runs a fixed number of transactions per mode through each proxy and reads the proxy process's CPU
+// time (user + system, /proc/<pid>/stat) before and after: CPU µs per transaction is what the proxy itself costs,
+// and is far less disturbed by other load on the machine than TPS.
 import os from 'node:os';
 import { startPostgres } from '../test/helpers/postgres.js';
 import { readOptions } from './lib/options.js';
@@ -9,6 +12,8 @@ import { cleanupAll, onCleanup, runCommand } from './lib/processes.js';
 import { findPgbench, pgbenchInit, pgbenchRun, type Endpoint, type PgbenchResult } from './lib/pgbench.js';
 import { findPgbouncer, startPgbouncer } from './lib/pgbouncer.js';
 import { startLakegateProcess } from './lib/lakegate.js';
+import { procCpuMs } from './lib/proc-stats.js';
+import { cpuProfileEnv } from './lib/cpu-profile.js';
 import { median, table } from './lib/stats.js';
 
 const DEFAULTS = {
@@ -20,6 +25,9 @@ const DEFAULTS = {
   modes: 'simple,extended,prepared',
   pgbouncer: '', // path to the binary, or 'none'; default: /usr/sbin/pgbouncer or PATH
   target: 0.9, // required lakegate/PgBouncer TPS ratio
+  phases: 'cpu,tps', // cpu: fixed transactions, CPU µs per transaction of each proxy; tps: timed runs
+  transactions: 5000, // pgbench -t per client in the CPU phase
+  'cpu-prof': '', // directory: record a CPU profile of lakegate there (bench/lib/cpu-profile.ts)
 };
 
 const MODES = ['simple', 'extended', 'prepared'];
@@ -43,7 +51,9 @@ export async function run(args: string[]): Promise<boolean> {
   const o = readOptions(args, DEFAULTS);
   const modes = o.modes.split(',').map((m) => m.trim()).filter(Boolean);
   for (const m of modes) if (!MODES.includes(m)) throw new Error(`--modes: unknown pgbench protocol '${m}' (use ${MODES.join(',')})`);
-  for (const k of ['duration', 'rounds', 'clients', 'threads', 'scale'] as const) {
+  const phases = o.phases.split(',').map((p) => p.trim()).filter(Boolean);
+  for (const p of phases) if (p !== 'cpu' && p !== 'tps') throw new Error(`--phases: unknown phase '${p}' (use cpu,tps)`);
+  for (const k of ['duration', 'rounds', 'clients', 'threads', 'scale', 'transactions'] as const) {
     if (!Number.isInteger(o[k])) throw new Error(`--${k} must be a whole number`);
   }
   const threads = Math.min(o.threads, o.clients);
@@ -66,11 +76,13 @@ export async function run(args: string[]): Promise<boolean> {
     await pgbenchInit(pgbench, direct, o.scale);
 
     const targets: Target[] = [{ name: 'direct', endpoint: direct }];
-    const gate = await startLakegateProcess(pg.url);
+    const gate = await startLakegateProcess(pg.url, o['cpu-prof'] ? cpuProfileEnv(o['cpu-prof']) : {});
+    const pids = new Map<TargetName, number>([['lakegate', gate.child.pid!]]);
     targets.push({ name: 'lakegate', endpoint: { ...direct, port: gate.port } });
     if (bouncerBin) {
       const bouncer = await startPgbouncer(bouncerBin, { host: '127.0.0.1', port: pg.port, user: 'postgres' }, o.clients + 2);
       targets.push({ name: 'pgbouncer', endpoint: { ...direct, port: bouncer.port } });
+      pids.set('pgbouncer', bouncer.child.pid!);
     }
     say(`targets: ${targets.map((t) => `${t.name}=:${t.endpoint.port}`).join(' ')}`);
 
@@ -78,8 +90,40 @@ export async function run(args: string[]): Promise<boolean> {
     // Warm-up (not counted): caches, JIT of the proxy's hot paths, and a quick check that every target works.
     for (const t of targets) await pgbenchRun(pgbench, t.endpoint, [...base, '-T', '1', '-M', 'prepared']);
 
-    const results = new Map<string, PgbenchResult[]>();
     const key = (mode: string, t: TargetName) => `${mode}/${t}`;
+    if (phases.includes('cpu')) {
+      const cpu = new Map<string, number[]>();
+      const proxies = targets.filter((t) => pids.has(t.name));
+      const txs = o.clients * o.transactions;
+      say(`CPU phase: ${fmtInt(txs)} transactions per run (pgbench -t ${o.transactions}), CPU time of the proxy process`);
+      for (let r = 0; r < o.rounds; r++) {
+        for (const mode of modes) {
+          for (const t of r % 2 ? [...proxies].reverse() : proxies) {
+            const pid = pids.get(t.name)!;
+            const before = await procCpuMs(pid);
+            await pgbenchRun(pgbench, t.endpoint, [...base, '-t', String(o.transactions), '-M', mode]);
+            const us = (((await procCpuMs(pid)) - before) * 1000) / txs;
+            const list = cpu.get(key(mode, t.name)) ?? [];
+            list.push(us);
+            cpu.set(key(mode, t.name), list);
+          }
+        }
+      }
+      const us = (mode: string, t: TargetName) => median(cpu.get(key(mode, t)) ?? []);
+      say('');
+      say(table(
+        ['mode', ...proxies.map((t) => `${t.name} µs/tx`), ...(pids.has('pgbouncer') ? ['lakegate/pgbouncer'] : [])],
+        modes.map((m) => [
+          m,
+          ...proxies.map((t) => `${us(m, t.name).toFixed(1)} (${cpu.get(key(m, t.name))!.map((x) => x.toFixed(1)).join(' / ')})`),
+          ...(pids.has('pgbouncer') ? [fmtRatio(us(m, 'lakegate') / us(m, 'pgbouncer'))] : []),
+        ]),
+      ));
+      say('');
+    }
+    if (!phases.includes('tps')) return true;
+
+    const results = new Map<string, PgbenchResult[]>();
     for (let r = 0; r < o.rounds; r++) {
       const order = targets.map((_, i) => targets[(i + r) % targets.length]!);
       for (const mode of modes) {

@@ -8,6 +8,7 @@ import type pg from 'pg';
 import { builtinCatalog, PgOid, type Value } from '../src/cdc/index.js';
 import { ChunkAppender } from '../src/table/chunk-append.js';
 import { appendFn, columnType, type ColumnType } from '../src/table/column-types.js';
+import { UnrepresentableValueError } from '../src/table/unrepresentable.js';
 import { startPostgres, type TestPostgres } from './helpers/postgres.js';
 import { startMirrorService, MemoryRegistry, type MirrorService } from '../src/mirror/index.js';
 import type { SharedDuckDB } from '../src/engine/duckdb.js';
@@ -55,7 +56,7 @@ const COLUMNS: { oid: number; typmod?: number; values: Value[] }[] = [
   { oid: PgOid.oid, values: [0n, 4294967295n] },
   { oid: PgOid.float4, values: [NaN, Infinity, -Infinity, -0, 1.5, 3.4028234663852886e38, 1.401298464324817e-45] },
   { oid: PgOid.float8, values: [NaN, Infinity, -Infinity, -0, 0.1, 5e-324, 1.7976931348623157e308] },
-  { oid: PgOid.numeric, typmod: numericTypmod(12, 3), values: ['123456789.123', '-0.001', 'NaN', 'Infinity', '-Infinity', '0', '5'] },
+  { oid: PgOid.numeric, typmod: numericTypmod(12, 3), values: ['123456789.123', '-0.001', '0', '5'] },
   { oid: PgOid.numeric, typmod: numericTypmod(38, 0), values: ['99999999999999999999999999999999999999', '-1'] },
   { oid: PgOid.numeric, values: ['1e30', 'NaN', '-0.000000000000000000000000000000000000000001'] },
   { oid: PgOid.text, values: ['', 'ü€😀', 'a\'b"c\\', 'x'.repeat(100), 'short'] },
@@ -117,10 +118,25 @@ test('chunk appends store what the row appender stores, for every scalar type', 
     const spot = (await conn.runAndReadAll(
       `SELECT count(*) FILTER (c8 IS NULL), count(*) FILTER (c16 = 'infinity'::TIMESTAMPTZ), count(*) FILTER (c13 = 'infinity'::DATE),
               max(length(c11)), count(*) FILTER (c2 IS NULL) FROM temp.by_chunk`)).getRows()[0]!;
-    assert.ok(Number(spot[0]) > 0, 'numeric NaN/Infinity stored as NULL');
+    assert.ok(Number(spot[0]) > 0, 'numeric NULLs kept');
     assert.ok(Number(spot[1]) > 0 && Number(spot[2]) > 0, 'infinities kept');
     assert.equal(Number(spot[3]), 100);
     assert.equal(Number(spot[4]), Math.ceil(2048 / 7), 'NULLs only where set');
+  } finally {
+    conn.closeSync();
+  }
+});
+
+test('numeric NaN has no Iceberg decimal: both appenders refuse it, naming the column', async () => {
+  const col = { ...columnType(builtinCatalog, { typeOid: PgOid.numeric, typmod: numericTypmod(10, 2) }), name: 'price', typeOid: PgOid.numeric, typmod: numericTypmod(10, 2) };
+  const conn = await duck.connect();
+  try {
+    await conn.run(`CREATE TEMP TABLE nan_t (price ${col.duckdb})`);
+    const a = await conn.createAppender('nan_t', 'main', 'temp');
+    assert.throws(() => appendFn(col)(a, 'NaN'), (e: Error) => e instanceof UnrepresentableValueError && /column "price" holds numeric NaN.*decimal\(10, 2\)/.test(e.message));
+    a.closeSync();
+    const ca = new ChunkAppender([col]);
+    assert.throws(() => ca.set(0, 'NaN'), UnrepresentableValueError);
   } finally {
     conn.closeSync();
   }
@@ -133,7 +149,7 @@ test('mirror of every scalar type: copy, then inserts, updates and deletes in on
     bin bytea, d date, tm time, ttz timetz, ts timestamp, tstz timestamptz, iv interval, u uuid, jb jsonb, e mood2)`);
   const gen = (from: number, to: number) => `INSERT INTO ity SELECT g, CASE WHEN g % 5 = 0 THEN NULL ELSE g % 2 = 0 END, (g % 30000)::int2,
     g::int8 * 10000000000, CASE g % 4 WHEN 0 THEN 'NaN' WHEN 1 THEN 'Infinity' ELSE g * 0.25 END,
-    CASE g % 3 WHEN 0 THEN '-Infinity' ELSE g * 0.125 END, CASE WHEN g % 6 = 0 THEN 'NaN' ELSE g * 0.5 END,
+    CASE g % 3 WHEN 0 THEN '-Infinity' ELSE g * 0.125 END, CASE WHEN g % 6 = 0 THEN NULL ELSE g * 0.5 END,
     CASE WHEN g % 7 = 0 THEN NULL ELSE ('1e' || (g % 30))::numeric END, CASE WHEN g % 11 = 0 THEN NULL ELSE repeat('ü', g % 40) END,
     decode(lpad(to_hex(g), 8, '0'), 'hex'), CASE g % 9 WHEN 0 THEN 'infinity'::date WHEN 1 THEN '-infinity' ELSE date '2024-01-01' + g END,
     time '04:05:06.5' + g * interval '1 ms', timetz '04:05:06+05:30', CASE WHEN g % 8 = 0 THEN '-infinity' ELSE timestamp '2024-01-02' + g * interval '1.000001 s' END,
@@ -156,8 +172,7 @@ test('mirror of every scalar type: copy, then inserts, updates and deletes in on
     ts::text, (extract(epoch from tstz) * 1000000)::bigint, iv::text, u::text, jb::text, e::text FROM ity`;
   const DUCK = (v: string) => `SELECT id, b::INT, i2, i8, f4::DOUBLE, f8, n::VARCHAR, nu, t, lower(hex(bin)), d::VARCHAR, tm::VARCHAR, ttz,
     ts::VARCHAR, epoch_us(tstz), iv, u::VARCHAR, jb, e FROM (${v})`;
-  // numeric NaN/±Infinity are stored as NULL (README: the one lossy case)
-  const expected = await pgRows(client, SRC.replace('n::text', `CASE WHEN n = 'NaN' THEN NULL ELSE n::text END`));
+  const expected = await pgRows(client, SRC);
   assert.deepEqual(await duckRows(duck, DUCK(viewOf(svc, rec.id))), expected, 'tail + copied base');
   await svc.flush(rec.id);
   assert.deepEqual(await duckRows(duck, DUCK(viewOf(svc, rec.id))), expected, 'after flush');

@@ -1,7 +1,9 @@
 // MirrorSource over the table layer's MirrorService (src/mirror): live mirrors, their reader views
-// (lg_mirror_<id>: Iceberg files − deletes + tail at one DuckDB snapshot) and its waitForLsn.
+// (lg_mirror_<id>: Iceberg files − deletes + tail at one DuckDB snapshot; lg_reader_<id> names the cheapest
+// equivalent view at the reader's snapshot) and its waitForLsn.
 import type { MirrorService } from '../mirror/index.js';
 import type { MirrorRef } from '../route/catalog.js';
+import { readerChoiceView } from '../table/mirror-table.js';
 import type { MirrorSource } from './mirror-source.js';
 
 /** MirrorInfo.name is `schema.name` */
@@ -16,6 +18,10 @@ export function mirrorServiceSource(svc: Pick<MirrorService, 'mirrors' | 'waitFo
     relationSql: (ref) => {
       const m = svc.mirrors().find((x) => x.name === `${ref.schema}.${ref.name}`);
       return m ? `"${m.view.replace(/"/g, '""')}"` : null;
+    },
+    choiceSql: (ref) => {
+      const m = svc.mirrors().find((x) => x.name === `${ref.schema}.${ref.name}`);
+      return m ? `SELECT relation, shape FROM "${readerChoiceView(m.id)}"` : null;
     },
     waitForLsn: (lsn, timeoutMs) => svc.waitForLsn(lsn, timeoutMs),
     waitReady: (ref, timeoutMs) => svc.waitReady(`${ref.schema}.${ref.name}`, timeoutMs).then(() => true, () => false),

@@ -12,6 +12,13 @@ export interface MirrorSource {
    */
   relationSql(ref: MirrorRef): string | null;
   /**
+   * Optional: a DuckDB SELECT of one row and two VARCHAR columns: a relation (a view name) that shows the same
+   * rows as relationSql(ref) at the snapshot it is read in but may be cheaper to scan (no pending deletes to
+   * subtract), and a token that changes whenever relationSql(ref)'s column names or types do (the engine
+   * caches them by it). The engine reads it in the DuckDB transaction that runs the query.
+   */
+  choiceSql?(ref: MirrorRef): string | null;
+  /**
    * Resolves true once every source transaction committed before `lsn` (upstream's WAL insert position when
    * the query started) is visible in relationSql; false on timeout. Optional: without it reads are not
    * synchronised with upstream writes.

@@ -1,7 +1,7 @@
 // A bound mirror query: runs the translated SQL on the portal's own DuckDB connection and writes DataRows
 // encoded exactly as Postgres would (results/), keeping the DuckDB result open between Executes so a row limit
 // suspends the portal (PortalSuspended) and the next Execute continues where it stopped.
-import type { DuckDBConnection, DuckDBDataChunk, DuckDBResult, DuckDBValue, DuckDBVector } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBDataChunk, DuckDBPreparedStatement, DuckDBResult, DuckDBValue, DuckDBVector } from '@duckdb/node-api';
 import type { LocalPortal, ResultSink } from '../route/local.js';
 import { commandComplete, dataRow, portalSuspended, type FieldDescription } from '../wire/messages/backend.js';
 import { pgErrorOf } from './errors.js';
@@ -14,6 +14,8 @@ import type { OutCol } from './translate/translator.js';
 
 export interface PortalPlan {
   sql: string;
+  /** `sql` prepared on the portal's connection (bind already prepared it for the result types) */
+  prepared?: DuckDBPreparedStatement | null;
   cols: OutCol[];
   codecs: ColumnCodec[];
   formats: (0 | 1)[];
@@ -67,7 +69,7 @@ export class EnginePortal implements LocalPortal {
     if (!this.result && !this.rows && !this.done && !this.connClosed) {
       if (p.explain) this.rows = await this.explainRows();
       else if (p.jsSort) this.rows = await this.sortedRows(p.jsSort);
-      else this.result = await this.conn.stream(p.sql);
+      else this.result = p.prepared ? await p.prepared.stream() : await this.conn.stream(p.sql);
     }
     if (p.copy) return this.copyOut(sink);
     let n = 0;
@@ -164,7 +166,7 @@ export class EnginePortal implements LocalPortal {
 
   /** all rows, with JS-finished values computed, sorted by Postgres' rules, then OFFSET/LIMIT */
   private async sortedRows(s: JsSort): Promise<Row[]> {
-    const r = await this.conn.runAndReadAll(this.plan.sql);
+    const r = this.plan.prepared ? await this.plan.prepared.runAndReadAll() : await this.conn.runAndReadAll(this.plan.sql);
     const all: Row[] = [];
     const ncols = this.plan.cols.length + this.plan.hidden;
     for (const raw of r.getRows()) {

@@ -3,7 +3,7 @@
 // columns of the relations it reads, then translates it once to refuse unsupported constructs early. Bind reads
 // the execution context (now(), settings, privileges, WAL position), translates with the parameter values,
 // copies any ordinary tables it joins, and hands a portal over the DuckDB result.
-import type { DuckDBConnection, DuckDBType } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBPreparedStatement, DuckDBType } from '@duckdb/node-api';
 import { BIGINT, DECIMAL, DOUBLE, DuckDBTypeId, INTEGER, SMALLINT } from '@duckdb/node-api';
 import { effectiveSearchPath, type MirrorCatalog, type MirrorRef } from '../route/catalog.js';
 import type { RoutedStatement } from '../route/classify.js';
@@ -33,7 +33,12 @@ export interface EngineCore {
   maxFetchRows: number;
   freshnessTimeoutMs: number;
   nextTemp(): string;
+  /** DuckDB column types of mirror relations (by relation SQL and column list) under MirrorSource.choiceSql's shape token */
+  typeCache: Map<string, { shape: string; types: string[] }>;
 }
+
+/** A mirror's columns changed between the first translation and the query's snapshot: bind again. */
+class StaleTypes extends Error {}
 
 /** A name the catalog took for a mirror is not served by the table layer, or no view in Postgres any more. */
 export class MirrorUnavailable extends Error {
@@ -45,6 +50,8 @@ export class MirrorUnavailable extends Error {
 interface MirrorUse {
   ref: MirrorRef;
   sql: string;
+  /** MirrorSource.choiceSql: names a cheaper relation equivalent to `sql` at the reader's snapshot (and a shape token) */
+  choice: string | null;
   info: RelationColumns;
 }
 
@@ -61,6 +68,10 @@ interface EnvInput {
   stored: Map<string, string[]>;
   session: SessionState;
   constants: Map<string, Const>;
+  /** per mirror key: the relation this bind reads instead of MirrorUse.sql */
+  relations?: Map<string, string>;
+  /** per mirror key: the columns an earlier pass found the statement reads (MirrorRelation.only) */
+  only?: Map<string, Set<string>>;
 }
 
 export class EngineQuery implements LocalQuery {
@@ -169,7 +180,7 @@ export class EngineQuery implements LocalQuery {
       // not served (any more), or dropped and its name reused before the table layer noticed: the router asks
       // the registry what the name is now
       if (!rel || ri.relkind !== 'v') throw new MirrorUnavailable(m);
-      mirrorUses.set(k, { ref: m, sql: rel, info: ri });
+      mirrorUses.set(k, { ref: m, sql: rel, choice: core.mirrors.choiceSql?.(m) ?? null, info: ri });
     });
     const otherUses = new Map<string, OtherUse>();
     otherKeys.forEach((o, j) => {
@@ -238,7 +249,7 @@ export class EngineQuery implements LocalQuery {
         if (!m) {
           const stored = input.stored.get(k);
           m = {
-            sql: use.sql,
+            sql: input.relations?.get(k) ?? use.sql,
             columns: use.info.columns.map((c) => ({
               name: c.name,
               t: c.t,
@@ -247,6 +258,7 @@ export class EngineQuery implements LocalQuery {
             stored: use.info.columns.map((c, i) => stored?.[i] ?? storedGuess(c.t)),
             used: new Set(),
             read: false,
+            ...(input.only?.has(k) ? { only: input.only.get(k)! } : {}),
           };
           mirrors.set(k, m);
         }
@@ -300,24 +312,30 @@ export class EngineQuery implements LocalQuery {
 
   async bind(params: (Buffer | null)[], paramFormats: number[], resultFormats: number[]): Promise<LocalPortal> {
     const bound = decodeParams(this.paramT, params, paramFormats);
-    const conn = await this.core.connect();
-    try {
-      return await this.bindOn(conn, bound, resultFormats);
-    } catch (e) {
+    for (let attempt = 0; ; attempt++) {
+      const conn = await this.core.connect();
       try {
-        conn.closeSync();
-      } catch {
-        // ignore
+        return await this.bindOn(conn, bound, resultFormats);
+      } catch (e) {
+        try {
+          conn.closeSync();
+        } catch {
+          // ignore
+        }
+        if (e instanceof StaleTypes && attempt < 2) continue;
+        throw pgErrorOf(e);
       }
-      throw pgErrorOf(e);
     }
   }
 
   private async bindOn(conn: DuckDBConnection, bound: BoundParam[], resultFormats: number[]): Promise<LocalPortal> {
     const up = this.session.upstream;
-    // the DuckDB types each mirror relation stores its columns in
+    // the DuckDB types each mirror relation stores its columns in (checked against the shape token below)
     const stored = new Map<string, string[]>();
-    for (const [k, m] of this.mirrorUses) stored.set(k, await storedTypes(conn, m));
+    for (const [k, m] of this.mirrorUses) {
+      const cached = m.choice !== null ? this.core.typeCache.get(typeKey(m)) : undefined;
+      stored.set(k, cached ? cached.types : await storedTypes(conn, m));
+    }
     const params = bound.map((b) => {
       if ('value' in b) return { t: b.t, value: b.value };
       const local = localConst(b.t, b.text);
@@ -340,23 +358,38 @@ export class EngineQuery implements LocalQuery {
       constants: dedupe(wantConstants),
       lsn: typeof this.core.mirrors.waitForLsn === 'function',
     });
-    // final pass with the real transaction time, settings and constants
-    const final = this.translate({
-      dry: false,
-      params: paramsNow(ctx.constants),
-      stored,
-      session: this.sessionState(ctx.settings.TimeZone, ctx.settings.DateStyle, ctx.now),
-      constants: ctx.constants,
-    });
-    if (final.needed.length > 0) throw new PgError('XX000', 'lakegate: a constant could not be converted');
-    const tr = final.translation;
-    if (!this.explain) this.checkTypes(tr);
     if (ctx.lsn !== null && this.core.mirrors.waitForLsn && this.core.freshnessTimeoutMs > 0) {
       const ok = await this.core.mirrors.waitForLsn(ctx.lsn, this.core.freshnessTimeoutMs);
       if (!ok) {
         throw new PgError('55000', 'lakegate: mirror has not caught up with upstream', 'ERROR', `Changes up to the current WAL position were not applied within ${this.core.freshnessTimeoutMs} ms.`);
       }
     }
+    // one DuckDB snapshot from here on, taken after the wait: the choice of each mirror's reader view holds
+    // for the query
+    const chosen = await beginAndChoose(conn, this.mirrorUses);
+    const relations = new Map<string, string>();
+    for (const [k, c] of chosen) {
+      relations.set(k, c.relation);
+      const m = this.mirrorUses.get(k)!;
+      const cached = this.core.typeCache.get(typeKey(m));
+      if (cached?.shape === c.shape && sameList(cached.types, stored.get(k)!)) continue;
+      const types = await storedTypes(conn, m);
+      this.core.typeCache.set(typeKey(m), { shape: c.shape, types });
+      if (!sameList(types, stored.get(k)!)) throw new StaleTypes();
+    }
+    // final pass with the real transaction time, settings, constants and relations
+    const final = this.translate({
+      dry: false,
+      params: paramsNow(ctx.constants),
+      stored,
+      session: this.sessionState(ctx.settings.TimeZone, ctx.settings.DateStyle, ctx.now),
+      constants: ctx.constants,
+      relations,
+      only: new Map(first.mirrors.map((m, i) => [`${first.mirrorRefs[i]!.schema}.${first.mirrorRefs[i]!.name}`, m.used])),
+    });
+    if (final.needed.length > 0) throw new PgError('XX000', 'lakegate: a constant could not be converted');
+    const tr = final.translation;
+    if (!this.explain) this.checkTypes(tr);
     for (const t of final.tables) await fetchPgTable(up, conn, t, this.core.maxFetchRows);
     const settings = outputSettingsFrom({
       DateStyle: ctx.settings.DateStyle,
@@ -373,10 +406,12 @@ export class EngineQuery implements LocalQuery {
     });
     const out = this.described.map((f, i) => ({ ...f, format: formats[i]! }));
     let codecs: ColumnCodec[] = [];
+    let prepared: DuckDBPreparedStatement | null = null;
     if (this.explain) {
       codecs = [];
     } else {
       const ps = await conn.prepare(tr.sql);
+      prepared = ps;
       codecs = tr.cols.map((c, i) => {
         const duck = ps.columnType(i);
         const f = this.described[i]!;
@@ -387,6 +422,7 @@ export class EngineQuery implements LocalQuery {
     }
     const plan: PortalPlan = {
       sql: tr.sql,
+      prepared,
       cols: tr.cols,
       codecs,
       formats,
@@ -438,6 +474,36 @@ function storedGuess(t: PgT): string {
         return 'VARCHAR';
       }
   }
+}
+
+/**
+ * Opens the connection's transaction and, per mirror with a choice, reads the relation to read at its
+ * snapshot (quoted) and the shape token. One DuckDB call.
+ */
+async function beginAndChoose(conn: DuckDBConnection, uses: Map<string, MirrorUse>): Promise<Map<string, { relation: string; shape: string }>> {
+  const out = new Map<string, { relation: string; shape: string }>();
+  const withChoice = [...uses].filter(([, m]) => m.choice !== null);
+  if (withChoice.length === 0) {
+    await conn.run('BEGIN TRANSACTION');
+    return out;
+  }
+  const one = withChoice.length === 1 ? withChoice[0]![1].choice! : null;
+  const select = one ?? `SELECT * FROM ${withChoice.map(([, m], i) => `(${m.choice}) AS lg_c${i}`).join(' CROSS JOIN ')}`;
+  const row = (await conn.runAndReadAll(`BEGIN TRANSACTION; ${select}`)).getRows()[0]!;
+  withChoice.forEach(([k], i) => {
+    const name = row[2 * i];
+    if (typeof name === 'string') out.set(k, { relation: `"${name.replace(/"/g, '""')}"`, shape: String(row[2 * i + 1]) });
+  });
+  return out;
+}
+
+/** types are cached in the order of the columns Postgres lists for the mirror */
+function typeKey(m: MirrorUse): string {
+  return [m.sql, ...m.info.columns.map((c) => c.name)].join('\0');
+}
+
+function sameList(a: string[], b: string[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
 /** column types of a mirror relation as DuckDB stores them, in the mirror view's column order */

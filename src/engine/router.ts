@@ -85,6 +85,7 @@ export class EngineRouter implements LocalRouter {
       maxFetchRows: o.maxFetchRows ?? 1_000_000,
       freshnessTimeoutMs: o.freshnessTimeoutMs ?? 10_000,
       nextTemp: () => `lg_pg_${++router!.temps}`,
+      typeCache: new Map(),
     };
     router = new EngineRouter(core, o.readyTimeoutMs ?? 30_000);
     return router;

@@ -20,6 +20,7 @@ import type { Effect, KeyedAppend, KeyedEffect, MultisetEffect } from './collaps
 import type { MirrorState } from './mirror-state.js';
 import type { MirrorTable } from './mirror-table.js';
 import { filterable, keyString, rowKeyString, TailKeyFilter } from './tail-filter.js';
+import { UnrepresentableValueError } from './unrepresentable.js';
 
 const log_ = log.child({ mod: 'table' });
 
@@ -87,9 +88,14 @@ export async function applyEffect(
   lsn: Lsn,
 ): Promise<ApplyResult> {
   const r: ApplyResult = { appended: 0, removedFromTail: 0, pendingDeletes: 0, toastMisses: 0 };
-  if (effect.truncated) await truncate(conn, st, lsn);
-  if (effect.kind === 'keyed') await applyKeyed(conn, st, staging, effect, lsn, r);
-  else await applyMultiset(conn, st, staging, effect, lsn, r);
+  try {
+    if (effect.truncated) await truncate(conn, st, lsn);
+    if (effect.kind === 'keyed') await applyKeyed(conn, st, staging, effect, lsn, r);
+    else await applyMultiset(conn, st, staging, effect, lsn, r);
+  } catch (e) {
+    if (e instanceof UnrepresentableValueError) e.mirrorId ??= st.id;
+    throw e;
+  }
   if (effect.truncated || r.appended || r.removedFromTail || r.pendingDeletes) st.touched(lsn);
   return r;
 }

@@ -15,7 +15,8 @@ import {
   DuckDBDataChunk, type DuckDBAppender, type DuckDBType,
 } from '@duckdb/node-api';
 import { cellValue, type ColumnBatch, type ColumnLayout, type Interval, type TimeTz, type Value } from '../cdc/index.js';
-import { intervalText, timetzText, type ColumnType } from './column-types.js';
+import { intervalText, timetzText, type ColumnType, type MirrorColumn } from './column-types.js';
+import { isDecimalSpecial, unrepresentableDecimal } from './unrepresentable.js';
 
 // the low-level bindings that @duckdb/node-api itself is built on (its own dependency, resolved from there)
 const duck = createRequire(createRequire(import.meta.url).resolve('@duckdb/node-api'))('@duckdb/node-bindings') as typeof Bindings;
@@ -121,10 +122,14 @@ export class ChunkAppender {
         put: (row, v) => s.put(c.buf, row, v),
         vector: duck.data_chunk_get_vector(this.chunk.chunk, i),
       };
-      // decimal NaN/±Infinity have no DECIMAL value: NULL, as in the row appender
+      // decimal NaN/±Infinity have no DECIMAL value: the mirror fails rather than store something else
       if (i < types.length && types[i]!.scalar === 'decimal') {
         const put = c.put;
-        c.put = (row, v) => (v === 'NaN' || v === 'Infinity' || v === '-Infinity' ? this.setNull(c, row) : put(row, v));
+        const t = types[i]!;
+        c.put = (row, v) => {
+          if (isDecimalSpecial(v)) throw unrepresentableDecimal((t as Partial<MirrorColumn>).name, v as string, t);
+          put(row, v);
+        };
       }
       return c;
     });

@@ -34,6 +34,7 @@ import {
 } from '@duckdb/node-api';
 import { PgOid, type TypeCatalog, type RelationColumn, type Value, type Interval, type TimeTz } from '../cdc/index.js';
 import type { PrimitiveType, TypeSpec } from '../iceberg/index.js';
+import { isDecimalSpecial, unrepresentableDecimal } from './unrepresentable.js';
 
 export type ScalarKind =
   | 'boolean' | 'int' | 'long' | 'float' | 'double' | 'decimal' | 'string' | 'binary'
@@ -250,9 +251,9 @@ export function appendFn(t: ColumnType): AppendFn {
     case 'float': return nullable((app, v) => app.appendFloat(v as number));
     case 'double': return nullable((app, v) => app.appendDouble(v as number));
     case 'decimal': return nullable((app, v) => {
-      // 'NaN' and infinities have no decimal: stored as NULL (the only lossy case; see README)
-      if (v === 'NaN' || v === 'Infinity' || v === '-Infinity') app.appendNull();
-      else app.appendVarchar(v as string);
+      // NaN has no decimal: the mirror fails rather than store something else
+      if (isDecimalSpecial(v)) throw unrepresentableDecimal((t as Partial<MirrorColumn>).name, v as string, t);
+      app.appendVarchar(v as string);
     });
     case 'string': case 'uuid': return nullable((app, v) => app.appendVarchar(v as string));
     case 'binary': return nullable((app, v) => app.appendBlob(v as Buffer));

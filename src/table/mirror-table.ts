@@ -7,11 +7,21 @@
 //   lg_delpos_<id>   (_lg_local, _lg_pos, _lg_lsn): resolved base positions deleted but not yet in Iceberg
 //   lg_gone_<id>     (_lg_rowid, _lg_lsn): tail rows a running flush already wrote, deleted after its cut
 //   lg_mirror_<id>   the reader view: live base rows (minus pending deletes) UNION ALL tail
+//   lg_mirror_fast_<id>  the same rows while nothing is pending: base minus committed deletes UNION ALL tail
+//   lg_mirror_base_<id>  the same rows while nothing is pending and the tail is empty: base only
+//   lg_reader_<id>   one row: `relation`, which of the three shows the mirror right now, and `shape`, a token
+//                    that changes whenever the views' columns do (readers cache column types by it)
 //
-// "Base" = the committed Iceberg data files minus committed position deletes (base.ts). The view is replaced
+// "Base" = the committed Iceberg data files minus committed position deletes (base.ts). The views are replaced
 // (CREATE OR REPLACE VIEW, transactional in DuckDB) in the same transaction that swaps a flush or compaction
 // in, so a reader sees either the old files + old tail or the new files + the rest of the tail.
-import { quoteIdent, quoteLiteral } from '../iceberg/index.js';
+// Why three: matching pending deletes needs every base row's file name and row number and an anti join, which
+// costs most scans several times over and hides the plain Parquet scan from DuckDB's optimizer (projection and
+// filter pushdown, late materialization). Pending deletes are rare and short-lived (a flush folds them into
+// delete files), so a reader asks lg_reader_<id> in its own DuckDB transaction and reads the cheapest view that
+// is exact at that snapshot.
+import { createHash } from 'node:crypto';
+import { duckdbType, quoteIdent, quoteLiteral } from '../iceberg/index.js';
 import type { TableName } from '../cdc/index.js';
 import { baseSchemaParam, type BaseState } from './base.js';
 import type { MirrorColumn } from './column-types.js';
@@ -31,6 +41,15 @@ export interface MirrorSpec {
 const q = quoteIdent;
 const list = (xs: string[]) => `[${xs.map(quoteLiteral).join(', ')}]`;
 
+/**
+ * The view naming, for mirror `id`, the relation readers should select from at the current DuckDB snapshot
+ * (one row: `relation`, and `shape`, which changes with the views' columns). Read it in the same transaction
+ * as the query.
+ */
+export function readerChoiceView(id: number): string {
+  return `lg_reader_${id}`;
+}
+
 export class MirrorTable {
   readonly tail: string;
   readonly delkeys: string;
@@ -38,6 +57,9 @@ export class MirrorTable {
   readonly delpos: string;
   readonly gone: string;
   readonly view: string;
+  readonly fastView: string;
+  readonly baseView: string;
+  readonly chooser: string;
 
   constructor(readonly spec: MirrorSpec) {
     const id = spec.id;
@@ -47,6 +69,9 @@ export class MirrorTable {
     this.delpos = `lg_delpos_${id}`;
     this.gone = `lg_gone_${id}`;
     this.view = `lg_mirror_${id}`;
+    this.fastView = `lg_mirror_fast_${id}`;
+    this.baseView = `lg_mirror_base_${id}`;
+    this.chooser = readerChoiceView(id);
   }
 
   get id(): number {
@@ -94,9 +119,11 @@ export class MirrorTable {
   }
 
   dropSql(): string[] {
-    return [this.view, this.tail, this.delkeys, this.delrows, this.delpos, this.gone].map(
-      (t, i) => (i === 0 ? `DROP VIEW IF EXISTS ${q(t)}` : `DROP TABLE IF EXISTS ${q(t)}`),
-    );
+    const views = [this.chooser, this.view, this.fastView, this.baseView];
+    return [
+      ...views.map((v) => `DROP VIEW IF EXISTS ${q(v)}`),
+      ...[this.tail, this.delkeys, this.delrows, this.delpos, this.gone].map((t) => `DROP TABLE IF EXISTS ${q(t)}`),
+    ];
   }
 
   /** the pending-delete table of this mirror's identity mode */
@@ -107,9 +134,10 @@ export class MirrorTable {
   /**
    * Base rows still live: data files minus committed position deletes minus lg_delpos, with their local file
    * name and row number as _lg_f, _lg_p. `delpos`: a SELECT of (_lg_local, _lg_pos) to subtract instead of the
-   * whole lg_delpos table (a flush subtracts what existed at its cut). null when the base has no data files.
+   * whole lg_delpos table (a flush subtracts what existed at its cut), null for none. null when the base has no
+   * data files.
    */
-  liveBaseSql(base: BaseState, o: { delpos?: string; columns?: MirrorColumn[] } = {}): string | null {
+  liveBaseSql(base: BaseState, o: { delpos?: string | null; columns?: MirrorColumn[] } = {}): string | null {
     if (base.dataFiles.length === 0) return null;
     const cols = o.columns ?? this.columns;
     const data =
@@ -125,8 +153,8 @@ export class MirrorTable {
         `JOIN (VALUES ${files}) f(uri, local_path, data_seq) ON f.uri = x.file_path AND f.data_seq <= ds.del_seq`;
       sql += ` ANTI JOIN (${committed}) cd ON cd.local_path = d.filename AND cd.pos = d.file_row_number`;
     }
-    const delpos = o.delpos ?? `SELECT _lg_local, _lg_pos FROM ${q(this.delpos)}`;
-    sql += ` ANTI JOIN (${delpos}) dp ON dp._lg_local = d.filename AND dp._lg_pos = d.file_row_number`;
+    const delpos = o.delpos === undefined ? `SELECT _lg_local, _lg_pos FROM ${q(this.delpos)}` : o.delpos;
+    if (delpos !== null) sql += ` ANTI JOIN (${delpos}) dp ON dp._lg_local = d.filename AND dp._lg_pos = d.file_row_number`;
     return sql;
   }
 
@@ -149,11 +177,39 @@ export class MirrorTable {
     );
   }
 
-  /** The reader view over `base`; `truncated`: a TRUNCATE not yet flushed hides the whole base. */
+  /** base rows minus committed position deletes, without pending deletes; null when there are no data files */
+  private committedBaseSql(base: BaseState): string | null {
+    if (base.dataFiles.length === 0) return null;
+    if (base.deleteFiles.length > 0) return `SELECT ${this.cols('b')} FROM (${this.liveBaseSql(base, { delpos: null })}) b`;
+    const files = list(base.dataFiles.map((f) => f.local));
+    // Schema 0 is the table's first: no column was ever added, dropped or renamed, so every data file has the
+    // current columns under their current names and read_parquet can go without the field-id `schema` map,
+    // which costs every bind and hides row-group statistics from aggregates (min/max, count). A name that did
+    // not match would fail the bind, not read wrong values; each CAST is a no-op unless a file's type differs.
+    const types = new Map(base.schema.fields.map((f) => [f.name, duckdbType(f.type)]));
+    if (base.schema['schema-id'] === 0 && this.columns.every((c) => types.has(c.name))) {
+      return `SELECT ${this.columns.map((c) => `CAST(${q(c.name)} AS ${types.get(c.name)}) AS ${q(c.name)}`).join(', ')} FROM read_parquet(${files})`;
+    }
+    return `SELECT ${this.cols()} FROM read_parquet(${files}, schema = ${baseSchemaParam(base)})`;
+  }
+
+  /**
+   * The reader views over `base` (one string of several statements, to run in the caller's transaction);
+   * `truncated`: a TRUNCATE not yet flushed hides the whole base.
+   */
   viewSql(base: BaseState, o: { truncated?: boolean } = {}): string {
     const tail = `SELECT ${this.cols()} FROM ${q(this.tail)}`;
     const live = o.truncated ? null : this.liveBaseSql(base);
-    if (!live) return `CREATE OR REPLACE VIEW ${q(this.view)} AS ${tail}`;
+    const create = (name: string, sql: string) => `CREATE OR REPLACE VIEW ${q(name)} AS ${sql}`;
+    if (!live) {
+      // the tail is all there is: pending deletes do not matter
+      return [
+        create(this.view, tail),
+        create(this.fastView, tail),
+        create(this.baseView, tail),
+        create(this.chooser, `SELECT ${quoteLiteral(this.view)} AS relation, ${this.shapeSql(base)} AS shape`),
+      ].join(';\n');
+    }
     let baseRows: string;
     if (this.keyed) {
       baseRows = `SELECT ${this.cols('b')} FROM (${live}) b ANTI JOIN ${q(this.delkeys)} k ON ${this.match('b', 'k')}`;
@@ -163,7 +219,25 @@ export class MirrorTable {
         `ON x._lg_f = b._lg_f AND x._lg_p = b._lg_p`;
       baseRows = `WITH lg_live AS (${live}) ${baseRows}`;
     }
-    return `CREATE OR REPLACE VIEW ${q(this.view)} AS ${baseRows} UNION ALL ${tail}`;
+    const committed = this.committedBaseSql(base)!;
+    const exists = (t: string) => `EXISTS (SELECT 1 FROM ${q(t)})`;
+    const choice =
+      `SELECT CASE WHEN ${exists(this.delpos)} OR ${exists(this.deletes)} THEN ${quoteLiteral(this.view)} ` +
+      `WHEN ${exists(this.tail)} THEN ${quoteLiteral(this.fastView)} ELSE ${quoteLiteral(this.baseView)} END AS relation, ` +
+      `${this.shapeSql(base)} AS shape`;
+    return [
+      create(this.view, `${baseRows} UNION ALL ${tail}`),
+      create(this.fastView, `${committed} UNION ALL ${tail}`),
+      create(this.baseView, committed),
+      create(this.chooser, choice),
+    ].join(';\n');
+  }
+
+  /** the views' column names and types: mirror columns (the tail's types) and the base schema's fields */
+  private shapeSql(base: BaseState): string {
+    const cols = this.columns.map((c) => `${c.name} ${c.duckdb}`);
+    const fields = base.schema.fields.map((f) => `${f.id} ${f.name} ${duckdbType(f.type)}`);
+    return quoteLiteral(createHash('sha256').update(JSON.stringify([cols, fields])).digest('base64url').slice(0, 22));
   }
 
   /** what readers (the query engine) select from */

@@ -10,3 +10,16 @@ export class UnrepresentableValueError extends Error {
     this.name = 'UnrepresentableValueError';
   }
 }
+
+/** numeric's special values; numeric(p,s) admits NaN (Infinity overflows it), an Iceberg decimal neither */
+export function isDecimalSpecial(v: unknown): boolean {
+  return v === 'NaN' || v === 'Infinity' || v === '-Infinity';
+}
+
+export function unrepresentableDecimal(column: string | undefined, v: string, t: { precision?: number; scale?: number }): UnrepresentableValueError {
+  const type = t.precision !== undefined ? `decimal(${t.precision}, ${t.scale ?? 0})` : 'decimal';
+  return new UnrepresentableValueError(
+    `column ${column ? `"${column}"` : '?'} holds numeric ${v}, which the mirror's Iceberg ${type} cannot store ` +
+      `(Iceberg decimals have no ${v}); the mirror cannot answer as Postgres would`,
+  );
+}

@@ -7,6 +7,7 @@ import { errorResponse } from './messages/backend.js';
 import { ProtocolError, startupParams } from './messages/frontend.js';
 import { connectUpstream } from '../upstream/connect.js';
 import { ReadBuffer } from './read-buffer.js';
+import { rewrapWithOnread } from './onread-socket.js';
 import { forwardCancel } from '../upstream/cancel.js';
 import { describeTarget, type UpstreamTarget } from '../upstream/target.js';
 import type { LocalRouter } from '../route/local.js';
@@ -68,7 +69,7 @@ async function accept(raw: net.Socket, ctx: ListenerContext, target: UpstreamTar
     else raw.destroy();
     return;
   }
-  const client = opening.socket;
+  let client = opening.socket;
   if (opening.kind === 'cancel') {
     const key = opening.packet.subarray(8).toString('hex');
     const hit = ctx.sessions.lookup(key);
@@ -99,6 +100,18 @@ async function accept(raw: net.Socket, ctx: ListenerContext, target: UpstreamTar
     up.destroy();
     return;
   }
+  // plain client connections read into a reused buffer too (TLS keeps its own reads)
+  let clientReader: ReadBuffer | null = null;
+  let rest = opening.rest.length > 0 ? [opening.rest] : [];
+  if (!opening.tls) {
+    const r = new ReadBuffer();
+    const moved = rewrapWithOnread(client, r.onread);
+    if (moved) {
+      clientReader = r;
+      client = moved.socket;
+      rest = rest.concat(moved.rest);
+    }
+  }
   up.setNoDelay?.(true);
   up.write(opening.packet);
   let key: string | null = null;
@@ -112,6 +125,7 @@ async function accept(raw: net.Socket, ctx: ListenerContext, target: UpstreamTar
     router: ctx.router,
     log: clog,
     upstreamReader: usesOnread ? reader : null,
+    clientReader,
     startupTimeoutMs: ctx.connectTimeoutMs,
     onKey: (pid, secret) => {
       const k = Buffer.alloc(4);
@@ -123,6 +137,6 @@ async function accept(raw: net.Socket, ctx: ListenerContext, target: UpstreamTar
   });
   ctx.sessions.add(session);
   clog.debug({ user, database, tls: opening.tls, oracle, upstream: describeTarget(target) }, 'session started');
-  if (opening.rest.length > 0) client.emit('data', opening.rest);
+  for (const chunk of rest) session.clientData(chunk);
   client.resume();
 }

@@ -7,10 +7,10 @@
 // to their entry: straight to the client when that entry heads `order` (the common case: no copy, one
 // write per chunk), into the entry's buffer when a local answer is still ahead of it, or to the
 // internal request that asked for them.
-import type net from 'node:net';
 import type { BackendScanner } from './scanner.js';
 import type { ResultSink } from '../route/local.js';
 import { readyForQuery } from './messages/backend.js';
+import type { SocketWriter } from './socket-writer.js';
 
 class UpRun {
   readonly kind = 'up';
@@ -99,7 +99,7 @@ export class OutputQueue {
   onIdle: () => void = () => {};
 
   constructor(
-    private readonly client: net.Socket,
+    private readonly client: SocketWriter,
     private readonly scanner: BackendScanner,
     private readonly onStatus: (status: number) => void,
   ) {}
@@ -286,15 +286,6 @@ export class OutputQueue {
   }
 
   clientDrained(): Promise<void> {
-    if (!this.client.writableNeedDrain) return Promise.resolve();
-    return new Promise((resolve) => {
-      const done = () => {
-        this.client.off('drain', done);
-        this.client.off('close', done);
-        resolve();
-      };
-      this.client.on('drain', done);
-      this.client.on('close', done);
-    });
+    return this.client.drained();
   }
 }

@@ -7,6 +7,7 @@
 // Upstream → client: chunks are forwarded as they arrive; a scanner walks message headers to count
 // ReadyForQuery, so answers produced locally are slotted in exactly where the client expects them.
 import type net from 'node:net';
+import tls from 'node:tls';
 import { F, MAX_MESSAGE, isFrontendType } from './codes.js';
 import { BackendScanner } from './scanner.js';
 import { errorResponse, type ErrorFields } from './messages/backend.js';
@@ -15,6 +16,7 @@ import { LocalBatch, runLocalQuery, type HeldMessage } from './local-batch.js';
 import { OutputQueue, type LocalSlot } from './output.js';
 import { SessionUpstreamChannel } from './upstream-channel.js';
 import type { ReadBuffer } from './read-buffer.js';
+import { SocketWriter } from './socket-writer.js';
 import type { LocalRouter, SessionInfo, LocalPortal } from '../route/local.js';
 import type { LocalStatement, Cancellable } from './local-batch.js';
 import type { Logger } from '../log.js';
@@ -31,6 +33,8 @@ export interface SessionOptions {
   log: Logger;
   /** Upstream data arrives through this reusable buffer (net onread) instead of 'data' events. */
   upstreamReader: ReadBuffer | null;
+  /** Client data arrives through this reusable buffer instead of 'data' events (plain TCP clients). */
+  clientReader: ReadBuffer | null;
   /** Upstream must start answering the startup packet within this time. */
   startupTimeoutMs: number;
   onKey(pid: number, secret: Buffer): void;
@@ -58,6 +62,9 @@ export class Session implements SessionInfo {
 
   private readonly client: net.Socket;
   private readonly up: net.Socket;
+  /** Writes to the client and to upstream (directly to the socket handle when plain). */
+  private readonly clientOut: SocketWriter;
+  private readonly upOut: SocketWriter;
   private readonly router: LocalRouter;
   private readonly log: Logger;
   private readonly out: OutputQueue;
@@ -117,35 +124,44 @@ export class Session implements SessionInfo {
       parameterStatus: (k, v) => this.params.set(k, v),
       backendKeyData: (pid, secret) => opts.onKey(pid, secret),
     });
-    this.out = new OutputQueue(this.client, this.scanner, (s) => {
+    this.clientOut = new SocketWriter(this.client, !(this.client instanceof tls.TLSSocket));
+    this.upOut = new SocketWriter(this.up, !(this.up instanceof tls.TLSSocket));
+    this.out = new OutputQueue(this.clientOut, this.scanner, (s) => {
       this.txStatus = String.fromCharCode(s) as 'I' | 'T' | 'E';
     });
 
-    this.client.on('data', (chunk: Buffer) => this.onClientData(chunk));
+    const clientReader = opts.clientReader;
+    if (clientReader) {
+      clientReader.handler = (chunk) => {
+        this.onClientData(chunk);
+        // a write upstream could not finish at once, or the chunk waits in the backlog: it is still referenced
+        if (this.upOut.busy || this.backlog.length > 0) clientReader.retain();
+      };
+    } else this.client.on('data', (chunk: Buffer) => this.onClientData(chunk));
     const reader = opts.upstreamReader;
     if (reader) {
       reader.handler = (chunk) => {
         clearTimeout(startupTimer);
         this.out.fromUpstream(chunk);
         // a chunk the client socket could not take at once, or parked behind a local answer, is still referenced
-        if (this.client.writableLength > 0 || this.out.takeRetained()) reader.retain();
+        if (this.clientOut.busy || this.out.takeRetained()) reader.retain();
       };
     } else this.up.on('data', (chunk: Buffer) => this.out.fromUpstream(chunk));
     // backpressure both ways: a slow reader pauses the other side's socket
-    this.client.on('drain', () => this.up.resume());
-    this.up.on('drain', () => this.client.resume());
+    this.clientOut.onDrain = () => this.up.resume();
+    this.upOut.onDrain = () => this.client.resume();
     this.upstream = new SessionUpstreamChannel(
       () =>
         this.out.upstreamIdle && this.batch === BatchSide.None && this.passRemaining === 0 && this.partial === null && !this.closed && !this.terminating,
       (bytes, req) => {
         this.out.expectInternal(req);
-        this.up.write(bytes);
+        this.upOut.write(bytes);
       },
     );
     this.out.onIdle = () => this.upstream.pump();
     this.out.onBlocked = () => this.up.pause();
     this.out.onUnblocked = () => {
-      if (!this.client.writableNeedDrain) this.up.resume();
+      if (!this.clientOut.needDrain) this.up.resume();
     };
     this.client.on('error', (e) => this.log.debug({ err: e.message }, 'client socket error'));
     this.up.on('error', (e) => this.log.debug({ err: e.message }, 'upstream socket error'));
@@ -154,6 +170,11 @@ export class Session implements SessionInfo {
   }
 
   // ---- client → upstream -------------------------------------------------------------------
+
+  /** Client bytes read before the session existed (during startup negotiation). */
+  clientData(chunk: Buffer): void {
+    this.onClientData(chunk);
+  }
 
   private onClientData(data: Buffer): void {
     if (this.closed) return;
@@ -223,7 +244,7 @@ export class Session implements SessionInfo {
         this.flushRun(chunk, runStart, i);
         if (this.splitSyncDue) {
           this.splitSyncDue = false;
-          this.up.write(SYNC);
+          this.upOut.write(SYNC);
         }
         i = end;
         runStart = i;
@@ -239,7 +260,7 @@ export class Session implements SessionInfo {
 
   private flushRun(chunk: Buffer, start: number, end: number): void {
     if (end <= start) return;
-    if (!this.up.write(start === 0 && end === chunk.length ? chunk : chunk.subarray(start, end))) this.client.pause();
+    if (!this.upOut.write(start === 0 && end === chunk.length ? chunk : chunk.subarray(start, end))) this.client.pause();
     if (this.terminating) this.up.end();
   }
 
@@ -384,7 +405,7 @@ export class Session implements SessionInfo {
         this.forgetLocalName(h.type, h.msg);
         if (h.type === F.Parse) this.localStatements.delete(decodeParse(h.msg).name);
       }
-      if (!this.up.write(Buffer.concat(held.map((h) => h.msg)))) this.client.pause();
+      if (!this.upOut.write(Buffer.concat(held.map((h) => h.msg)))) this.client.pause();
     }
     this.batch = BatchSide.Upstream;
   }
@@ -436,7 +457,7 @@ export class Session implements SessionInfo {
   }
 
   private sendFatal(e: ErrorFields): void {
-    if (this.out.atBoundary && !this.client.destroyed) this.client.write(errorResponse(e));
+    if (this.out.atBoundary && !this.client.destroyed) this.clientOut.write(errorResponse(e));
   }
 
   private upstreamClosed(): void {

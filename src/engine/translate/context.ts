@@ -24,6 +24,9 @@ export interface MirrorRelation {
   used: Set<string>;
   /** the statement reads the mirror at all (even `count(*)`) */
   read: boolean;
+  /** when known (from an earlier translation of the same statement): the only columns it reads; the others
+   *  are left out of the relation's select list, so DuckDB binds and casts just these */
+  only?: Set<string>;
 }
 
 /** An ordinary Postgres table read next to mirrors; its rows are copied into a DuckDB temp table. */

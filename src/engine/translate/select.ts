@@ -328,10 +328,12 @@ function mirrorRelation(m: MirrorRelation, alias: string, refname: string, colAl
       return;
     }
     const r = readMirrorColumn(inner, c, m.stored[i] ?? 'VARCHAR');
-    sel.push(`${r.sql} AS c${i + 1}`);
+    if (!m.only || m.only.has(c.name)) sel.push(`${r.sql} AS c${i + 1}`);
     cols.push({ name: colAliases[i] ?? c.name, t: c.t, scale: r.scale, sql: `${alias}.c${i + 1}`, onUse });
   });
   const rel: Rel = { refname, cols };
+  // no column read (count(*)): one constant keeps the select list valid
+  if (sel.length === 0) sel.push('NULL AS c0');
   return { sql: `(SELECT ${sel.join(', ')} FROM ${m.sql} AS ${inner}) AS ${alias}`, rels: [rel], merged: [], hidden: new Set(), star: cols };
 }
 
