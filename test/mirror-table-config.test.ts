@@ -9,6 +9,7 @@ import { Session } from 'chdb';
 import pg from 'pg';
 import { startMirrorService, type MirrorService } from '../src/mirror/index.js';
 import { ControlRegistry } from '../src/mirror/control-registry.js';
+import { IcebergTable } from '../src/iceberg/index.js';
 import { startS3, type TestS3 } from './helpers/s3.js';
 import { chRows, currentLsn, duckRows, norm, pgRows, startControlFixture, viewOf, waitFor, type ControlFixture } from './mirror-helpers.js';
 
@@ -190,4 +191,29 @@ test('mooncake.skip_data_compaction: background maintenance leaves the files of 
   await c.query(`CALL mooncake.optimize_table('sk1_iceberg', 'data')`);
   assert.equal(files('public.sk1_iceberg'), 1);
   assert.deepEqual(await duckRows(fx.duck, `SELECT id FROM (${viewOf(s, 'public.sk1_iceberg')})`), await pgRows(c, `SELECT id FROM sk1`));
+});
+
+test('background compaction leaves files of copyFileRows rows (the initial copy) alone and merges the small ones', async () => {
+  const c = fx.client;
+  await svc?.stop();
+  const s = await start({ maintenanceIntervalMs: 200, compactMinFiles: 2, copyFileRows: 100 });
+  await c.query(`CREATE TABLE big (id int PRIMARY KEY, v text)`);
+  await c.query(`INSERT INTO big SELECT g, 'b' || g FROM generate_series(1, 5000) g`);
+  await c.query(`CALL mooncake.create_table('big_iceberg', 'big')`);
+  await waitFor('ready', async () => (await row('big_iceberg'))?.state === 'ready');
+  for (let i = 0; i < 2; i++) {
+    await c.query(`INSERT INTO big VALUES ($1, 'n')`, [10_000 + i]);
+    await c.query(`CALL mooncake.create_snapshot('big_iceberg')`);
+  }
+  const loc = (await row('big_iceberg')).location as string;
+  const plan = async () => (await IcebergTable.load(fx.wh.storage, loc)).planScan();
+  const copied = (await plan()).dataFiles.filter((f) => f.recordCount >= 100).map((f) => f.path).sort();
+  assert.ok(copied.length >= 2, 'the copy wrote several files of at least copyFileRows rows');
+  // the two one-row flush files (and any short copy remainder) are small: merged into one
+  await waitFor('small files merged', async () => (await plan()).dataFiles.length === copied.length + 1);
+  await new Promise((r) => setTimeout(r, 600)); // more maintenance rounds: nothing else to do
+  const final = (await plan()).dataFiles.map((f) => f.path);
+  assert.equal(final.length, copied.length + 1);
+  assert.deepEqual(final.filter((p) => copied.includes(p)).sort(), copied, 'the copy files stay');
+  assert.deepEqual(await duckRows(fx.duck, `SELECT id, v FROM (${viewOf(s, 'public.big_iceberg')})`), await pgRows(c, `SELECT id, v FROM big`));
 });

@@ -69,6 +69,8 @@ export function readParquetSchemaParam(schema: Schema): string {
 
 export interface ParquetWriteOptions {
   compression?: 'zstd' | 'snappy' | 'gzip' | 'uncompressed';
+  /** zstd level (DuckDB's default: 3) */
+  compressionLevel?: number;
   /** rounded up to a multiple of 2048 by DuckDB */
   rowGroupSize?: number;
   /** stamped into the Parquet footer (readable with parquet_kv_metadata) */
@@ -92,6 +94,7 @@ export async function copyWithStats(
     `FIELD_IDS ${fieldIdsOption(fields)}`,
     'RETURN_STATS true',
   ];
+  if (opts.compressionLevel !== undefined) options.push(`COMPRESSION_LEVEL ${Math.floor(opts.compressionLevel)}`);
   if (opts.rowGroupSize) options.push(`ROW_GROUP_SIZE ${Math.floor(opts.rowGroupSize)}`);
   if (opts.kvMetadata && Object.keys(opts.kvMetadata).length) {
     options.push(`KV_METADATA {${Object.entries(opts.kvMetadata).map(([k, v]) => `${quoteIdent(k)}: ${quoteLiteral(v)}`).join(', ')}}`);

@@ -498,6 +498,7 @@ export class Pipeline {
         try {
           const c = skipCompaction ? null : await compactMirror(this.applier, this.flushConn, st, {
             minFiles: this.o.compactMinFiles,
+            bigFileRows: this.o.copyFileRows,
             targetBytes: this.o.compactTargetBytes,
             deletedRatio: this.o.rewriteDeletedRatio,
             mode,

@@ -113,6 +113,7 @@ export async function flushMirror(
     if (rowsWritten > 0) {
       dataFile = await table.writeDataFile(flushConn, `SELECT ${t.cols()} FROM ${q(t.tail)} ORDER BY _lg_rowid`, {
         kvMetadata: { 'lakegate.flush-lsn': formatLsn(cut.lsn) },
+        compressionLevel: 1, // fast on the flush path, like the copy (initial-copy.ts)
       });
       added.push(dataFile);
     }

@@ -24,6 +24,11 @@ const log_ = log.child({ mod: 'maintenance' });
 
 export interface CompactionOptions {
   minFiles: number;
+  /**
+   * a file with this many rows is not small whatever its size (the initial copy's files): rewriting a freshly
+   * copied table only to reach targetBytes would cost a second copy's work and memory for no reader benefit
+   */
+  bigFileRows?: number;
   targetBytes: number;
   deletedRatio: number;
   /**
@@ -79,7 +84,7 @@ function plan(base: BaseState, dels: Map<string, number>, missingDefaults: Set<s
   if (mode === 'full') {
     chosen = base.dataFiles;
   } else {
-    const small = base.dataFiles.filter((f) => f.sizeBytes < o.targetBytes / 4);
+    const small = base.dataFiles.filter((f) => f.sizeBytes < o.targetBytes / 4 && f.recordCount < (o.bigFileRows ?? Infinity));
     const ratio = mode === 'data' ? 1e-12 : o.deletedRatio;
     const heavy = base.dataFiles.filter((f) => f.recordCount > 0 && (dels.get(f.local) ?? 0) / f.recordCount >= ratio);
     const set = new Map<string, BaseDataFile>();
