@@ -152,11 +152,15 @@ export class Session implements SessionInfo {
     } else this.client.on('data', (chunk: Buffer) => this.onClientData(chunk));
     const reader = opts.upstreamReader;
     if (reader) {
-      reader.handler = (chunk) => {
-        clearTimeout(startupTimer);
+      const steady = (chunk: Buffer) => {
         this.out.fromUpstream(chunk);
         // a chunk the client socket could not take at once, or parked behind a local answer, is still referenced
         if (this.clientOut.busy || this.out.takeRetained()) reader.retain();
+      };
+      reader.handler = (chunk) => {
+        clearTimeout(startupTimer);
+        reader.handler = steady;
+        steady(chunk);
       };
     } else this.up.on('data', (chunk: Buffer) => this.out.fromUpstream(chunk));
     // backpressure both ways: a slow reader pauses the other side's socket
