@@ -89,3 +89,26 @@ test('precheck: case-insensitive word search on raw UTF-8 bytes', () => {
   assert.equal(t('select * from tägliche_zahlen'), true);
   assert.equal(new Precheck([]).test(Buffer.from('select 1'), 0, 8), false);
 });
+
+test('Precheck agrees with lower-casing the latin1 reading of the bytes, on random SQL-ish bytes', () => {
+  const words = ['trades_iceberg', 'mooncake', 'Tägliche_Zahlen', 'ÀÉÎ', 'x'];
+  const p = new Precheck(words.slice(0, 4));
+  const needles = words.slice(0, 4).map((w) => Buffer.from(w, 'utf8').toString('latin1').toLowerCase());
+  const alphabet = Buffer.from('aAeEkKmMnNoOcCsStTxX_ .ÄäÀàÉéÎî\u00d7\u00f7', 'utf8');
+  let seed = 7;
+  const rnd = (n: number) => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) % n;
+  for (let i = 0; i < 3000; i++) {
+    const parts: Buffer[] = [];
+    for (let j = rnd(12); j > 0; j--) {
+      if (rnd(5) === 0) {
+        const w = Buffer.from(words[rnd(words.length)]!, 'utf8');
+        // random case flips of ASCII letters inside a word
+        parts.push(Buffer.from(w.map((b) => (b >= 0x61 && b <= 0x7a && rnd(2) ? b - 32 : b))));
+      } else parts.push(Buffer.from([alphabet[rnd(alphabet.length)]!]));
+    }
+    const b = Buffer.concat(parts);
+    const s = b.toString('latin1').toLowerCase();
+    const want = needles.some((n) => s.includes(n));
+    assert.equal(p.test(Buffer.concat([Buffer.from('Q'), b, Buffer.from([0])]), 1, b.length + 1), want, JSON.stringify(b.toString('latin1')));
+  }
+});

@@ -115,8 +115,9 @@ export class OutputQueue {
 
   /** A Query/Sync/FunctionCall went upstream: one more ReadyForQuery the client is owed. */
   expectUpstream(): void {
-    const tail = this.order[this.order.length - 1];
-    if (tail && tail.kind === 'up' && !tail.swallow && tail === this.pending[this.pending.length - 1]) {
+    // (an index of -1 would be a slow property lookup, not undefined from the array)
+    const tail = this.order.length > 0 ? this.order[this.order.length - 1]! : undefined;
+    if (tail && tail.kind === 'up' && !tail.swallow && this.pending.length > 0 && tail === this.pending[this.pending.length - 1]) {
       tail.n++;
       return;
     }

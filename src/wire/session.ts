@@ -11,7 +11,7 @@ import tls from 'node:tls';
 import { F, MAX_MESSAGE, isFrontendType } from './codes.js';
 import { BackendScanner } from './scanner.js';
 import { errorResponse, type ErrorFields } from './messages/backend.js';
-import { ProtocolError, bindNames, decodeTarget, queryText, decodeParse, decodeExecute } from './messages/frontend.js';
+import { ProtocolError, bindNames, bindStatement, cstringEnd, decodeTarget, queryText, decodeParse, decodeExecute } from './messages/frontend.js';
 import { LocalBatch, runLocalQuery, type HeldMessage } from './local-batch.js';
 import { OutputQueue, type LocalSlot } from './output.js';
 import { SessionUpstreamChannel } from './upstream-channel.js';
@@ -43,6 +43,18 @@ export interface SessionOptions {
 
 const SYNC = Buffer.from([F.Sync, 0, 0, 0, 4]);
 const TX_CONTROL = /^\s*(begin|start\s+transaction)\b/i;
+
+/**
+ * Whether SQL in buf[start, end) may match TX_CONTROL: its first character after ASCII white space is
+ * b/B/s/S, or not ASCII (\s also matches Unicode spaces). Spares decoding the SQL of every other Parse.
+ */
+function mayStartTxControl(buf: Buffer, start: number, end: number): boolean {
+  let i = start;
+  while (i < end && (buf[i] === 0x20 || (buf[i]! >= 0x09 && buf[i]! <= 0x0d))) i++;
+  if (i === end) return false;
+  const c = buf[i]! | 0x20;
+  return c === 0x62 || c === 0x73 || buf[i]! >= 0x80;
+}
 
 /** Which side the extended-protocol messages since the last Sync belong to. */
 const enum BatchSide {
@@ -140,11 +152,15 @@ export class Session implements SessionInfo {
     } else this.client.on('data', (chunk: Buffer) => this.onClientData(chunk));
     const reader = opts.upstreamReader;
     if (reader) {
-      reader.handler = (chunk) => {
-        clearTimeout(startupTimer);
+      const steady = (chunk: Buffer) => {
         this.out.fromUpstream(chunk);
         // a chunk the client socket could not take at once, or parked behind a local answer, is still referenced
         if (this.clientOut.busy || this.out.takeRetained()) reader.retain();
+      };
+      reader.handler = (chunk) => {
+        clearTimeout(startupTimer);
+        reader.handler = steady;
+        steady(chunk);
       };
     } else this.up.on('data', (chunk: Buffer) => this.out.fromUpstream(chunk));
     // backpressure both ways: a slow reader pauses the other side's socket
@@ -322,17 +338,20 @@ export class Session implements SessionInfo {
         if (!local) this.noteUpstreamParse(msg);
         return this.place(type, msg, local);
       }
-      case F.Bind: {
-        return this.place(type, msg, this.localStatements.has(bindNames(msg).statement));
-      }
+      // names are only decoded while there are local statements or portals they could refer to
+      case F.Bind:
+        return this.place(type, msg, this.localStatements.size > 0 && this.localStatements.has(bindStatement(msg)));
       case F.Describe:
       case F.Close: {
+        if (this.localStatements.size === 0 && this.localPortals.size === 0 && (msg[5] === 0x53 || msg[5] === 0x50)) {
+          return this.place(type, msg, false);
+        }
         const t = decodeTarget(msg);
         const local = t.kind === 'S' ? this.localStatements.has(t.name) : this.localPortals.has(t.name);
         return this.place(type, msg, local);
       }
       case F.Execute:
-        return this.place(type, msg, this.localPortals.has(decodeExecute(msg).portal));
+        return this.place(type, msg, this.localPortals.size > 0 && this.localPortals.has(decodeExecute(msg).portal));
       case F.Flush:
         if (this.batch === BatchSide.Local) {
           this.held.push({ type, msg: Buffer.from(msg) });
@@ -345,12 +364,14 @@ export class Session implements SessionInfo {
   }
 
   private noteUpstreamParse(msg: Buffer): void {
-    const p = decodeParse(msg);
-    if (TX_CONTROL.test(p.sql)) this.txControlStatements.add(p.name);
-    else {
-      this.txControlStatements.delete(p.name);
-      if (this.batch !== BatchSide.Local) this.prefixSafe = false;
+    const nameEnd = cstringEnd(msg, 5);
+    const sqlEnd = cstringEnd(msg, nameEnd + 1);
+    if (mayStartTxControl(msg, nameEnd + 1, sqlEnd) && TX_CONTROL.test(msg.toString('utf8', nameEnd + 1, sqlEnd))) {
+      this.txControlStatements.add(msg.toString('utf8', 5, nameEnd));
+      return;
     }
+    if (this.txControlStatements.size > 0) this.txControlStatements.delete(msg.toString('utf8', 5, nameEnd));
+    if (this.batch !== BatchSide.Local) this.prefixSafe = false;
   }
 
   private parseIsLocal(msg: Buffer): boolean {
@@ -373,7 +394,7 @@ export class Session implements SessionInfo {
       this.out.expectSplitSync();
       this.batch = BatchSide.Local;
     }
-    if (this.batch === BatchSide.Upstream && type === F.Bind && !local && !this.txControlStatements.has(bindNames(msg).statement)) {
+    if (this.batch === BatchSide.Upstream && type === F.Bind && !local && (this.txControlStatements.size === 0 || !this.txControlStatements.has(bindStatement(msg)))) {
       this.prefixSafe = false;
     }
     if (this.batch === BatchSide.Upstream) {

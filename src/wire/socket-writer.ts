@@ -61,24 +61,29 @@ export class SocketWriter {
   onDrain: () => void = () => {};
 
   /** `direct`: the socket is plain TCP or a Unix socket (a TLS socket writes through its stream). */
+  /** The socket's handle, kept here: net.Socket's `_handle` getter is a slow keyed lookup on every write. */
+  private handle: StreamHandle | null;
+
   constructor(
     readonly socket: net.Socket,
     direct: boolean,
   ) {
     this.req = direct ? newReq() : null;
+    this.handle = direct ? (socket as unknown as { _handle: StreamHandle | null })._handle : null;
     socket.on('drain', () => this.maybeDrained());
+    socket.once('close', () => (this.handle = null));
   }
 
   /** Like socket.write: false = stop producing until onDrain. */
   write(data: Buffer): boolean {
     const s = this.socket;
-    const handle = (s as unknown as { _handle: StreamHandle | null })._handle;
-    if (this.req === null || handle === null || s.writableLength > 0 || s.destroyed || s.writableEnded || s.connecting) {
+    const handle = this.handle;
+    if (handle === null || s.writableLength > 0 || s.destroyed || s.writableEnded || s.connecting) {
       const ok = s.write(data);
       if (!ok) this.waiting = true;
       return ok;
     }
-    const req = this.req;
+    const req = this.req!;
     const err = handle.writeBuffer(req, data);
     if (err !== 0) {
       const name = getSystemErrorName(err);

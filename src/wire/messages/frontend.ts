@@ -1,7 +1,7 @@
 // Decoders for the frontend messages the session must look into. `msg` is the whole message including
 // its type byte and length; everything else passes through as bytes without being decoded.
 
-function cstringEnd(msg: Buffer, from: number): number {
+export function cstringEnd(msg: Buffer, from: number): number {
   const end = msg.indexOf(0, from);
   if (end < 0) throw new ProtocolError('invalid string in message');
   return end;
@@ -29,6 +29,12 @@ export function decodeParse(msg: Buffer): ParseMessage {
   const paramTypes: number[] = [];
   for (let i = 0; i < n; i++, p += 4) paramTypes.push(msg.readUInt32BE(p));
   return { name: msg.toString('utf8', 5, nameEnd), sql: msg.toString('utf8', nameEnd + 1, sqlEnd), paramTypes };
+}
+
+/** The statement name of a Bind (routing needs no more). */
+export function bindStatement(msg: Buffer): string {
+  const portalEnd = cstringEnd(msg, 5);
+  return msg.toString('utf8', portalEnd + 1, cstringEnd(msg, portalEnd + 1));
 }
 
 /** Only the names, which is all routing needs; the rest is decoded lazily by whoever executes it. */
