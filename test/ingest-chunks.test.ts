@@ -9,10 +9,10 @@ import { builtinCatalog, PgOid, type Value } from '../src/cdc/index.js';
 import { ChunkAppender } from '../src/table/chunk-append.js';
 import { appendFn, columnType, type ColumnType } from '../src/table/column-types.js';
 import { UnrepresentableValueError } from '../src/table/unrepresentable.js';
-import { startPostgres, type TestPostgres } from './helpers/postgres.js';
-import { startMirrorService, MemoryRegistry, type MirrorService } from '../src/mirror/index.js';
+import type { TestPostgres } from './helpers/postgres.js';
+import type { MemoryRegistry, MirrorService } from '../src/mirror/index.js';
 import type { SharedDuckDB } from '../src/engine/duckdb.js';
-import { chRows, currentLsn, duckRows, makeDuck, makeWarehouse, pgRows, viewOf, type Warehouse } from './mirror-helpers.js';
+import { chRows, currentLsn, duckRows, pgRows, startMemoryFixture, viewOf, type MemoryFixture, type Warehouse } from './mirror-helpers.js';
 
 let server: TestPostgres;
 let wh: Warehouse;
@@ -21,27 +21,15 @@ let client: pg.Client;
 let registry: MemoryRegistry;
 let svc: MirrorService;
 
+let fx: MemoryFixture;
+
 before(async () => {
-  server = await startPostgres();
-  wh = makeWarehouse('lg-ingest-');
-  duck = await makeDuck(wh.dir);
-  client = await server.client();
-  registry = new MemoryRegistry();
-  svc = await startMirrorService({
-    upstream: { host: '127.0.0.1', port: server.port, user: 'postgres', database: 'postgres' },
-    storage: wh.storage,
-    duckdb: duck,
-    registry,
-    options: { spillDir: wh.spillDir, idleFlushMs: 0, flushAgeMs: 3_600_000, flushRows: 1_000_000, tickMs: 50, maintenanceIntervalMs: 0 },
-  });
+  fx = await startMemoryFixture('lg-ingest-');
+  ({ server, wh, duck, client, registry, svc } = fx);
 });
 
 after(async () => {
-  await svc?.stop();
-  await client?.end();
-  duck?.close();
-  await server?.destroy();
-  await wh?.cleanup();
+  await fx?.close();
 });
 
 const numericTypmod = (p: number, s: number) => ((p << 16) | s) + 4;

@@ -8,7 +8,7 @@ import { query as chQuery } from 'chdb';
 import pg from 'pg';
 import { openDuckDB, type SharedDuckDB } from '../src/engine/duckdb.js';
 import { openStorage, type Storage } from '../src/storage/index.js';
-import { startMirrorService, type MirrorService, type MirrorServiceOptions } from '../src/mirror/index.js';
+import { startMirrorService, MemoryRegistry, type MirrorService, type MirrorServiceOptions } from '../src/mirror/index.js';
 import { ControlRegistry } from '../src/mirror/control-registry.js';
 import { migrate } from '../src/control/index.js';
 import { startPostgres, type TestPostgres } from './helpers/postgres.js';
@@ -146,4 +146,45 @@ export async function waitFor(what: string, cond: () => Promise<boolean>, timeou
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+export interface MemoryFixture {
+  server: TestPostgres;
+  wh: Warehouse;
+  duck: SharedDuckDB;
+  client: pg.Client;
+  registry: MemoryRegistry;
+  svc: MirrorService;
+  close(): Promise<void>;
+}
+
+/** Postgres + warehouse + DuckDB + a mirror service on an in-memory registry, with quiet test settings. */
+export async function startMemoryFixture(prefix?: string): Promise<MemoryFixture> {
+  const server = await startPostgres();
+  const wh = makeWarehouse(prefix);
+  const duck = await makeDuck(wh.dir);
+  const client = await server.client();
+  const registry = new MemoryRegistry();
+  const svc = await startMirrorService({
+    upstream: { host: '127.0.0.1', port: server.port, user: 'postgres', database: 'postgres' },
+    storage: wh.storage,
+    duckdb: duck,
+    registry,
+    options: { spillDir: wh.spillDir, idleFlushMs: 0, flushAgeMs: 3_600_000, flushRows: 1_000_000, tickMs: 50, maintenanceIntervalMs: 0 },
+  });
+  return {
+    server,
+    wh,
+    duck,
+    client,
+    registry,
+    svc,
+    async close() {
+      await svc.stop();
+      await client.end();
+      duck.close();
+      await server.destroy();
+      await wh.cleanup();
+    },
+  };
 }

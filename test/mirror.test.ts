@@ -5,11 +5,11 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { utimesSync } from 'node:fs';
 import type pg from 'pg';
-import { startPostgres, type TestPostgres } from './helpers/postgres.js';
-import { startMirrorService, MemoryRegistry, type MirrorService } from '../src/mirror/index.js';
+import type { TestPostgres } from './helpers/postgres.js';
+import type { MemoryRegistry, MirrorService } from '../src/mirror/index.js';
 import { IcebergTable } from '../src/iceberg/index.js';
 import type { SharedDuckDB } from '../src/engine/duckdb.js';
-import { chRows, currentLsn, duckRows, makeDuck, makeWarehouse, pgRows, viewOf, type Warehouse } from './mirror-helpers.js';
+import { chRows, currentLsn, duckRows, pgRows, startMemoryFixture, viewOf, type MemoryFixture, type Warehouse } from './mirror-helpers.js';
 
 let server: TestPostgres;
 let wh: Warehouse;
@@ -18,27 +18,15 @@ let client: pg.Client;
 let registry: MemoryRegistry;
 let svc: MirrorService;
 
+let fx: MemoryFixture;
+
 before(async () => {
-  server = await startPostgres();
-  wh = makeWarehouse();
-  duck = await makeDuck(wh.dir);
-  client = await server.client();
-  registry = new MemoryRegistry();
-  svc = await startMirrorService({
-    upstream: { host: '127.0.0.1', port: server.port, user: 'postgres', database: 'postgres' },
-    storage: wh.storage,
-    duckdb: duck,
-    registry,
-    options: { spillDir: wh.spillDir, idleFlushMs: 0, flushAgeMs: 3_600_000, flushRows: 1_000_000, tickMs: 50, maintenanceIntervalMs: 0 },
-  });
+  fx = await startMemoryFixture();
+  ({ server, wh, duck, client, registry, svc } = fx);
 });
 
 after(async () => {
-  await svc?.stop();
-  await client?.end();
-  duck?.close();
-  await server?.destroy();
-  await wh?.cleanup();
+  await fx?.close();
 });
 
 /** wait until the mirror reflects everything committed on the source so far */
