@@ -601,8 +601,10 @@ export class Pipeline {
   private async nudge(lsn: Lsn, done: Promise<boolean>): Promise<void> {
     let settled = false;
     void done.then(() => (settled = true));
-    for (let delay = BARRIER_AFTER_MS; ; delay = Math.min(2 * delay, 1000)) {
-      await sleep(delay);
+    // a stream that is already quiet will not bring the position: write the barrier at once instead of after
+    // the first delay (each strict query on an idle server would otherwise pay it)
+    for (let delay = 0; ; delay = Math.min(Math.max(2 * delay, BARRIER_AFTER_MS), 1000)) {
+      if (delay > 0) await sleep(delay);
       if (settled || this.closed) return;
       const quiet = Date.now() - this.applier.lastEventMs >= BARRIER_AFTER_MS;
       if (this.receivedLsn < lsn && quiet) await this.barrier.emit();
