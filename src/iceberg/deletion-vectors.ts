@@ -28,6 +28,9 @@ export interface WrittenVector {
   local: string;
 }
 
+/** the deleteFileKey of a vector */
+const vectorKey = (v: VectorRef) => deleteFileKey({ filePath: v.uri, fileFormat: 'PUFFIN', contentOffset: v.offset });
+
 /** Row positions of a deletion vector in storage. */
 export async function readDeletionVector(storage: Storage, v: VectorRef): Promise<number[]> {
   return decodeDeletionVector(await storage.getRange(v.uri, v.offset, v.length));
@@ -45,7 +48,7 @@ async function exists(path: string): Promise<boolean> {
 }
 
 /** Write `positions` of `dataFile` as a (file_path, pos) Parquet file at `path` (atomically). */
-async function writePositionsParquet(conn: DuckDBConnection, dataFile: string, positions: readonly number[], path: string): Promise<void> {
+async function writePositionsParquet(conn: DuckDBConnection, dataFile: string, positions: ArrayLike<number> & Iterable<number>, path: string): Promise<void> {
   const t = `lg_dv_${randomUUID().replace(/-/g, '')}`;
   const tmp = `${path}.${randomUUID()}.tmp`;
   await mkdir(join(path, '..'), { recursive: true });
@@ -81,7 +84,7 @@ export async function materialiseDeletionVector(
   v: VectorRef,
   referencedDataFile: string,
 ): Promise<string> {
-  const path = cachePath(storage, `${v.uri}#${v.offset}`);
+  const path = cachePath(storage, vectorKey(v));
   if (await exists(path)) return path;
   await writePositionsParquet(conn, referencedDataFile, await readDeletionVector(storage, v), path);
   return path;
@@ -108,16 +111,15 @@ export async function writeDeletionVectors(
   }
   if (byFile.size === 0) return { written: [], replaced: [] };
   const replaced: string[] = [];
-  const blobs: { dataFile: string; positions: number[]; blob: Buffer; cardinality: number }[] = [];
+  const blobs: { dataFile: string; sorted: Float64Array; blob: Buffer; cardinality: number }[] = [];
   for (const [dataFile, positions] of byFile) {
     let all = positions;
     const old = current.get(dataFile);
     if (old) {
       all = [...(await readDeletionVector(storage, old)), ...positions];
-      replaced.push(`${old.uri}#${old.offset}`);
+      replaced.push(vectorKey(old));
     }
-    const { blob, cardinality } = encodeDeletionVector(all);
-    blobs.push({ dataFile, positions: all, blob, cardinality });
+    blobs.push({ dataFile, ...encodeDeletionVector(all) });
   }
   const puffin = writePuffin(
     blobs.map((b) => ({
@@ -146,7 +148,7 @@ export async function writeDeletionVectors(
         contentSizeInBytes: meta.length,
       };
       const local = cachePath(storage, deleteFileKey(file));
-      await writePositionsParquet(conn, b.dataFile, [...new Set(b.positions)].sort((x, y) => x - y), local);
+      await writePositionsParquet(conn, b.dataFile, b.sorted, local);
       written.push({ file, local });
     }
   } catch (e) {

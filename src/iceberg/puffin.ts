@@ -13,8 +13,11 @@ const DV_MAGIC = Buffer.from([0xd1, 0xd3, 0x39, 0x64]);
 /** reserved field id of the row position (spec: `_pos`) */
 export const ROW_POSITION_FIELD_ID = 2147483645;
 
-/** One deletion vector blob for `positions` (row numbers of one data file, any order, duplicates allowed). */
-export function encodeDeletionVector(positions: Iterable<number>): { blob: Buffer; cardinality: number } {
+/**
+ * One deletion vector blob for `positions` (row numbers of one data file, any order, duplicates allowed); also
+ * returns the distinct positions ascending, as encoded.
+ */
+export function encodeDeletionVector(positions: Iterable<number>): { blob: Buffer; cardinality: number; sorted: Float64Array } {
   const sorted = Float64Array.from(new Set(positions)).sort();
   const parts: Buffer[] = [];
   const header = Buffer.alloc(8);
@@ -41,7 +44,7 @@ export function encodeDeletionVector(positions: Iterable<number>): { blob: Buffe
   out.writeUInt32BE(body.length, 0);
   body.copy(out, 4);
   out.writeUInt32BE(crc32(body) >>> 0, 4 + body.length);
-  return { blob: out, cardinality: sorted.length };
+  return { blob: out, cardinality: sorted.length, sorted };
 }
 
 /** Row positions of a `deletion-vector-v1` blob, ascending; checks length, magic and CRC. */
