@@ -2,7 +2,7 @@
 // encoded exactly as Postgres would (results/), keeping the DuckDB result open between Executes so a row limit
 // suspends the portal (PortalSuspended) and the next Execute continues where it stopped.
 import type { DuckDBConnection, DuckDBDataChunk, DuckDBPreparedStatement, DuckDBResult, DuckDBValue, DuckDBVector } from '@duckdb/node-api';
-import type { LocalPortal, ResultSink } from '../route/local.js';
+import { PgError, type LocalPortal, type ResultSink } from '../route/local.js';
 import { commandComplete, dataRow, portalSuspended, type FieldDescription } from '../wire/messages/backend.js';
 import { pgErrorOf } from './errors.js';
 import type { ColumnCodec, OutputSettings } from './results/index.js';
@@ -40,6 +40,8 @@ export class EnginePortal implements LocalPortal {
   /** rows computed up front (EXPLAIN, JS sort), with JS-finished values already evaluated */
   private rows: Row[] | null = null;
   private closed = false;
+  /** set by cancel(): DuckDB forgets an interrupt that comes before its query starts, so we remember it */
+  private cancelled = false;
 
   constructor(
     private readonly conn: DuckDBConnection,
@@ -66,10 +68,12 @@ export class EnginePortal implements LocalPortal {
 
   private async run(maxRows: number, sink: ResultSink): Promise<'complete' | 'suspended'> {
     const p = this.plan;
+    this.checkCancel();
     if (!this.result && !this.rows && !this.done && !this.connClosed) {
       if (p.explain) this.rows = await this.explainRows();
       else if (p.jsSort) this.rows = await this.sortedRows(p.jsSort);
       else this.result = p.prepared ? await p.prepared.stream() : await this.conn.stream(p.sql);
+      this.checkCancel();
     }
     if (p.copy) return this.copyOut(sink);
     let n = 0;
@@ -229,6 +233,11 @@ export class EnginePortal implements LocalPortal {
   }
 
   cancel(): void {
+    this.cancelled = true;
     if (!this.connClosed) this.conn.interrupt();
+  }
+
+  private checkCancel(): void {
+    if (this.cancelled) throw new PgError('57014', 'canceling statement due to user request');
   }
 }

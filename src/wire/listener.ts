@@ -73,8 +73,7 @@ async function accept(raw: net.Socket, ctx: ListenerContext, target: UpstreamTar
   if (opening.kind === 'cancel') {
     const key = opening.packet.subarray(8).toString('hex');
     const hit = ctx.sessions.lookup(key);
-    hit?.session.cancelLocal();
-    await forwardCancel(hit?.target ?? target, opening.packet, ctx.connectTimeoutMs);
+    if (!hit?.session.cancelLocal()) await forwardCancel(hit?.target ?? target, opening.packet, ctx.connectTimeoutMs);
     client.end();
     return;
   }

@@ -113,6 +113,8 @@ export class Session implements SessionInfo {
   private localBusy = 0;
   private backlog: Buffer[] = [];
   private running: Cancellable | null = null;
+  /** a CancelRequest arrived while a local job was between statements: interrupt the next one it starts */
+  private cancelPending = false;
   private closed = false;
   private terminating = false;
 
@@ -310,7 +312,7 @@ export class Session implements SessionInfo {
         if (this.router.mayBeLocal(msg, 5, msg.length - 1)) {
           const sql = queryText(msg);
           if (this.router.claims(sql, this)) {
-            this.enqueueLocal((sink) => runLocalQuery(this.router, sql, this, sink, (q) => (this.running = q)), true);
+            this.enqueueLocal((sink) => runLocalQuery(this.router, sql, this, sink, (q) => this.setRunning(q)), true);
             return false;
           }
         }
@@ -435,7 +437,7 @@ export class Session implements SessionInfo {
   private runHeld(sync: boolean): void {
     const held = this.held;
     this.held = [];
-    const batch = new LocalBatch(this, this.router, (q) => (this.running = q));
+    const batch = new LocalBatch(this, this.router, (q) => this.setRunning(q));
     this.enqueueLocal((sink) => batch.run(held, sink), sync);
   }
 
@@ -451,6 +453,7 @@ export class Session implements SessionInfo {
         slot.write(errorResponse({ severity: 'ERROR', code: 'XX000', message: `lakegate internal error: ${(e as Error).message}` }));
       } finally {
         this.running = null;
+        this.cancelPending = false;
         slot.finish(ready);
         if (--this.localBusy === 0) this.drainBacklog();
       }
@@ -463,9 +466,24 @@ export class Session implements SessionInfo {
     if (this.backlog.length === 0) this.client.resume();
   }
 
-  /** CancelRequest addressed to this session. */
-  cancelLocal(): void {
-    this.running?.cancel?.();
+  private setRunning(q: Cancellable | null): void {
+    this.running = q;
+    if (q && this.cancelPending) {
+      this.cancelPending = false;
+      q.cancel?.();
+    }
+  }
+
+  /**
+   * CancelRequest addressed to this session. True when a local job owns the session: the cancel is handled
+   * here and must not reach upstream, where it would land late and cancel whatever runs next on that backend
+   * (the engine's own round trips, or the client's next statement).
+   */
+  cancelLocal(): boolean {
+    if (this.localBusy === 0) return false;
+    if (this.running?.cancel) this.running.cancel();
+    else this.cancelPending = true;
+    return true;
   }
 
   // ---- endings ------------------------------------------------------------------------------
