@@ -22,7 +22,8 @@ export interface Warehouse {
 
 export function makeWarehouse(prefix = 'lg-mirror-'): Warehouse {
   const dir = mkdtempSync(join(tmpdir(), prefix));
-  const storage = openStorage(`file://${dir}/wh`);
+  // derived files (deletion-vector copies) stay inside the warehouse, not in the shared default cache
+  const storage = openStorage(`file://${dir}/wh`, { cacheDir: join(dir, 'cache') });
   return {
     dir,
     storage,

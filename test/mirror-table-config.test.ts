@@ -102,6 +102,16 @@ test('deletion_vectors: format v3 with Puffin deletion vectors; exact through up
   const snap = after.snapshots.find((x: any) => x['snapshot-id'] === after['current-snapshot-id']);
   assert.equal(snap.summary['total-delete-files'], '0');
   assert.deepEqual(chRows(loc, `SELECT id, v FROM $TABLE`), await pgRows(c, SRC), 'ClickHouse reads the compacted v3 table');
+
+  // once no retained snapshot needs the vectors, their Puffin files and local copies are deleted together
+  const dvCache = join(fx.wh.dir, 'cache', 'dv');
+  assert.ok(readdirSync(dvCache).length > 0, 'vectors were materialised locally');
+  await c.query(`INSERT INTO dv VALUES (5001, 'later')`);
+  await c.query(`CALL mooncake.create_snapshot('dv_iceberg')`);
+  await c.query(`CALL mooncake.optimize_table('dv_iceberg', 'full')`);
+  await same('after expiry');
+  assert.ok(!readdirSync(join(dir, 'data')).some((f) => f.endsWith('.puffin')), 'expired Puffin files are deleted');
+  assert.deepEqual(readdirSync(dvCache), [], 'and so are their local copies');
 });
 
 test('storage_config.fs.root_directory: the mirror lives there; drop_table removes it', async () => {

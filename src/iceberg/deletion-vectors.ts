@@ -5,7 +5,8 @@
 // Readers here use DuckDB's Parquet reader only, so each vector is also materialised once as a small local
 // Parquet file of (file_path, pos) — the shape of a v2 position-delete file — in the storage's cache directory.
 // Every reader of position deletes then handles vectors unchanged. Vectors are immutable, so the cache never
-// goes stale; it is keyed by the vector's Puffin URI and offset.
+// goes stale; it lives at dv/<hash of the Puffin URI>/<offset>.parquet, so deleting a Puffin file (snapshot
+// expiry, orphan removal) drops its vectors' cache with it.
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { createHash, randomUUID } from 'node:crypto';
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
@@ -36,8 +37,14 @@ export async function readDeletionVector(storage: Storage, v: VectorRef): Promis
   return decodeDeletionVector(await storage.getRange(v.uri, v.offset, v.length));
 }
 
-function cachePath(storage: Storage, key: string): string {
-  return join(storage.cacheDir, 'dv', `${createHash('sha256').update(key).digest('hex').slice(0, 40)}.parquet`);
+const cacheDirOf = (storage: Storage, puffinUri: string) =>
+  join(storage.cacheDir, 'dv', createHash('sha256').update(puffinUri).digest('hex').slice(0, 40));
+
+const cachePath = (storage: Storage, puffinUri: string, offset: number) => join(cacheDirOf(storage, puffinUri), `${offset}.parquet`);
+
+/** Forget the local copies of the vectors in a Puffin file that was deleted from storage. */
+export async function dropVectorCache(storage: Storage, puffinUri: string): Promise<void> {
+  await rm(cacheDirOf(storage, puffinUri), { recursive: true, force: true });
 }
 
 async function exists(path: string): Promise<boolean> {
@@ -84,7 +91,7 @@ export async function materialiseDeletionVector(
   v: VectorRef,
   referencedDataFile: string,
 ): Promise<string> {
-  const path = cachePath(storage, vectorKey(v));
+  const path = cachePath(storage, v.uri, v.offset);
   if (await exists(path)) return path;
   await writePositionsParquet(conn, referencedDataFile, await readDeletionVector(storage, v), path);
   return path;
@@ -147,12 +154,13 @@ export async function writeDeletionVectors(
         contentOffset: meta.offset,
         contentSizeInBytes: meta.length,
       };
-      const local = cachePath(storage, deleteFileKey(file));
+      const local = cachePath(storage, uri, meta.offset);
       await writePositionsParquet(conn, b.dataFile, b.sorted, local);
       written.push({ file, local });
     }
   } catch (e) {
     await storage.delete(uri).catch(() => undefined);
+    await dropVectorCache(storage, uri);
     throw e;
   }
   return { written, replaced };

@@ -14,7 +14,7 @@ import {
   writeMetadataVersion,
 } from './commit.js';
 import { filesFreedByExpiry, findOrphanFiles, snapshotsToExpire, withoutSnapshots, type ExpireOptions } from './maintenance.js';
-import { materialiseDeletionVector, writeDeletionVectors, type VectorRef, type WrittenVector } from './deletion-vectors.js';
+import { dropVectorCache, materialiseDeletionVector, writeDeletionVectors, type VectorRef, type WrittenVector } from './deletion-vectors.js';
 import type { DataFile } from './manifest.js';
 import { ManifestIO } from './manifest-io.js';
 import {
@@ -267,6 +267,7 @@ export class IcebergTable {
   async deleteFiles(uris: Iterable<string>): Promise<void> {
     const all = [...uris];
     for (let i = 0; i < all.length; i += 16) await Promise.all(all.slice(i, i + 16).map((u) => this.storage.delete(u)));
+    for (const u of all) if (u.endsWith('.puffin')) await dropVectorCache(this.storage, u);
   }
 
   /** A fresh URI under <location>/data/ */
