@@ -39,6 +39,10 @@ export async function openDuckDB(o: DuckDBOptions = {}): Promise<SharedDuckDB> {
   const c = await instance.connect();
   try {
     await c.run("LOAD icu; SET GLOBAL TimeZone = 'UTC'");
+    // Mirror files are immutable (every write gets a new name), so a footer is parsed once and kept, not re-read
+    // on every query: with ~100 columns and several files that is ~10 ms of CPU per query saved. DuckDB still
+    // re-reads a footer when the file's modification time is newer than its cached copy.
+    await c.run('LOAD parquet; SET GLOBAL parquet_metadata_cache = true');
   } finally {
     c.closeSync();
   }
