@@ -99,6 +99,9 @@ export interface ChangePoint {
   run(conn: DuckDBConnection, live: LiveMirror): Promise<void>;
 }
 
+/** the most rows a group committed by its appender alone may hold: one DataChunk (chunk-append.ts) */
+const ALONE_MAX_ROWS = 2048;
+
 /** what is left of a step after its synchronous part: nothing, or the rest (which talks to DuckDB) */
 type Step = void | Promise<void>;
 
@@ -429,7 +432,11 @@ export class Applier implements ApplyGate {
   }
 
   private async commitGroup(): Promise<void> {
-    for (const id of [...this.pending.keys()]) await this.applyPart(id);
+    if (await this.commitInsertsAlone()) {
+      this.stats.commits++;
+    } else {
+      for (const id of [...this.pending.keys()]) await this.applyPart(id);
+    }
     this.groupRows = 0;
     if (this.groupOpen) {
       await this.conn.run('COMMIT');
@@ -437,6 +444,22 @@ export class Applier implements ApplyGate {
       this.stats.commits++;
     }
     this.setCommitted(this.processedEnd);
+  }
+
+  /**
+   * A group that is one mirror's inserts, few enough for one DataChunk, goes in without BEGIN and COMMIT: the
+   * appender's flush is one statement that DuckDB commits as a whole, and a failure before it sends nothing
+   * (the chunk is sent whole). Saves two round trips on the path of every strict read under insert load.
+   * False (nothing done) for any other group.
+   */
+  private async commitInsertsAlone(): Promise<boolean> {
+    if (this.groupOpen || this.pending.size !== 1) return false;
+    const [id, part] = this.pending.entries().next().value as [number, GroupPart];
+    const rows = part.c.insertsOnly;
+    if (rows === null || rows === 0 || rows > ALONE_MAX_ROWS || !part.live.staging.tailChunks) return false;
+    this.pending.delete(id);
+    await applyEffect(this.conn, part.live.st, part.live.staging, part.c.take(), part.lsn);
+    return true;
   }
 
   /**
