@@ -24,6 +24,9 @@ import { UnrepresentableValueError } from './unrepresentable.js';
 
 const log_ = log.child({ mod: 'table' });
 
+/** beyond this many keys appended during one flush its swap reads the tail back for the new filter instead */
+const MAX_KEYS_SINCE_CUT = 200_000;
+
 /** per-connection staging tables and append functions of one mirror */
 export class ApplyStaging {
   readonly stage: string;
@@ -227,7 +230,15 @@ async function applyKeyed(
         app.appendBigInt(lsnValue);
       });
     st.tailRows += r.appended;
-    if (st.tailKeys) for (const a of appends) st.tailKeys.add(rowKeyString(a.row, keyCols));
+    if (st.tailKeys) {
+      const since = st.flushCut ? st.keysSinceCut : null;
+      for (const a of appends) {
+        const k = rowKeyString(a.row, keyCols);
+        st.tailKeys.add(k);
+        since?.push(k);
+      }
+      if (since && since.length > MAX_KEYS_SINCE_CUT) st.keysSinceCut = null;
+    }
   }
 
   if (toastRows.length > 0) {
@@ -264,6 +275,7 @@ async function removeStaged(
   const stage = `temp.${q(staging.stage)}`;
   if (probeTail) {
     if (st.flushCut) {
+      st.goneWritten = true;
       await conn.run(
         `INSERT INTO ${q(t.gone)} SELECT t._lg_rowid, ${lsn} FROM ${q(t.tail)} t SEMI JOIN ${stage} s ON ${t.match('t', 's')} ` +
           `WHERE t._lg_rowid <= ${st.flushCut.rowid}`,
@@ -325,6 +337,7 @@ async function applyMultiset(
       );
       const hits = `temp.${q(staging.hits)}`;
       if (st.flushCut) {
+        st.goneWritten = true;
         await conn.run(`INSERT INTO ${q(t.gone)} SELECT _lg_rowid, ${lsnValue} FROM ${hits} WHERE _lg_rowid <= ${st.flushCut.rowid}`);
       }
       const del = await conn.run(`DELETE FROM ${q(t.tail)} WHERE _lg_rowid IN (SELECT _lg_rowid FROM ${hits})`);

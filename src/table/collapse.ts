@@ -270,4 +270,9 @@ export class Collapser {
   get empty(): boolean {
     return this.size === 0;
   }
+
+  /** rows of a run that holds nothing but inserts (no TRUNCATE either): its effect only appends; else null */
+  get insertsOnly(): number | null {
+    return !this.truncated && this.inserted ? this.inserted.length : null;
+  }
 }

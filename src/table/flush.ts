@@ -76,6 +76,19 @@ async function filesToResolve(conn: DuckDBConnection, st: MirrorState, base: Bas
 }
 
 /**
+ * The tail filter once the swap removed the flushed rows: what is left entered the tail after the cut, so the
+ * keys recorded since then are enough (deleted ones only cost a probe); without them, read the tail back.
+ */
+async function tailFilterAfterSwap(conn: DuckDBConnection, st: MirrorState): Promise<TailKeyFilter> {
+  if (st.tailRows === 0) return new TailKeyFilter();
+  const keys = st.keysSinceCut;
+  if (!keys) return rebuildTailFilter(conn, st.table, st.tailRows);
+  const f = new TailKeyFilter(st.tailRows * 16);
+  for (const k of keys) f.add(k);
+  return f;
+}
+
+/**
  * Flush one mirror. Returns null when it had nothing to flush. Throws MirrorStateLostError when the Iceberg
  * commit succeeded but DuckDB could not follow (the caller must rebuild the mirror from Iceberg).
  */
@@ -95,6 +108,8 @@ export async function flushMirror(
     await flushConn.run('BEGIN TRANSACTION');
     await flushConn.run(`SELECT count(*) FROM ${q(t.tail)}`); // DuckDB takes the snapshot at first table access
     st.flushCut = { rowid: st.nextRowid - 1, lsn };
+    st.goneWritten = false;
+    st.keysSinceCut = st.tailKeys ? [] : null;
     return { lsn, rowid: st.nextRowid - 1, truncateLsn: st.truncateLsn, base: st.base, baseRows: st.baseRows, atMs: Date.now() };
   });
   if (!cut) return null;
@@ -203,7 +218,10 @@ export async function flushMirror(
     const swapped = await gate.exclusive(async (conn) => {
       // a resync replaced the mirror meanwhile: its copy supersedes this commit, and these tables are not ours
       if (!alive()) return false;
-      if (newLocal !== null && (await scalar(conn, `SELECT count(*) FROM ${q(t.gone)}`)) > 0) {
+      // an insert-only stream leaves lg_gone and the delete tables empty: no statement for them, which keeps
+      // this section (apply waits for it, and so do strict readers) short
+      const gone = st.goneWritten && (await scalar(conn, `SELECT count(*) FROM ${q(t.gone)}`)) > 0;
+      if (newLocal !== null && gone) {
         // position of a flushed row in the new file = its rank among the rows the cut saw
         await conn.run(
           `INSERT INTO ${q(t.delpos)} SELECT ${quoteLiteral(newLocal)}, n.pos, g._lg_lsn FROM ` +
@@ -213,18 +231,23 @@ export async function flushMirror(
         );
       }
       const dropped = await conn.run(`DELETE FROM ${q(t.tail)} WHERE _lg_rowid <= ${cut.rowid}`);
-      await conn.run(`DELETE FROM ${q(t.gone)}`);
-      await conn.run(`DELETE FROM ${q(t.deletes)} WHERE _lg_lsn < ${cut.lsn}`);
-      await conn.run(`DELETE FROM ${q(t.delpos)} WHERE _lg_lsn < ${cut.lsn}`);
+      if (gone) await conn.run(`DELETE FROM ${q(t.gone)}`);
+      // pendingDeletes counts every row written to the delete tables: 0 means both are empty
+      if (gone || st.pendingDeletes > 0) {
+        await conn.run(`DELETE FROM ${q(t.deletes)} WHERE _lg_lsn < ${cut.lsn}`);
+        await conn.run(`DELETE FROM ${q(t.delpos)} WHERE _lg_lsn < ${cut.lsn}`);
+        st.pendingDeletes =
+          (await scalar(conn, `SELECT count(*) FROM ${q(t.deletes)}`)) + (await scalar(conn, `SELECT count(*) FROM ${q(t.delpos)}`));
+      }
       st.tailRows -= dropped.rowsChanged;
-      if (st.tailKeys) st.tailKeys = st.tailRows === 0 ? new TailKeyFilter() : await rebuildTailFilter(conn, t, st.tailRows);
-      st.pendingDeletes =
-        (await scalar(conn, `SELECT count(*) FROM ${q(t.deletes)}`)) + (await scalar(conn, `SELECT count(*) FROM ${q(t.delpos)}`));
+      if (st.tailKeys) st.tailKeys = await tailFilterAfterSwap(conn, st);
       st.base = newBase;
       st.baseRows = rowCount;
       if (st.truncateLsn !== null && st.truncateLsn < cut.lsn) st.truncateLsn = null;
       await conn.run(t.viewSql(newBase, { truncated: st.truncateLsn !== null }));
       st.flushCut = null;
+      st.goneWritten = false;
+      st.keysSinceCut = null;
       st.dirtySinceMs = st.lastChangeLsn >= cut.lsn ? cut.atMs : null;
       return true;
     });
@@ -250,6 +273,8 @@ export async function flushMirror(
     await gate.exclusive(async (conn) => {
       if (alive()) await conn.run(`DELETE FROM ${q(t.gone)}`);
       st.flushCut = null;
+      st.goneWritten = false;
+      st.keysSinceCut = null;
     }).catch(() => undefined);
     throw e;
   }

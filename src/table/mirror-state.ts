@@ -28,6 +28,13 @@ export class MirrorState {
   truncateLsn: Lsn | null = null;
   /** set while a flush runs, between its cut and its swap */
   flushCut: FlushCut | null = null;
+  /** rows may have been written to lg_gone since the cut (else the swap has nothing to read or clear there) */
+  goneWritten = false;
+  /**
+   * while a flush runs: the keys that entered the tail since its cut (exactly the rows its swap leaves), so the
+   * swap builds the new tail filter without reading the tail back; null when not tracked (too many)
+   */
+  keysSinceCut: string[] | null = null;
   /** commit LSN of the newest transaction that changed this mirror (0: none since start) */
   lastChangeLsn: Lsn = 0n;
   /** Date.now() of the first change not yet flushed (null: nothing unflushed) */

@@ -2,7 +2,7 @@
 // whose keys are all "certainly not in the tail" skips the tail probe (an anti join + DELETE … USING over the
 // whole tail) and goes straight to lg_delkeys — which is what a huge UPDATE of flushed rows looks like, and
 // what made such transactions quadratic. Keys deleted from the tail stay in the filter (false positives only
-// cost a probe); a flush swap rebuilds it from what is left in the tail.
+// cost a probe); a flush swap rebuilds it from the keys appended since its cut (what is left in the tail).
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { Value } from '../cdc/index.js';
 import { quoteIdent as q } from '../iceberg/index.js';
