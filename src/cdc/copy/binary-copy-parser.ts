@@ -4,13 +4,16 @@
 //   trailer: Int16 -1
 // PostgreSQL sends one CopyData per row (the header rides on the first), but nothing requires it, so a row
 // split across chunks is carried over. Values go through the same binary decoders as pgoutput, or (with a
-// CopyRowSink, e.g. a ColumnBatchBuilder) are handed over undecoded, a whole row at a time.
+// CopyRowSink, e.g. a ColumnBatchBuilder) are handed over undecoded, a row at a time.
 import type { Decoder, Value } from '../types/values.js';
 
-/** receives complete rows, undecoded */
+/** receives rows, undecoded */
 export interface CopyRowSink {
-  /** buf holds a complete row whose first field length is at `p`; returns the position after the row */
-  putRow(buf: Buffer, p: number): number;
+  /**
+   * the row whose first field length is at buf[p]: the position after it, or -1 (nothing kept) when it does not
+   * end before `end`
+   */
+  putRow(buf: Buffer, p: number, end: number): number;
 }
 
 const SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
@@ -91,6 +94,13 @@ export class BinaryCopyParser {
         break;
       }
       if (fields !== n) throw new Error(`COPY binary: row has ${fields} fields, expected ${n}`);
+      if (sink) {
+        const next = sink.putRow(buf, pos + 2, len);
+        if (next < 0) break;
+        pos = next;
+        this.rows++;
+        continue;
+      }
       // make sure the whole row is here before decoding any of it
       let p = pos + 2;
       let complete = true;
@@ -101,11 +111,6 @@ export class BinaryCopyParser {
         if (p > len) { complete = false; break; }
       }
       if (!complete) break;
-      if (sink) {
-        pos = sink.putRow(buf, pos + 2);
-        this.rows++;
-        continue;
-      }
       p = pos + 2;
       const row: Value[] = new Array(fields);
       for (let i = 0; i < fields; i++) {

@@ -127,20 +127,34 @@ export class ColumnBatchBuilder implements CopyRowSink {
     return batch;
   }
 
-  putRow(buf: Buffer, p: number): number {
+  putRow(buf: Buffer, p: number, end: number): number {
     const n = this.codes.length;
     for (let col = 0; col < n; col++) {
+      if (p + 4 > end) return this.dropRow();
       const l = int32At(buf, p);
       p += 4;
       if (l < 0) {
         this.putNull(col);
       } else {
+        if (p + l > end) return this.dropRow();
         this.cell(col, buf, p, l);
         p += l;
       }
     }
     this.endRow();
     return p;
+  }
+
+  /**
+   * the rest of the current row has not arrived: it is decoded again from its start once it has, so only the
+   * text bytes written so far must go (fixed-width cells and NULL marks are simply written again)
+   */
+  private dropRow(): number {
+    const r = this.rows;
+    this.cols.forEach((v, col) => {
+      if (v.offsets) this.bytePos[col] = v.offsets[r]!;
+    });
+    return -1;
   }
 
   put(col: number, buf: Buffer, start: number, end: number): void {
