@@ -5,7 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type pg from 'pg';
-import { builtinCatalog, PgOid, type Value } from '../src/cdc/index.js';
+import { builtinCatalog, ColumnBatchBuilder, PgOid, type ColumnBatch, type Value } from '../src/cdc/index.js';
 import { ChunkAppender } from '../src/table/chunk-append.js';
 import { appendFn, columnType, type ColumnType } from '../src/table/column-types.js';
 import { UnrepresentableValueError } from '../src/table/unrepresentable.js';
@@ -110,6 +110,65 @@ test('chunk appends store what the row appender stores, for every scalar type', 
     assert.ok(Number(spot[1]) > 0 && Number(spot[2]) > 0, 'infinities kept');
     assert.equal(Number(spot[3]), 100);
     assert.equal(Number(spot[4]), Math.ceil(2048 / 7), 'NULLs only where set');
+  } finally {
+    conn.closeSync();
+  }
+});
+
+test('COPY batches of text and bytea: short values built inline, long ones assigned, both equal to the row appender', async () => {
+  const types: ColumnType[] = [PgOid.int4, PgOid.text, PgOid.bytea].map((oid) => columnType(builtinCatalog, { typeOid: oid, typmod: -1 }));
+  const defs = types.map((t, i) => `c${i} ${t.duckdb}`).join(', ');
+  // lengths around the 12-byte inline limit, multi-byte characters, empty values and NULLs, over several chunks
+  const texts = ['', 'a', 'twelve bytes', 'thirteen byte', 'ü€😀', 'ü€😀ab', 'ü€😀abc', 'x'.repeat(64), 'y'.repeat(300)];
+  const text = (r: number): string | null => (r % 11 === 5 ? null : texts[r % texts.length]!);
+  const blob = (r: number): Buffer | null => (r % 13 === 7 ? null : Buffer.alloc(r % 17, r & 255));
+  const rows = 5000;
+  const batches: ColumnBatch[] = [];
+  const builder = new ColumnBatchBuilder(['int32', 'text', 'bytea'], [], 4096, (b) => batches.push(b));
+  const int4 = Buffer.alloc(4);
+  for (let r = 0; r < rows; r++) {
+    int4.writeInt32BE(r);
+    builder.put(0, int4, 0, 4);
+    const t = text(r);
+    if (t === null) builder.putNull(1);
+    else builder.put(1, Buffer.from(t), 0, Buffer.byteLength(t));
+    const b = blob(r);
+    if (b === null) builder.putNull(2);
+    else builder.put(2, b, 0, b.length);
+    builder.endRow();
+  }
+  const conn = await duck.connect();
+  try {
+    await conn.run(`CREATE TEMP TABLE s_row (${defs}); CREATE TEMP TABLE s_batch (${defs})`);
+    const fns = types.map((t) => appendFn(t));
+    const a = await conn.createAppender('s_row', 'main', 'temp');
+    for (let r = 0; r < rows; r++) {
+      fns[0]!(a, r);
+      fns[1]!(a, text(r));
+      fns[2]!(a, blob(r));
+      a.endRow();
+    }
+    a.closeSync();
+    const b = await conn.createAppender('s_batch', 'main', 'temp');
+    const ca = new ChunkAppender(types);
+    ca.begin(b);
+    batches.push(builder.take());
+    for (const batch of batches) ca.appendBatch(batch);
+    ca.finish();
+    b.closeSync();
+    const read = async (t: string) =>
+      (await conn.runAndReadAll(`SELECT c0, c1, hex(c2), c2 IS NULL FROM temp.${t} ORDER BY c0`)).getRows().map((r) => JSON.stringify(r));
+    assert.deepEqual(await read('s_batch'), await read('s_row'));
+    // inline values compare, hash and join like any other string
+    const q = await conn.runAndReadAll(`SELECT (SELECT count(*) FROM temp.s_batch WHERE c1 = 'twelve bytes'),
+        (SELECT count(*) FROM temp.s_batch WHERE c1 = ''), (SELECT count(DISTINCT c1) FROM temp.s_batch),
+        (SELECT count(*) FROM temp.s_batch x JOIN temp.s_row y ON x.c0 = y.c0 AND x.c1 = y.c1 AND x.c2 = y.c2)`);
+    const [twelve, empty, distinct, joined] = q.getRows()[0]!.map(Number);
+    const expect = (f: (r: number) => boolean) => Array.from({ length: rows }, (_, r) => r).filter(f).length;
+    assert.equal(twelve, expect((r) => text(r) === 'twelve bytes'));
+    assert.equal(empty, expect((r) => text(r) === ''));
+    assert.equal(distinct, texts.length);
+    assert.equal(joined, expect((r) => text(r) !== null && blob(r) !== null));
   } finally {
     conn.closeSync();
   }

@@ -4,7 +4,10 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startCdcSource, type CdcSource } from './helpers/cdc.js';
-import { ColumnBatchBuilder, PgOid, TypeCatalog, cellValue, copyTable, decoderFor, openSession, type Value } from '../src/cdc/index.js';
+import {
+  BinaryCopyParser, ColumnBatchBuilder, CopyQuery, PgOid, TypeCatalog, cellValue, columnLayout, copyTable, decoderFor, describeTable, openSession,
+  type ColumnBatch, type ResolvedType, type Value,
+} from '../src/cdc/index.js';
 
 let source: CdcSource;
 
@@ -72,6 +75,38 @@ test('column batches hold what the row decoders give, for every type', async () 
       ]);
     }
     await s.query('COMMIT');
+  } finally {
+    await s.end();
+  }
+});
+
+test('column batches are the same whatever the chunk boundaries (a row split across chunks is carried over)', async () => {
+  const s = await openSession(source.conn);
+  try {
+    const desc = await describeTable(s, { schema: 'public', name: 'ity' });
+    const catalog = new TypeCatalog();
+    await catalog.load(s, desc.columns.map((c) => c.typeOid));
+    const layouts = desc.columns.map((c) => columnLayout((catalog.support(c.typeOid) as { type: ResolvedType }).type, true));
+    const decoders = desc.columns.map((c) => catalog.decoder(c.typeOid));
+    const chunks: Buffer[] = [];
+    const q = new CopyQuery('COPY ity TO STDOUT (FORMAT binary)', (c) => chunks.push(Buffer.from(c)));
+    s.query(q);
+    await q.done;
+    const all = Buffer.concat(chunks);
+    const parse = (size: number): unknown[][] => {
+      const rows: unknown[][] = [];
+      const take = (b: ColumnBatch) => { for (let r = 0; r < b.rows; r++) rows.push(b.columns.map((c) => canon(cellValue(c, r)))); };
+      const builder = new ColumnBatchBuilder(layouts, decoders, 700, take);
+      const p = new BinaryCopyParser(builder, layouts.length);
+      // pushRange on a wider buffer: the parser must stay inside [start, end)
+      for (let i = 0; i < all.length; i += size) p.pushRange(all, i, Math.min(i + size, all.length));
+      assert.ok(p.finished);
+      take(builder.take());
+      return rows;
+    };
+    const whole = parse(all.length);
+    assert.equal(whole.length, 3002);
+    for (const size of [1, 2, 3, 5, 7, 13, 31, 64, 100, 1000]) assert.deepStrictEqual(parse(size), whole, `chunk size ${size}`);
   } finally {
     await s.end();
   }

@@ -22,6 +22,10 @@ import { isDecimalSpecial, unrepresentableDecimal } from './unrepresentable.js';
 const duck = createRequire(createRequire(import.meta.url).resolve('@duckdb/node-api'))('@duckdb/node-bindings') as typeof Bindings;
 
 const CHUNK_ROWS = 2048;
+// duckdb_string_t (duckdb.h): 16 bytes, the length then, for up to 12 bytes, the bytes themselves zero-padded;
+// longer values point into the vector's own heap, which only vector_assign_string_element_len can fill
+const STRING_T = 16;
+const INLINE_MAX = 12;
 const DATE_INF = 2147483647;
 const TS_INF = 9223372036854775807n;
 
@@ -109,6 +113,9 @@ export class ChunkAppender {
   private readonly cols: Column[];
   private app: DuckDBAppender | null = null;
   private row = 0;
+  /** a chunk's worth of duckdb_string_t for COPY text whose values are inlined */
+  private readonly strings = new Uint8Array(CHUNK_ROWS * STRING_T);
+  private readonly stringLengths = new Int32Array(this.strings.buffer);
 
   constructor(types: readonly ColumnType[], extraBigints = 0) {
     const specs = [...types.map((t) => column(t)), ...Array.from({ length: extraBigints }, () => column('bigint'))];
@@ -199,11 +206,7 @@ export class ChunkAppender {
           c.nulls = true;
         }
         if (v.offsets) {
-          const { bytes, offsets } = v;
-          for (let r = 0; r < n; r++) {
-            if (v.nulls?.[off + r]) continue;
-            duck.vector_assign_string_element_len(c.vector, r, bytes!.subarray(offsets[off + r]!, offsets[off + r + 1]!));
-          }
+          this.appendStrings(c.vector, v.bytes!, v.offsets, v.nulls, off, n);
         } else {
           const a = v.data!;
           const w = a.BYTES_PER_ELEMENT;
@@ -212,6 +215,35 @@ export class ChunkAppender {
         flushValidity(c, n);
       }
       this.app!.appendDataChunk(this.chunk);
+    }
+  }
+
+  /**
+   * COPY text/bytea values off … off + n into `vector`: short ones (the common codes, names, flags) are built as
+   * inline duckdb_string_t here and copied in one go, long ones take one call each (which replaces their slot).
+   */
+  private appendStrings(vector: Bindings.Vector, bytes: Uint8Array, offsets: Int32Array, nulls: Uint8Array | null, off: number, n: number): void {
+    const st = this.strings;
+    const lengths = this.stringLengths;
+    st.fill(0, 0, n * STRING_T);
+    let long = 0;
+    for (let r = 0; r < n; r++) {
+      const s = offsets[off + r]!;
+      const len = offsets[off + r + 1]! - s;
+      if (len > INLINE_MAX) {
+        long++;
+        continue;
+      }
+      lengths[r * 4] = len;
+      const o = r * STRING_T + 4;
+      for (let k = 0; k < len; k++) st[o + k] = bytes[s + k]!;
+    }
+    duck.copy_data_to_vector(vector, 0, st.buffer as ArrayBuffer, 0, n * STRING_T);
+    if (long === 0) return;
+    for (let r = 0; r < n; r++) {
+      const s = offsets[off + r]!;
+      const len = offsets[off + r + 1]! - s;
+      if (len > INLINE_MAX && !nulls?.[off + r]) duck.vector_assign_string_element_len(vector, r, new Uint8Array(bytes.buffer, bytes.byteOffset + s, len));
     }
   }
 }

@@ -4,19 +4,26 @@
 //   trailer: Int16 -1
 // PostgreSQL sends one CopyData per row (the header rides on the first), but nothing requires it, so a row
 // split across chunks is carried over. Values go through the same binary decoders as pgoutput, or (with a
-// CopyFieldSink, e.g. a ColumnBatchBuilder) are handed over undecoded, field by field.
+// CopyRowSink, e.g. a ColumnBatchBuilder) are handed over undecoded, a row at a time.
 import type { Decoder, Value } from '../types/values.js';
 
-/** receives the fields of complete rows; buf[start, end) is only valid during the call */
-export interface CopyFieldSink {
-  put(col: number, buf: Buffer, start: number, end: number): void;
-  putNull(col: number): void;
-  endRow(): void;
+/** receives rows, undecoded */
+export interface CopyRowSink {
+  /**
+   * the row whose first field length is at buf[p]: the position after it, or -1 (nothing kept) when it does not
+   * end before `end`
+   */
+  putRow(buf: Buffer, p: number, end: number): number;
 }
 
 const SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
 const HEADER_FIXED = 19;
 const FLAG_HAS_OIDS = 1 << 16;
+
+/** big-endian Int32 without Buffer's bounds and argument checks (callers stay inside the buffer) */
+export function int32At(b: Uint8Array, p: number): number {
+  return (b[p]! << 24) | (b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!;
+}
 
 export class BinaryCopyParser {
   finished = false;
@@ -26,14 +33,14 @@ export class BinaryCopyParser {
   private headerDone = false;
 
   private readonly n: number;
-  private readonly sink: CopyFieldSink | null;
+  private readonly sink: CopyRowSink | null;
   private readonly decoders: readonly Decoder[];
   private readonly onRow: (row: Value[]) => void;
 
-  /** rows decoded with `decoders` to `onRow`, or fields of `columns` columns to `sink` */
+  /** rows decoded with `decoders` to `onRow`, or rows of `columns` fields to `sink` */
   constructor(decoders: readonly Decoder[], onRow: (row: Value[]) => void);
-  constructor(sink: CopyFieldSink, columns: number);
-  constructor(a: readonly Decoder[] | CopyFieldSink, b: ((row: Value[]) => void) | number) {
+  constructor(sink: CopyRowSink, columns: number);
+  constructor(a: readonly Decoder[] | CopyRowSink, b: ((row: Value[]) => void) | number) {
     if (Array.isArray(a)) {
       this.decoders = a;
       this.onRow = b as (row: Value[]) => void;
@@ -42,74 +49,72 @@ export class BinaryCopyParser {
     } else {
       this.decoders = [];
       this.onRow = () => undefined;
-      this.sink = a as CopyFieldSink;
+      this.sink = a as CopyRowSink;
       this.n = b as number;
     }
   }
 
   push(chunk: Buffer): void {
-    this.bytes += chunk.length;
+    this.pushRange(chunk, 0, chunk.length);
+  }
+
+  /** the bytes chunk[start, end); they are not kept after the call (a partial row is copied) */
+  pushRange(chunk: Buffer, start: number, end: number): void {
+    this.bytes += end - start;
     if (this.finished) {
-      if (chunk.length) throw new Error('COPY binary: data after trailer');
+      if (end > start) throw new Error('COPY binary: data after trailer');
       return;
     }
     let buf = chunk;
+    let pos = start;
+    let len = end;
     if (this.leftover) {
-      buf = Buffer.concat([this.leftover, chunk]);
+      buf = Buffer.concat([this.leftover, chunk.subarray(start, end)]);
       this.leftover = null;
+      pos = 0;
+      len = buf.length;
     }
-    let pos = 0;
     if (!this.headerDone) {
-      if (buf.length < HEADER_FIXED || buf.length < HEADER_FIXED + buf.readInt32BE(15)) {
-        this.leftover = Buffer.from(buf);
+      if (len - pos < HEADER_FIXED || len - pos < HEADER_FIXED + int32At(buf, pos + 15)) {
+        this.leftover = Buffer.from(buf.subarray(pos, len));
         return;
       }
-      if (!buf.subarray(0, 11).equals(SIGNATURE)) throw new Error('COPY binary: bad signature');
-      if (buf.readInt32BE(11) & FLAG_HAS_OIDS) throw new Error('COPY binary: OIDs in data are not supported');
-      pos = HEADER_FIXED + buf.readInt32BE(15);
+      if (!buf.subarray(pos, pos + 11).equals(SIGNATURE)) throw new Error('COPY binary: bad signature');
+      if (int32At(buf, pos + 11) & FLAG_HAS_OIDS) throw new Error('COPY binary: OIDs in data are not supported');
+      pos += HEADER_FIXED + int32At(buf, pos + 15);
       this.headerDone = true;
     }
     const n = this.n;
     const sink = this.sink;
-    const len = buf.length;
     while (pos + 2 <= len) {
-      const fields = buf.readInt16BE(pos);
-      if (fields === -1) {
+      const fields = (buf[pos]! << 8) | buf[pos + 1]!;
+      if (fields === 0xffff) {
         this.finished = true;
         pos += 2;
         break;
       }
       if (fields !== n) throw new Error(`COPY binary: row has ${fields} fields, expected ${n}`);
+      if (sink) {
+        const next = sink.putRow(buf, pos + 2, len);
+        if (next < 0) break;
+        pos = next;
+        this.rows++;
+        continue;
+      }
       // make sure the whole row is here before decoding any of it
       let p = pos + 2;
       let complete = true;
       for (let i = 0; i < fields; i++) {
         if (p + 4 > len) { complete = false; break; }
-        const l = buf.readInt32BE(p);
+        const l = int32At(buf, p);
         p += 4 + (l > 0 ? l : 0);
         if (p > len) { complete = false; break; }
       }
       if (!complete) break;
       p = pos + 2;
-      if (sink) {
-        for (let i = 0; i < fields; i++) {
-          const l = buf.readInt32BE(p);
-          p += 4;
-          if (l < 0) {
-            sink.putNull(i);
-          } else {
-            sink.put(i, buf, p, p + l);
-            p += l;
-          }
-        }
-        pos = p;
-        this.rows++;
-        sink.endRow();
-        continue;
-      }
       const row: Value[] = new Array(fields);
       for (let i = 0; i < fields; i++) {
-        const l = buf.readInt32BE(p);
+        const l = int32At(buf, p);
         p += 4;
         if (l < 0) {
           row[i] = null;
@@ -122,7 +127,7 @@ export class BinaryCopyParser {
       this.rows++;
       this.onRow(row);
     }
-    if (pos < len && !this.finished) this.leftover = Buffer.from(buf.subarray(pos)); // the chunk is reused by the socket parser
+    if (pos < len && !this.finished) this.leftover = Buffer.from(buf.subarray(pos, len)); // the caller may reuse its chunk
     if (this.finished && pos < len) throw new Error('COPY binary: data after trailer');
   }
 }

@@ -9,11 +9,13 @@
 //   text, bytea   the value bytes back to back in `bytes`, value i at offsets[i] … offsets[i + 1]
 //   value     Value[] through the type's ordinary decoder (arrays, numeric, uuid, jsonb, interval, …)
 //
-// 64-bit cells are written as two 32-bit halves through an Int32Array view (little-endian machines, as DuckDB's
-// vectors are). The ±infinity encodings are DuckDB's, so the arrays can be copied into DuckDB vectors as they are.
+// 64-bit cells are written as two 32-bit halves through an Int32Array view, floats as their bytes reversed
+// (little-endian machines, as DuckDB's vectors are). The ±infinity encodings are DuckDB's, so the arrays can be
+// copied into DuckDB vectors as they are.
 import type { ResolvedType } from '../types/catalog.js';
 import { PgOid } from '../types/oids.js';
 import type { Decoder, Value } from '../types/values.js';
+import { int32At, type CopyRowSink } from './binary-copy-parser.js';
 
 export type ColumnLayout = 'bool' | 'int32' | 'float32' | 'float64' | 'date' | 'int64' | 'time' | 'timestamp' | 'text' | 'bytea' | 'value';
 
@@ -70,18 +72,16 @@ const CODE: Record<ColumnLayout, K> = {
 };
 
 /**
- * Fills one batch at a time (a CopyFieldSink: the COPY parser hands it each field); `onFull` receives every
- * batch that reaches `capacity` rows, take() the last partial one.
+ * Fills one batch at a time (a CopyRowSink: the COPY parser hands it each row); `onFull` receives every batch that
+ * reaches `capacity` rows, take() the last partial one.
  */
-export class ColumnBatchBuilder {
+export class ColumnBatchBuilder implements CopyRowSink {
   rows = 0;
   private cols: ColumnVector[] = [];
   private readonly codes: K[];
-  /** per column, the array put() writes (64-bit cells through an Int32Array view) */
+  /** per column, the arrays put() writes: 64-bit cells through an Int32Array view, byte-swapped ones through u8 */
   private u8: Uint8Array[] = [];
   private i32: Int32Array[] = [];
-  private f32: Float32Array[] = [];
-  private f64: Float64Array[] = [];
   private bytePos: number[] = [];
 
   constructor(
@@ -101,27 +101,20 @@ export class ColumnBatchBuilder {
     const none32 = new Int32Array(0);
     this.u8 = [];
     this.i32 = [];
-    this.f32 = [];
-    this.f64 = [];
     this.cols = this.layouts.map((layout) => {
       const v: ColumnVector = { layout, data: null, bytes: null, offsets: null, values: null, nulls: null };
-      let u8 = none8;
-      let i32 = none32;
-      let f32 = new Float32Array(0);
-      let f64 = new Float64Array(0);
       switch (layout) {
-        case 'bool': v.data = u8 = new Uint8Array(cap); break;
-        case 'int32': case 'date': v.data = i32 = new Int32Array(cap); break;
-        case 'float32': v.data = f32 = new Float32Array(cap); break;
-        case 'float64': v.data = f64 = new Float64Array(cap); break;
-        case 'int64': case 'time': case 'timestamp': v.data = new BigInt64Array(cap); i32 = new Int32Array(v.data.buffer as ArrayBuffer); break;
+        case 'bool': v.data = new Uint8Array(cap); break;
+        case 'int32': case 'date': v.data = new Int32Array(cap); break;
+        case 'float32': v.data = new Float32Array(cap); break;
+        case 'float64': v.data = new Float64Array(cap); break;
+        case 'int64': case 'time': case 'timestamp': v.data = new BigInt64Array(cap); break;
         case 'text': case 'bytea': v.bytes = new Uint8Array(cap * 16); v.offsets = new Int32Array(cap + 1); break;
         case 'value': v.values = new Array<Value>(cap); break;
       }
-      this.u8.push(u8);
-      this.i32.push(i32);
-      this.f32.push(f32);
-      this.f64.push(f64);
+      const d = v.data;
+      this.u8.push(d ? new Uint8Array(d.buffer, d.byteOffset, d.byteLength) : none8);
+      this.i32.push(d && d.byteLength % 4 === 0 ? new Int32Array(d.buffer, d.byteOffset, d.byteLength / 4) : none32);
       return v;
     });
     this.bytePos = this.cols.map(() => 0);
@@ -134,33 +127,79 @@ export class ColumnBatchBuilder {
     return batch;
   }
 
+  putRow(buf: Buffer, p: number, end: number): number {
+    const n = this.codes.length;
+    for (let col = 0; col < n; col++) {
+      if (p + 4 > end) return this.dropRow();
+      const l = int32At(buf, p);
+      p += 4;
+      if (l < 0) {
+        this.putNull(col);
+      } else {
+        if (p + l > end) return this.dropRow();
+        this.cell(col, buf, p, l);
+        p += l;
+      }
+    }
+    this.endRow();
+    return p;
+  }
+
+  /**
+   * the rest of the current row has not arrived: it is decoded again from its start once it has, so only the
+   * text bytes written so far must go (fixed-width cells and NULL marks are simply written again)
+   */
+  private dropRow(): number {
+    const r = this.rows;
+    this.cols.forEach((v, col) => {
+      if (v.offsets) this.bytePos[col] = v.offsets[r]!;
+    });
+    return -1;
+  }
+
   put(col: number, buf: Buffer, start: number, end: number): void {
+    this.cell(col, buf, start, end - start);
+  }
+
+  /** the value buf[s, s + len) of column `col` in the current row */
+  private cell(col: number, buf: Buffer, s: number, len: number): void {
     const r = this.rows;
     switch (this.codes[col]) {
-      case K.Bool: this.u8[col]![r] = buf[start] !== 0 ? 1 : 0; return;
-      case K.Int32: this.i32[col]![r] = end - start === 2 ? buf.readInt16BE(start) : buf.readInt32BE(start); return;
-      case K.Float32: this.f32[col]![r] = buf.readFloatBE(start); return;
-      case K.Float64: this.f64[col]![r] = buf.readDoubleBE(start); return;
+      case K.Bool: this.u8[col]![r] = buf[s] !== 0 ? 1 : 0; return;
+      case K.Int32: this.i32[col]![r] = len === 2 ? (buf[s]! << 24 | buf[s + 1]! << 16) >> 16 : int32At(buf, s); return;
+      case K.Float32: { // the bits as sent (a float round trip through JS could change a NaN's)
+        const d = this.u8[col]!;
+        const o = 4 * r;
+        d[o] = buf[s + 3]!; d[o + 1] = buf[s + 2]!; d[o + 2] = buf[s + 1]!; d[o + 3] = buf[s]!;
+        return;
+      }
+      case K.Float64: {
+        const d = this.u8[col]!;
+        const o = 8 * r;
+        d[o] = buf[s + 7]!; d[o + 1] = buf[s + 6]!; d[o + 2] = buf[s + 5]!; d[o + 3] = buf[s + 4]!;
+        d[o + 4] = buf[s + 3]!; d[o + 5] = buf[s + 2]!; d[o + 6] = buf[s + 1]!; d[o + 7] = buf[s]!;
+        return;
+      }
       case K.Date: {
-        const d = buf.readInt32BE(start);
+        const d = int32At(buf, s);
         this.i32[col]![r] = d === DATE_INF ? 2147483647 : d === DATE_NEG_INF ? -2147483647 : d + PG_EPOCH_DAYS;
         return;
       }
       case K.Int64: {
         const h = this.i32[col]!;
-        if (end - start === 4) { // oid: unsigned 32-bit
-          h[2 * r] = buf.readInt32BE(start);
+        if (len === 4) { // oid: unsigned 32-bit
+          h[2 * r] = int32At(buf, s);
           h[2 * r + 1] = 0;
         } else {
-          h[2 * r] = buf.readInt32BE(start + 4);
-          h[2 * r + 1] = buf.readInt32BE(start);
+          h[2 * r] = int32At(buf, s + 4);
+          h[2 * r + 1] = int32At(buf, s);
         }
         return;
       }
       case K.Timestamp: {
         const h = this.i32[col]!;
-        const hi = buf.readInt32BE(start);
-        const lo = buf.readUInt32BE(start + 4);
+        const hi = int32At(buf, s);
+        const lo = int32At(buf, s + 4) >>> 0;
         if (hi === 0x7fffffff && lo === 0xffffffff) { // infinity: the same bits in DuckDB
           h[2 * r] = -1;
           h[2 * r + 1] = 0x7fffffff;
@@ -184,7 +223,6 @@ export class ColumnBatchBuilder {
       }
       case K.Bytes: {
         const v = this.cols[col]!;
-        const len = end - start;
         let pos = this.bytePos[col]!;
         let dst = v.bytes!;
         if (pos + len > dst.length) {
@@ -193,14 +231,14 @@ export class ColumnBatchBuilder {
           v.bytes = dst = grown;
         }
         // short values (the usual text) are cheaper to move byte by byte than through a native copy
-        if (len <= 64) for (let k = 0; k < len; k++) dst[pos + k] = buf[start + k]!;
-        else dst.set(buf.subarray(start, end), pos);
+        if (len <= 64) for (let k = 0; k < len; k++) dst[pos + k] = buf[s + k]!;
+        else dst.set(buf.subarray(s, s + len), pos);
         pos += len;
         this.bytePos[col] = pos;
         v.offsets![r + 1] = pos;
         return;
       }
-      case K.Value: this.cols[col]!.values![r] = this.decoders[col]!(buf, start, end); return;
+      case K.Value: this.cols[col]!.values![r] = this.decoders[col]!(buf, s, s + len); return;
     }
   }
 

@@ -13,6 +13,7 @@ import { TypeCatalog, UnsupportedTypeError } from '../types/catalog.js';
 import { decodeText } from '../types/text.js';
 import type { Decoder, Value } from '../types/values.js';
 import { BinaryCopyParser } from './binary-copy-parser.js';
+import { CopyOutTap } from './copy-out-socket.js';
 import { ColumnBatchBuilder, columnLayout, type ColumnBatch, type ColumnLayout } from './column-batch.js';
 
 /** Start the snapshot transaction on an ordinary session. The walsender that exported it must still be open. */
@@ -193,15 +194,20 @@ async function* streamCopy<B>(
     }
     signal();
   });
-  const query = new CopyQuery(sql, (chunk) => {
+  const onData = (buf: Buffer, start: number, end: number): void => {
     if (discard || failure) return;
     try {
-      parser.push(chunk);
+      parser.pushRange(buf, start, end);
     } catch (e) {
       failure = e as Error;
       signal();
     }
-  });
+  };
+  // CopyData is read off the socket by the tap; node-pg still runs the query (and would deliver CopyData itself
+  // if the tap were not in place)
+  const tap = new CopyOutTap(client, onData);
+  const query = new CopyQuery(sql, (chunk) => onData(chunk, 0, chunk.length));
+  tap.start();
   client.query(query);
   query.done.then(
     () => { finished = true; signal(); },
@@ -245,6 +251,7 @@ async function* streamCopy<B>(
         await query.done.catch(() => {});
       }
     }
+    tap.stop();
   }
 }
 
