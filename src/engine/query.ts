@@ -7,16 +7,17 @@ import type { DuckDBConnection, DuckDBPreparedStatement, DuckDBType } from '@duc
 import { BIGINT, DECIMAL, DOUBLE, DuckDBTypeId, INTEGER, SMALLINT } from '@duckdb/node-api';
 import { effectiveSearchPath, type MirrorCatalog, type MirrorRef } from '../route/catalog.js';
 import type { RoutedStatement } from '../route/classify.js';
-import { PgError, type LocalPortal, type LocalQuery, type SessionInfo } from '../route/local.js';
+import { PgError, type LocalPortal, type LocalQuery, type PrepareOptions, type SessionInfo } from '../route/local.js';
 import type { FieldDescription } from '../wire/messages/backend.js';
 import { pgErrorOf } from './errors.js';
-import { execContext, type ExecContext } from './exec-context.js';
+import { earlyAccess, earlyContextQuery, execContext, readEarlyContext, type EarlyContext, type ExecContext } from './exec-context.js';
 import type { MirrorSource } from './mirror-source.js';
+import type { DescribeResult, QueryResult } from './upstream-channel.js';
 import { decodeParams, type BoundParam } from './params.js';
 import { fetchPgTable } from './pg-fetch.js';
 import { EnginePortal, type PortalPlan } from './portal.js';
 import { copyOptions, copyQueryText, type CopyOptions } from './copy-out.js';
-import { regclassText, relationInfo, type RelationColumns } from './relation-info.js';
+import { readRelationInfo, regclassText, relationInfoQuery, type RelationColumns } from './relation-info.js';
 import { columnCodec, outputSettingsFrom, type ColumnCodec } from './results/index.js';
 import { constKey, type MirrorRelation, type PgTableUse, type SessionState, type TranslateEnv } from './translate/context.js';
 import { NotSupported, notSupported } from './translate/errors.js';
@@ -77,6 +78,8 @@ interface EnvInput {
 export class EngineQuery implements LocalQuery {
   readonly paramTypes: number[];
   private readonly paramT: PgT[];
+  /** PrepareOptions.bindAtOnce: the context read with the Describe, for the first bind (and its freshness wait, started then) */
+  private early: { ctx: EarlyContext; wait: Promise<boolean> | null } | null = null;
 
   private constructor(
     private readonly core: EngineCore,
@@ -106,6 +109,7 @@ export class EngineQuery implements LocalQuery {
     sql: string,
     paramTypes: number[],
     session: SessionInfo,
+    options: PrepareOptions = {},
   ): Promise<EngineQuery> {
     let query: unknown = stmt.stmt;
     let explain: { analyze: boolean } | null = null;
@@ -149,8 +153,6 @@ export class EngineQuery implements LocalQuery {
     // COPY (query): Postgres checks the statement itself; COPY mirror TO reads the mirror like its source table
     // (Postgres would refuse a COPY from the view), checked through the equivalent SELECT
     if (copy && describeSql !== sql && (stmt.stmt as Obj).CopyStmt && ((stmt.stmt as Obj).CopyStmt as Obj).query) await up.describe(sql, paramTypes);
-    const d = await up.describe(describeSql, paramTypes);
-    const fields = d.fields ?? [];
     const names: string[] = [];
     const mirrorKeys: string[] = [];
     const seen = new Set<string>();
@@ -170,7 +172,20 @@ export class EngineQuery implements LocalQuery {
       otherKeys.push(o);
       names.push(regclassText(o.schema, o.name));
     }
-    const info = await relationInfo(up, names);
+    // one round trip: the Describe, the relations' columns and, for a bind that follows at once, its context
+    const mirrorNames = names.slice(0, mirrorKeys.length);
+    const lsn = typeof core.mirrors.waitForLsn === 'function';
+    const queries = [relationInfoQuery(names), ...(options.bindAtOnce ? [earlyContextQuery(mirrorNames, lsn)] : [])];
+    let d: DescribeResult;
+    let results: QueryResult[];
+    if (up.describeThenQueries) ({ described: d, results } = await up.describeThenQueries(describeSql, paramTypes, queries));
+    else {
+      d = await up.describe(describeSql, paramTypes);
+      results = [];
+      for (const x of queries) results.push(await up.query(x.sql, x.params));
+    }
+    const fields = d.fields ?? [];
+    const info = readRelationInfo(results[0]!, names);
     const mirrorUses = new Map<string, MirrorUse>();
     mirrorKeys.forEach((k, i) => {
       const m = stmt.mirrors.find((x) => `${x.mirror.schema}.${x.mirror.name}` === k)!.mirror;
@@ -201,6 +216,15 @@ export class EngineQuery implements LocalQuery {
       constants: new Map(),
     }).translation;
     if (!explain) q.checkTypes(tr);
+    if (options.bindAtOnce) {
+      const ctx = readEarlyContext(results[1]!.rows[0]!, mirrorNames);
+      // the wait for the mirrors to reach upstream's WAL position overlaps with the rest of the work
+      const wait = ctx.base.lsn !== null && core.mirrors.waitForLsn && core.freshnessTimeoutMs > 0
+        ? core.mirrors.waitForLsn(ctx.base.lsn, core.freshnessTimeoutMs)
+        : null;
+      wait?.catch(() => undefined);
+      q.early = { ctx, wait };
+    }
     return q;
   }
 
@@ -349,17 +373,25 @@ export class EngineQuery implements LocalQuery {
     // first pass: which columns are read, which constants Postgres must read
     const first = this.translate({ dry: true, params: paramsNow(new Map()), stored, session: this.sessionState(tz, ds, 0n), constants: new Map() });
     const wantConstants = [...first.needed, ...params.filter((p) => !('value' in p)).map((p) => ({ t: p.t, text: (p as { text: string }).text }))];
-    const ctx: ExecContext = await execContext(up, {
-      mirrors: first.mirrors.map((m, i) => ({
-        regclass: regclassText(first.mirrorRefs[i]!.schema, first.mirrorRefs[i]!.name),
-        name: first.mirrorRefs[i]!.name,
-        columns: [...m.used],
-      })),
-      constants: dedupe(wantConstants),
-      lsn: typeof this.core.mirrors.waitForLsn === 'function',
-    });
+    const access = first.mirrors.map((m, i) => ({
+      regclass: regclassText(first.mirrorRefs[i]!.schema, first.mirrorRefs[i]!.name),
+      name: first.mirrorRefs[i]!.name,
+      columns: [...m.used],
+    }));
+    const early = this.early;
+    this.early = null;
+    let ctx: ExecContext;
+    let waiting: Promise<boolean> | null = null;
+    if (early && wantConstants.length === 0) {
+      earlyAccess(early.ctx, access);
+      ctx = { ...early.ctx.base, constants: new Map() };
+      waiting = early.wait;
+    } else {
+      // constants only Postgres can read travel in the context query, so the early one does not do
+      ctx = await execContext(up, { mirrors: access, constants: dedupe(wantConstants), lsn: typeof this.core.mirrors.waitForLsn === 'function' });
+    }
     if (ctx.lsn !== null && this.core.mirrors.waitForLsn && this.core.freshnessTimeoutMs > 0) {
-      const ok = await this.core.mirrors.waitForLsn(ctx.lsn, this.core.freshnessTimeoutMs);
+      const ok = await (waiting ?? this.core.mirrors.waitForLsn(ctx.lsn, this.core.freshnessTimeoutMs));
       if (!ok) {
         throw new PgError('55000', 'lakegate: mirror has not caught up with upstream', 'ERROR', `Changes up to the current WAL position were not applied within ${this.core.freshnessTimeoutMs} ms.`);
       }
