@@ -78,8 +78,8 @@ interface EnvInput {
 export class EngineQuery implements LocalQuery {
   readonly paramTypes: number[];
   private readonly paramT: PgT[];
-  /** PrepareOptions.bindAtOnce: the context read with the Describe, for the first bind (and its freshness wait, started then) */
-  private early: { ctx: EarlyContext; wait: Promise<boolean> | null } | null = null;
+  /** PrepareOptions.bindAtOnce: what the first bind uses, read or begun while preparing */
+  private early: Early | null = null;
 
   private constructor(
     private readonly core: EngineCore,
@@ -172,60 +172,71 @@ export class EngineQuery implements LocalQuery {
       otherKeys.push(o);
       names.push(regclassText(o.schema, o.name));
     }
-    // one round trip: the Describe, the relations' columns and, for a bind that follows at once, its context
-    const mirrorNames = names.slice(0, mirrorKeys.length);
-    const lsn = typeof core.mirrors.waitForLsn === 'function';
-    const queries = [relationInfoQuery(names), ...(options.bindAtOnce ? [earlyContextQuery(mirrorNames, lsn)] : [])];
-    let d: DescribeResult;
-    let results: QueryResult[];
-    if (up.describeThenQueries) ({ described: d, results } = await up.describeThenQueries(describeSql, paramTypes, queries));
-    else {
-      d = await up.describe(describeSql, paramTypes);
-      results = [];
-      for (const x of queries) results.push(await up.query(x.sql, x.params));
+    // a simple Query: its DuckDB snapshot is begun while Postgres answers (kept or dropped below)
+    const snapshot = options.bindAtOnce ? beginSnapshot(core, mirrorKeys.map((k) => stmt.mirrors.find((x) => `${x.mirror.schema}.${x.mirror.name}` === k)!.mirror)) : null;
+    let handedOver = false;
+    try {
+      // one round trip: the Describe, the relations' columns and, for a bind that follows at once, its context
+      const mirrorNames = names.slice(0, mirrorKeys.length);
+      const lsn = typeof core.mirrors.waitForLsn === 'function';
+      const queries = [relationInfoQuery(names), ...(options.bindAtOnce ? [earlyContextQuery(mirrorNames, lsn)] : [])];
+      let d: DescribeResult;
+      let results: QueryResult[];
+      if (up.describeThenQueries) ({ described: d, results } = await up.describeThenQueries(describeSql, paramTypes, queries));
+      else {
+        d = await up.describe(describeSql, paramTypes);
+        results = [];
+        for (const x of queries) results.push(await up.query(x.sql, x.params));
+      }
+      const fields = d.fields ?? [];
+      const info = readRelationInfo(results[0]!, names);
+      const mirrorUses = new Map<string, MirrorUse>();
+      mirrorKeys.forEach((k, i) => {
+        const m = stmt.mirrors.find((x) => `${x.mirror.schema}.${x.mirror.name}` === k)!.mirror;
+        const ri = info.relations[i];
+        if (!ri) throw new PgError('42P01', `relation "${m.name}" does not exist`);
+        const rel = core.mirrors.relationSql(m);
+        // not served (any more), or dropped and its name reused before the table layer noticed: the router asks
+        // the registry what the name is now
+        if (!rel || ri.relkind !== 'v') throw new MirrorUnavailable(m);
+        mirrorUses.set(k, { ref: m, sql: rel, choice: core.mirrors.choiceSql?.(m) ?? null, info: ri });
+      });
+      const otherUses = new Map<string, OtherUse>();
+      otherKeys.forEach((o, j) => {
+        const ri = info.relations[mirrorKeys.length + j];
+        if (!ri) throw new PgError('42P01', `relation "${o.name}" does not exist`);
+        otherUses.set(`${o.schema ?? ''}.${o.name}`, { schema: o.schema, name: o.name, info: ri });
+      });
+      const q = new EngineQuery(core, session, catalog, query, explain, fields, d.paramTypes, mirrorUses, otherUses, {
+        codePoint: info.codePointCollation,
+        asciiCtype: info.asciiCtype,
+      }, copy);
+      // translate once now so unsupported SQL is refused at Parse, like Postgres' own errors
+      const tr = q.translate({
+        dry: true,
+        params: q.paramT.map((t) => ({ t })),
+        stored: new Map(),
+        session: q.sessionState(session.params.get('TimeZone') ?? 'UTC', session.params.get('DateStyle') ?? 'ISO, MDY', null),
+        constants: new Map(),
+      }).translation;
+      if (!explain) q.checkTypes(tr);
+      if (options.bindAtOnce) {
+        const ctx = readEarlyContext(results[1]!.rows[0]!, mirrorNames);
+        const needWait = ctx.base.lsn !== null && !!core.mirrors.waitForLsn && core.freshnessTimeoutMs > 0;
+        // the snapshot begun before Postgres answered holds when the mirrors showed that WAL position already
+        // then, and it chose between the views the query reads now
+        const keep = snapshot !== null && (!needWait || (snapshot.visible !== null && snapshot.visible >= ctx.base.lsn!)) &&
+          [...mirrorUses].every(([k, m]) => snapshot.choices.get(k)?.choice === m.choice);
+        // else the wait for the mirrors to reach upstream's WAL position overlaps with the rest of the work
+        const wait = !keep && needWait ? core.mirrors.waitForLsn!(ctx.base.lsn!, core.freshnessTimeoutMs) : null;
+        wait?.catch(() => undefined);
+        q.early = { ctx, wait, snapshot: keep ? snapshot!.ready : null };
+        if (keep) handedOver = true;
+      }
+      return q;
+    } finally {
+      if (snapshot && !handedOver) discardSnapshot(snapshot);
     }
-    const fields = d.fields ?? [];
-    const info = readRelationInfo(results[0]!, names);
-    const mirrorUses = new Map<string, MirrorUse>();
-    mirrorKeys.forEach((k, i) => {
-      const m = stmt.mirrors.find((x) => `${x.mirror.schema}.${x.mirror.name}` === k)!.mirror;
-      const ri = info.relations[i];
-      if (!ri) throw new PgError('42P01', `relation "${m.name}" does not exist`);
-      const rel = core.mirrors.relationSql(m);
-      // not served (any more), or dropped and its name reused before the table layer noticed: the router asks
-      // the registry what the name is now
-      if (!rel || ri.relkind !== 'v') throw new MirrorUnavailable(m);
-      mirrorUses.set(k, { ref: m, sql: rel, choice: core.mirrors.choiceSql?.(m) ?? null, info: ri });
-    });
-    const otherUses = new Map<string, OtherUse>();
-    otherKeys.forEach((o, j) => {
-      const ri = info.relations[mirrorKeys.length + j];
-      if (!ri) throw new PgError('42P01', `relation "${o.name}" does not exist`);
-      otherUses.set(`${o.schema ?? ''}.${o.name}`, { schema: o.schema, name: o.name, info: ri });
-    });
-    const q = new EngineQuery(core, session, catalog, query, explain, fields, d.paramTypes, mirrorUses, otherUses, {
-      codePoint: info.codePointCollation,
-      asciiCtype: info.asciiCtype,
-    }, copy);
-    // translate once now so unsupported SQL is refused at Parse, like Postgres' own errors
-    const tr = q.translate({
-      dry: true,
-      params: q.paramT.map((t) => ({ t })),
-      stored: new Map(),
-      session: q.sessionState(session.params.get('TimeZone') ?? 'UTC', session.params.get('DateStyle') ?? 'ISO, MDY', null),
-      constants: new Map(),
-    }).translation;
-    if (!explain) q.checkTypes(tr);
-    if (options.bindAtOnce) {
-      const ctx = readEarlyContext(results[1]!.rows[0]!, mirrorNames);
-      // the wait for the mirrors to reach upstream's WAL position overlaps with the rest of the work
-      const wait = ctx.base.lsn !== null && core.mirrors.waitForLsn && core.freshnessTimeoutMs > 0
-        ? core.mirrors.waitForLsn(ctx.base.lsn, core.freshnessTimeoutMs)
-        : null;
-      wait?.catch(() => undefined);
-      q.early = { ctx, wait };
-    }
-    return q;
   }
 
   fields(): FieldDescription[] | null {
@@ -335,11 +346,16 @@ export class EngineQuery implements LocalQuery {
   }
 
   async bind(params: (Buffer | null)[], paramFormats: number[], resultFormats: number[]): Promise<LocalPortal> {
+    let early = this.early;
+    this.early = null;
     const bound = decodeParams(this.paramT, params, paramFormats);
     for (let attempt = 0; ; attempt++) {
-      const conn = await this.core.connect();
+      const begun = early?.snapshot ? await early.snapshot.catch(() => null) : null;
+      const conn = begun?.conn ?? (await this.core.connect());
+      const e0 = early;
+      early = null;
       try {
-        return await this.bindOn(conn, bound, resultFormats);
+        return await this.bindOn(conn, bound, resultFormats, e0, begun?.chosen ?? null);
       } catch (e) {
         try {
           conn.closeSync();
@@ -352,7 +368,8 @@ export class EngineQuery implements LocalQuery {
     }
   }
 
-  private async bindOn(conn: DuckDBConnection, bound: BoundParam[], resultFormats: number[]): Promise<LocalPortal> {
+  /** `early`: from prepare (PrepareOptions.bindAtOnce); `begun`: the snapshot begun then on `conn` (its choices) */
+  private async bindOn(conn: DuckDBConnection, bound: BoundParam[], resultFormats: number[], early: Early | null, begun: Chosen | null): Promise<LocalPortal> {
     const up = this.session.upstream;
     // the DuckDB types each mirror relation stores its columns in (checked against the shape token below)
     const stored = new Map<string, string[]>();
@@ -378,8 +395,6 @@ export class EngineQuery implements LocalQuery {
       name: first.mirrorRefs[i]!.name,
       columns: [...m.used],
     }));
-    const early = this.early;
-    this.early = null;
     let ctx: ExecContext;
     let waiting: Promise<boolean> | null = null;
     if (early && wantConstants.length === 0) {
@@ -389,8 +404,11 @@ export class EngineQuery implements LocalQuery {
     } else {
       // constants only Postgres can read travel in the context query, so the early one does not do
       ctx = await execContext(up, { mirrors: access, constants: dedupe(wantConstants), lsn: typeof this.core.mirrors.waitForLsn === 'function' });
+      // a newer WAL position than the one the begun snapshot was kept for
+      if (begun) await conn.run('ROLLBACK');
+      begun = null;
     }
-    if (ctx.lsn !== null && this.core.mirrors.waitForLsn && this.core.freshnessTimeoutMs > 0) {
+    if (!begun && ctx.lsn !== null && this.core.mirrors.waitForLsn && this.core.freshnessTimeoutMs > 0) {
       const ok = await (waiting ?? this.core.mirrors.waitForLsn(ctx.lsn, this.core.freshnessTimeoutMs));
       if (!ok) {
         throw new PgError('55000', 'lakegate: mirror has not caught up with upstream', 'ERROR', `Changes up to the current WAL position were not applied within ${this.core.freshnessTimeoutMs} ms.`);
@@ -398,7 +416,7 @@ export class EngineQuery implements LocalQuery {
     }
     // one DuckDB snapshot from here on, taken after the wait: the choice of each mirror's reader view holds
     // for the query
-    const chosen = await beginAndChoose(conn, this.mirrorUses);
+    const chosen = begun ?? (await beginAndChoose(conn, this.mirrorUses));
     const relations = new Map<string, string>();
     for (const [k, c] of chosen) {
       relations.set(k, c.relation);
@@ -508,11 +526,50 @@ function storedGuess(t: PgT): string {
   }
 }
 
+type Chosen = Map<string, { relation: string; shape: string }>;
+
+/** read (or begun) while a statement bound at once was prepared */
+interface Early {
+  ctx: EarlyContext;
+  /** the freshness wait for ctx's WAL position, started then; null when none is needed */
+  wait: Promise<boolean> | null;
+  /** a DuckDB connection whose transaction already sees that position, with its choices */
+  snapshot: Promise<{ conn: DuckDBConnection; chosen: Chosen }> | null;
+}
+
+interface Snapshot {
+  /** MirrorSource.visibleLsn before the transaction began (null: unknown) */
+  visible: bigint | null;
+  choices: Map<string, { choice: string | null }>;
+  ready: Promise<{ conn: DuckDBConnection; chosen: Chosen }>;
+}
+
+/** a connection with its transaction begun and the mirrors' views chosen (beginAndChoose), ahead of time */
+function beginSnapshot(core: EngineCore, mirrors: MirrorRef[]): Snapshot {
+  const visible = core.mirrors.visibleLsn?.() ?? null;
+  const choices = new Map(mirrors.map((m) => [`${m.schema}.${m.name}`, { choice: core.mirrors.choiceSql?.(m) ?? null }]));
+  const ready = (async () => {
+    const conn = await core.connect();
+    try {
+      return { conn, chosen: await beginAndChoose(conn, choices) };
+    } catch (e) {
+      conn.closeSync();
+      throw e;
+    }
+  })();
+  ready.catch(() => undefined);
+  return { visible, choices, ready };
+}
+
+function discardSnapshot(s: Snapshot): void {
+  void s.ready.then(({ conn }) => conn.closeSync(), () => undefined);
+}
+
 /**
  * Opens the connection's transaction and, per mirror with a choice, reads the relation to read at its
  * snapshot (quoted) and the shape token. One DuckDB call.
  */
-async function beginAndChoose(conn: DuckDBConnection, uses: Map<string, MirrorUse>): Promise<Map<string, { relation: string; shape: string }>> {
+async function beginAndChoose(conn: DuckDBConnection, uses: Map<string, { choice: string | null }>): Promise<Chosen> {
   const out = new Map<string, { relation: string; shape: string }>();
   const withChoice = [...uses].filter(([, m]) => m.choice !== null);
   if (withChoice.length === 0) {
