@@ -16,6 +16,7 @@ import type { DescribeResult, QueryResult } from './upstream-channel.js';
 import { decodeParams, type BoundParam } from './params.js';
 import { fetchPgTable } from './pg-fetch.js';
 import { EnginePortal, type PortalPlan } from './portal.js';
+import { smallResult } from './result-size.js';
 import { copyOptions, copyQueryText, type CopyOptions } from './copy-out.js';
 import { readRelationInfo, regclassText, relationInfoQuery, type RelationColumns } from './relation-info.js';
 import { columnCodec, outputSettingsFrom, type ColumnCodec } from './results/index.js';
@@ -455,26 +456,30 @@ export class EngineQuery implements LocalQuery {
       return f as 0 | 1;
     });
     const out = this.described.map((f, i) => ({ ...f, format: formats[i]! }));
-    let codecs: ColumnCodec[] = [];
-    let prepared: DuckDBPreparedStatement | null = null;
-    if (this.explain) {
-      codecs = [];
-    } else {
-      const ps = await conn.prepare(tr.sql);
-      prepared = ps;
-      codecs = tr.cols.map((c, i) => {
-        const duck = ps.columnType(i);
+    const codecsFor = (typeOf: (i: number) => DuckDBType): ColumnCodec[] =>
+      tr.cols.map((c, i) => {
         const f = this.described[i]!;
         if (c.ex.v) return columnCodec(varDuckType(c.ex.t), { oid: f.typeOid, typmod: f.typeMod ?? -1 });
+        const duck = typeOf(i);
         checkDuckType(c.ex.t, c.ex.scale, duck, f.name);
         return columnCodec(duck, { oid: f.typeOid, typmod: f.typeMod ?? -1 });
       });
+    let codecs: ColumnCodec[] | null = null;
+    let prepared: DuckDBPreparedStatement | null = null;
+    if (this.explain) {
+      codecs = [];
+    } else if (!tr.jsSort && !smallResult(this.query)) {
+      // streamed: DuckDB streams only a prepared statement; its types are checked now
+      const ps = await conn.prepare(tr.sql);
+      prepared = ps;
+      codecs = codecsFor((i) => ps.columnType(i));
     }
     const plan: PortalPlan = {
       sql: tr.sql,
       prepared,
       cols: tr.cols,
       codecs,
+      codecsFor,
       formats,
       settings,
       hidden: tr.hidden,
