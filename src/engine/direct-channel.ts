@@ -63,6 +63,10 @@ export class DirectChannel implements UpstreamChannel {
     return this.inner.query(sql, params);
   }
 
+  describeThenQueries(sql: string, paramTypes: number[], queries: { sql: string; params: (string | null)[] }[]): Promise<{ described: DescribeResult; results: QueryResult[] }> {
+    return this.inner.describeThenQueries(sql, paramTypes, queries);
+  }
+
   /** Simple-protocol query (session commands); rejects with PgError on an ErrorResponse. */
   async simple(sql: string): Promise<(string | null)[][]> {
     const body = Buffer.from(sql + '\0');

@@ -3,6 +3,7 @@
 // results (TimeZone, DateStyle, IntervalStyle, extra_float_digits, bytea_output — the last two are not reported
 // by ParameterStatus), SELECT privilege on each mirror view, the WAL position for read-your-writes, and constants
 // only Postgres can read (dates in DMY order, `1 day 2 hours` …).
+// A simple Query (prepared and bound at once) reads the same context earlier, with its Describe (earlyContextQuery).
 import { PgError } from '../route/local.js';
 import { constKey } from './translate/context.js';
 import { readUpstreamConst, upstreamConstSql, type Const } from './translate/literal.js';
@@ -27,6 +28,78 @@ export interface ExecContext {
   constants: Map<string, Const>;
 }
 
+/** now(), the settings and the WAL position: the leading columns of both context queries */
+function baseColumns(lsn: boolean): string[] {
+  return [
+    `(extract(epoch FROM pg_catalog.now()) * 1000000)::int8::text`,
+    `pg_catalog.current_setting('TimeZone')`,
+    `pg_catalog.current_setting('DateStyle')`,
+    `pg_catalog.current_setting('IntervalStyle')`,
+    `pg_catalog.current_setting('extra_float_digits')`,
+    `pg_catalog.current_setting('bytea_output')`,
+    lsn ? `pg_catalog.pg_current_wal_insert_lsn()::text` : 'NULL::text',
+  ];
+}
+
+function readBase(row: (string | null)[]): Omit<ExecContext, 'constants'> {
+  return {
+    now: BigInt(row[0]!),
+    settings: { TimeZone: row[1]!, DateStyle: row[2]!, IntervalStyle: row[3]!, extra_float_digits: row[4]!, bytea_output: row[5]! },
+    lsn: row[6] ? parseLsn(row[6]) : null,
+  };
+}
+
+/**
+ * The execution context read while the statement is prepared, for a bind that follows at once (a simple Query):
+ * it travels in the same round trip as the Describe. Which columns the statement reads is not known yet, so per
+ * mirror it reads what the privilege check needs for any column set; earlyAccess() applies it.
+ */
+export interface EarlyContext {
+  base: Omit<ExecContext, 'constants'>;
+  /** per regclass text: null = no such relation */
+  access: Map<string, { table: boolean; anyColumn: boolean; columns: Set<string> } | null>;
+}
+
+export function earlyContextQuery(regclasses: string[], lsn: boolean): { sql: string; params: string[] } {
+  const cols = baseColumns(lsn);
+  regclasses.forEach((_, i) => {
+    const rel = `pg_catalog.to_regclass($${i + 1}::text)`;
+    cols.push(
+      `pg_catalog.has_table_privilege(${rel}, 'SELECT')::text`,
+      `pg_catalog.has_any_column_privilege(${rel}, 'SELECT')::text`,
+      // the readable columns, only when the table privilege is missing (rare): none is needed otherwise
+      `CASE WHEN NOT pg_catalog.has_table_privilege(${rel}, 'SELECT') THEN (SELECT pg_catalog.json_agg(a.attname) ` +
+        `FROM pg_catalog.pg_attribute a WHERE a.attrelid = ${rel} AND a.attnum > 0 AND NOT a.attisdropped ` +
+        `AND pg_catalog.has_column_privilege(${rel}, a.attnum, 'SELECT'))::text END`,
+    );
+  });
+  return { sql: `SELECT ${cols.join(', ')}`, params: regclasses };
+}
+
+export function readEarlyContext(row: (string | null)[], regclasses: string[]): EarlyContext {
+  const access: EarlyContext['access'] = new Map();
+  regclasses.forEach((r, i) => {
+    const [table, any, list] = [row[7 + 3 * i], row[8 + 3 * i], row[9 + 3 * i]];
+    if (table === null || table === undefined) {
+      access.set(r, null);
+      return;
+    }
+    access.set(r, { table: table === 'true', anyColumn: any === 'true', columns: new Set(list ? (JSON.parse(list) as string[]) : []) });
+  });
+  return { base: readBase(row), access };
+}
+
+/** The same verdicts as execContext's privilege columns, from an EarlyContext. */
+export function earlyAccess(early: EarlyContext, mirrors: MirrorAccess[]): void {
+  for (const m of mirrors) {
+    const a = early.access.get(m.regclass);
+    if (a === undefined) throw new PgError('XX000', `lakegate: no privileges read for ${m.regclass}`);
+    if (a === null) throw new PgError('42P01', `relation "${m.name}" does not exist`);
+    const ok = a.table || (m.columns.length === 0 ? a.anyColumn : m.columns.every((c) => a.columns.has(c)));
+    if (!ok) throw new PgError('42501', `permission denied for view ${m.name}`);
+  }
+}
+
 export async function execContext(
   up: UpstreamChannel,
   o: { mirrors: MirrorAccess[]; constants: { t: PgT; text: string }[]; lsn: boolean },
@@ -36,15 +109,7 @@ export async function execContext(
     params.push(v);
     return `$${params.length}`;
   };
-  const cols: string[] = [
-    `(extract(epoch FROM pg_catalog.now()) * 1000000)::int8::text`,
-    `pg_catalog.current_setting('TimeZone')`,
-    `pg_catalog.current_setting('DateStyle')`,
-    `pg_catalog.current_setting('IntervalStyle')`,
-    `pg_catalog.current_setting('extra_float_digits')`,
-    `pg_catalog.current_setting('bytea_output')`,
-    o.lsn ? `pg_catalog.pg_current_wal_insert_lsn()::text` : 'NULL::text',
-  ];
+  const cols = baseColumns(o.lsn);
   for (const m of o.mirrors) {
     const rel = `pg_catalog.to_regclass(${p(m.regclass)}::text)`;
     const arr = p(`{${m.columns.map((c) => `"${c.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`).join(',')}}`);
@@ -60,16 +125,8 @@ export async function execContext(
   for (const c of o.constants) cols.push(upstreamConstSql(c.t, pgLiteral(c.text)));
   const res = await up.query(`SELECT ${cols.join(', ')}`, params);
   const row = res.rows[0]!;
-  let i = 0;
-  const now = BigInt(row[i++]!);
-  const settings = {
-    TimeZone: row[i++]!,
-    DateStyle: row[i++]!,
-    IntervalStyle: row[i++]!,
-    extra_float_digits: row[i++]!,
-    bytea_output: row[i++]!,
-  };
-  const lsnText = row[i++];
+  const base = readBase(row);
+  let i = 7;
   for (const m of o.mirrors) {
     const ok = row[i++];
     if (ok === null) throw new PgError('42P01', `relation "${m.name}" does not exist`);
@@ -77,6 +134,6 @@ export async function execContext(
   }
   const constants = new Map<string, Const>();
   for (const c of o.constants) constants.set(constKey(c.t, c.text), readUpstreamConst(c.t, row[i++] ?? null));
-  return { now, settings, lsn: lsnText ? parseLsn(lsnText) : null, constants };
+  return { ...base, constants };
 }
 

@@ -12,7 +12,7 @@ function split(qualified: string): MirrorRef {
   return dot < 0 ? { schema: 'public', name: qualified } : { schema: qualified.slice(0, dot), name: qualified.slice(dot + 1) };
 }
 
-export function mirrorServiceSource(svc: Pick<MirrorService, 'mirrors' | 'waitForLsn' | 'waitReady'>): MirrorSource {
+export function mirrorServiceSource(svc: Pick<MirrorService, 'mirrors' | 'waitForLsn' | 'waitReady' | 'visibleLsn'>): MirrorSource {
   return {
     mirrors: () => svc.mirrors().map((m) => split(m.name)),
     relationSql: (ref) => {
@@ -24,6 +24,7 @@ export function mirrorServiceSource(svc: Pick<MirrorService, 'mirrors' | 'waitFo
       return m ? `SELECT relation, shape FROM "${readerChoiceView(m.id)}"` : null;
     },
     waitForLsn: (lsn, timeoutMs) => svc.waitForLsn(lsn, timeoutMs),
+    visibleLsn: () => svc.visibleLsn(),
     waitReady: (ref, timeoutMs) => svc.waitReady(`${ref.schema}.${ref.name}`, timeoutMs).then(() => true, () => false),
   };
 }

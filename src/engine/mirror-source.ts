@@ -24,6 +24,12 @@ export interface MirrorSource {
    * synchronised with upstream writes.
    */
   waitForLsn?(lsn: bigint, timeoutMs: number): Promise<boolean>;
+  /**
+   * Optional, with waitForLsn: a position such that every source transaction committed before it is visible to a
+   * DuckDB transaction begun from now on (what waitForLsn waits for). Lets a reader begin its snapshot before it
+   * knows the LSN it needs, and keep it when this covered that LSN.
+   */
+  visibleLsn?(): bigint;
   /** Resolves true once relationSql(ref) serves the mirror (its initial copy is in); false on timeout. Optional. */
   waitReady?(ref: MirrorRef, timeoutMs: number): Promise<boolean>;
 }

@@ -1,7 +1,7 @@
 // A bound mirror query: runs the translated SQL on the portal's own DuckDB connection and writes DataRows
 // encoded exactly as Postgres would (results/), keeping the DuckDB result open between Executes so a row limit
 // suspends the portal (PortalSuspended) and the next Execute continues where it stopped.
-import type { DuckDBConnection, DuckDBDataChunk, DuckDBPreparedStatement, DuckDBResult, DuckDBValue, DuckDBVector } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBDataChunk, DuckDBPreparedStatement, DuckDBResult, DuckDBType, DuckDBValue, DuckDBVector } from '@duckdb/node-api';
 import { PgError, type LocalPortal, type ResultSink } from '../route/local.js';
 import { commandComplete, dataRow, portalSuspended, type FieldDescription } from '../wire/messages/backend.js';
 import { pgErrorOf } from './errors.js';
@@ -14,10 +14,13 @@ import type { OutCol } from './translate/translator.js';
 
 export interface PortalPlan {
   sql: string;
-  /** `sql` prepared on the portal's connection (bind already prepared it for the result types) */
+  /** `sql` prepared on the portal's connection to stream its result; without it the result is materialised in
+   *  one DuckDB call (a small result, or a JS sort that reads everything anyway: one bind instead of two) */
   prepared?: DuckDBPreparedStatement | null;
   cols: OutCol[];
-  codecs: ColumnCodec[];
+  /** per output column; null until the materialised result tells its types (codecsFor) */
+  codecs: ColumnCodec[] | null;
+  codecsFor: (typeOf: (i: number) => DuckDBType) => ColumnCodec[];
   formats: (0 | 1)[];
   settings: OutputSettings;
   /** hidden sort-key columns after the visible ones (JS sort) */
@@ -42,13 +45,16 @@ export class EnginePortal implements LocalPortal {
   private closed = false;
   /** set by cancel(): DuckDB forgets an interrupt that comes before its query starts, so we remember it */
   private cancelled = false;
+  private codecs: ColumnCodec[];
 
   constructor(
     private readonly conn: DuckDBConnection,
     private readonly plan: PortalPlan,
     private readonly out: FieldDescription[] | null,
     private readonly onClose: () => void = () => {},
-  ) {}
+  ) {
+    this.codecs = plan.codecs ?? [];
+  }
 
   fields(): FieldDescription[] | null {
     return this.out;
@@ -72,7 +78,12 @@ export class EnginePortal implements LocalPortal {
     if (!this.result && !this.rows && !this.done && !this.connClosed) {
       if (p.explain) this.rows = await this.explainRows();
       else if (p.jsSort) this.rows = await this.sortedRows(p.jsSort);
-      else this.result = p.prepared ? await p.prepared.stream() : await this.conn.stream(p.sql);
+      else if (p.prepared) this.result = await p.prepared.stream();
+      else {
+        const r = await this.conn.run(p.sql);
+        this.codecs = p.codecsFor((i) => r.columnType(i));
+        this.result = r;
+      }
       this.checkCancel();
     }
     if (p.copy) return this.copyOut(sink);
@@ -106,7 +117,7 @@ export class EnginePortal implements LocalPortal {
       if (!row) break;
       const vals = p.cols.map((_, i) => {
         const v = this.value(row, i);
-        return v === null || v === undefined ? null : p.codecs[i]!.text(v, p.settings);
+        return v === null || v === undefined ? null : this.codecs[i]!.text(v, p.settings);
       });
       if (!sink.write(copyData(copyLine(vals, names, options)))) await sink.drain();
       n++;
@@ -153,7 +164,7 @@ export class EnginePortal implements LocalPortal {
     const vals: (Buffer | null)[] = [];
     for (let i = 0; i < p.cols.length; i++) {
       const v = this.value(row, i);
-      vals.push(v === null || v === undefined ? null : p.codecs[i]!.encode(v, p.settings, p.formats[i]!));
+      vals.push(v === null || v === undefined ? null : this.codecs[i]!.encode(v, p.settings, p.formats[i]!));
     }
     return dataRow(vals);
   }
@@ -171,6 +182,7 @@ export class EnginePortal implements LocalPortal {
   /** all rows, with JS-finished values computed, sorted by Postgres' rules, then OFFSET/LIMIT */
   private async sortedRows(s: JsSort): Promise<Row[]> {
     const r = this.plan.prepared ? await this.plan.prepared.runAndReadAll() : await this.conn.runAndReadAll(this.plan.sql);
+    if (!this.plan.codecs) this.codecs = this.plan.codecsFor((i) => r.columnType(i));
     const all: Row[] = [];
     const ncols = this.plan.cols.length + this.plan.hidden;
     for (const raw of r.getRows()) {

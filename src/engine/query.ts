@@ -7,16 +7,18 @@ import type { DuckDBConnection, DuckDBPreparedStatement, DuckDBType } from '@duc
 import { BIGINT, DECIMAL, DOUBLE, DuckDBTypeId, INTEGER, SMALLINT } from '@duckdb/node-api';
 import { effectiveSearchPath, type MirrorCatalog, type MirrorRef } from '../route/catalog.js';
 import type { RoutedStatement } from '../route/classify.js';
-import { PgError, type LocalPortal, type LocalQuery, type SessionInfo } from '../route/local.js';
+import { PgError, type LocalPortal, type LocalQuery, type PrepareOptions, type SessionInfo } from '../route/local.js';
 import type { FieldDescription } from '../wire/messages/backend.js';
 import { pgErrorOf } from './errors.js';
-import { execContext, type ExecContext } from './exec-context.js';
+import { earlyAccess, earlyContextQuery, execContext, readEarlyContext, type EarlyContext, type ExecContext } from './exec-context.js';
 import type { MirrorSource } from './mirror-source.js';
+import type { DescribeResult, QueryResult } from './upstream-channel.js';
 import { decodeParams, type BoundParam } from './params.js';
 import { fetchPgTable } from './pg-fetch.js';
 import { EnginePortal, type PortalPlan } from './portal.js';
+import { smallResult } from './result-size.js';
 import { copyOptions, copyQueryText, type CopyOptions } from './copy-out.js';
-import { regclassText, relationInfo, type RelationColumns } from './relation-info.js';
+import { readRelationInfo, regclassText, relationInfoQuery, type RelationColumns } from './relation-info.js';
 import { columnCodec, outputSettingsFrom, type ColumnCodec } from './results/index.js';
 import { constKey, type MirrorRelation, type PgTableUse, type SessionState, type TranslateEnv } from './translate/context.js';
 import { NotSupported, notSupported } from './translate/errors.js';
@@ -77,6 +79,8 @@ interface EnvInput {
 export class EngineQuery implements LocalQuery {
   readonly paramTypes: number[];
   private readonly paramT: PgT[];
+  /** PrepareOptions.bindAtOnce: what the first bind uses, read or begun while preparing */
+  private early: Early | null = null;
 
   private constructor(
     private readonly core: EngineCore,
@@ -106,6 +110,7 @@ export class EngineQuery implements LocalQuery {
     sql: string,
     paramTypes: number[],
     session: SessionInfo,
+    options: PrepareOptions = {},
   ): Promise<EngineQuery> {
     let query: unknown = stmt.stmt;
     let explain: { analyze: boolean } | null = null;
@@ -149,8 +154,6 @@ export class EngineQuery implements LocalQuery {
     // COPY (query): Postgres checks the statement itself; COPY mirror TO reads the mirror like its source table
     // (Postgres would refuse a COPY from the view), checked through the equivalent SELECT
     if (copy && describeSql !== sql && (stmt.stmt as Obj).CopyStmt && ((stmt.stmt as Obj).CopyStmt as Obj).query) await up.describe(sql, paramTypes);
-    const d = await up.describe(describeSql, paramTypes);
-    const fields = d.fields ?? [];
     const names: string[] = [];
     const mirrorKeys: string[] = [];
     const seen = new Set<string>();
@@ -170,38 +173,71 @@ export class EngineQuery implements LocalQuery {
       otherKeys.push(o);
       names.push(regclassText(o.schema, o.name));
     }
-    const info = await relationInfo(up, names);
-    const mirrorUses = new Map<string, MirrorUse>();
-    mirrorKeys.forEach((k, i) => {
-      const m = stmt.mirrors.find((x) => `${x.mirror.schema}.${x.mirror.name}` === k)!.mirror;
-      const ri = info.relations[i];
-      if (!ri) throw new PgError('42P01', `relation "${m.name}" does not exist`);
-      const rel = core.mirrors.relationSql(m);
-      // not served (any more), or dropped and its name reused before the table layer noticed: the router asks
-      // the registry what the name is now
-      if (!rel || ri.relkind !== 'v') throw new MirrorUnavailable(m);
-      mirrorUses.set(k, { ref: m, sql: rel, choice: core.mirrors.choiceSql?.(m) ?? null, info: ri });
-    });
-    const otherUses = new Map<string, OtherUse>();
-    otherKeys.forEach((o, j) => {
-      const ri = info.relations[mirrorKeys.length + j];
-      if (!ri) throw new PgError('42P01', `relation "${o.name}" does not exist`);
-      otherUses.set(`${o.schema ?? ''}.${o.name}`, { schema: o.schema, name: o.name, info: ri });
-    });
-    const q = new EngineQuery(core, session, catalog, query, explain, fields, d.paramTypes, mirrorUses, otherUses, {
-      codePoint: info.codePointCollation,
-      asciiCtype: info.asciiCtype,
-    }, copy);
-    // translate once now so unsupported SQL is refused at Parse, like Postgres' own errors
-    const tr = q.translate({
-      dry: true,
-      params: q.paramT.map((t) => ({ t })),
-      stored: new Map(),
-      session: q.sessionState(session.params.get('TimeZone') ?? 'UTC', session.params.get('DateStyle') ?? 'ISO, MDY', null),
-      constants: new Map(),
-    }).translation;
-    if (!explain) q.checkTypes(tr);
-    return q;
+    // a simple Query: its DuckDB snapshot is begun while Postgres answers (kept or dropped below)
+    const snapshot = options.bindAtOnce ? beginSnapshot(core, mirrorKeys.map((k) => stmt.mirrors.find((x) => `${x.mirror.schema}.${x.mirror.name}` === k)!.mirror)) : null;
+    let handedOver = false;
+    try {
+      // one round trip: the Describe, the relations' columns and, for a bind that follows at once, its context
+      const mirrorNames = names.slice(0, mirrorKeys.length);
+      const lsn = typeof core.mirrors.waitForLsn === 'function';
+      const queries = [relationInfoQuery(names), ...(options.bindAtOnce ? [earlyContextQuery(mirrorNames, lsn)] : [])];
+      let d: DescribeResult;
+      let results: QueryResult[];
+      if (up.describeThenQueries) ({ described: d, results } = await up.describeThenQueries(describeSql, paramTypes, queries));
+      else {
+        d = await up.describe(describeSql, paramTypes);
+        results = [];
+        for (const x of queries) results.push(await up.query(x.sql, x.params));
+      }
+      const fields = d.fields ?? [];
+      const info = readRelationInfo(results[0]!, names);
+      const mirrorUses = new Map<string, MirrorUse>();
+      mirrorKeys.forEach((k, i) => {
+        const m = stmt.mirrors.find((x) => `${x.mirror.schema}.${x.mirror.name}` === k)!.mirror;
+        const ri = info.relations[i];
+        if (!ri) throw new PgError('42P01', `relation "${m.name}" does not exist`);
+        const rel = core.mirrors.relationSql(m);
+        // not served (any more), or dropped and its name reused before the table layer noticed: the router asks
+        // the registry what the name is now
+        if (!rel || ri.relkind !== 'v') throw new MirrorUnavailable(m);
+        mirrorUses.set(k, { ref: m, sql: rel, choice: core.mirrors.choiceSql?.(m) ?? null, info: ri });
+      });
+      const otherUses = new Map<string, OtherUse>();
+      otherKeys.forEach((o, j) => {
+        const ri = info.relations[mirrorKeys.length + j];
+        if (!ri) throw new PgError('42P01', `relation "${o.name}" does not exist`);
+        otherUses.set(`${o.schema ?? ''}.${o.name}`, { schema: o.schema, name: o.name, info: ri });
+      });
+      const q = new EngineQuery(core, session, catalog, query, explain, fields, d.paramTypes, mirrorUses, otherUses, {
+        codePoint: info.codePointCollation,
+        asciiCtype: info.asciiCtype,
+      }, copy);
+      // translate once now so unsupported SQL is refused at Parse, like Postgres' own errors
+      const tr = q.translate({
+        dry: true,
+        params: q.paramT.map((t) => ({ t })),
+        stored: new Map(),
+        session: q.sessionState(session.params.get('TimeZone') ?? 'UTC', session.params.get('DateStyle') ?? 'ISO, MDY', null),
+        constants: new Map(),
+      }).translation;
+      if (!explain) q.checkTypes(tr);
+      if (options.bindAtOnce) {
+        const ctx = readEarlyContext(results[1]!.rows[0]!, mirrorNames);
+        const needWait = ctx.base.lsn !== null && !!core.mirrors.waitForLsn && core.freshnessTimeoutMs > 0;
+        // the snapshot begun before Postgres answered holds when the mirrors showed that WAL position already
+        // then, and it chose between the views the query reads now
+        const keep = snapshot !== null && (!needWait || (snapshot.visible !== null && snapshot.visible >= ctx.base.lsn!)) &&
+          [...mirrorUses].every(([k, m]) => snapshot.choices.get(k)?.choice === m.choice);
+        // else the wait for the mirrors to reach upstream's WAL position overlaps with the rest of the work
+        const wait = !keep && needWait ? core.mirrors.waitForLsn!(ctx.base.lsn!, core.freshnessTimeoutMs) : null;
+        wait?.catch(() => undefined);
+        q.early = { ctx, wait, snapshot: keep ? snapshot!.ready : null };
+        if (keep) handedOver = true;
+      }
+      return q;
+    } finally {
+      if (snapshot && !handedOver) discardSnapshot(snapshot);
+    }
   }
 
   fields(): FieldDescription[] | null {
@@ -311,11 +347,16 @@ export class EngineQuery implements LocalQuery {
   }
 
   async bind(params: (Buffer | null)[], paramFormats: number[], resultFormats: number[]): Promise<LocalPortal> {
+    let early = this.early;
+    this.early = null;
     const bound = decodeParams(this.paramT, params, paramFormats);
     for (let attempt = 0; ; attempt++) {
-      const conn = await this.core.connect();
+      const begun = early?.snapshot ? await early.snapshot.catch(() => null) : null;
+      const conn = begun?.conn ?? (await this.core.connect());
+      const e0 = early;
+      early = null;
       try {
-        return await this.bindOn(conn, bound, resultFormats);
+        return await this.bindOn(conn, bound, resultFormats, e0, begun?.chosen ?? null);
       } catch (e) {
         try {
           conn.closeSync();
@@ -328,7 +369,8 @@ export class EngineQuery implements LocalQuery {
     }
   }
 
-  private async bindOn(conn: DuckDBConnection, bound: BoundParam[], resultFormats: number[]): Promise<LocalPortal> {
+  /** `early`: from prepare (PrepareOptions.bindAtOnce); `begun`: the snapshot begun then on `conn` (its choices) */
+  private async bindOn(conn: DuckDBConnection, bound: BoundParam[], resultFormats: number[], early: Early | null, begun: Chosen | null): Promise<LocalPortal> {
     const up = this.session.upstream;
     // the DuckDB types each mirror relation stores its columns in (checked against the shape token below)
     const stored = new Map<string, string[]>();
@@ -349,24 +391,33 @@ export class EngineQuery implements LocalQuery {
     // first pass: which columns are read, which constants Postgres must read
     const first = this.translate({ dry: true, params: paramsNow(new Map()), stored, session: this.sessionState(tz, ds, 0n), constants: new Map() });
     const wantConstants = [...first.needed, ...params.filter((p) => !('value' in p)).map((p) => ({ t: p.t, text: (p as { text: string }).text }))];
-    const ctx: ExecContext = await execContext(up, {
-      mirrors: first.mirrors.map((m, i) => ({
-        regclass: regclassText(first.mirrorRefs[i]!.schema, first.mirrorRefs[i]!.name),
-        name: first.mirrorRefs[i]!.name,
-        columns: [...m.used],
-      })),
-      constants: dedupe(wantConstants),
-      lsn: typeof this.core.mirrors.waitForLsn === 'function',
-    });
-    if (ctx.lsn !== null && this.core.mirrors.waitForLsn && this.core.freshnessTimeoutMs > 0) {
-      const ok = await this.core.mirrors.waitForLsn(ctx.lsn, this.core.freshnessTimeoutMs);
+    const access = first.mirrors.map((m, i) => ({
+      regclass: regclassText(first.mirrorRefs[i]!.schema, first.mirrorRefs[i]!.name),
+      name: first.mirrorRefs[i]!.name,
+      columns: [...m.used],
+    }));
+    let ctx: ExecContext;
+    let waiting: Promise<boolean> | null = null;
+    if (early && wantConstants.length === 0) {
+      earlyAccess(early.ctx, access);
+      ctx = { ...early.ctx.base, constants: new Map() };
+      waiting = early.wait;
+    } else {
+      // constants only Postgres can read travel in the context query, so the early one does not do
+      ctx = await execContext(up, { mirrors: access, constants: dedupe(wantConstants), lsn: typeof this.core.mirrors.waitForLsn === 'function' });
+      // a newer WAL position than the one the begun snapshot was kept for
+      if (begun) await conn.run('ROLLBACK');
+      begun = null;
+    }
+    if (!begun && ctx.lsn !== null && this.core.mirrors.waitForLsn && this.core.freshnessTimeoutMs > 0) {
+      const ok = await (waiting ?? this.core.mirrors.waitForLsn(ctx.lsn, this.core.freshnessTimeoutMs));
       if (!ok) {
         throw new PgError('55000', 'lakegate: mirror has not caught up with upstream', 'ERROR', `Changes up to the current WAL position were not applied within ${this.core.freshnessTimeoutMs} ms.`);
       }
     }
     // one DuckDB snapshot from here on, taken after the wait: the choice of each mirror's reader view holds
     // for the query
-    const chosen = await beginAndChoose(conn, this.mirrorUses);
+    const chosen = begun ?? (await beginAndChoose(conn, this.mirrorUses));
     const relations = new Map<string, string>();
     for (const [k, c] of chosen) {
       relations.set(k, c.relation);
@@ -405,26 +456,30 @@ export class EngineQuery implements LocalQuery {
       return f as 0 | 1;
     });
     const out = this.described.map((f, i) => ({ ...f, format: formats[i]! }));
-    let codecs: ColumnCodec[] = [];
-    let prepared: DuckDBPreparedStatement | null = null;
-    if (this.explain) {
-      codecs = [];
-    } else {
-      const ps = await conn.prepare(tr.sql);
-      prepared = ps;
-      codecs = tr.cols.map((c, i) => {
-        const duck = ps.columnType(i);
+    const codecsFor = (typeOf: (i: number) => DuckDBType): ColumnCodec[] =>
+      tr.cols.map((c, i) => {
         const f = this.described[i]!;
         if (c.ex.v) return columnCodec(varDuckType(c.ex.t), { oid: f.typeOid, typmod: f.typeMod ?? -1 });
+        const duck = typeOf(i);
         checkDuckType(c.ex.t, c.ex.scale, duck, f.name);
         return columnCodec(duck, { oid: f.typeOid, typmod: f.typeMod ?? -1 });
       });
+    let codecs: ColumnCodec[] | null = null;
+    let prepared: DuckDBPreparedStatement | null = null;
+    if (this.explain) {
+      codecs = [];
+    } else if (!tr.jsSort && !smallResult(this.query)) {
+      // streamed: DuckDB streams only a prepared statement; its types are checked now
+      const ps = await conn.prepare(tr.sql);
+      prepared = ps;
+      codecs = codecsFor((i) => ps.columnType(i));
     }
     const plan: PortalPlan = {
       sql: tr.sql,
       prepared,
       cols: tr.cols,
       codecs,
+      codecsFor,
       formats,
       settings,
       hidden: tr.hidden,
@@ -476,11 +531,50 @@ function storedGuess(t: PgT): string {
   }
 }
 
+type Chosen = Map<string, { relation: string; shape: string }>;
+
+/** read (or begun) while a statement bound at once was prepared */
+interface Early {
+  ctx: EarlyContext;
+  /** the freshness wait for ctx's WAL position, started then; null when none is needed */
+  wait: Promise<boolean> | null;
+  /** a DuckDB connection whose transaction already sees that position, with its choices */
+  snapshot: Promise<{ conn: DuckDBConnection; chosen: Chosen }> | null;
+}
+
+interface Snapshot {
+  /** MirrorSource.visibleLsn before the transaction began (null: unknown) */
+  visible: bigint | null;
+  choices: Map<string, { choice: string | null }>;
+  ready: Promise<{ conn: DuckDBConnection; chosen: Chosen }>;
+}
+
+/** a connection with its transaction begun and the mirrors' views chosen (beginAndChoose), ahead of time */
+function beginSnapshot(core: EngineCore, mirrors: MirrorRef[]): Snapshot {
+  const visible = core.mirrors.visibleLsn?.() ?? null;
+  const choices = new Map(mirrors.map((m) => [`${m.schema}.${m.name}`, { choice: core.mirrors.choiceSql?.(m) ?? null }]));
+  const ready = (async () => {
+    const conn = await core.connect();
+    try {
+      return { conn, chosen: await beginAndChoose(conn, choices) };
+    } catch (e) {
+      conn.closeSync();
+      throw e;
+    }
+  })();
+  ready.catch(() => undefined);
+  return { visible, choices, ready };
+}
+
+function discardSnapshot(s: Snapshot): void {
+  void s.ready.then(({ conn }) => conn.closeSync(), () => undefined);
+}
+
 /**
  * Opens the connection's transaction and, per mirror with a choice, reads the relation to read at its
  * snapshot (quoted) and the shape token. One DuckDB call.
  */
-async function beginAndChoose(conn: DuckDBConnection, uses: Map<string, MirrorUse>): Promise<Map<string, { relation: string; shape: string }>> {
+async function beginAndChoose(conn: DuckDBConnection, uses: Map<string, { choice: string | null }>): Promise<Chosen> {
   const out = new Map<string, { relation: string; shape: string }>();
   const withChoice = [...uses].filter(([, m]) => m.choice !== null);
   if (withChoice.length === 0) {

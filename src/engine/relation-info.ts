@@ -4,7 +4,7 @@
 // types Postgres would compute with.
 import { PgError } from '../route/local.js';
 import { fromOid, type PgT } from './translate/pg-type.js';
-import type { UpstreamChannel } from './upstream-channel.js';
+import type { QueryResult, UpstreamChannel } from './upstream-channel.js';
 
 export interface RelationColumns {
   /** pg_class.relkind ('v' for a mirror view) */
@@ -39,8 +39,16 @@ const C_LOCALES = new Set(['C', 'POSIX', 'C.UTF-8', 'C.utf8', 'C.UTF8', 'ucs_bas
 
 /** Reads the columns of each relation (as regclassText names); null for a relation that does not exist. */
 export async function relationInfo(up: UpstreamChannel, names: string[]): Promise<RelationInfoResult> {
-  const arr = `{${names.map((n) => `"${n.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`).join(',')}}`;
-  const res = await up.query(SQL, [arr]);
+  const q = relationInfoQuery(names);
+  return readRelationInfo(await up.query(q.sql, q.params), names);
+}
+
+/** relationInfo's query, to send along with other requests */
+export function relationInfoQuery(names: string[]): { sql: string; params: string[] } {
+  return { sql: SQL, params: [`{${names.map((n) => `"${n.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`).join(',')}}`] };
+}
+
+export function readRelationInfo(res: QueryResult, names: string[]): RelationInfoResult {
   const relations: (RelationColumns | null)[] = names.map(() => null);
   let codePointCollation = true;
   let asciiCtype = false;

@@ -5,7 +5,7 @@ import { BuiltinRouter } from '../route/builtin.js';
 import { createMirrorCatalog, effectiveSearchPath, parseSearchPath, type MirrorCatalog, type MirrorRef } from '../route/catalog.js';
 import { classify, mirrorReferences, type Classification } from '../route/classify.js';
 import { loadParser, parseSql } from '../route/parser.js';
-import { PgError, type LocalQuery, type LocalRouter, type SessionInfo } from '../route/local.js';
+import { PgError, type LocalQuery, type LocalRouter, type PrepareOptions, type SessionInfo } from '../route/local.js';
 import { Precheck } from '../route/precheck.js';
 import type { StatementInfo } from '../route/statement.js';
 import { abortTransaction, abortingQuery } from './abort-on-error.js';
@@ -164,10 +164,10 @@ export class EngineRouter implements LocalRouter {
     return null;
   }
 
-  async prepare(sql: string, paramTypes: number[], s: SessionInfo): Promise<LocalQuery> {
+  async prepare(sql: string, paramTypes: number[], s: SessionInfo, options: PrepareOptions = {}): Promise<LocalQuery> {
     if (this.builtin.claims(sql, s)) return this.builtin.prepare(sql, paramTypes, s);
     try {
-      return abortingQuery(await this.prepareClaimed(sql, paramTypes, s), s);
+      return abortingQuery(await this.prepareClaimed(sql, paramTypes, s, options), s);
     } catch (e) {
       const err = pgErrorOf(e);
       await abortTransaction(s, err);
@@ -175,7 +175,7 @@ export class EngineRouter implements LocalRouter {
     }
   }
 
-  private async prepareClaimed(sql: string, paramTypes: number[], s: SessionInfo, retry = true): Promise<LocalQuery> {
+  private async prepareClaimed(sql: string, paramTypes: number[], s: SessionInfo, options: PrepareOptions, retry = true): Promise<LocalQuery> {
     let c = this.classify(sql, s);
     if (c.route === 'reject') throw new PgError(c.sqlstate, c.message);
     if (c.route === 'upstream') {
@@ -205,16 +205,16 @@ export class EngineRouter implements LocalRouter {
     if (waited) {
       this.refresh();
       c = this.classify(sql, s);
-      if (c.route !== 'engine') return this.prepareClaimed(sql, paramTypes, s, false);
+      if (c.route !== 'engine') return this.prepareClaimed(sql, paramTypes, s, options, false);
     }
     try {
-      return await EngineQuery.prepare(this.core, this.catalog, c.statements[0]!, sql, paramTypes, s);
+      return await EngineQuery.prepare(this.core, this.catalog, c.statements[0]!, sql, paramTypes, s, options);
     } catch (e) {
       if (!(e instanceof MirrorUnavailable)) throw e;
       // dropped (or its name reused) since it was resolved, or not served after all
       if (!(await this.awaitServed(e.ref.schema, e.ref.name, s)) || !retry) return this.postgresAnswers(sql, paramTypes, s);
       this.refresh();
-      return this.prepareClaimed(sql, paramTypes, s, false);
+      return this.prepareClaimed(sql, paramTypes, s, options, false);
     }
   }
 

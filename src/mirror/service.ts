@@ -65,6 +65,8 @@ export interface MirrorService {
   maintain(mirror?: number | string, mode?: 'data' | 'full'): Promise<CompactionResult[]>;
   /** the LSN the slot may confirm */
   ackLsn(): Lsn;
+  /** every source transaction committed before this LSN is visible to a DuckDB transaction started from now on (0 while recovering) */
+  visibleLsn(): Lsn;
   /** pipelines started (1 + recoveries) */
   readonly runs: number;
   stop(): Promise<void>;
@@ -201,6 +203,9 @@ export async function startMirrorService(cfg: MirrorServiceConfig): Promise<Mirr
     },
     ackLsn() {
       return pipeline?.ackLsn() ?? 0n;
+    },
+    visibleLsn() {
+      return pipeline?.visibleLsn() ?? 0n;
     },
     async stop() {
       if (stopped) return;

@@ -1,6 +1,6 @@
 // The router sessions use while the engine is not up yet (upstream down at start, migrations pending):
 // lakegate's own statements answer at once, everything else goes upstream; `set` switches to the engine.
-import type { LocalQuery, LocalRouter, SessionInfo } from './local.js';
+import type { LocalQuery, LocalRouter, PrepareOptions, SessionInfo } from './local.js';
 
 export class DeferredRouter implements LocalRouter {
   constructor(private target: LocalRouter) {}
@@ -17,8 +17,8 @@ export class DeferredRouter implements LocalRouter {
     return this.target.claims(sql, s);
   }
 
-  prepare(sql: string, paramTypes: number[], s: SessionInfo): Promise<LocalQuery> {
-    return this.target.prepare(sql, paramTypes, s);
+  prepare(sql: string, paramTypes: number[], s: SessionInfo, options?: PrepareOptions): Promise<LocalQuery> {
+    return this.target.prepare(sql, paramTypes, s, options);
   }
 
   cancel(sessionId: number): void {

@@ -57,13 +57,21 @@ export interface LocalQuery {
   bind(params: (Buffer | null)[], paramFormats: number[], resultFormats: number[]): Promise<LocalPortal>;
 }
 
+export interface PrepareOptions {
+  /**
+   * The caller binds the statement once, at once, without parameters (a simple Query): what the router reads
+   * from upstream while preparing (settings, privileges, WAL position) still holds for that bind.
+   */
+  bindAtOnce?: boolean;
+}
+
 export interface LocalRouter {
   /** Cheap byte-level test on Query/Parse SQL (UTF-8 bytes [start, end)). False ⇒ upstream, no parsing. */
   mayBeLocal(buf: Buffer, start: number, end: number): boolean;
   /** Parser-based decision for SQL that passed the precheck. */
   claims(sql: string, session: SessionInfo): boolean;
   /** Prepare a claimed statement; rejects with PgError. */
-  prepare(sql: string, paramTypes: number[], session: SessionInfo): Promise<LocalQuery>;
+  prepare(sql: string, paramTypes: number[], session: SessionInfo, options?: PrepareOptions): Promise<LocalQuery>;
   /** CancelRequest for a session that may be running a local query. */
   cancel?(sessionId: number): void;
 }

@@ -162,7 +162,7 @@ export async function runLocalQuery(
   setRunning: (q: Cancellable | null) => void,
 ): Promise<void> {
   try {
-    const q = await router.prepare(sql, [], s);
+    const q = await router.prepare(sql, [], s, { bindAtOnce: true });
     const portal = await q.bind([], [], []);
     setRunning(portal);
     try {

@@ -23,6 +23,11 @@ export interface QueryResult {
 export interface UpstreamChannel {
   describe(sql: string, paramTypes?: number[]): Promise<DescribeResult>;
   query(sql: string, params?: (string | null)[]): Promise<QueryResult>;
+  /**
+   * describe(sql), then query() of each of `queries`, in one round trip (one Sync: one implicit transaction). The
+   * first error rejects; what follows it does not run. Optional: callers fall back to one call each.
+   */
+  describeThenQueries?(sql: string, paramTypes: number[], queries: { sql: string; params: (string | null)[] }[]): Promise<{ described: DescribeResult; results: QueryResult[] }>;
 }
 
 const NAME = 'lakegate_internal';
@@ -78,30 +83,16 @@ export class SessionUpstreamChannel implements UpstreamChannel {
     w.begin(0x43).byte(0x50).cstring(NAME).end();
   }
 
-  async describe(sql: string, paramTypes: number[] = []): Promise<DescribeResult> {
-    const w = new Writer(sql.length + 64);
+  private static writeDescribe(w: Writer, sql: string, paramTypes: number[]): void {
     SessionUpstreamChannel.closeLeftovers(w);
     w.begin(0x50).cstring(NAME).cstring(sql).int16(paramTypes.length);
     for (const t of paramTypes) w.int32(t);
     w.end();
     w.begin(0x44).byte(0x53).cstring(NAME).end();
     w.begin(0x43).byte(0x53).cstring(NAME).end();
-    w.begin(0x53).end();
-    const res = await this.request(Buffer.from(w.finish()));
-    let params: number[] = [];
-    let fields: FieldDescription[] | null = null;
-    for (const m of res.messages) {
-      if (m.type === 0x45) throw decodeError(m.body);
-      if (m.type === 0x74) {
-        const n = m.body.readInt16BE(0);
-        params = Array.from({ length: n }, (_, k) => m.body.readUInt32BE(2 + 4 * k));
-      } else if (m.type === 0x54) fields = decodeRowDescription(m.body);
-    }
-    return { paramTypes: params, fields };
   }
 
-  async query(sql: string, params: (string | null)[] = []): Promise<QueryResult> {
-    const w = new Writer(sql.length + 64);
+  private static writeQuery(w: Writer, sql: string, params: (string | null)[]): void {
     SessionUpstreamChannel.closeLeftovers(w);
     w.begin(0x50).cstring(NAME).cstring(sql).int16(0).end();
     w.begin(0x42).cstring(NAME).cstring(NAME).int16(0).int16(params.length);
@@ -117,10 +108,33 @@ export class SessionUpstreamChannel implements UpstreamChannel {
     w.begin(0x45).cstring(NAME).int32(0).end();
     w.begin(0x43).byte(0x50).cstring(NAME).end();
     w.begin(0x43).byte(0x53).cstring(NAME).end();
-    w.begin(0x53).end();
-    const res = await this.request(Buffer.from(w.finish()));
+  }
+
+  /** reads a describe's answer from messages[from]; returns it and the index after its RowDescription/NoData */
+  private static readDescribe(messages: { type: number; body: Buffer }[], from: number): { described: DescribeResult; next: number } {
+    let params: number[] = [];
+    let fields: FieldDescription[] | null = null;
+    let i = from;
+    for (; i < messages.length; i++) {
+      const m = messages[i]!;
+      if (m.type === 0x45) throw decodeError(m.body);
+      if (m.type === 0x74) {
+        const n = m.body.readInt16BE(0);
+        params = Array.from({ length: n }, (_, k) => m.body.readUInt32BE(2 + 4 * k));
+      } else if (m.type === 0x54) {
+        fields = decodeRowDescription(m.body);
+        break;
+      } else if (m.type === 0x6e) break;
+    }
+    return { described: { paramTypes: params, fields }, next: i + 1 };
+  }
+
+  /** reads one query's answer from messages[from]; returns it and the index after its second CloseComplete */
+  private static readQuery(messages: { type: number; body: Buffer }[], from: number): { result: QueryResult; next: number } {
     const out: QueryResult = { fields: [], rows: [], command: '' };
-    for (const m of res.messages) {
+    let i = from;
+    for (; i < messages.length; i++) {
+      const m = messages[i]!;
       switch (m.type) {
         case 0x45:
           throw decodeError(m.body);
@@ -132,9 +146,43 @@ export class SessionUpstreamChannel implements UpstreamChannel {
           break;
         case 0x43:
           out.command = m.body.toString('utf8', 0, m.body.indexOf(0));
-          break;
+          // CommandComplete, then the Close of the portal and of the statement
+          return { result: out, next: i + 3 };
       }
     }
-    return out;
+    return { result: out, next: i };
+  }
+
+  async describe(sql: string, paramTypes: number[] = []): Promise<DescribeResult> {
+    const w = new Writer(sql.length + 64);
+    SessionUpstreamChannel.writeDescribe(w, sql, paramTypes);
+    w.begin(0x53).end();
+    const res = await this.request(Buffer.from(w.finish()));
+    return SessionUpstreamChannel.readDescribe(res.messages, 0).described;
+  }
+
+  async query(sql: string, params: (string | null)[] = []): Promise<QueryResult> {
+    const w = new Writer(sql.length + 64);
+    SessionUpstreamChannel.writeQuery(w, sql, params);
+    w.begin(0x53).end();
+    const res = await this.request(Buffer.from(w.finish()));
+    return SessionUpstreamChannel.readQuery(res.messages, 0).result;
+  }
+
+  async describeThenQueries(sql: string, paramTypes: number[], queries: { sql: string; params: (string | null)[] }[]): Promise<{ described: DescribeResult; results: QueryResult[] }> {
+    const w = new Writer(sql.length + 64 + queries.reduce((n, q) => n + q.sql.length + 64, 0));
+    SessionUpstreamChannel.writeDescribe(w, sql, paramTypes);
+    for (const q of queries) SessionUpstreamChannel.writeQuery(w, q.sql, q.params);
+    w.begin(0x53).end();
+    const res = await this.request(Buffer.from(w.finish()));
+    const { described, next } = SessionUpstreamChannel.readDescribe(res.messages, 0);
+    const results: QueryResult[] = [];
+    let at = next;
+    for (let k = 0; k < queries.length; k++) {
+      const r = SessionUpstreamChannel.readQuery(res.messages, at);
+      results.push(r.result);
+      at = r.next;
+    }
+    return { described, results };
   }
 }

@@ -25,6 +25,7 @@ import type { Scope } from './scope.js';
 import { list, strings, type ExprCtx, type Obj, type Tr } from './translator.js';
 import { checkSortable, sortClause, windowSql } from './window.js';
 import { toCharSql } from './to-char.js';
+import { regexpReplaceRe2 } from './regex.js';
 
 const AGGREGATES = new Set(['count', 'sum', 'avg', 'min', 'max', 'bool_and', 'bool_or', 'every', 'string_agg', 'array_agg']);
 const WINDOW_ONLY = new Set([
@@ -427,6 +428,11 @@ function scalar(tr: Tr, name: string, args0: Ex[]): Ex {
     case 'split_part':
       if (n === 3) return ex(`lg_split_part(${textArg(tr, a!)}, ${textArg(tr, args[1]!)}, ${intArg(tr, args[2]!)})`, TEXT, f);
       break;
+    case 'regexp_replace': {
+      if (n !== 3 || !(isString(a!.t) || a!.t.n === 'unknown')) break;
+      const re = regexpReplaceRe2(constText(args[1], 'regexp_replace() pattern'), constText(args[2], 'regexp_replace() replacement'));
+      return ex(`regexp_replace(${textArg(tr, a!)}, ${str(re.pattern)}, ${str(re.replacement)})`, TEXT, f);
+    }
     case 'starts_with':
       if (n === 2) return ex(`starts_with(${textArg(tr, a!)}, ${textArg(tr, args[1]!)})`, BOOL, f);
       break;
