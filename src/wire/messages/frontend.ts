@@ -1,10 +1,9 @@
 // Decoders for the frontend messages the session must look into. `msg` is the whole message including
 // its type byte and length; everything else passes through as bytes without being decoded.
 
-/** Offset of the NUL ending the string at `from`; it must come before `limit` (the end of the message). */
-export function cstringEnd(msg: Buffer, from: number, limit = msg.length): number {
+export function cstringEnd(msg: Buffer, from: number): number {
   const end = msg.indexOf(0, from);
-  if (end < 0 || end >= limit) throw new ProtocolError('invalid string in message');
+  if (end < 0) throw new ProtocolError('invalid string in message');
   return end;
 }
 
