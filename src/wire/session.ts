@@ -11,7 +11,7 @@ import tls from 'node:tls';
 import { F, MAX_MESSAGE, isFrontendType } from './codes.js';
 import { BackendScanner } from './scanner.js';
 import { errorResponse, type ErrorFields } from './messages/backend.js';
-import { ProtocolError, bindNames, bindStatement, decodeTarget, queryText, decodeParse, decodeExecute } from './messages/frontend.js';
+import { ProtocolError, bindNames, bindStatement, cstringEnd, decodeTarget, queryText, decodeParse, decodeExecute } from './messages/frontend.js';
 import { LocalBatch, runLocalQuery, type HeldMessage } from './local-batch.js';
 import { OutputQueue, type LocalSlot } from './output.js';
 import { SessionUpstreamChannel } from './upstream-channel.js';
@@ -45,23 +45,19 @@ const SYNC = Buffer.from([F.Sync, 0, 0, 0, 4]);
 const TX_CONTROL = /^\s*(begin|start\s+transaction)\b/i;
 
 /**
- * Whether SQL in buf[start, end) may match TX_CONTROL: its first character after ASCII white space is
- * b/B/s/S, or not ASCII (\s also matches Unicode spaces). Spares decoding the SQL of every other Parse.
+ * Whether SQL in buf[start, end) may match TX_CONTROL: after ASCII white space it starts with be/st in
+ * any case, or with a byte that is not ASCII (\s also matches Unicode spaces). Spares decoding the SQL
+ * of every other Parse, SELECT included.
  */
 function mayStartTxControl(buf: Buffer, start: number, end: number): boolean {
   let i = start;
   while (i < end && (buf[i] === 0x20 || (buf[i]! >= 0x09 && buf[i]! <= 0x0d))) i++;
   if (i === end) return false;
+  if (buf[i]! >= 0x80) return true;
+  if (i + 1 === end) return false;
   const c = buf[i]! | 0x20;
-  return c === 0x62 || c === 0x73 || buf[i]! >= 0x80;
-}
-
-/** Offset of the NUL ending the string that starts at buf[from]; it must come before `end`. */
-function nulAt(buf: Buffer, from: number, end: number): number {
-  let i = from;
-  while (i < end && buf[i] !== 0) i++;
-  if (i === end) throw new ProtocolError('invalid string in message');
-  return i;
+  const d = buf[i + 1]! | 0x20;
+  return (c === 0x62 && d === 0x65) || (c === 0x73 && d === 0x74);
 }
 
 /** Which side the extended-protocol messages since the last Sync belong to. */
@@ -378,9 +374,8 @@ export class Session implements SessionInfo {
 
   /** The Parse chunk[start, end) goes upstream: note whether its statement is transaction control. */
   private noteUpstreamParse(chunk: Buffer, start: number, end: number): void {
-    // names and statements are short: a loop here costs less than indexOf's trip into native code
-    const nameEnd = nulAt(chunk, start + 5, end);
-    const sqlEnd = nulAt(chunk, nameEnd + 1, end);
+    const nameEnd = cstringEnd(chunk, start + 5, end);
+    const sqlEnd = cstringEnd(chunk, nameEnd + 1, end);
     if (mayStartTxControl(chunk, nameEnd + 1, sqlEnd) && TX_CONTROL.test(chunk.toString('utf8', nameEnd + 1, sqlEnd))) {
       this.txControlStatements.add(chunk.toString('utf8', start + 5, nameEnd));
       return;
