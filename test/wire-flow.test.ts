@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import { startPostgres, type TestPostgres } from './helpers/postgres.js';
 import { gateEnv, spawnGate, type SpawnedGate } from './helpers/lakegate.js';
-import { RawClient, fe } from './clients/raw.js';
+import { RawClient, fe, fields, dataRow } from './clients/raw.js';
 
 let db: TestPostgres;
 let gate: SpawnedGate;
@@ -158,4 +158,69 @@ test('a query in the same packet as the startup message is answered after authen
   assert.ok(row, `a DataRow in ${answer.map((m) => m.type).join('')}`);
   assert.equal(row.body.toString('utf8', 6), '42');
   c.destroy();
+});
+
+test('messages cut at every kind of boundary across reads, and messages larger than the read buffer, arrive whole', { timeout: 120000 }, async () => {
+  const c = await RawClient.connect(port);
+  await c.startup();
+  // 200 KB of SQL (inspected: Query and Parse are buffered until complete) and a 150 KB parameter (Bind: streamed)
+  const big = 'y'.repeat(200_000);
+  const param = 'z'.repeat(150_000);
+  const messages = [
+    fe.query(`select length('${big}') as n`),
+    fe.parse('', `select length($1::text) as n, '${big.slice(0, 70_000)}' <> '' as t`),
+    fe.bind('', '', [param]),
+    fe.describe('P', ''),
+    fe.execute(),
+    fe.sync(),
+    fe.query('select 1 as n'),
+    fe.parse('s1', 'select $1::int + 1 as n'),
+    fe.bind('', 's1', ['41']),
+    fe.execute(),
+    fe.sync(),
+  ];
+  const stream = Buffer.concat(messages);
+  // cuts inside every header (after the type byte, inside the length, right after it), one byte before
+  // every message end, and every 40,000 bytes; each piece is its own write after a pause, so lakegate
+  // reads it on its own
+  const cuts = new Set<number>();
+  let start = 0;
+  for (const m of messages) {
+    for (const k of [1, 3, 5, m.length - 1]) if (k > 0 && k < m.length) cuts.add(start + k);
+    start += m.length;
+  }
+  for (let k = 40_000; k < stream.length; k += 40_000) cuts.add(k);
+  let at = 0;
+  for (const cut of [...[...cuts].sort((a, b) => a - b), stream.length]) {
+    c.write(stream.subarray(at, cut));
+    at = cut;
+    await sleep(2);
+  }
+  const values = async () => {
+    const msgs = await c.readUntil('Z', 30000);
+    const err = msgs.find((m) => m.type === 'E');
+    assert.equal(err, undefined, err ? fields(err.body).M : '');
+    return msgs.filter((m) => m.type === 'D').map((m) => dataRow(m.body));
+  };
+  assert.deepEqual(await values(), [['200000']]);
+  assert.deepEqual(await values(), [['150000', 't']]);
+  assert.deepEqual(await values(), [['1']]);
+  assert.deepEqual(await values(), [['42']]);
+  c.destroy();
+});
+
+test('a client that closes its socket without Terminate ends its upstream backend', { timeout: 60000 }, async () => {
+  const c = await RawClient.connect(port);
+  await c.startup();
+  const backend = c.pid;
+  c.write(fe.query('select 1'));
+  await c.readUntil('Z');
+  c.end();
+  await c.closedPromise;
+  let alive = true;
+  for (let i = 0; i < 50 && alive; i++) {
+    await sleep(100);
+    alive = (await db.sql('select 1 from pg_stat_activity where pid = $1', [backend])).rowCount === 1;
+  }
+  assert.equal(alive, false, 'the upstream backend is gone');
 });

@@ -112,3 +112,34 @@ test('Precheck agrees with lower-casing the latin1 reading of the bytes, on rand
     assert.equal(p.test(Buffer.concat([Buffer.from('Q'), b, Buffer.from([0])]), 1, b.length + 1), want, JSON.stringify(b.toString('latin1')));
   }
 });
+
+test('Precheck skipping search: word sets of mixed lengths, words cut by the range ends, words longer than 255 bytes', () => {
+  const long = 'l'.repeat(300) + '_iceberg';
+  const sets = [['x'], ['ab', 'trades_iceberg'], ['mooncake', 'lakegate', 'orders_iceberg', 'Tägliche_Zahlen'], [long, long.slice(1) + 'z'], ['aaa', 'aab']];
+  const alphabet = Buffer.from('abgklmnostxzAKLMZ_ .Ää\u00d7', 'utf8');
+  let seed = 11;
+  const rnd = (n: number) => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) % n;
+  for (const words of sets) {
+    const p = new Precheck(words);
+    const needles = words.map((w) => Buffer.from(w, 'utf8').toString('latin1').toLowerCase());
+    for (let i = 0; i < 2000; i++) {
+      const parts: Buffer[] = [];
+      for (let j = rnd(16); j > 0; j--) {
+        if (rnd(4) === 0) {
+          const w = Buffer.from(words[rnd(words.length)]!, 'utf8');
+          // a whole word or a piece of one, with random case flips of ASCII letters
+          const from = rnd(3) === 0 ? rnd(w.length) : 0;
+          const to = rnd(3) === 0 ? from + rnd(w.length - from + 1) : w.length;
+          parts.push(Buffer.from(w.subarray(from, to).map((b) => (b >= 0x61 && b <= 0x7a && rnd(2) ? b - 32 : b))));
+        } else parts.push(Buffer.from([alphabet[rnd(alphabet.length)]!]));
+      }
+      const all = Buffer.concat(parts);
+      // the tested range leaves out bytes at both ends: a word crossing them must not count
+      const start = rnd(Math.min(all.length, 10) + 1);
+      const end = all.length - rnd(Math.min(all.length - start, 10) + 1);
+      const s = all.subarray(start, end).toString('latin1').toLowerCase();
+      const want = needles.some((n) => s.includes(n));
+      assert.equal(p.test(all, start, end), want, JSON.stringify([words[0], all.toString('latin1'), start, end]));
+    }
+  }
+});

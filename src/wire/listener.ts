@@ -99,6 +99,7 @@ async function accept(raw: net.Socket, ctx: ListenerContext, target: UpstreamTar
     up.destroy();
     return;
   }
+  if (usesOnread) reader.attach(up);
   // plain client connections read into a reused buffer too (TLS keeps its own reads)
   let clientReader: ReadBuffer | null = null;
   let rest = opening.rest.length > 0 ? [opening.rest] : [];
@@ -106,6 +107,7 @@ async function accept(raw: net.Socket, ctx: ListenerContext, target: UpstreamTar
     const r = new ReadBuffer();
     const moved = rewrapWithOnread(client, r.onread);
     if (moved) {
+      r.attach(moved.socket);
       clientReader = r;
       client = moved.socket;
       rest = rest.concat(moved.rest);

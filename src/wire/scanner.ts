@@ -86,7 +86,14 @@ export class BackendScanner {
         if (bodyLen === 0 && !this.finishBody(i)) return i;
         continue;
       }
-      this.skip = bodyLen;
+      // a body that ends in this chunk is stepped over at once; the rest of a longer one is skipped as it comes
+      if (bodyLen > 0) {
+        if (bodyLen <= len - i) i += bodyLen;
+        else {
+          this.skip = bodyLen - (len - i);
+          i = len;
+        }
+      }
     }
     return len;
   }

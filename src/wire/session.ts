@@ -45,15 +45,19 @@ const SYNC = Buffer.from([F.Sync, 0, 0, 0, 4]);
 const TX_CONTROL = /^\s*(begin|start\s+transaction)\b/i;
 
 /**
- * Whether SQL in buf[start, end) may match TX_CONTROL: its first character after ASCII white space is
- * b/B/s/S, or not ASCII (\s also matches Unicode spaces). Spares decoding the SQL of every other Parse.
+ * Whether SQL in buf[start, end) may match TX_CONTROL: after ASCII white space it starts with be/st in
+ * any case, or with a byte that is not ASCII (\s also matches Unicode spaces). Spares decoding the SQL
+ * of every other Parse, SELECT included.
  */
 function mayStartTxControl(buf: Buffer, start: number, end: number): boolean {
   let i = start;
   while (i < end && (buf[i] === 0x20 || (buf[i]! >= 0x09 && buf[i]! <= 0x0d))) i++;
   if (i === end) return false;
+  if (buf[i]! >= 0x80) return true;
+  if (i + 1 === end) return false;
   const c = buf[i]! | 0x20;
-  return c === 0x62 || c === 0x73 || buf[i]! >= 0x80;
+  const d = buf[i + 1]! | 0x20;
+  return (c === 0x62 && d === 0x65) || (c === 0x73 && d === 0x74);
 }
 
 /** Which side the extended-protocol messages since the last Sync belong to. */
@@ -255,8 +259,7 @@ export class Session implements SessionInfo {
         this.partial = Buffer.from(chunk.subarray(i));
         return;
       }
-      const msg = chunk.subarray(i, end);
-      if (this.route(type, msg)) {
+      if (this.route(type, chunk, i, end)) {
         i = end; // upstream-bound: stays in the run
       } else {
         this.flushRun(chunk, runStart, i);
@@ -304,13 +307,16 @@ export class Session implements SessionInfo {
     }
   }
 
-  /** Returns true when the message goes upstream (in the current run), false when lakegate keeps it. */
-  private route(type: number, msg: Buffer): boolean {
+  /**
+   * Routes the message chunk[start, end). Returns true when it goes upstream (in the current run), false
+   * when lakegate keeps it. A view of the message alone is only made where one is kept or decoded.
+   */
+  private route(type: number, chunk: Buffer, start: number, end: number): boolean {
     switch (type) {
       case F.Query: {
         if (this.batch === BatchSide.Local) this.runHeld(false);
-        if (this.router.mayBeLocal(msg, 5, msg.length - 1)) {
-          const sql = queryText(msg);
+        if (this.router.mayBeLocal(chunk, start + 5, end - 1)) {
+          const sql = queryText(chunk.subarray(start, end));
           if (this.router.claims(sql, this)) {
             this.enqueueLocal((sink) => runLocalQuery(this.router, sql, this, sink, (q) => this.setRunning(q)), true);
             return false;
@@ -322,7 +328,7 @@ export class Session implements SessionInfo {
       case F.Sync:
         this.prefixSafe = true;
         if (this.batch === BatchSide.Local) {
-          this.held.push({ type, msg: Buffer.from(msg) });
+          this.held.push({ type, msg: Buffer.from(chunk.subarray(start, end)) });
           this.runHeld(true);
           this.batch = BatchSide.None;
           return false;
@@ -336,27 +342,28 @@ export class Session implements SessionInfo {
         this.out.expectUpstream();
         return true;
       case F.Parse: {
-        const local = this.router.mayBeLocal(msg, 5, msg.length) && this.parseIsLocal(msg);
-        if (!local) this.noteUpstreamParse(msg);
-        return this.place(type, msg, local);
+        const local = this.router.mayBeLocal(chunk, start + 5, end) && this.parseIsLocal(chunk.subarray(start, end));
+        if (!local) this.noteUpstreamParse(chunk, start, end);
+        return this.place(type, chunk, start, end, local);
       }
       // names are only decoded while there are local statements or portals they could refer to
       case F.Bind:
-        return this.place(type, msg, this.localStatements.size > 0 && this.localStatements.has(bindStatement(msg)));
+        return this.place(type, chunk, start, end, this.localStatements.size > 0 && this.localStatements.has(bindStatement(chunk.subarray(start, end))));
       case F.Describe:
       case F.Close: {
-        if (this.localStatements.size === 0 && this.localPortals.size === 0 && (msg[5] === 0x53 || msg[5] === 0x50)) {
-          return this.place(type, msg, false);
+        const kind = end - start > 5 ? chunk[start + 5] : -1;
+        if (this.localStatements.size === 0 && this.localPortals.size === 0 && (kind === 0x53 || kind === 0x50)) {
+          return this.place(type, chunk, start, end, false);
         }
-        const t = decodeTarget(msg);
+        const t = decodeTarget(chunk.subarray(start, end));
         const local = t.kind === 'S' ? this.localStatements.has(t.name) : this.localPortals.has(t.name);
-        return this.place(type, msg, local);
+        return this.place(type, chunk, start, end, local);
       }
       case F.Execute:
-        return this.place(type, msg, this.localPortals.size > 0 && this.localPortals.has(decodeExecute(msg).portal));
+        return this.place(type, chunk, start, end, this.localPortals.size > 0 && this.localPortals.has(decodeExecute(chunk.subarray(start, end)).portal));
       case F.Flush:
         if (this.batch === BatchSide.Local) {
-          this.held.push({ type, msg: Buffer.from(msg) });
+          this.held.push({ type, msg: Buffer.from(chunk.subarray(start, end)) });
           this.runHeld(false);
           return false;
         }
@@ -365,14 +372,15 @@ export class Session implements SessionInfo {
     return true;
   }
 
-  private noteUpstreamParse(msg: Buffer): void {
-    const nameEnd = cstringEnd(msg, 5);
-    const sqlEnd = cstringEnd(msg, nameEnd + 1);
-    if (mayStartTxControl(msg, nameEnd + 1, sqlEnd) && TX_CONTROL.test(msg.toString('utf8', nameEnd + 1, sqlEnd))) {
-      this.txControlStatements.add(msg.toString('utf8', 5, nameEnd));
+  /** The Parse chunk[start, end) goes upstream: note whether its statement is transaction control. */
+  private noteUpstreamParse(chunk: Buffer, start: number, end: number): void {
+    const nameEnd = cstringEnd(chunk, start + 5, end);
+    const sqlEnd = cstringEnd(chunk, nameEnd + 1, end);
+    if (mayStartTxControl(chunk, nameEnd + 1, sqlEnd) && TX_CONTROL.test(chunk.toString('utf8', nameEnd + 1, sqlEnd))) {
+      this.txControlStatements.add(chunk.toString('utf8', start + 5, nameEnd));
       return;
     }
-    if (this.txControlStatements.size > 0) this.txControlStatements.delete(msg.toString('utf8', 5, nameEnd));
+    if (this.txControlStatements.size > 0) this.txControlStatements.delete(chunk.toString('utf8', start + 5, nameEnd));
     if (this.batch !== BatchSide.Local) this.prefixSafe = false;
   }
 
@@ -386,7 +394,7 @@ export class Session implements SessionInfo {
    * Put an extended-protocol message on its batch's side. The first message after Sync picks the
    * side; a batch that mixes both sides runs upstream entirely (Postgres then reports what it cannot do).
    */
-  private place(type: number, msg: Buffer, local: boolean): boolean {
+  private place(type: number, chunk: Buffer, start: number, end: number, local: boolean): boolean {
     if (this.batch === BatchSide.None) this.batch = local ? BatchSide.Local : BatchSide.Upstream;
     else if (this.batch === BatchSide.Local && !local) this.toUpstreamSide();
     else if (this.batch === BatchSide.Upstream && local && this.prefixSafe) {
@@ -396,14 +404,20 @@ export class Session implements SessionInfo {
       this.out.expectSplitSync();
       this.batch = BatchSide.Local;
     }
-    if (this.batch === BatchSide.Upstream && type === F.Bind && !local && (this.txControlStatements.size === 0 || !this.txControlStatements.has(bindStatement(msg)))) {
+    if (
+      this.batch === BatchSide.Upstream &&
+      type === F.Bind &&
+      !local &&
+      (this.txControlStatements.size === 0 || !this.txControlStatements.has(bindStatement(chunk.subarray(start, end))))
+    ) {
       this.prefixSafe = false;
     }
     if (this.batch === BatchSide.Upstream) {
-      this.forgetLocalName(type, msg);
+      if (this.localStatements.size > 0 || this.localPortals.size > 0) this.forgetLocalName(type, chunk.subarray(start, end));
       return true;
     }
-    this.held.push({ type, msg: Buffer.from(msg) });
+    const msg = Buffer.from(chunk.subarray(start, end));
+    this.held.push({ type, msg });
     if (type === F.Parse) {
       const p = decodeParse(msg);
       this.localStatements.set(p.name, { sql: p.sql, paramTypes: p.paramTypes, query: null });

@@ -1,9 +1,10 @@
 // Decoders for the frontend messages the session must look into. `msg` is the whole message including
 // its type byte and length; everything else passes through as bytes without being decoded.
 
-export function cstringEnd(msg: Buffer, from: number): number {
+/** Offset of the NUL ending the string at `from`; it must come before `limit` (the end of the message). */
+export function cstringEnd(msg: Buffer, from: number, limit = msg.length): number {
   const end = msg.indexOf(0, from);
-  if (end < 0) throw new ProtocolError('invalid string in message');
+  if (end < 0 || end >= limit) throw new ProtocolError('invalid string in message');
   return end;
 }
 
