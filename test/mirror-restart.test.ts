@@ -178,3 +178,22 @@ test('a new mirror is copied while the stream keeps running; its concurrent chan
   const m = s.mirrors().find((x) => x.id === rec.id)!;
   assert.deepEqual(chRows(m.location, `SELECT id, v FROM $TABLE`), await pgRows(client, `SELECT id, v FROM big`));
 });
+
+test('a new mirror is offered to readers only once its DuckDB objects are committed', async () => {
+  await svc?.stop();
+  const s = await start();
+  await client.query(`CREATE TABLE joiner (id int PRIMARY KEY, v text)`);
+  await client.query(`INSERT INTO joiner SELECT g, 'j' || g FROM generate_series(1, 500) g`);
+  process.env.LAKEGATE_DELAYPOINT = 'copy-join:1500'; // a long section between making it live and committing
+  try {
+    const rec = registry.add({ schema: 'public', name: 'joiner' });
+    const deadline = Date.now() + 60_000;
+    let sql: string | null = null;
+    while (!(sql = s.mirrorSql(rec.id)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    assert.ok(sql, 'the mirror became available');
+    // the first moment it is offered, it answers
+    assert.deepEqual(await duckRows(duck, `SELECT id, v FROM (${sql})`), await pgRows(client, `SELECT id, v FROM joiner`));
+  } finally {
+    delete process.env.LAKEGATE_DELAYPOINT;
+  }
+});

@@ -27,6 +27,8 @@ export interface LiveMirror {
   st: MirrorState;
   staging: ApplyStaging;
   relationOid: number;
+  /** its DuckDB tables and views are committed: readers may use it (the applier already may before) */
+  visible: boolean;
 }
 
 export interface Hold {
@@ -126,6 +128,8 @@ class Lock {
 export class Applier implements ApplyGate {
   /** live mirrors by mirror id (a source table may have several mirrors) */
   readonly live = new Map<number, LiveMirror>();
+  /** mirrors made live by the exclusive section now running: visible to readers once it commits */
+  private joining: LiveMirror[] = [];
   /** mirrors being copied, by mirror id */
   readonly holds = new Map<number, Hold>();
   private byRelation = new Map<number, LiveMirror[]>();
@@ -524,10 +528,15 @@ export class Applier implements ApplyGate {
       try {
         const r = await w.fn(this.conn, this.committedEnd);
         await this.conn.run('COMMIT');
+        for (const l of this.joining) l.visible = true;
         w.resolve(r);
       } catch (err) {
         await this.conn.run('ROLLBACK').catch(() => undefined);
+        // their tables went with the rollback
+        for (const l of this.joining) if (this.live.get(l.st.id) === l) this.removeLive(l.st.id);
         w.reject(err);
+      } finally {
+        this.joining = [];
       }
     }
   }
@@ -539,9 +548,10 @@ export class Applier implements ApplyGate {
     const staging = new ApplyStaging(st.table);
     await staging.create(conn);
     if (staging.filterable) st.tailKeys = await rebuildTailFilter(conn, st.table, st.tailRows);
-    const live: LiveMirror = { st, staging, relationOid };
+    const live: LiveMirror = { st, staging, relationOid, visible: false };
     this.removeLive(st.id);
     this.live.set(st.id, live);
+    this.joining.push(live);
     this.byRelation.set(relationOid, [...(this.byRelation.get(relationOid) ?? []), live]);
     return live;
   }

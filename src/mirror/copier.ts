@@ -171,6 +171,7 @@ export async function copyMirror(ctx: CopyContext, rec: MirrorRecord, control: C
       for (const sql of mt.createSql()) await conn.run(sql);
       await conn.run(mt.viewSql(base));
       const live = await ctx.applier.addLive(conn, st, ident.relationOid);
+      await delaypoint('copy-join');
       const relation = { tag: 'relation' as const, relationOid: ident.relationOid, schema: rec.source.schema, name: rec.source.name,
         replicaIdentity: copy.table.replicaIdentity, columns: copy.columns };
       const n = await ctx.applier.replayHold(live, h, relation);

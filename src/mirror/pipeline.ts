@@ -692,8 +692,9 @@ export class Pipeline {
     this.flushConn.closeSync();
   }
 
+  /** mirrors readers may query (their DuckDB objects are committed) */
   mirrors(): LiveMirror[] {
-    return [...this.applier.live.values()];
+    return [...this.applier.live.values()].filter((l) => l.visible);
   }
 
   copyingIds(): number[] {

@@ -39,10 +39,11 @@ export function failpoint(name: FailpointName): void {
 
 /**
  * Test pacing: LAKEGATE_DELAYPOINT=<name>:<ms>[,…] makes `delaypoint(name)` wait that long (read on each call,
- * so tests can set it at run time). 'copy-file': after each file the initial copy writes; 'flush-cut': after a
+ * so tests can set it at run time). 'copy-file': after each file the initial copy writes; 'copy-join': inside the
+ * section that makes a copied mirror live, before it commits; 'flush-cut': after a
  * flush took its cut, before it writes (changes applied meanwhile exercise the swap's bookkeeping).
  */
-export async function delaypoint(name: 'copy-file' | 'flush-cut'): Promise<void> {
+export async function delaypoint(name: 'copy-file' | 'copy-join' | 'flush-cut'): Promise<void> {
   const spec = process.env.LAKEGATE_DELAYPOINT;
   if (!spec) return;
   for (const part of spec.split(',')) {
