@@ -10,7 +10,7 @@ import { readUpstreamConst, upstreamConstSql, type Const } from './translate/lit
 import type { PgT } from './translate/pg-type.js';
 import type { UpstreamChannel } from './upstream-channel.js';
 import { parseLsn } from './mirror-source.js';
-import { pgLiteral } from './pg-literal.js';
+import { pgLiteral, pgTextArray } from './pg-literal.js';
 
 export interface MirrorAccess {
   /** regclassText of the mirror view */
@@ -112,7 +112,7 @@ export async function execContext(
   const cols = baseColumns(o.lsn);
   for (const m of o.mirrors) {
     const rel = `pg_catalog.to_regclass(${p(m.regclass)}::text)`;
-    const arr = p(`{${m.columns.map((c) => `"${c.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`).join(',')}}`);
+    const arr = p(pgTextArray(m.columns));
     // PG checks the columns a query reads; with none (count(*)) any column privilege will do
     cols.push(
       `(pg_catalog.has_table_privilege(${rel}, 'SELECT') OR CASE WHEN pg_catalog.cardinality(${arr}::text[]) = 0 ` +

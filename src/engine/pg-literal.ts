@@ -5,3 +5,8 @@
 export function pgLiteral(s: string): string {
   return `E'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 }
+
+/** A text[] value in Postgres' array input syntax (for a parameter): every element quoted. */
+export function pgTextArray(items: readonly string[]): string {
+  return `{${items.map((x) => `"${x.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`).join(',')}}`;
+}

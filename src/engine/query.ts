@@ -12,7 +12,6 @@ import type { FieldDescription } from '../wire/messages/backend.js';
 import { pgErrorOf } from './errors.js';
 import { earlyAccess, earlyContextQuery, execContext, readEarlyContext, type EarlyContext, type ExecContext } from './exec-context.js';
 import type { MirrorSource } from './mirror-source.js';
-import type { DescribeResult, QueryResult } from './upstream-channel.js';
 import { decodeParams, type BoundParam } from './params.js';
 import { fetchPgTable } from './pg-fetch.js';
 import { EnginePortal, type PortalPlan } from './portal.js';
@@ -181,14 +180,7 @@ export class EngineQuery implements LocalQuery {
       const mirrorNames = names.slice(0, mirrorKeys.length);
       const lsn = typeof core.mirrors.waitForLsn === 'function';
       const queries = [relationInfoQuery(names), ...(options.bindAtOnce ? [earlyContextQuery(mirrorNames, lsn)] : [])];
-      let d: DescribeResult;
-      let results: QueryResult[];
-      if (up.describeThenQueries) ({ described: d, results } = await up.describeThenQueries(describeSql, paramTypes, queries));
-      else {
-        d = await up.describe(describeSql, paramTypes);
-        results = [];
-        for (const x of queries) results.push(await up.query(x.sql, x.params));
-      }
+      const { described: d, results } = await up.describeThenQueries(describeSql, paramTypes, queries);
       const fields = d.fields ?? [];
       const info = readRelationInfo(results[0]!, names);
       const mirrorUses = new Map<string, MirrorUse>();

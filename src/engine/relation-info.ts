@@ -3,8 +3,9 @@
 // collation and ctype. The mirror view carries the source's columns (sql/002_mirrors.sql), so these are the
 // types Postgres would compute with.
 import { PgError } from '../route/local.js';
+import { pgTextArray } from './pg-literal.js';
 import { fromOid, type PgT } from './translate/pg-type.js';
-import type { QueryResult, UpstreamChannel } from './upstream-channel.js';
+import type { QueryResult } from './upstream-channel.js';
 
 export interface RelationColumns {
   /** pg_class.relkind ('v' for a mirror view) */
@@ -37,17 +38,12 @@ SELECT r.idx::int4, a.attname, a.atttypid::int4, a.atttypmod, coalesce(c.collnam
 
 const C_LOCALES = new Set(['C', 'POSIX', 'C.UTF-8', 'C.utf8', 'C.UTF8', 'ucs_basic']);
 
-/** Reads the columns of each relation (as regclassText names); null for a relation that does not exist. */
-export async function relationInfo(up: UpstreamChannel, names: string[]): Promise<RelationInfoResult> {
-  const q = relationInfoQuery(names);
-  return readRelationInfo(await up.query(q.sql, q.params), names);
-}
-
-/** relationInfo's query, to send along with other requests */
+/** The query reading the columns of each relation (as regclassText names); readRelationInfo reads its answer. */
 export function relationInfoQuery(names: string[]): { sql: string; params: string[] } {
-  return { sql: SQL, params: [`{${names.map((n) => `"${n.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`).join(',')}}`] };
+  return { sql: SQL, params: [pgTextArray(names)] };
 }
 
+/** relationInfoQuery's answer: per name its columns, null for a relation that does not exist. */
 export function readRelationInfo(res: QueryResult, names: string[]): RelationInfoResult {
   const relations: (RelationColumns | null)[] = names.map(() => null);
   let codePointCollation = true;

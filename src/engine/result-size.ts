@@ -2,14 +2,15 @@
 // statement, and a prepared statement over the mirrors' read_parquet views is bound again when it runs: preparing
 // then streaming costs the (parquet-metadata-heavy) bind twice. A result known to be small is produced in one
 // call instead, materialised; anything else keeps streaming, so large results stay bounded in memory.
+import { AGGREGATES } from './translate/funcs.js';
+
 type Obj = Record<string, unknown>;
 
 /** LIMIT at most this many rows counts as small */
 const SMALL_LIMIT = 10_000n;
 
-const AGGREGATES = new Set([
-  'count', 'sum', 'avg', 'min', 'max', 'bool_and', 'bool_or', 'every', 'string_agg', 'array_agg', 'percentile_cont', 'percentile_disc',
-]);
+/** the translator's plain aggregates, and the ordered-set ones it handles (WITHIN GROUP) */
+const isAggregate = (name: string) => AGGREGATES.has(name) || name === 'percentile_cont' || name === 'percentile_disc';
 
 /** functions that may return several rows per call */
 const SET_RETURNING =
@@ -54,7 +55,7 @@ function walk(n: unknown, found: { agg: boolean; other: boolean }): void {
       found.other = true;
       return;
     }
-    if (AGGREGATES.has(name)) {
+    if (isAggregate(name)) {
       found.agg = true;
       return;
     }

@@ -27,8 +27,6 @@ export interface LiveMirror {
   st: MirrorState;
   staging: ApplyStaging;
   relationOid: number;
-  /** its DuckDB tables and views are committed: readers may use it (the applier already may before) */
-  visible: boolean;
 }
 
 export interface Hold {
@@ -128,8 +126,13 @@ class Lock {
 export class Applier implements ApplyGate {
   /** live mirrors by mirror id (a source table may have several mirrors) */
   readonly live = new Map<number, LiveMirror>();
-  /** mirrors made live by the exclusive section now running: visible to readers once it commits */
+  /** mirrors made live by the exclusive section now running: offered to readers once it commits */
   private joining: LiveMirror[] = [];
+
+  /** the live mirrors readers may query: their DuckDB tables and views are committed */
+  readable(): LiveMirror[] {
+    return [...this.live.values()].filter((l) => !this.joining.includes(l));
+  }
   /** mirrors being copied, by mirror id */
   readonly holds = new Map<number, Hold>();
   private byRelation = new Map<number, LiveMirror[]>();
@@ -528,7 +531,6 @@ export class Applier implements ApplyGate {
       try {
         const r = await w.fn(this.conn, this.committedEnd);
         await this.conn.run('COMMIT');
-        for (const l of this.joining) l.visible = true;
         w.resolve(r);
       } catch (err) {
         await this.conn.run('ROLLBACK').catch(() => undefined);
@@ -548,7 +550,7 @@ export class Applier implements ApplyGate {
     const staging = new ApplyStaging(st.table);
     await staging.create(conn);
     if (staging.filterable) st.tailKeys = await rebuildTailFilter(conn, st.table, st.tailRows);
-    const live: LiveMirror = { st, staging, relationOid, visible: false };
+    const live: LiveMirror = { st, staging, relationOid };
     this.removeLive(st.id);
     this.live.set(st.id, live);
     this.joining.push(live);

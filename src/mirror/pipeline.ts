@@ -694,7 +694,7 @@ export class Pipeline {
 
   /** mirrors readers may query (their DuckDB objects are committed) */
   mirrors(): LiveMirror[] {
-    return [...this.applier.live.values()].filter((l) => l.visible);
+    return this.applier.readable();
   }
 
   copyingIds(): number[] {

@@ -107,9 +107,7 @@ export async function flushMirror(
     const lsn = appliedLsn > st.durableLsn ? appliedLsn : st.durableLsn;
     await flushConn.run('BEGIN TRANSACTION');
     await flushConn.run(`SELECT count(*) FROM ${q(t.tail)}`); // DuckDB takes the snapshot at first table access
-    st.flushCut = { rowid: st.nextRowid - 1, lsn };
-    st.goneWritten = false;
-    st.keysSinceCut = st.tailKeys ? [] : null;
+    st.startFlushCut({ rowid: st.nextRowid - 1, lsn });
     return { lsn, rowid: st.nextRowid - 1, truncateLsn: st.truncateLsn, base: st.base, baseRows: st.baseRows, atMs: Date.now() };
   });
   if (!cut) return null;
@@ -245,9 +243,7 @@ export async function flushMirror(
       st.baseRows = rowCount;
       if (st.truncateLsn !== null && st.truncateLsn < cut.lsn) st.truncateLsn = null;
       await conn.run(t.viewSql(newBase, { truncated: st.truncateLsn !== null }));
-      st.flushCut = null;
-      st.goneWritten = false;
-      st.keysSinceCut = null;
+      st.endFlushCut();
       st.dirtySinceMs = st.lastChangeLsn >= cut.lsn ? cut.atMs : null;
       return true;
     });
@@ -272,9 +268,7 @@ export async function flushMirror(
     await table.deleteFiles(added.map((f) => f.filePath)).catch(() => undefined);
     await gate.exclusive(async (conn) => {
       if (alive()) await conn.run(`DELETE FROM ${q(t.gone)}`);
-      st.flushCut = null;
-      st.goneWritten = false;
-      st.keysSinceCut = null;
+      st.endFlushCut();
     }).catch(() => undefined);
     throw e;
   }

@@ -35,6 +35,20 @@ export class MirrorState {
    * swap builds the new tail filter without reading the tail back; null when not tracked (too many)
    */
   keysSinceCut: string[] | null = null;
+
+  /** a flush took its cut: what apply records for its swap starts empty */
+  startFlushCut(cut: FlushCut): void {
+    this.flushCut = cut;
+    this.goneWritten = false;
+    this.keysSinceCut = this.tailKeys ? [] : null;
+  }
+
+  /** the flush swapped or gave up */
+  endFlushCut(): void {
+    this.flushCut = null;
+    this.goneWritten = false;
+    this.keysSinceCut = null;
+  }
   /** commit LSN of the newest transaction that changed this mirror (0: none since start) */
   lastChangeLsn: Lsn = 0n;
   /** Date.now() of the first change not yet flushed (null: nothing unflushed) */

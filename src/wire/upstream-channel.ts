@@ -25,9 +25,9 @@ export interface UpstreamChannel {
   query(sql: string, params?: (string | null)[]): Promise<QueryResult>;
   /**
    * describe(sql), then query() of each of `queries`, in one round trip (one Sync: one implicit transaction). The
-   * first error rejects; what follows it does not run. Optional: callers fall back to one call each.
+   * first error rejects; what follows it does not run.
    */
-  describeThenQueries?(sql: string, paramTypes: number[], queries: { sql: string; params: (string | null)[] }[]): Promise<{ described: DescribeResult; results: QueryResult[] }>;
+  describeThenQueries(sql: string, paramTypes: number[], queries: { sql: string; params: (string | null)[] }[]): Promise<{ described: DescribeResult; results: QueryResult[] }>;
 }
 
 const NAME = 'lakegate_internal';

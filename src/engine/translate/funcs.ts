@@ -27,7 +27,7 @@ import { checkSortable, sortClause, windowSql } from './window.js';
 import { toCharSql } from './to-char.js';
 import { regexpReplaceRe2 } from './regex.js';
 
-const AGGREGATES = new Set(['count', 'sum', 'avg', 'min', 'max', 'bool_and', 'bool_or', 'every', 'string_agg', 'array_agg']);
+export const AGGREGATES = new Set(['count', 'sum', 'avg', 'min', 'max', 'bool_and', 'bool_or', 'every', 'string_agg', 'array_agg']);
 const WINDOW_ONLY = new Set([
   'row_number', 'rank', 'dense_rank', 'percent_rank', 'cume_dist', 'ntile', 'lag', 'lead', 'first_value', 'last_value', 'nth_value',
 ]);
