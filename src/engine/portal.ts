@@ -1,6 +1,7 @@
 // A bound mirror query: runs the translated SQL on the portal's own DuckDB connection and writes DataRows
 // encoded exactly as Postgres would (results/), keeping the DuckDB result open between Executes so a row limit
 // suspends the portal (PortalSuspended) and the next Execute continues where it stopped.
+import { DuckDBMaterializedResult } from '@duckdb/node-api';
 import type { DuckDBConnection, DuckDBDataChunk, DuckDBPreparedStatement, DuckDBResult, DuckDBType, DuckDBValue, DuckDBVector } from '@duckdb/node-api';
 import { PgError, type LocalPortal, type ResultSink } from '../route/local.js';
 import { commandComplete, dataRow, portalSuspended, type FieldDescription } from '../wire/messages/backend.js';
@@ -39,6 +40,8 @@ export class EnginePortal implements LocalPortal {
   private chunk: DuckDBDataChunk | null = null;
   private vectors: DuckDBVector[] = [];
   private pos = 0;
+  /** next chunk of a materialised result */
+  private chunkIndex = 0;
   private done = false;
   /** rows computed up front (EXPLAIN, JS sort), with JS-finished values already evaluated */
   private rows: Row[] | null = null;
@@ -51,7 +54,8 @@ export class EnginePortal implements LocalPortal {
     private readonly conn: DuckDBConnection,
     private readonly plan: PortalPlan,
     private readonly out: FieldDescription[] | null,
-    private readonly onClose: () => void = () => {},
+    /** hands the connection back (its transaction ends there); called once */
+    private readonly releaseConn: (conn: DuckDBConnection) => void,
   ) {
     this.codecs = plan.codecs ?? [];
   }
@@ -136,7 +140,9 @@ export class EnginePortal implements LocalPortal {
     }
     if (!this.result || this.done) return null;
     while (!this.chunk || this.pos >= this.chunk.rowCount) {
-      const c = await this.result.fetchChunk();
+      // a materialised result hands its chunks out synchronously; fetchChunk would cost a libuv pool hop each
+      const m = this.result instanceof DuckDBMaterializedResult ? this.result : null;
+      const c = m ? (this.chunkIndex < m.chunkCount ? m.getChunk(this.chunkIndex++) : null) : await this.result.fetchChunk();
       if (!c || c.rowCount === 0) {
         this.done = true;
         return null;
@@ -227,10 +233,11 @@ export class EnginePortal implements LocalPortal {
     if (this.connClosed) return;
     this.connClosed = true;
     try {
-      this.conn.closeSync();
+      this.plan.prepared?.destroySync();
     } catch {
       // already gone
     }
+    this.releaseConn(this.conn);
   }
 
   close(): void {
@@ -241,7 +248,6 @@ export class EnginePortal implements LocalPortal {
     this.done = true;
     this.rows = null;
     this.closeConnection();
-    this.onClose();
   }
 
   cancel(): void {

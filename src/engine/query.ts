@@ -23,11 +23,13 @@ import { constKey, type MirrorRelation, type PgTableUse, type SessionState, type
 import { NotSupported, notSupported } from './translate/errors.js';
 import { translateSelect, type Translation } from './translate/index.js';
 import { localConst, type Const } from './translate/literal.js';
+import type { ConnectionPool } from './duckdb.js';
 import { duckType, fromOid, numericScale, oidOf, typeName, type PgT } from './translate/pg-type.js';
 import type { Obj } from './translate/translator.js';
 
 export interface EngineCore {
-  connect(): Promise<DuckDBConnection>;
+  /** reader connections: a query leases one and its portal releases it */
+  pool: ConnectionPool;
   mirrors: MirrorSource;
   /** DuckDB's ICU zone names, lower case → DuckDB spelling */
   zones: Map<string, string>;
@@ -228,7 +230,7 @@ export class EngineQuery implements LocalQuery {
       }
       return q;
     } finally {
-      if (snapshot && !handedOver) discardSnapshot(snapshot);
+      if (snapshot && !handedOver) discardSnapshot(core, snapshot);
     }
   }
 
@@ -344,17 +346,13 @@ export class EngineQuery implements LocalQuery {
     const bound = decodeParams(this.paramT, params, paramFormats);
     for (let attempt = 0; ; attempt++) {
       const begun = early?.snapshot ? await early.snapshot.catch(() => null) : null;
-      const conn = begun?.conn ?? (await this.core.connect());
+      const conn = begun?.conn ?? (await this.core.pool.lease());
       const e0 = early;
       early = null;
       try {
         return await this.bindOn(conn, bound, resultFormats, e0, begun?.chosen ?? null);
       } catch (e) {
-        try {
-          conn.closeSync();
-        } catch {
-          // ignore
-        }
+        this.core.pool.release(conn);
         if (e instanceof StaleTypes && attempt < 2) continue;
         throw pgErrorOf(e);
       }
@@ -479,7 +477,7 @@ export class EngineQuery implements LocalQuery {
       explain: this.explain,
       copy: this.copy ? { options: this.copy, names: this.described.map((f) => f.name) } : null,
     };
-    return new EnginePortal(conn, plan, this.copy ? null : out);
+    return new EnginePortal(conn, plan, this.copy ? null : out, (c) => this.core.pool.release(c));
   }
 }
 
@@ -546,11 +544,11 @@ function beginSnapshot(core: EngineCore, mirrors: MirrorRef[]): Snapshot {
   const visible = core.mirrors.visibleLsn?.() ?? null;
   const choices = new Map(mirrors.map((m) => [`${m.schema}.${m.name}`, { choice: core.mirrors.choiceSql?.(m) ?? null }]));
   const ready = (async () => {
-    const conn = await core.connect();
+    const conn = await core.pool.lease();
     try {
       return { conn, chosen: await beginAndChoose(conn, choices) };
     } catch (e) {
-      conn.closeSync();
+      core.pool.release(conn);
       throw e;
     }
   })();
@@ -558,8 +556,8 @@ function beginSnapshot(core: EngineCore, mirrors: MirrorRef[]): Snapshot {
   return { visible, choices, ready };
 }
 
-function discardSnapshot(s: Snapshot): void {
-  void s.ready.then(({ conn }) => conn.closeSync(), () => undefined);
+function discardSnapshot(core: EngineCore, s: Snapshot): void {
+  void s.ready.then(({ conn }) => core.pool.release(conn), () => undefined);
 }
 
 /**
@@ -575,7 +573,10 @@ async function beginAndChoose(conn: DuckDBConnection, uses: Map<string, { choice
   }
   const one = withChoice.length === 1 ? withChoice[0]![1].choice! : null;
   const select = one ?? `SELECT * FROM ${withChoice.map(([, m], i) => `(${m.choice}) AS lg_c${i}`).join(' CROSS JOIN ')}`;
-  const row = (await conn.runAndReadAll(`BEGIN TRANSACTION; ${select}`)).getRows()[0]!;
+  // run materialises the one row: read it synchronously (runAndReadAll would fetch it in two more async calls)
+  const r = await conn.run(`BEGIN TRANSACTION; ${select}`);
+  const row = r.chunkCount > 0 ? r.getChunk(0).getRows()[0] : undefined;
+  if (!row) throw new PgError('XX000', 'lakegate: a mirror view chooser returned no row');
   withChoice.forEach(([k], i) => {
     const name = row[2 * i];
     if (typeof name === 'string') out.set(k, { relation: `"${name.replace(/"/g, '""')}"`, shape: String(row[2 * i + 1]) });

@@ -11,6 +11,7 @@ import type { StatementInfo } from '../route/statement.js';
 import { abortTransaction, abortingQuery } from './abort-on-error.js';
 import { dropMirrorQuery, dropOptions, type DropTarget } from './drop-mirror.js';
 import { installFunctions } from './duck-functions.js';
+import { connectionPool, type ConnectionPool } from './duckdb.js';
 import { pgErrorOf } from './errors.js';
 import { awaitMirror, registryState } from './mirror-readiness.js';
 import type { MirrorSource } from './mirror-source.js';
@@ -35,7 +36,7 @@ interface DropOfMirror {
 
 export interface EngineOptions {
   /** the process' DuckDB (src/engine/duckdb.ts openDuckDB) */
-  duckdb: { instance: DuckDBInstance; connect(): Promise<DuckDBConnection> };
+  duckdb: { instance: DuckDBInstance; connect(): Promise<DuckDBConnection>; pool?: ConnectionPool };
   mirrors: MirrorSource;
   /** most rows copied from an ordinary table joined with a mirror (default 1,000,000) */
   maxFetchRows?: number;
@@ -80,7 +81,7 @@ export class EngineRouter implements LocalRouter {
     }
     let router: EngineRouter | null = null;
     const core: EngineCore = {
-      connect: () => o.duckdb.connect(),
+      pool: o.duckdb.pool ?? connectionPool(() => o.duckdb.connect()),
       mirrors: o.mirrors,
       zones,
       maxFetchRows: o.maxFetchRows ?? 1_000_000,

@@ -55,8 +55,12 @@ export interface PipelineDeps {
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());
 
-/** a strict reader still waiting after this long on a quiet stream writes a WAL barrier (wal-barrier.ts) */
-const BARRIER_AFTER_MS = 5;
+/**
+ * A strict reader waits for the stream while it is moving (an event within this many ms before the wait, or
+ * since the last look); on a still stream it writes a WAL barrier (wal-barrier.ts) at once. The looks back off
+ * from this interval to 1 s.
+ */
+const STREAM_MOVING_MS = 2;
 
 /** registry states the service keeps a mirror for */
 const wanted = (r: MirrorRecord) => r.state === 'pending' || r.state === 'copying' || r.state === 'ready';
@@ -601,13 +605,16 @@ export class Pipeline {
   private async nudge(lsn: Lsn, done: Promise<boolean>): Promise<void> {
     let settled = false;
     void done.then(() => (settled = true));
-    // a stream that is already quiet will not bring the position: write the barrier at once instead of after
-    // the first delay (each strict query on an idle server would otherwise pay it)
-    for (let delay = 0; ; delay = Math.min(Math.max(2 * delay, BARRIER_AFTER_MS), 1000)) {
+    // The position a reader waits for is often past the last record the walsender will send anything for
+    // (hint-bit page images, empty transactions, other databases' work): a still stream would not bring it.
+    // Only a stream that is moving (events arriving, under write load) is left to catch up by itself.
+    let since = Date.now() - STREAM_MOVING_MS;
+    for (let delay = 0; ; delay = Math.min(Math.max(2 * delay, STREAM_MOVING_MS), 1000)) {
       if (delay > 0) await sleep(delay);
       if (settled || this.closed) return;
-      const quiet = Date.now() - this.applier.lastEventMs >= BARRIER_AFTER_MS;
-      if (this.receivedLsn < lsn && quiet) await this.barrier.emit();
+      const moving = this.applier.lastEventMs >= since;
+      since = Date.now();
+      if (this.receivedLsn < lsn && !moving) await this.barrier.emit();
     }
   }
 
