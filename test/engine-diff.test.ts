@@ -6,6 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { DuckDBInstance, VARCHAR } from '@duckdb/node-api';
 import { startPostgres, type TestPostgres } from './helpers/postgres.js';
+import { engineCatalogSql } from './helpers/engine-catalog.js';
 import { EngineRouter, StaticMirrorSource, DirectChannel } from '../src/engine/index.js';
 import type { LocalQuery, ResultSink, SessionInfo } from '../src/route/local.js';
 
@@ -135,6 +136,7 @@ before(async () => {
     port = pg.port;
   }
   admin = await DirectChannel.connect({ port, user: 'postgres', database: 'postgres' });
+  await admin.simple(engineCatalogSql());
   await admin.simple(SCHEMA);
   await admin.simple(rows());
   db = await DuckDBInstance.create(':memory:');
@@ -225,6 +227,10 @@ const QUERIES: (string | [string, { params?: (string | null)[]; formats?: number
   'SELECT id, fee, ratio, fee * 3, ratio * 2, fee / 7 FROM trades_iceberg ORDER BY id',
   'SELECT id, big, big * 2, big / 7, big % 1000, -big FROM trades_iceberg ORDER BY id',
   'SELECT id, qty, qty / 3, qty % 7, qty * qty, qty + 1 FROM trades_iceberg WHERE qty IS NOT NULL ORDER BY id',
+  // int2 widened to int4 (comparisons, arithmetic with int4, casts) reads the stored INTEGER directly
+  'SELECT id, qty FROM trades_iceberg WHERE qty BETWEEN -10 AND 10 OR qty IN (100, 149) OR qty = id ORDER BY id',
+  'SELECT id, qty + id, qty::int4, qty::int8 + 1, qty * 2 FROM trades_iceberg WHERE qty <> 0 AND qty * 1000 > -20000 ORDER BY id',
+  'SELECT a.id, b.id FROM trades_iceberg a JOIN trades_iceberg b ON a.qty = b.id WHERE a.qty > 0 ORDER BY 1, 2',
   'SELECT id, raw_num, dur, uid, js FROM trades_iceberg ORDER BY id',
   'SELECT id, tags, attrs FROM trades_iceberg ORDER BY id',
   // aggregates and numeric scale

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { startPostgres, type TestPostgres } from './helpers/postgres.js';
+import { engineCatalogSql } from './helpers/engine-catalog.js';
 import { EngineRouter, StaticMirrorSource, DirectChannel, lockDown, type MirrorSource } from '../src/engine/index.js';
 import type { LocalPortal, ResultSink, SessionInfo } from '../src/route/local.js';
 
@@ -41,6 +42,7 @@ before(async () => {
     port = pg.port;
   }
   admin = await DirectChannel.connect({ port, user: 'postgres', database: 'postgres' });
+  await admin.simple(engineCatalogSql());
   await admin.simple(`
     DROP TABLE IF EXISTS items, big, regions CASCADE;
     DROP ROLE IF EXISTS lg_reader;

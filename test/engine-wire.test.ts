@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import pg from 'pg';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { startPostgres, type TestPostgres } from './helpers/postgres.js';
+import { engineCatalogSql } from './helpers/engine-catalog.js';
 import { startGate, type Gate } from './helpers/lakegate.js';
 import { EngineRouter, StaticMirrorSource } from '../src/engine/index.js';
 
@@ -19,6 +20,7 @@ const raw = { getTypeParser: () => (v: unknown) => v } as unknown as pg.CustomTy
 
 before(async () => {
   pgdb = await startPostgres();
+  await pgdb.sql(engineCatalogSql());
   await pgdb.sql(`
     CREATE TABLE sales (id int4, region text, amount numeric(10,2), sold_at timestamptz, qty int2, score float8);
     INSERT INTO sales SELECT i, (ARRAY['north','south','east'])[i % 3 + 1], (i * 3.75)::numeric(10,2),

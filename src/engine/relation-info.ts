@@ -27,14 +27,9 @@ export function regclassText(schema: string | null, name: string): string {
   return schema === null ? q(name) : `${q(schema)}.${q(name)}`;
 }
 
-const SQL = `
-SELECT r.idx::int4, a.attname, a.atttypid::int4, a.atttypmod, coalesce(c.collname, ''), d.datcollate, d.datctype, d.datlocprovider::text, cl.relkind::text
-  FROM unnest($1::text[]) WITH ORDINALITY AS r(name, idx)
-  CROSS JOIN (SELECT datcollate, datctype, datlocprovider FROM pg_catalog.pg_database WHERE datname = pg_catalog.current_database()) d
-  LEFT JOIN pg_catalog.pg_class cl ON cl.oid = pg_catalog.to_regclass(r.name)
-  LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = cl.oid AND a.attnum > 0 AND NOT a.attisdropped
-  LEFT JOIN pg_catalog.pg_collation c ON c.oid = a.attcollation AND a.attcollation <> 100
- ORDER BY r.idx, a.attnum`;
+// sql/006_reader.sql: the catalog join inside PL/pgSQL, whose plan the session keeps (planned as a plain
+// statement it cost ~0.7 ms per mirror query)
+const SQL = 'SELECT * FROM mooncake.relation_columns($1::text[])';
 
 const C_LOCALES = new Set(['C', 'POSIX', 'C.UTF-8', 'C.utf8', 'C.UTF8', 'ucs_basic']);
 

@@ -108,6 +108,8 @@ function convert(env: TranslateEnv, e: Ex, to: PgT, explicit: boolean): Ex {
   const cast = (ty: string, o: { scale?: number | null } = {}) => ex(`CAST(${e.sql} AS ${ty})`, to, { ...f, ...o });
   // --- numbers
   if (isInt(from)) {
+    // int2 → int4 of a mirror column: its stored INTEGER as it is (filters on it reach the Parquet scan)
+    if (to.n === 'int4' && e.wide && e.wide.of === e.sql) return ex(e.wide.sql, to, { ...f, scale: 0 });
     if (isInt(to) || isFloat(to)) return cast(duckType(to));
     if (to.n === 'numeric') {
       const s = explicit ? numericScale(to) : null;

@@ -28,6 +28,12 @@ export interface Ex {
   v?: VarNode;
   /** a set-returning function call (expands rows) */
   srf?: boolean;
+  /**
+   * an int2 mirror column: the same value as the INTEGER it is stored as (`sql` narrows it to SMALLINT). Used
+   * when the value is widened again (int2 compared with int4): DuckDB cannot push a filter through the narrowing
+   * cast into the Parquet scan. Valid only while the Ex's sql is still `of` (copies with other SQL keep it).
+   */
+  wide?: { of: string; sql: string };
 }
 
 export function ex(sql: string, t: PgT, o: Partial<Omit<Ex, 'sql' | 't'>> = {}): Ex {

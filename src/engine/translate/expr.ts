@@ -163,7 +163,8 @@ function columnRef(b: Obj, sc: Scope): Ex {
   const parts = strings(b.fields);
   if (parts.includes('*')) return notSupported('* in this position');
   const { col } = sc.column(parts);
-  return ex(col.sql, col.t, { scale: col.scale });
+  const e = ex(col.sql, col.t, { scale: col.scale });
+  return col.wide && col.wide.of === col.sql ? { ...e, wide: col.wide } : e;
 }
 
 function constant(b: Obj): Ex {

@@ -17,6 +17,8 @@ export interface Col {
   onUse?: () => void;
   /** the ordinary Postgres table column behind it (for filter pushdown) */
   pg?: { use: PgTableUse; index: number };
+  /** an int2 mirror column stored as INTEGER: that INTEGER (Ex.wide; valid while sql is `of`) */
+  wide?: { of: string; sql: string };
 }
 
 export interface Rel {

@@ -327,9 +327,15 @@ function mirrorRelation(m: MirrorRelation, alias: string, refname: string, colAl
       cols.push({ name: colAliases[i] ?? c.name, t: c.t, scale: null, sql: `${alias}.c${i + 1}`, onUse });
       return;
     }
-    const r = readMirrorColumn(inner, c, m.stored[i] ?? 'VARCHAR');
-    if (!m.only || m.only.has(c.name)) sel.push(`${r.sql} AS c${i + 1}`);
-    cols.push({ name: colAliases[i] ?? c.name, t: c.t, scale: r.scale, sql: `${alias}.c${i + 1}`, onUse });
+    const stored = m.stored[i] ?? 'VARCHAR';
+    const r = readMirrorColumn(inner, c, stored);
+    // int2 is stored as INTEGER: the value as stored too, for comparisons Postgres makes in int4
+    const wide = c.t.n === 'int2' && !c.t.arr && stored.toUpperCase() === 'INTEGER';
+    if (!m.only || m.only.has(c.name)) {
+      sel.push(`${r.sql} AS c${i + 1}`);
+      if (wide) sel.push(`${inner}.${ident(c.name)} AS c${i + 1}w`);
+    }
+    cols.push({ name: colAliases[i] ?? c.name, t: c.t, scale: r.scale, sql: `${alias}.c${i + 1}`, onUse, ...(wide ? { wide: { of: `${alias}.c${i + 1}`, sql: `${alias}.c${i + 1}w` } } : {}) });
   });
   const rel: Rel = { refname, cols };
   // no column read (count(*)): one constant keeps the select list valid
