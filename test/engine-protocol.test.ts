@@ -281,3 +281,40 @@ test('DuckDB lockdown: files outside the allowed folders and configuration chang
     rmSync(outside, { recursive: true, force: true });
   }
 });
+
+test('reader views chosen before are checked in the query\'s own DuckDB call, and chosen again when stale', async () => {
+  // two relations the chooser can name (as lg_reader_<id> names the cheapest equivalent view); they differ here
+  // only so that the answer shows which one a query read
+  const c = await db.connect();
+  await c.run(`CREATE TABLE lg_items_alt AS SELECT * REPLACE (qty + 1000 AS qty) FROM lg_items`);
+  await c.run(`CREATE TABLE lg_choice (relation VARCHAR, shape VARCHAR); INSERT INTO lg_choice VALUES ('lg_items', 's1')`);
+  const choosing = await EngineRouter.create({
+    duckdb: { instance: db, connect: () => db.connect() },
+    mirrors: { ...mirrors, choiceSql: (r) => (r.name === 'items_iceberg' ? 'SELECT relation, shape FROM lg_choice' : null) },
+    maxFetchRows: 1000,
+  });
+  const sum = async () => {
+    const q = await choosing.prepare('SELECT sum(qty) FROM items_iceberg', [], session, { bindAtOnce: true });
+    const p = await q.bind([], [], []);
+    try {
+      return (await run(p)).rows[0]![0];
+    } finally {
+      p.close();
+    }
+  };
+  try {
+    const base = (await query('SELECT sum(qty) FROM items_iceberg')).rows[0]![0]!;
+    const alt = String(Number(base) + 25 * 1000);
+    assert.equal(await sum(), base, 'chosen before the query');
+    assert.equal(await sum(), base, 'the remembered choice, checked in the same call');
+    await c.run(`UPDATE lg_choice SET relation = 'lg_items_alt'`);
+    assert.equal(await sum(), alt, 'a stale remembered choice is noticed and the current view read');
+    assert.equal(await sum(), alt);
+    await c.run(`UPDATE lg_choice SET shape = 's2'`);
+    await assert.rejects(sum(), { code: '40001' }, 'the views changed their columns while the query ran');
+    assert.equal(await sum(), alt, 'the next query reads the new shape');
+  } finally {
+    await c.run('DROP TABLE lg_choice; DROP TABLE lg_items_alt');
+    c.closeSync();
+  }
+});

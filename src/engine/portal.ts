@@ -11,6 +11,7 @@ import { compareValues } from './sort-values.js';
 import { copyData, copyDone, copyLine, copyOutResponse, headerLine, type CopyOptions } from './copy-out.js';
 import type { JsSort } from './translate/index.js';
 import { evalVar } from './translate/var-numeric.js';
+import { STALE_CHOICE } from './stale-choice.js';
 import type { OutCol } from './translate/translator.js';
 
 export interface PortalPlan {
@@ -31,6 +32,12 @@ export interface PortalPlan {
   explain: { analyze: boolean } | null;
   /** COPY … TO STDOUT: rows as CopyData */
   copy: { options: CopyOptions; names: string[] } | null;
+  /**
+   * `sql` runs inside statements(sql) (BEGIN, the query, checks of the reader views guessed for it) in one
+   * call; when a check fails, refresh() begins the transaction again, chooses the views and returns the SQL
+   * over them
+   */
+  fused?: { statements: (sql: string) => string; refresh: () => Promise<string> } | null;
 }
 
 type Row = unknown[];
@@ -84,7 +91,7 @@ export class EnginePortal implements LocalPortal {
       else if (p.jsSort) this.rows = await this.sortedRows(p.jsSort);
       else if (p.prepared) this.result = await p.prepared.stream();
       else {
-        const r = await this.conn.run(p.sql);
+        const r = await this.runMaterialised();
         this.codecs = p.codecsFor((i) => r.columnType(i));
         this.result = r;
       }
@@ -107,6 +114,18 @@ export class EnginePortal implements LocalPortal {
     sink.write(commandComplete(p.explain ? 'EXPLAIN' : `SELECT ${n}`));
     this.release();
     return 'complete';
+  }
+
+  private async runMaterialised(): Promise<DuckDBMaterializedResult> {
+    const f = this.plan.fused;
+    if (!f) return this.conn.run(this.plan.sql);
+    try {
+      return await this.conn.run(f.statements(this.plan.sql));
+    } catch (e) {
+      if (!String((e as Error).message).includes(STALE_CHOICE)) throw e;
+      this.checkCancel();
+      return this.conn.run(await f.refresh());
+    }
   }
 
   /** COPY TO STDOUT: the whole result (row limits do not apply to COPY) */

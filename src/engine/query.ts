@@ -16,6 +16,7 @@ import { decodeParams, type BoundParam } from './params.js';
 import { fetchPgTable } from './pg-fetch.js';
 import { EnginePortal, type PortalPlan } from './portal.js';
 import { smallResult } from './result-size.js';
+import { STALE_CHOICE } from './stale-choice.js';
 import { copyOptions, copyQueryText, type CopyOptions } from './copy-out.js';
 import { readRelationInfo, regclassText, relationInfoQuery, type RelationColumns } from './relation-info.js';
 import { columnCodec, outputSettingsFrom, type ColumnCodec } from './results/index.js';
@@ -38,6 +39,8 @@ export interface EngineCore {
   nextTemp(): string;
   /** DuckDB column types of mirror relations (by relation SQL and column list) under MirrorSource.choiceSql's shape token */
   typeCache: Map<string, { shape: string; types: string[] }>;
+  /** per MirrorSource.choiceSql: the view and shape it named last (a guess the query itself checks: fusedCheck) */
+  choices: Map<string, ChosenView>;
 }
 
 /** A mirror's columns changed between the first translation and the query's snapshot: bind again. */
@@ -174,8 +177,11 @@ export class EngineQuery implements LocalQuery {
       otherKeys.push(o);
       names.push(regclassText(o.schema, o.name));
     }
-    // a simple Query: its DuckDB snapshot is begun while Postgres answers (kept or dropped below)
-    const snapshot = options.bindAtOnce ? beginSnapshot(core, mirrorKeys.map((k) => stmt.mirrors.find((x) => `${x.mirror.schema}.${x.mirror.name}` === k)!.mirror)) : null;
+    // a simple Query: its DuckDB snapshot is begun while Postgres answers (kept or dropped below), unless the
+    // query will check views chosen before in its own DuckDB call (bindOn: guessChoices)
+    const refs = mirrorKeys.map((k) => stmt.mirrors.find((x) => `${x.mirror.schema}.${x.mirror.name}` === k)!.mirror);
+    const guessable = !explain && !copy && smallResult(query) && refs.every((m) => core.choices.has(core.mirrors.choiceSql?.(m) ?? ''));
+    const snapshot = options.bindAtOnce && !guessable ? beginSnapshot(core, refs) : null;
     let handedOver = false;
     try {
       // one round trip: the Describe, the relations' columns and, for a bind that follows at once, its context
@@ -359,6 +365,17 @@ export class EngineQuery implements LocalQuery {
     }
   }
 
+  /** the views each mirror's chooser named last, when all are known and their column types are cached */
+  private guessChoices(): Chosen | null {
+    const out: Chosen = new Map();
+    for (const [k, m] of this.mirrorUses) {
+      const c = m.choice !== null ? this.core.choices.get(m.choice) : undefined;
+      if (!c || this.core.typeCache.get(typeKey(m))?.shape !== c.shape) return null;
+      out.set(k, c);
+    }
+    return out;
+  }
+
   /** `early`: from prepare (PrepareOptions.bindAtOnce); `begun`: the snapshot begun then on `conn` (its choices) */
   private async bindOn(conn: DuckDBConnection, bound: BoundParam[], resultFormats: number[], early: Early | null, begun: Chosen | null): Promise<LocalPortal> {
     const up = this.session.upstream;
@@ -406,8 +423,14 @@ export class EngineQuery implements LocalQuery {
       }
     }
     // one DuckDB snapshot from here on, taken after the wait: the choice of each mirror's reader view holds
-    // for the query
-    const chosen = begun ?? (await beginAndChoose(conn, this.mirrorUses));
+    // for the query. A small result read in one call can take the views chosen last time and check them in
+    // the same call and snapshot (fusedCheck), instead of a DuckDB call of its own before the query; when the
+    // guess was stale (the chooser's answer changed, rare) the check fails and the portal chooses again and
+    // reruns (refresh below).
+    const guessed = !begun && !this.explain && !this.copy && smallResult(this.query) && first.tables.length === 0 && !first.translation.jsSort
+      ? this.guessChoices()
+      : null;
+    const chosen = begun ?? guessed ?? (await beginAndChoose(conn, this.mirrorUses, this.core.choices));
     const relations = new Map<string, string>();
     for (const [k, c] of chosen) {
       relations.set(k, c.relation);
@@ -430,6 +453,31 @@ export class EngineQuery implements LocalQuery {
     });
     if (final.needed.length > 0) throw new PgError('XX000', 'lakegate: a constant could not be converted');
     const tr = final.translation;
+    let fused: PortalPlan['fused'] = null;
+    if (guessed) {
+      if (final.tables.length > 0 || tr.jsSort) {
+        // not a one-call query after all: choose now, and translate again if the guess was not it
+        const now = await beginAndChoose(conn, this.mirrorUses, this.core.choices);
+        if (![...now].every(([k, c]) => guessed.get(k)?.name === c.name && guessed.get(k)?.shape === c.shape)) throw new StaleTypes();
+      } else {
+        const input = { dry: false, params: paramsNow(ctx.constants), stored, session: this.sessionState(ctx.settings.TimeZone, ctx.settings.DateStyle, ctx.now), constants: ctx.constants, only: new Map(first.mirrors.map((m, i) => [`${first.mirrorRefs[i]!.schema}.${first.mirrorRefs[i]!.name}`, m.used])) };
+        fused = {
+          // run returns the first statement's result (the query) and fails when any statement fails
+          statements: (sql) => `BEGIN TRANSACTION; ${sql}; ${[...guessed].map(([k, c]) => fusedCheck(this.mirrorUses.get(k)!.choice!, c)).join('; ')}`,
+          refresh: async () => {
+            // the failed check aborted the transaction: a new snapshot, the views it names
+            await conn.run('ROLLBACK');
+            const now = await beginAndChoose(conn, this.mirrorUses, this.core.choices);
+            for (const [k, c] of now) {
+              if (guessed.get(k)?.shape !== c.shape) {
+                throw new PgError('40001', 'could not serialize access due to a concurrent change of a mirror\'s columns', 'ERROR', undefined, 'Run the statement again.');
+              }
+            }
+            return this.translate({ ...input, relations: new Map([...now].map(([k, c]) => [k, c.relation])) }).translation.sql;
+          },
+        };
+      }
+    }
     if (!this.explain) this.checkTypes(tr);
     for (const t of final.tables) await fetchPgTable(up, conn, t, this.core.maxFetchRows);
     const settings = outputSettingsFrom({
@@ -476,6 +524,7 @@ export class EngineQuery implements LocalQuery {
       jsSort: tr.jsSort,
       explain: this.explain,
       copy: this.copy ? { options: this.copy, names: this.described.map((f) => f.name) } : null,
+      fused,
     };
     return new EnginePortal(conn, plan, this.copy ? null : out, (c) => this.core.pool.release(c));
   }
@@ -521,7 +570,21 @@ function storedGuess(t: PgT): string {
   }
 }
 
-type Chosen = Map<string, { relation: string; shape: string }>;
+/** a mirror's reader view at a snapshot: its name, quoted (relation), and the shape token of the views */
+interface ChosenView {
+  name: string;
+  relation: string;
+  shape: string;
+}
+
+type Chosen = Map<string, ChosenView>;
+
+/** a statement that fails unless the mirror's chooser (its choiceSql) still names `c` at this snapshot */
+function fusedCheck(choice: string, c: ChosenView): string {
+  const lit = (s: string) => `'${s.replace(/'/g, "''")}'`;
+  return `SELECT CASE WHEN relation IS DISTINCT FROM ${lit(c.name)} OR shape IS DISTINCT FROM ${lit(c.shape)} ` +
+    `THEN error(${lit(STALE_CHOICE)}) END FROM (${choice}) AS lg_check`;
+}
 
 /** read (or begun) while a statement bound at once was prepared */
 interface Early {
@@ -546,7 +609,7 @@ function beginSnapshot(core: EngineCore, mirrors: MirrorRef[]): Snapshot {
   const ready = (async () => {
     const conn = await core.pool.lease();
     try {
-      return { conn, chosen: await beginAndChoose(conn, choices) };
+      return { conn, chosen: await beginAndChoose(conn, choices, core.choices) };
     } catch (e) {
       core.pool.release(conn);
       throw e;
@@ -564,8 +627,8 @@ function discardSnapshot(core: EngineCore, s: Snapshot): void {
  * Opens the connection's transaction and, per mirror with a choice, reads the relation to read at its
  * snapshot (quoted) and the shape token. One DuckDB call.
  */
-async function beginAndChoose(conn: DuckDBConnection, uses: Map<string, { choice: string | null }>): Promise<Chosen> {
-  const out = new Map<string, { relation: string; shape: string }>();
+async function beginAndChoose(conn: DuckDBConnection, uses: Map<string, { choice: string | null }>, remember?: Map<string, ChosenView>): Promise<Chosen> {
+  const out: Chosen = new Map();
   const withChoice = [...uses].filter(([, m]) => m.choice !== null);
   if (withChoice.length === 0) {
     await conn.run('BEGIN TRANSACTION');
@@ -577,9 +640,12 @@ async function beginAndChoose(conn: DuckDBConnection, uses: Map<string, { choice
   const r = await conn.run(`BEGIN TRANSACTION; ${select}`);
   const row = r.chunkCount > 0 ? r.getChunk(0).getRows()[0] : undefined;
   if (!row) throw new PgError('XX000', 'lakegate: a mirror view chooser returned no row');
-  withChoice.forEach(([k], i) => {
+  withChoice.forEach(([k, m], i) => {
     const name = row[2 * i];
-    if (typeof name === 'string') out.set(k, { relation: `"${name.replace(/"/g, '""')}"`, shape: String(row[2 * i + 1]) });
+    if (typeof name !== 'string') return;
+    const c = { name, relation: `"${name.replace(/"/g, '""')}"`, shape: String(row[2 * i + 1]) };
+    out.set(k, c);
+    remember?.set(m.choice!, c);
   });
   return out;
 }

@@ -88,6 +88,7 @@ export class EngineRouter implements LocalRouter {
       freshnessTimeoutMs: o.freshnessTimeoutMs ?? 10_000,
       nextTemp: () => `lg_pg_${++router!.temps}`,
       typeCache: new Map(),
+      choices: new Map(),
     };
     router = new EngineRouter(core, o.readyTimeoutMs ?? 30_000);
     return router;
