@@ -112,8 +112,8 @@ async function run(portal: LocalPortal, maxRows = 0): Promise<Out> {
   return out;
 }
 
-async function query(sql: string, s: SessionInfo = session, params: string[] = []): Promise<Out> {
-  const q = await router.prepare(sql, [], s);
+async function query(sql: string, s: SessionInfo = session, params: string[] = [], bindAtOnce = false): Promise<Out> {
+  const q = await router.prepare(sql, [], s, { bindAtOnce });
   const p = await q.bind(params.map((v) => Buffer.from(v)), [], []);
   try {
     return await run(p);
@@ -217,12 +217,15 @@ test('privileges: 42501 as Postgres reports it; column privileges honoured', asy
   const rc = await DirectChannel.connect({ port, user: 'lg_reader', database: 'postgres' });
   const s: SessionInfo = { ...session, id: 2, user: 'lg_reader', params: rc.status, upstream: rc };
   try {
-    assert.deepEqual((await query('SELECT id, qty FROM items_iceberg WHERE id < 3 ORDER BY id', s)).rows, [['1', '-37'], ['2', '-34']]);
-    assert.deepEqual((await query('SELECT count(*) FROM items_iceberg', s)).rows, [['25']]);
-    await assert.rejects(query('SELECT name FROM items_iceberg', s), { code: '42501', message: 'permission denied for view items_iceberg' });
-    await assert.rejects(query('SELECT * FROM items_iceberg', s), { code: '42501', message: 'permission denied for view items_iceberg' });
-    // an ordinary table joined with the mirror is read with the session's rights
-    await assert.rejects(query('SELECT i.id FROM items_iceberg i JOIN regions r ON r.id = i.qty', s), { code: '42501', message: 'permission denied for table regions' });
+    // bound later (extended protocol: the context is read at bind) and at once (simple Query: read with the Describe)
+    for (const once of [false, true]) {
+      assert.deepEqual((await query('SELECT id, qty FROM items_iceberg WHERE id < 3 ORDER BY id', s, [], once)).rows, [['1', '-37'], ['2', '-34']]);
+      assert.deepEqual((await query('SELECT count(*) FROM items_iceberg', s, [], once)).rows, [['25']]);
+      await assert.rejects(query('SELECT name FROM items_iceberg', s, [], once), { code: '42501', message: 'permission denied for view items_iceberg' });
+      await assert.rejects(query('SELECT * FROM items_iceberg', s, [], once), { code: '42501', message: 'permission denied for view items_iceberg' });
+      // an ordinary table joined with the mirror is read with the session's rights
+      await assert.rejects(query('SELECT i.id FROM items_iceberg i JOIN regions r ON r.id = i.qty', s, [], once), { code: '42501', message: 'permission denied for table regions' });
+    }
   } finally {
     rc.close();
   }

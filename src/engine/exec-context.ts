@@ -60,31 +60,21 @@ export interface EarlyContext {
   access: Map<string, { table: boolean; anyColumn: boolean; columns: Set<string> } | null>;
 }
 
+/** sql/007_query_context.sql: the same columns as baseColumns, then per mirror its privileges as JSON */
 export function earlyContextQuery(regclasses: string[], lsn: boolean): { sql: string; params: string[] } {
-  const cols = baseColumns(lsn);
-  regclasses.forEach((_, i) => {
-    const rel = `pg_catalog.to_regclass($${i + 1}::text)`;
-    cols.push(
-      `pg_catalog.has_table_privilege(${rel}, 'SELECT')::text`,
-      `pg_catalog.has_any_column_privilege(${rel}, 'SELECT')::text`,
-      // the readable columns, only when the table privilege is missing (rare): none is needed otherwise
-      `CASE WHEN NOT pg_catalog.has_table_privilege(${rel}, 'SELECT') THEN (SELECT pg_catalog.json_agg(a.attname) ` +
-        `FROM pg_catalog.pg_attribute a WHERE a.attrelid = ${rel} AND a.attnum > 0 AND NOT a.attisdropped ` +
-        `AND pg_catalog.has_column_privilege(${rel}, a.attnum, 'SELECT'))::text END`,
-    );
-  });
-  return { sql: `SELECT ${cols.join(', ')}`, params: regclasses };
+  return { sql: 'SELECT * FROM mooncake.query_context($1::text[], $2::boolean)', params: [pgTextArray(regclasses), String(lsn)] };
 }
 
 export function readEarlyContext(row: (string | null)[], regclasses: string[]): EarlyContext {
   const access: EarlyContext['access'] = new Map();
+  const per = row[7] ? (JSON.parse(row[7]) as [boolean | null, boolean | null, string[] | null][]) : [];
   regclasses.forEach((r, i) => {
-    const [table, any, list] = [row[7 + 3 * i], row[8 + 3 * i], row[9 + 3 * i]];
-    if (table === null || table === undefined) {
+    const [table, any, list] = per[i] ?? [null, null, null];
+    if (table === null) {
       access.set(r, null);
       return;
     }
-    access.set(r, { table: table === 'true', anyColumn: any === 'true', columns: new Set(list ? (JSON.parse(list) as string[]) : []) });
+    access.set(r, { table, anyColumn: any === true, columns: new Set(list ?? []) });
   });
   return { base: readBase(row), access };
 }

@@ -212,15 +212,18 @@ export class EngineQuery implements LocalQuery {
         codePoint: info.codePointCollation,
         asciiCtype: info.asciiCtype,
       }, copy);
-      // translate once now so unsupported SQL is refused at Parse, like Postgres' own errors
-      const tr = q.translate({
-        dry: true,
-        params: q.paramT.map((t) => ({ t })),
-        stored: new Map(),
-        session: q.sessionState(session.params.get('TimeZone') ?? 'UTC', session.params.get('DateStyle') ?? 'ISO, MDY', null),
-        constants: new Map(),
-      }).translation;
-      if (!explain) q.checkTypes(tr);
+      // translate once now so unsupported SQL is refused at Parse, like Postgres' own errors (a simple Query
+      // is bound at once: its bind translates it, with the same refusals, before anything is sent)
+      if (!options.bindAtOnce) {
+        const tr = q.translate({
+          dry: true,
+          params: q.paramT.map((t) => ({ t })),
+          stored: new Map(),
+          session: q.sessionState(session.params.get('TimeZone') ?? 'UTC', session.params.get('DateStyle') ?? 'ISO, MDY', null),
+          constants: new Map(),
+        }).translation;
+        if (!explain) q.checkTypes(tr);
+      }
       if (options.bindAtOnce) {
         const ctx = readEarlyContext(results[1]!.rows[0]!, mirrorNames);
         const needWait = ctx.base.lsn !== null && !!core.mirrors.waitForLsn && core.freshnessTimeoutMs > 0;

@@ -3,7 +3,9 @@
 import { loadMigrations } from '../../src/control/migrate.js';
 
 export function engineCatalogSql(): string {
-  const reader = loadMigrations().find((m) => m.name === '006_reader');
-  if (!reader) throw new Error('sql/006_reader.sql is missing');
-  return `CREATE SCHEMA IF NOT EXISTS mooncake; GRANT USAGE ON SCHEMA mooncake TO PUBLIC;\n${reader.sql}`;
+  const all = loadMigrations();
+  const reader = all.find((m) => m.name === '006_reader');
+  const context = all.find((m) => m.name === '007_query_context');
+  if (!reader || !context) throw new Error('sql/006_reader.sql or sql/007_query_context.sql is missing');
+  return `CREATE SCHEMA IF NOT EXISTS mooncake; GRANT USAGE ON SCHEMA mooncake TO PUBLIC;\n${reader.sql}\n${context.sql}`;
 }
