@@ -41,6 +41,8 @@ export interface EngineCore {
   typeCache: Map<string, { shape: string; types: string[] }>;
   /** per MirrorSource.choiceSql: the view and shape it named last (a guess the query itself checks: fusedCheck) */
   choices: Map<string, ChosenView>;
+  /** how often lately a simple Query's early snapshot would hold (moving average, 0..1) */
+  earlyKept: { rate: number };
 }
 
 /** A mirror's columns changed between the first translation and the query's snapshot: bind again. */
@@ -177,11 +179,13 @@ export class EngineQuery implements LocalQuery {
       otherKeys.push(o);
       names.push(regclassText(o.schema, o.name));
     }
-    // a simple Query: its DuckDB snapshot is begun while Postgres answers (kept or dropped below), unless the
-    // query will check views chosen before in its own DuckDB call (bindOn: guessChoices)
+    // a simple Query: its DuckDB snapshot is begun while Postgres answers (kept or dropped below). A query that
+    // can check views chosen before in its own DuckDB call (bindOn: guessChoices) begins it only while such
+    // snapshots are being kept (no freshness wait needed): a dropped one is a DuckDB call for nothing.
     const refs = mirrorKeys.map((k) => stmt.mirrors.find((x) => `${x.mirror.schema}.${x.mirror.name}` === k)!.mirror);
     const guessable = !explain && !copy && smallResult(query) && refs.every((m) => core.choices.has(core.mirrors.choiceSql?.(m) ?? ''));
-    const snapshot = options.bindAtOnce && !guessable ? beginSnapshot(core, refs) : null;
+    const visible = core.mirrors.visibleLsn?.() ?? null;
+    const snapshot = options.bindAtOnce && (!guessable || core.earlyKept.rate >= 0.5) ? beginSnapshot(core, refs) : null;
     let handedOver = false;
     try {
       // one round trip: the Describe, the relations' columns and, for a bind that follows at once, its context
@@ -229,8 +233,9 @@ export class EngineQuery implements LocalQuery {
         const needWait = ctx.base.lsn !== null && !!core.mirrors.waitForLsn && core.freshnessTimeoutMs > 0;
         // the snapshot begun before Postgres answered holds when the mirrors showed that WAL position already
         // then, and it chose between the views the query reads now
-        const keep = snapshot !== null && (!needWait || (snapshot.visible !== null && snapshot.visible >= ctx.base.lsn!)) &&
-          [...mirrorUses].every(([k, m]) => snapshot.choices.get(k)?.choice === m.choice);
+        const holds = !needWait || (visible !== null && visible >= ctx.base.lsn!);
+        core.earlyKept.rate = 0.8 * core.earlyKept.rate + (holds ? 0.2 : 0);
+        const keep = snapshot !== null && holds && [...mirrorUses].every(([k, m]) => snapshot.choices.get(k)?.choice === m.choice);
         // else the wait for the mirrors to reach upstream's WAL position overlaps with the rest of the work
         const wait = !keep && needWait ? core.mirrors.waitForLsn!(ctx.base.lsn!, core.freshnessTimeoutMs) : null;
         wait?.catch(() => undefined);
@@ -599,15 +604,12 @@ interface Early {
 }
 
 interface Snapshot {
-  /** MirrorSource.visibleLsn before the transaction began (null: unknown) */
-  visible: bigint | null;
   choices: Map<string, { choice: string | null }>;
   ready: Promise<{ conn: DuckDBConnection; chosen: Chosen }>;
 }
 
 /** a connection with its transaction begun and the mirrors' views chosen (beginAndChoose), ahead of time */
 function beginSnapshot(core: EngineCore, mirrors: MirrorRef[]): Snapshot {
-  const visible = core.mirrors.visibleLsn?.() ?? null;
   const choices = new Map(mirrors.map((m) => [`${m.schema}.${m.name}`, { choice: core.mirrors.choiceSql?.(m) ?? null }]));
   const ready = (async () => {
     const conn = await core.pool.lease();
@@ -619,7 +621,7 @@ function beginSnapshot(core: EngineCore, mirrors: MirrorRef[]): Snapshot {
     }
   })();
   ready.catch(() => undefined);
-  return { visible, choices, ready };
+  return { choices, ready };
 }
 
 function discardSnapshot(core: EngineCore, s: Snapshot): void {

@@ -89,6 +89,7 @@ export class EngineRouter implements LocalRouter {
       nextTemp: () => `lg_pg_${++router!.temps}`,
       typeCache: new Map(),
       choices: new Map(),
+      earlyKept: { rate: 1 },
     };
     router = new EngineRouter(core, o.readyTimeoutMs ?? 30_000);
     return router;
