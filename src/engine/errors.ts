@@ -3,6 +3,9 @@
 import { PgError } from '../route/local.js';
 import { ERROR_TAG } from './duck-functions.js';
 
+/** The error a one-call reader-view check raises in DuckDB when the view guessed for a mirror is not the current one. */
+export const STALE_CHOICE = 'lakegate: stale reader view choice';
+
 const INT_NAMES: Record<string, string> = { INT16: 'smallint', INT32: 'integer', INT64: 'bigint', INT128: 'numeric' };
 
 export function pgErrorOf(e: unknown): PgError {

@@ -5,13 +5,12 @@ import { DuckDBMaterializedResult } from '@duckdb/node-api';
 import type { DuckDBConnection, DuckDBDataChunk, DuckDBPreparedStatement, DuckDBResult, DuckDBType, DuckDBValue, DuckDBVector } from '@duckdb/node-api';
 import { PgError, type LocalPortal, type ResultSink } from '../route/local.js';
 import { commandComplete, dataRow, portalSuspended, type FieldDescription } from '../wire/messages/backend.js';
-import { pgErrorOf } from './errors.js';
+import { pgErrorOf, STALE_CHOICE } from './errors.js';
 import type { ColumnCodec, OutputSettings } from './results/index.js';
 import { compareValues } from './sort-values.js';
 import { copyData, copyDone, copyLine, copyOutResponse, headerLine, type CopyOptions } from './copy-out.js';
 import type { JsSort } from './translate/index.js';
 import { evalVar } from './translate/var-numeric.js';
-import { STALE_CHOICE } from './stale-choice.js';
 import type { OutCol } from './translate/translator.js';
 
 export interface PortalPlan {

@@ -9,19 +9,19 @@ import { effectiveSearchPath, type MirrorCatalog, type MirrorRef } from '../rout
 import type { RoutedStatement } from '../route/classify.js';
 import { PgError, type LocalPortal, type LocalQuery, type PrepareOptions, type SessionInfo } from '../route/local.js';
 import type { FieldDescription } from '../wire/messages/backend.js';
-import { pgErrorOf } from './errors.js';
+import { pgErrorOf, STALE_CHOICE } from './errors.js';
 import { earlyAccess, earlyContextQuery, execContext, readEarlyContext, type EarlyContext, type ExecContext } from './exec-context.js';
 import type { MirrorSource } from './mirror-source.js';
 import { decodeParams, type BoundParam } from './params.js';
 import { fetchPgTable } from './pg-fetch.js';
 import { EnginePortal, type PortalPlan } from './portal.js';
 import { smallResult } from './result-size.js';
-import { STALE_CHOICE } from './stale-choice.js';
 import { copyOptions, copyQueryText, type CopyOptions } from './copy-out.js';
 import { readRelationInfo, regclassText, relationInfoQuery, type RelationColumns } from './relation-info.js';
 import { columnCodec, outputSettingsFrom, type ColumnCodec } from './results/index.js';
 import { constKey, type MirrorRelation, type PgTableUse, type SessionState, type TranslateEnv } from './translate/context.js';
 import { NotSupported, notSupported } from './translate/errors.js';
+import { str } from './translate/ex.js';
 import { translateSelect, type Translation } from './translate/index.js';
 import { localConst, type Const } from './translate/literal.js';
 import type { ConnectionPool } from './duckdb.js';
@@ -197,7 +197,7 @@ export class EngineQuery implements LocalQuery {
       const info = readRelationInfo(results[0]!, names);
       const mirrorUses = new Map<string, MirrorUse>();
       mirrorKeys.forEach((k, i) => {
-        const m = stmt.mirrors.find((x) => `${x.mirror.schema}.${x.mirror.name}` === k)!.mirror;
+        const m = refs[i]!;
         const ri = info.relations[i];
         if (!ri) throw new PgError('42P01', `relation "${m.name}" does not exist`);
         const rel = core.mirrors.relationSql(m);
@@ -435,7 +435,8 @@ export class EngineQuery implements LocalQuery {
     // the same call and snapshot (fusedCheck), instead of a DuckDB call of its own before the query; when the
     // guess was stale (the chooser's answer changed, rare) the check fails and the portal chooses again and
     // reruns (refresh below).
-    const guessed = !begun && !this.explain && !this.copy && smallResult(this.query) && first.tables.length === 0 && !first.translation.jsSort
+    const small = smallResult(this.query);
+    const guessed = !begun && !this.explain && !this.copy && small && first.tables.length === 0 && !first.translation.jsSort
       ? this.guessChoices()
       : null;
     const chosen = begun ?? guessed ?? (await beginAndChoose(conn, this.mirrorUses, this.core.choices));
@@ -450,7 +451,7 @@ export class EngineQuery implements LocalQuery {
       if (!sameList(types, stored.get(k)!)) throw new StaleTypes();
     }
     // final pass with the real transaction time, settings, constants and relations
-    const final = this.translate({
+    const finalInput = {
       dry: false,
       params: paramsNow(ctx.constants),
       stored,
@@ -458,7 +459,8 @@ export class EngineQuery implements LocalQuery {
       constants: ctx.constants,
       relations,
       only: new Map(first.mirrors.map((m, i) => [`${first.mirrorRefs[i]!.schema}.${first.mirrorRefs[i]!.name}`, m.used])),
-    });
+    };
+    const final = this.translate(finalInput);
     if (final.needed.length > 0) throw new PgError('XX000', 'lakegate: a constant could not be converted');
     const tr = final.translation;
     let fused: PortalPlan['fused'] = null;
@@ -468,7 +470,6 @@ export class EngineQuery implements LocalQuery {
         const now = await beginAndChoose(conn, this.mirrorUses, this.core.choices);
         if (![...now].every(([k, c]) => guessed.get(k)?.name === c.name && guessed.get(k)?.shape === c.shape)) throw new StaleTypes();
       } else {
-        const input = { dry: false, params: paramsNow(ctx.constants), stored, session: this.sessionState(ctx.settings.TimeZone, ctx.settings.DateStyle, ctx.now), constants: ctx.constants, only: new Map(first.mirrors.map((m, i) => [`${first.mirrorRefs[i]!.schema}.${first.mirrorRefs[i]!.name}`, m.used])) };
         fused = {
           // run returns the first statement's result (the query) and fails when any statement fails
           statements: (sql) => `BEGIN TRANSACTION; ${sql}; ${[...guessed].map(([k, c]) => fusedCheck(this.mirrorUses.get(k)!.choice!, c)).join('; ')}`,
@@ -481,7 +482,7 @@ export class EngineQuery implements LocalQuery {
                 throw new PgError('40001', 'could not serialize access due to a concurrent change of a mirror\'s columns', 'ERROR', undefined, 'Run the statement again.');
               }
             }
-            return this.translate({ ...input, relations: new Map([...now].map(([k, c]) => [k, c.relation])) }).translation.sql;
+            return this.translate({ ...finalInput, relations: new Map([...now].map(([k, c]) => [k, c.relation])) }).translation.sql;
           },
         };
       }
@@ -514,7 +515,7 @@ export class EngineQuery implements LocalQuery {
     let prepared: DuckDBPreparedStatement | null = null;
     if (this.explain) {
       codecs = [];
-    } else if (!tr.jsSort && !smallResult(this.query)) {
+    } else if (!tr.jsSort && !small) {
       // streamed: DuckDB streams only a prepared statement; its types are checked now
       const ps = await conn.prepare(tr.sql);
       prepared = ps;
@@ -589,9 +590,8 @@ type Chosen = Map<string, ChosenView>;
 
 /** a statement that fails unless the mirror's chooser (its choiceSql) still names `c` at this snapshot */
 function fusedCheck(choice: string, c: ChosenView): string {
-  const lit = (s: string) => `'${s.replace(/'/g, "''")}'`;
-  return `SELECT CASE WHEN relation IS DISTINCT FROM ${lit(c.name)} OR shape IS DISTINCT FROM ${lit(c.shape)} ` +
-    `THEN error(${lit(STALE_CHOICE)}) END FROM (${choice}) AS lg_check`;
+  return `SELECT CASE WHEN relation IS DISTINCT FROM ${str(c.name)} OR shape IS DISTINCT FROM ${str(c.shape)} ` +
+    `THEN error(${str(STALE_CHOICE)}) END FROM (${choice}) AS lg_check`;
 }
 
 /** read (or begun) while a statement bound at once was prepared */
