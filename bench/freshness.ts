@@ -22,6 +22,7 @@ import { startPostgres } from '../test/helpers/postgres.js';
 import { readOptions } from './lib/options.js';
 import { cleanupAll, onCleanup } from './lib/processes.js';
 import { startLakegateProcess } from './lib/lakegate.js';
+import { cpuProfileEnv } from './lib/cpu-profile.js';
 import { findPgbench, pgbenchRun, type Endpoint, type PgbenchResult } from './lib/pgbench.js';
 import { percentile } from './lib/percentiles.js';
 import { median, table } from './lib/stats.js';
@@ -37,6 +38,7 @@ const DEFAULTS = {
   threads: 2, // DuckDB threads
   freshness: 'strict', // lakegate's freshness mode (snapshot: no wait, the first query may miss the marker)
   target: 20, // ms: p99 of the added wait
+  'cpu-prof': '', // directory: record a CPU profile of lakegate there (bench/lib/cpu-profile.ts)
 };
 
 const say = (s: string) => process.stdout.write(s + '\n');
@@ -128,7 +130,11 @@ export async function run(args: string[]): Promise<boolean> {
     say(`Postgres on port ${pgs.port} (${settings})`);
     await direct.query(`CREATE TABLE fresh_events (id bigserial PRIMARY KEY, writer int NOT NULL, payload text NOT NULL, created timestamptz NOT NULL DEFAULT now())`);
 
-    const gate = await startLakegateProcess(pgs.url, { LAKEGATE_FRESHNESS: o.freshness, LAKEGATE_DUCKDB_THREADS: String(o.threads) });
+    const gate = await startLakegateProcess(pgs.url, {
+      LAKEGATE_FRESHNESS: o.freshness,
+      LAKEGATE_DUCKDB_THREADS: String(o.threads),
+      ...(o['cpu-prof'] ? cpuProfileEnv(o['cpu-prof']) : {}),
+    });
     const cfg = { host: '127.0.0.1', port: gate.port, user: 'postgres', database: 'postgres' };
     const a = await connectClient(cfg);
     const b = await connectClient(cfg);

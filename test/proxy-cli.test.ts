@@ -3,7 +3,8 @@
 // id per connection that never contain a password.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -232,6 +233,59 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     });
   });
 }
+
+// The README's quick start runs lakegate as `npm start`; a supervisor stopping it signals npm, not lakegate.
+test('npm start: embedded Postgres 18 with wal_level=logical; SIGTERM to npm stops lakegate and the embedded Postgres', { timeout: 180000 }, async () => {
+  const data = mkdtempSync(join(tmpdir(), 'lakegate-npm-start-'));
+  // as root the embedded Postgres runs as user postgres, which must be able to enter the data dir
+  chmodSync(data, 0o755);
+  const port = await freePort();
+  const pgPort = await freePort();
+  const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('LAKEGATE_')));
+  const child = spawn('npm', ['start', '--silent'], {
+    cwd: repoRoot(),
+    env: {
+      ...base,
+      ...gateEnv({ data_dir: data, 'listen.port': port, 'listen.oracle_port': 0, 'embedded.port': pgPort, 'log.level': 'warn' }),
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    // its own process group: a failed test can stop npm, lakegate and the embedded Postgres together
+    detached: true,
+  });
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<{ code: number | null; signal: string | null }>((r) => child.once('exit', (code, signal) => r({ code, signal })));
+  try {
+    const deadline = Date.now() + 150000;
+    while (!out.includes('lakegate is ready')) {
+      assert.ok(child.exitCode === null, `npm start exited early: ${out}`);
+      assert.ok(Date.now() < deadline, `not ready: ${out}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.match(out, new RegExp(`psql "host=127\\.0\\.0\\.1 port=${port} user=postgres dbname=postgres"`));
+    const c = await connectTo(port);
+    const r = await c.query("select current_setting('server_version_num')::int / 10000 as major, current_setting('wal_level') as wal");
+    assert.deepEqual(r.rows[0], { major: 18, wal: 'logical' });
+    await c.end();
+    const started = Date.now();
+    child.kill('SIGTERM');
+    const { code } = await exited;
+    assert.equal(code, 0, `npm start exit code (output: ${out})`);
+    assert.ok(Date.now() - started < 15000, `stopped after ${Date.now() - started} ms`);
+    await assert.rejects(connectTo(port), /ECONNREFUSED/);
+    await assert.rejects(connectTo(pgPort), /ECONNREFUSED/, 'the embedded Postgres stopped');
+    assert.ok(!existsSync(join(data, 'postgres', 'postmaster.pid')), 'no postmaster.pid left');
+  } finally {
+    // whatever of the group is left (nothing, when the test passed)
+    try {
+      process.kill(-child.pid!, 'SIGKILL');
+    } catch {
+      // ESRCH: the group is gone
+    }
+    rmSync(data, { recursive: true, force: true });
+  }
+});
 
 // ---- logs ----------------------------------------------------------------------------------------
 
