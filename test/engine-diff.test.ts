@@ -343,6 +343,20 @@ const QUERIES: (string | [string, { params?: (string | null)[]; formats?: number
   ["SELECT t.id, x.key, x.value, y.* FROM trades_iceberg t, jsonb_each(t.attrs) x, json_each_text(t.js) AS y(k, v) WHERE t.id < 5", { unordered: true }],
   ["SELECT id, unnest(tags), generate_series(1, 3), jsonb_array_elements(attrs -> 'arr'), jsonb_object_keys(attrs) FROM trades_iceberg WHERE id < 7", { unordered: true }],
   ["SELECT t.id, tag FROM trades_iceberg t, unnest(t.tags) tag WHERE t.id < 12", { unordered: true }],
+  // BETWEEN SYMMETRIC and row comparisons (keyset pagination), with NULLs on either side
+  'SELECT id FROM trades_iceberg WHERE qty BETWEEN SYMMETRIC 50 AND -20 ORDER BY id',
+  "SELECT id, qty BETWEEN SYMMETRIC id AND 10, price NOT BETWEEN SYMMETRIC NULL AND 100, ts BETWEEN SYMMETRIC '2024-06-01' AND '2024-01-01' FROM trades_iceberg ORDER BY id",
+  'SELECT id, (qty, id) > (10, 5), (qty, id) >= (10, 5), (qty, id) < (10, 5), (qty, id) <= (10, 5), (qty, id) = (10, 5), (qty, id) <> (10, 5) FROM trades_iceberg ORDER BY id',
+  "SELECT id, (sym, qty, price) < ('MSFT', 20, 100.5), (sym, note) = ('AAPL', NULL), (sym, note) <> ('AAPL', NULL), ROW(side, flag) >= ROW('buy', true), (price, amount) > (fee, qty) FROM trades_iceberg ORDER BY id",
+  "SELECT id, ts FROM trades_iceberg WHERE (ts, id) > ('2024-05-01 00:00+00', 10) ORDER BY ts, id LIMIT 5",
+  // LATERAL subqueries (top-N per group, correlated aggregates) and functions on the right of a JOIN
+  'SELECT a.id, l.id, l.price FROM accounts a, LATERAL (SELECT t.id, t.price FROM trades_iceberg t WHERE t.sym = a.sym ORDER BY t.price DESC NULLS LAST, t.id LIMIT 2) l ORDER BY a.id, l.id',
+  'SELECT a.id, l.id FROM accounts a LEFT JOIN LATERAL (SELECT t.id FROM trades_iceberg t WHERE t.sym = a.sym ORDER BY t.id LIMIT 1) l ON true ORDER BY a.id',
+  'SELECT a.id, l.n FROM accounts a JOIN LATERAL (SELECT count(*) AS n FROM trades_iceberg t WHERE t.sym = a.sym AND t.qty > 0) l ON l.n > 1 ORDER BY a.id',
+  'SELECT t.id, x.q2, x.v FROM trades_iceberg t CROSS JOIN LATERAL (SELECT t.qty * 2 AS q2, (SELECT min(u.id) FROM trades_iceberg u WHERE u.id > t.id) AS v) x ORDER BY t.id',
+  'SELECT s.sym, l.total FROM (SELECT DISTINCT sym FROM trades_iceberg) s, LATERAL (SELECT sum(amount) AS total FROM trades_iceberg t WHERE t.sym IS NOT DISTINCT FROM s.sym) l ORDER BY s.sym NULLS FIRST',
+  'SELECT t.id, tag FROM trades_iceberg t JOIN LATERAL unnest(t.tags) tag ON true WHERE t.id < 12 ORDER BY t.id, tag',
+  'SELECT t.id, g FROM trades_iceberg t JOIN generate_series(1, 2) g ON g <= t.id % 3 ORDER BY 1, 2',
   // functions in FROM
   'SELECT g, count(t.id) FROM generate_series(1, 12) AS g LEFT JOIN trades_iceberg t ON extract(month FROM t.ts) = g GROUP BY g ORDER BY g',
   "SELECT d, count(t.id) FROM generate_series(timestamp '2024-01-01', timestamp '2024-06-01', interval '1 month') d LEFT JOIN trades_iceberg t ON date_trunc('month', t.local_ts) = d GROUP BY d ORDER BY d",
@@ -476,7 +490,8 @@ test('refused constructs give 0A000', async () => {
   await refused("SELECT sym ~ '^A' FROM trades_iceberg");
   await refused('SELECT raw_num, count(*) FROM trades_iceberg GROUP BY raw_num', /declared scale/);
   await refused('SELECT id FROM trades_iceberg WHERE raw_num IN (SELECT raw_num FROM trades_iceberg)', /varying scale/);
-  await refused('SELECT x FROM trades_iceberg t, LATERAL (SELECT t.id * 2 AS x) s');
+  await refused('SELECT id FROM trades_iceberg WHERE (id, qty) IN ((1, 2), (3, 4))', /row constructors/);
+  await refused('SELECT id FROM trades_iceberg WHERE (id, qty) IS DISTINCT FROM (1, 2)', /row constructors/);
   await refused('SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY fee DESC) FROM trades_iceberg');
   await refused('SELECT mode() WITHIN GROUP (ORDER BY fee) FROM trades_iceberg');
   await refused("SELECT id FROM trades_iceberg ORDER BY sym COLLATE \"en-x-icu\"");

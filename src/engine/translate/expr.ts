@@ -236,6 +236,7 @@ function aExpr(tr: Tr, b: Obj, sc: Scope, cx: ExprCtx): Ex {
   switch (b.kind) {
     case 'AEXPR_OP': {
       if (!b.lexpr) return prefix(tr, op, compileExpr(tr, b.rexpr, sc, cx));
+      if (node(b.lexpr)[0] === 'RowExpr' && node(b.rexpr)[0] === 'RowExpr') return rowComparison(tr, op, b, sc, cx);
       const l = compileExpr(tr, b.lexpr, sc, cx);
       const r = compileExpr(tr, b.rexpr, sc, cx);
       return binary(tr, op, l, r, cx);
@@ -313,17 +314,49 @@ function aExpr(tr: Tr, b: Obj, sc: Scope, cx: ExprCtx): Ex {
       return ex(`(${lt} ${neg ? 'NOT ' : ''}${kw} ${pt}${escClause})`, BOOL, flags(l, pat));
     }
     case 'AEXPR_BETWEEN':
-    case 'AEXPR_NOT_BETWEEN': {
+    case 'AEXPR_NOT_BETWEEN':
+    case 'AEXPR_BETWEEN_SYM':
+    case 'AEXPR_NOT_BETWEEN_SYM': {
       const x = compileExpr(tr, b.lexpr, sc, cx);
       const [lo, hi] = listItems(b.rexpr).map((a) => compileExpr(tr, a, sc, cx));
-      const ge = binary(tr, '>=', x, lo!, cx);
-      const le = binary(tr, '<=', x, hi!, cx);
-      const both = `(${ge.sql} AND ${le.sql})`;
-      return ex(b.kind === 'AEXPR_BETWEEN' ? both : `(NOT ${both})`, BOOL, flags(ge, le));
+      const within = (a: Ex, z: Ex) => {
+        const ge = binary(tr, '>=', x, a, cx);
+        const le = binary(tr, '<=', x, z, cx);
+        return ex(`(${ge.sql} AND ${le.sql})`, BOOL, flags(ge, le));
+      };
+      // SYMMETRIC is Postgres' own rewrite: either order of the bounds
+      const sym = b.kind === 'AEXPR_BETWEEN_SYM' || b.kind === 'AEXPR_NOT_BETWEEN_SYM';
+      const fwd = within(lo!, hi!);
+      const both = sym ? ex(`(${fwd.sql} OR ${within(hi!, lo!).sql})`, BOOL, flags(fwd)) : fwd;
+      return b.kind === 'AEXPR_BETWEEN' || b.kind === 'AEXPR_BETWEEN_SYM' ? both : ex(`(NOT ${both.sql})`, BOOL, flags(both));
     }
     default:
       return notSupported(`the operator form ${String(b.kind).replace('AEXPR_', '')}`);
   }
+}
+
+/**
+ * `(a1, …, an) op (b1, …, bn)`, compared the way Postgres compares rows: = and <> pairwise (all equal / any
+ * unequal); an ordering operator decides at the first pair that is unequal or holds a NULL (NULL there makes
+ * the result NULL), the last pair with the operator itself. Each pair compares with its own types' operator.
+ */
+function rowComparison(tr: Tr, op: string, b: Obj, sc: Scope, cx: ExprCtx): Ex {
+  const l = list((node(b.lexpr)[1] as Obj).args).map((a) => plain(compileExpr(tr, a, sc, cx)));
+  const r = list((node(b.rexpr)[1] as Obj).args).map((a) => plain(compileExpr(tr, a, sc, cx)));
+  if (l.length !== r.length || l.length === 0) return notSupported('row comparisons of different lengths');
+  const o = op === '!=' ? '<>' : op;
+  const pairs = (f: string) => l.map((a, i) => binary(tr, f, a, r[i]!, cx));
+  if (o === '=' || o === '<>') {
+    const ps = pairs(o);
+    return ex(`(${ps.map((p) => p.sql).join(o === '=' ? ' AND ' : ' OR ')})`, BOOL, flags(...ps));
+  }
+  if (o !== '<' && o !== '<=' && o !== '>' && o !== '>=') return notSupported(`row comparison with operator ${op}`);
+  const strict = pairs(o[0]!);
+  const eq = pairs('=');
+  const last = binary(tr, o, l[l.length - 1]!, r[r.length - 1]!, cx);
+  let sql = last.sql;
+  for (let i = l.length - 2; i >= 0; i--) sql = `(${strict[i]!.sql} OR (${eq[i]!.sql} AND ${sql}))`;
+  return ex(sql, BOOL, flags(last, ...strict, ...eq));
 }
 
 /** items of a `{List: {items}}` node (IN lists, BETWEEN bounds) */

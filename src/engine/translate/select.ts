@@ -171,16 +171,16 @@ function fromItem(tr: Tr, n: unknown, sc: Scope): FromResult {
     case 'RangeVar':
       return rangeVar(tr, b, sc);
     case 'RangeSubselect': {
-      if (b.lateral) return notSupported('LATERAL subqueries');
       const [sk, sq] = node(b.subquery);
       if (sk !== 'SelectStmt') return notSupported(`${sk} in FROM`);
-      const q = compileQuery(tr, sq, sc.parent);
+      // a LATERAL subquery sees the FROM items before it (as outer references); any other only outer levels
+      const q = compileQuery(tr, sq, b.lateral ? sc : sc.parent);
       const alias = tr.aliases.next();
       const a = b.alias as Obj | undefined;
       const names = strings(a?.colnames);
       const cols: Col[] = q.cols.map((c, i) => ({ name: names[i] ?? c.name, t: c.ex.t, scale: c.ex.scale, sql: `${alias}.c${i + 1}` }));
       const rel: Rel = { refname: (a?.aliasname as string | undefined) ?? null, cols };
-      return { sql: `(${q.sql}) AS ${alias}`, rels: [rel], merged: [], hidden: new Set(), star: cols };
+      return { sql: `${b.lateral ? 'LATERAL ' : ''}(${q.sql}) AS ${alias}`, rels: [rel], merged: [], hidden: new Set(), star: cols };
     }
     case 'JoinExpr':
       return joinExpr(tr, b, sc);
@@ -193,7 +193,6 @@ function fromItem(tr: Tr, n: unknown, sc: Scope): FromResult {
 
 /** `FROM generate_series(a, b[, step])` over integers or timestamps, `FROM unnest(array)` */
 function rangeFunction(tr: Tr, b: Obj, sc: Scope): FromResult {
-  if (b.lateral) return notSupported('LATERAL functions');
   if (b.ordinality) return notSupported('WITH ORDINALITY');
   if (b.is_rowsfrom || list(b.functions).length !== 1) return notSupported('ROWS FROM');
   if (b.coldeflist) return notSupported('column definition lists');
@@ -362,9 +361,24 @@ function pgRelation(p: PgTableUse, alias: string, refname: string, colAliases: s
   return { sql: `${p.temp} AS ${alias}`, rels: [rel], merged: [], hidden: new Set(), star: cols };
 }
 
+/**
+ * What the right side of a JOIN may reference when it is LATERAL (a subquery marked so, or a function): the
+ * FROM items before the join and the join's left side.
+ */
+function lateralScope(sc: Scope, l: FromResult): Scope {
+  const s = new Scope(sc.parent);
+  for (const c of sc.ctes.values()) s.ctes.set(c.name, c);
+  s.rels.push(...sc.rels);
+  s.stars.push(...sc.stars);
+  s.merged.push(...sc.merged);
+  for (const h of sc.hidden) s.hidden.add(h);
+  s.add(l);
+  return s;
+}
+
 function joinExpr(tr: Tr, b: Obj, sc: Scope): FromResult {
   const l = fromItem(tr, b.larg, sc);
-  const r = fromItem(tr, b.rarg, sc);
+  const r = fromItem(tr, b.rarg, lateralScope(sc, l));
   const jt = b.jointype as string;
   const kw = jt === 'JOIN_INNER' ? 'JOIN' : jt === 'JOIN_LEFT' ? 'LEFT JOIN' : jt === 'JOIN_RIGHT' ? 'RIGHT JOIN' : jt === 'JOIN_FULL' ? 'FULL JOIN' : null;
   if (!kw) return notSupported(`${jt} joins`);
