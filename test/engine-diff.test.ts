@@ -343,6 +343,10 @@ const QUERIES: (string | [string, { params?: (string | null)[]; formats?: number
   ["SELECT t.id, x.key, x.value, y.* FROM trades_iceberg t, jsonb_each(t.attrs) x, json_each_text(t.js) AS y(k, v) WHERE t.id < 5", { unordered: true }],
   ["SELECT id, unnest(tags), generate_series(1, 3), jsonb_array_elements(attrs -> 'arr'), jsonb_object_keys(attrs) FROM trades_iceberg WHERE id < 7", { unordered: true }],
   ["SELECT t.id, tag FROM trades_iceberg t, unnest(t.tags) tag WHERE t.id < 12", { unordered: true }],
+  // DISTINCT aggregates list their values in sorted order, as Postgres' sort-based DISTINCT does
+  'SELECT side, array_agg(DISTINCT sym), string_agg(DISTINCT sym, \',\'), string_agg(DISTINCT note, \'; \') FROM trades_iceberg GROUP BY side ORDER BY side',
+  'SELECT flag, array_agg(DISTINCT qty), array_agg(DISTINCT trade_date), array_agg(DISTINCT fee), array_agg(DISTINCT ts) FROM trades_iceberg GROUP BY flag ORDER BY flag',
+  'SELECT array_agg(DISTINCT side), array_agg(DISTINCT uid) FILTER (WHERE id < 5), count(DISTINCT qty) FROM trades_iceberg',
   // BETWEEN SYMMETRIC and row comparisons (keyset pagination), with NULLs on either side
   'SELECT id FROM trades_iceberg WHERE qty BETWEEN SYMMETRIC 50 AND -20 ORDER BY id',
   "SELECT id, qty BETWEEN SYMMETRIC id AND 10, price NOT BETWEEN SYMMETRIC NULL AND 100, ts BETWEEN SYMMETRIC '2024-06-01' AND '2024-01-01' FROM trades_iceberg ORDER BY id",
@@ -491,6 +495,7 @@ test('refused constructs give 0A000', async () => {
   await refused('SELECT raw_num, count(*) FROM trades_iceberg GROUP BY raw_num', /declared scale/);
   await refused('SELECT id FROM trades_iceberg WHERE raw_num IN (SELECT raw_num FROM trades_iceberg)', /varying scale/);
   await refused('SELECT id FROM trades_iceberg WHERE (id, qty) IN ((1, 2), (3, 4))', /row constructors/);
+  await refused('SELECT string_agg(DISTINCT sym, side) FROM trades_iceberg', /delimiter/);
   await refused('SELECT id FROM trades_iceberg WHERE (id, qty) IS DISTINCT FROM (1, 2)', /row constructors/);
   await refused('SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY fee DESC) FROM trades_iceberg');
   await refused('SELECT mode() WITHIN GROUP (ORDER BY fee) FROM trades_iceberg');

@@ -78,6 +78,12 @@ function aggregate(tr: Tr, name: string, b: Obj, sc: Scope, cx: ExprCtx, over: s
   const distinct = b.agg_distinct ? 'DISTINCT ' : '';
   let tail = '';
   if (b.agg_order) tail += ' ' + sortClause(tr, list(b.agg_order), sc, inner, 'ORDER BY');
+  else if (b.agg_distinct && (name === 'array_agg' || name === 'string_agg') && list(b.args).length > 0) {
+    // Postgres removes duplicates by sorting the input, so the result comes out in the argument's order;
+    // DuckDB's DISTINCT hashes. The sort is written out (and checked like any ORDER BY: collation, type).
+    const by = { SortBy: { node: list(b.args)[0], sortby_dir: 'SORTBY_DEFAULT', sortby_nulls: 'SORTBY_NULLS_DEFAULT' } };
+    tail += ' ' + sortClause(tr, [by], sc, inner, 'ORDER BY');
+  }
   let filter = '';
   if (b.agg_filter) {
     const fcx: ExprCtx = { ...inner, what: 'FILTER' };
@@ -150,7 +156,8 @@ function aggregate(tr: Tr, name: string, b: Obj, sc: Scope, cx: ExprCtx, over: s
       if (!(isString(v.t) || v.t.n === 'unknown') || !(isString(d.t) || d.t.n === 'unknown')) break;
       const vs = v.t.n === 'unknown' ? v.sql : textOf(tr.env, v);
       const ds = d.t.n === 'unknown' ? d.sql : textOf(tr.env, d);
-      if (b.agg_distinct) return notSupported('string_agg(DISTINCT …)');
+      // DISTINCT is over (value, delimiter): the same as over the value only for a constant delimiter
+      if (b.agg_distinct && !d.lit) return notSupported('string_agg(DISTINCT …) with a non-constant delimiter');
       return ex(call('string_agg', `${vs}, ${ds}`), TEXT, f);
     }
     case 'array_agg': {
