@@ -347,6 +347,12 @@ const QUERIES: (string | [string, { params?: (string | null)[]; formats?: number
   'SELECT side, array_agg(DISTINCT sym), string_agg(DISTINCT sym, \',\'), string_agg(DISTINCT note, \'; \') FROM trades_iceberg GROUP BY side ORDER BY side',
   'SELECT flag, array_agg(DISTINCT qty), array_agg(DISTINCT trade_date), array_agg(DISTINCT fee), array_agg(DISTINCT ts) FROM trades_iceberg GROUP BY flag ORDER BY flag',
   'SELECT array_agg(DISTINCT side), array_agg(DISTINCT uid) FILTER (WHERE id < 5), count(DISTINCT qty) FROM trades_iceberg',
+  // float8 ^ and power() (ints and floats take the float8 form), with NaN and infinities as dpow() treats them
+  'SELECT id, qty ^ 2, power(qty, 3), pow(fee, 0.5::float8), fee ^ ratio, 2 ^ 10, ratio ^ 2, power(id, -2), power(big, 2), power(price, fee) FROM trades_iceberg ORDER BY id',
+  "SELECT id, 'NaN'::float8 ^ 0, 'NaN'::float8 ^ 2, 1 ^ 'NaN'::float8, 2 ^ 'NaN'::float8, 'Infinity'::float8 ^ 2, '-Infinity'::float8 ^ 3, '-Infinity'::float8 ^ -3, '-Infinity'::float8 ^ 2, 0.5::float8 ^ 'Infinity'::float8, 2::float8 ^ '-Infinity'::float8, (-1)::float8 ^ 'Infinity'::float8, 'Infinity'::float8 ^ 0, 2::float8 ^ -1074 FROM trades_iceberg WHERE id = 1",
+  // float arithmetic near the ends of the range, float literals beyond 38 digits, NaN / 0
+  "SELECT id, fee * 1e-300::float8, 1e300::float8 / fee, fee * ratio, fee - ratio, ratio / 3, fee * -0.0::float8, 1e-320::float8 * 0.5::float8, 3e38::float4 + ratio FROM trades_iceberg ORDER BY id",
+  "SELECT id, 'NaN'::float8 / (fee - fee), fee / 'Infinity'::float8, 'Infinity'::float8 * 0 FROM trades_iceberg WHERE fee IS NOT NULL ORDER BY id",
   // BETWEEN SYMMETRIC and row comparisons (keyset pagination), with NULLs on either side
   'SELECT id FROM trades_iceberg WHERE qty BETWEEN SYMMETRIC 50 AND -20 ORDER BY id',
   "SELECT id, qty BETWEEN SYMMETRIC id AND 10, price NOT BETWEEN SYMMETRIC NULL AND 100, ts BETWEEN SYMMETRIC '2024-06-01' AND '2024-01-01' FROM trades_iceberg ORDER BY id",
@@ -379,6 +385,40 @@ test('differential: engine results equal Postgres', async (t) => {
   for (const q of QUERIES) {
     const [sql, o] = typeof q === 'string' ? [q, {}] : q;
     await t.test(sql, () => same(sql, o));
+  }
+});
+
+/** Postgres raises an error for the query on its source table: the engine raises the same SQLSTATE and message. */
+async function sameError(sql: string): Promise<void> {
+  const want = await ch.raw(sql, [], []).then(
+    () => assert.fail(`Postgres answered ${sql}`),
+    (e: { code?: string; message: string }) => `${e.code} ${e.message}`,
+  );
+  await assert.rejects(viaEngine(sql), (e: { code?: string; message: string }) => {
+    assert.equal(`${e.code} ${e.message}`, want, sql);
+    return true;
+  });
+}
+
+test('differential: errors equal Postgres', async (t) => {
+  for (const sql of [
+    'SELECT qty::float8 ^ 0.5 FROM trades_iceberg WHERE qty < 0',
+    'SELECT (qty - qty)::float8 ^ -1 FROM trades_iceberg WHERE qty IS NOT NULL',
+    'SELECT fee ^ 400 FROM trades_iceberg WHERE fee > 10',
+    'SELECT fee ^ -400 FROM trades_iceberg WHERE fee > 10',
+    'SELECT 2::float8 ^ -1075 FROM trades_iceberg',
+    'SELECT fee * 1e307::float8 FROM trades_iceberg WHERE fee > 10',
+    'SELECT fee * 1e-320::float8 * 1e-10::float8 FROM trades_iceberg WHERE fee > 10',
+    'SELECT fee / 1e-310::float8 FROM trades_iceberg WHERE fee > 10',
+    'SELECT fee + 1.7e308::float8 + 1.7e308::float8 FROM trades_iceberg WHERE fee > 10',
+    'SELECT ratio * 3e38::float4 * 2::float4 FROM trades_iceberg WHERE ratio > 1',
+    'SELECT fee / (fee - fee) FROM trades_iceberg WHERE fee IS NOT NULL',
+    'SELECT 10 / (qty - qty) FROM trades_iceberg WHERE qty IS NOT NULL',
+    "SELECT note::int FROM trades_iceberg",
+    'SELECT (qty * 1000)::int2 FROM trades_iceberg',
+    'SELECT big + 9223372036854775000 FROM trades_iceberg',
+  ]) {
+    await t.test(sql, () => sameError(sql));
   }
 });
 
@@ -496,6 +536,7 @@ test('refused constructs give 0A000', async () => {
   await refused('SELECT id FROM trades_iceberg WHERE raw_num IN (SELECT raw_num FROM trades_iceberg)', /varying scale/);
   await refused('SELECT id FROM trades_iceberg WHERE (id, qty) IN ((1, 2), (3, 4))', /row constructors/);
   await refused('SELECT string_agg(DISTINCT sym, side) FROM trades_iceberg', /delimiter/);
+  await refused('SELECT price ^ 2 FROM trades_iceberg', /power\(\) of numeric/);
   await refused('SELECT id FROM trades_iceberg WHERE (id, qty) IS DISTINCT FROM (1, 2)', /row constructors/);
   await refused('SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY fee DESC) FROM trades_iceberg');
   await refused('SELECT mode() WITHIN GROUP (ORDER BY fee) FROM trades_iceberg');

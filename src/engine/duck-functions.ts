@@ -16,7 +16,31 @@ const MACROS: string[] = [
   `lg_idiv(a, b) AS CASE WHEN b = 0 THEN ${err('22012', 'division by zero')} ELSE a // b END`,
   `lg_imod(a, b) AS CASE WHEN b = 0 THEN ${err('22012', 'division by zero')} WHEN b = -1 THEN a - a ELSE a % b END`,
   `lg_nmod(a, b) AS CASE WHEN b = 0 THEN ${err('22012', 'division by zero')} ELSE a % b END`,
-  `lg_fnz(b) AS CASE WHEN b = 0 THEN ${err('22012', 'division by zero')} ELSE b END`,
+  // float4/float8 arithmetic as float.c does it: a finite pair giving an infinity overflows, a product or
+  // quotient of non-zero values giving zero underflows (DuckDB returns inf and 0); NaN / 0 is NaN
+  `lg_fadd(a, b) AS CASE WHEN isinf(a + b) AND NOT isinf(a) AND NOT isinf(b) THEN ${err('22003', 'value out of range: overflow')} ELSE a + b END`,
+  `lg_fsub(a, b) AS CASE WHEN isinf(a - b) AND NOT isinf(a) AND NOT isinf(b) THEN ${err('22003', 'value out of range: overflow')} ELSE a - b END`,
+  `lg_fmul(a, b) AS CASE WHEN isinf(a * b) AND NOT isinf(a) AND NOT isinf(b) THEN ${err('22003', 'value out of range: overflow')} ` +
+    `WHEN a * b = 0 AND a <> 0 AND b <> 0 THEN ${err('22003', 'value out of range: underflow')} ELSE a * b END`,
+  `lg_fdiv(a, b) AS CASE WHEN b = 0 AND isnan(a) THEN a WHEN b = 0 THEN ${err('22012', 'division by zero')} ` +
+    `WHEN isinf(a / b) AND NOT isinf(a) THEN ${err('22003', 'value out of range: overflow')} ` +
+    `WHEN a / b = 0 AND a <> 0 AND NOT isinf(b) THEN ${err('22003', 'value out of range: underflow')} ELSE a / b END`,
+  // float8 ^ float8 as dpow(): NaN cases, the two domain errors, infinities per POSIX, then pow() checked
+  `lg_pow(x, y) AS CASE ` +
+    `WHEN isnan(x) THEN (CASE WHEN isnan(y) OR y <> 0 THEN x ELSE CAST(1 AS DOUBLE) END) ` +
+    `WHEN isnan(y) THEN (CASE WHEN x <> 1 THEN y ELSE CAST(1 AS DOUBLE) END) ` +
+    `WHEN x = 0 AND y < 0 THEN ${err('2201F', 'zero raised to a negative power is undefined')} ` +
+    `WHEN x < 0 AND floor(y) <> y THEN ${err('2201F', 'a negative number raised to a non-integer power yields a complex result')} ` +
+    `WHEN isinf(y) THEN (CASE WHEN abs(x) = 1 THEN CAST(1 AS DOUBLE) WHEN y > 0 THEN (CASE WHEN abs(x) > 1 THEN y ELSE CAST(0 AS DOUBLE) END) ` +
+    `ELSE (CASE WHEN abs(x) > 1 THEN CAST(0 AS DOUBLE) ELSE -y END) END) ` +
+    `WHEN isinf(x) THEN (CASE WHEN y = 0 THEN CAST(1 AS DOUBLE) WHEN x > 0 THEN (CASE WHEN y > 0 THEN x ELSE CAST(0 AS DOUBLE) END) ` +
+    `WHEN y > 0 THEN (CASE WHEN floor(y / 2) <> y / 2 THEN x ELSE -x END) ` +
+    `ELSE (CASE WHEN floor(y / 2) <> y / 2 THEN CAST('-0.0' AS DOUBLE) ELSE CAST(0 AS DOUBLE) END) END) ` +
+    `WHEN isnan(pow(x, y)) THEN (CASE WHEN x = 0 THEN CAST(0 AS DOUBLE) WHEN abs(x) = 1 THEN CAST(1 AS DOUBLE) ` +
+    `WHEN (CASE WHEN y >= 0 THEN abs(x) > 1 ELSE abs(x) < 1 END) THEN ${err('22003', 'value out of range: overflow')} ` +
+    `ELSE ${err('22003', 'value out of range: underflow')} END) ` +
+    `WHEN isinf(pow(x, y)) THEN ${err('22003', 'value out of range: overflow')} ` +
+    `WHEN pow(x, y) = 0 AND x <> 0 THEN ${err('22003', 'value out of range: underflow')} ELSE pow(x, y) END`,
   `lg_sqrt(x) AS CASE WHEN x < 0 THEN ${err('2201F', 'cannot take square root of a negative number')} ELSE sqrt(x) END`,
   // text_substring(): the window [start, start + len) clipped to the string
   `lg_substr3(s, a, n) AS CASE WHEN n < 0 THEN ${err('22011', 'negative substring length not allowed')} ` +

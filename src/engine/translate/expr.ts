@@ -10,6 +10,7 @@ import { constEx } from './literal.js';
 import {
   BOOL,
   category,
+  FLOAT8,
   INT4,
   INT8,
   INTERVAL,
@@ -47,6 +48,8 @@ export function compileExpr(tr: Tr, n: unknown, sc: Scope, cx0: ExprCtx): Ex {
       return param(tr, b);
     case 'TypeCast': {
       const to = fromTypeName(b.typeName as Obj);
+      const direct = floatLiteral(b.arg, to);
+      if (direct) return direct;
       const arg = compileExpr(tr, b.arg, sc, cx);
       if (arg.v) return varCast(arg, to);
       return coerce(tr.env, arg, to, true);
@@ -191,6 +194,22 @@ function constant(b: Obj): Ex {
     return ex(str(text), UNKNOWN, { lit: { kind: 'string', text } });
   }
   return notSupported('bit-string constants');
+}
+
+/**
+ * `1e300::float8`: Postgres reads the numeric constant's text with strtod (numeric → float8 goes through its
+ * text), so the literal's own text gives the same value, whatever its digit count. Values out of the type's
+ * range (Postgres raises) take the ordinary path.
+ */
+function floatLiteral(arg: unknown, to: PgT): Ex | null {
+  if ((to.n !== 'float8' && to.n !== 'float4') || to.arr) return null;
+  const [k, b] = node(arg);
+  if (k !== 'A_Const' || b.fval === undefined) return null;
+  const text = ((b.fval as Obj).fval as string | undefined) ?? '';
+  if (!/^(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/.test(text)) return null;
+  const v = to.n === 'float8' ? Number(text) : Math.fround(Number(text));
+  if (!Number.isFinite(v) || (v === 0 && /[1-9]/.test(text.replace(/[eE].*$/, '')))) return null;
+  return ex(`CAST(${str(text)} AS ${to.n === 'float8' ? 'DOUBLE' : 'FLOAT'})`, to);
 }
 
 function literalNumeric(text: string): { sql: string; scale: number } {
@@ -397,6 +416,19 @@ function asBool(tr: Tr, e: Ex): Ex {
   return notSupported(`${typeName(p.t)} as a condition`);
 }
 
+/**
+ * `x ^ y` and power(x, y). Postgres has float8 and numeric forms: an argument of type numeric (with no float
+ * beside it) picks the numeric one (refused here), anything else the float8 one.
+ */
+export function power(tr: Tr, l0: Ex, r0: Ex): Ex {
+  const [l, r] = [plain(l0), plain(r0)];
+  const ok = (e: Ex) => isNumber(e.t) || e.t.n === 'unknown';
+  if (!ok(l) || !ok(r) || l.t.arr || r.t.arr) return notSupported(`power(${typeName(l.t)}, ${typeName(r.t)})`);
+  if (!isFloat(l.t) && !isFloat(r.t) && (l.t.n === 'numeric' || r.t.n === 'numeric')) return notSupported('power() of numeric values');
+  const d = (e: Ex) => coerce(tr.env, e, FLOAT8, false).sql;
+  return ex(`lg_pow(${d(l)}, ${d(r)})`, FLOAT8, flags(l, r));
+}
+
 const COMPARISON = new Set(['=', '<>', '!=', '<', '<=', '>', '>=']);
 
 export function binary(tr: Tr, op: string, l: Ex, r: Ex, cx: ExprCtx): Ex {
@@ -411,6 +443,8 @@ export function binary(tr: Tr, op: string, l: Ex, r: Ex, cx: ExprCtx): Ex {
     case '/':
     case '%':
       return arithmetic(tr, op, l, r, cx);
+    case '^':
+      return power(tr, l, r);
     case '||':
       return concat(tr, l, r);
     case '->':
@@ -570,8 +604,8 @@ function numberArith(tr: Tr, op: string, l: Ex, r: Ex, cx: ExprCtx): Ex {
     const a = cv(l);
     const b = cv(r);
     if (op === '%') return notSupported('% on floating-point values');
-    if (op === '/') return ex(`(${a} / lg_fnz(${b}))`, rt, f);
-    return ex(`(${a} ${op} ${b})`, rt, f);
+    const fn = op === '+' ? 'lg_fadd' : op === '-' ? 'lg_fsub' : op === '*' ? 'lg_fmul' : 'lg_fdiv';
+    return ex(`${fn}(${a}, ${b})`, rt, f);
   }
   // numeric
   const sa = l.t.n === 'numeric' ? l.scale : 0;

@@ -3,7 +3,7 @@
 import { coerce, textOf, tzFromLocal, tzLocal } from './cast.js';
 import { ex, flags, str, type Ex } from './ex.js';
 import { notSupported } from './errors.js';
-import { compileExpr, compareForm, perValueScale, plain, unify, varEx } from './expr.js';
+import { compileExpr, compareForm, perValueScale, plain, power, unify, varEx } from './expr.js';
 import {
   BOOL,
   DATE,
@@ -361,6 +361,10 @@ function scalar(tr: Tr, name: string, args0: Ex[]): Ex {
     case 'sign':
       if (n === 1 && isFloat(a!.t)) return ex(`CAST(sign(${a!.sql}) AS DOUBLE)`, FLOAT8, f);
       if (n === 1 && a!.t.n === 'numeric' && a!.scale !== null) return ex(`CAST(sign(${a!.sql}) AS DECIMAL(38,0))`, NUMERIC, { scale: 0, ...f });
+      break;
+    case 'power':
+    case 'pow':
+      if (n === 2) return power(tr, a!, args[1]!);
       break;
     case 'sqrt':
       if (n === 1 && (isFloat(a!.t) || isInt(a!.t))) return ex(`lg_sqrt(CAST(${a!.sql} AS DOUBLE))`, FLOAT8, f);
