@@ -353,6 +353,14 @@ const QUERIES: (string | [string, { params?: (string | null)[]; formats?: number
   // float arithmetic near the ends of the range, float literals beyond 38 digits, NaN / 0
   "SELECT id, fee * 1e-300::float8, 1e300::float8 / fee, fee * ratio, fee - ratio, ratio / 3, fee * -0.0::float8, 1e-320::float8 * 0.5::float8, 3e38::float4 + ratio FROM trades_iceberg ORDER BY id",
   "SELECT id, 'NaN'::float8 / (fee - fee), fee / 'Infinity'::float8, 'Infinity'::float8 * 0 FROM trades_iceberg WHERE fee IS NOT NULL ORDER BY id",
+  // to_timestamp(epoch seconds): rint of the microseconds, infinities, BC and far-future years
+  'SELECT id, to_timestamp(extract(epoch FROM ts)), to_timestamp(id * 1000000.5), to_timestamp(fee * 1e9), to_timestamp(big / 1000), to_timestamp(qty) FROM trades_iceberg ORDER BY id',
+  "SELECT id, to_timestamp('Infinity'::float8), to_timestamp('-Infinity'::float8), to_timestamp(-62135596800 - id * 86400 * 400), to_timestamp(253402300800 + id) FROM trades_iceberg WHERE id < 4 ORDER BY id",
+  'SELECT id, to_timestamp(0.0000005), to_timestamp(0.0000015), to_timestamp(1.0000005), to_timestamp(-0.0000005) FROM trades_iceberg WHERE id = 1',
+  "SELECT date_trunc('day', to_timestamp(big / 100000)), count(*) FROM trades_iceberg GROUP BY 1 ORDER BY 1",
+  // round(float8) is rint() (half to even) at any magnitude, keeping the sign of zero
+  "SELECT id, round(fee * -1e14 - 0.5), round(-0.4::float8 * id), round(id + 0.5::float8), round(big::float8 / 3), round(1e300::float8 * id), round('NaN'::float8), trunc(-0.4::float8 * id) FROM trades_iceberg WHERE id < 8 ORDER BY id",
+  'SELECT id, round(-946684800000000.5::float8), round(4503599627370495.5::float8), round(-4503599627370495.5::float8) FROM trades_iceberg WHERE id = 1',
   // BETWEEN SYMMETRIC and row comparisons (keyset pagination), with NULLs on either side
   'SELECT id FROM trades_iceberg WHERE qty BETWEEN SYMMETRIC 50 AND -20 ORDER BY id',
   "SELECT id, qty BETWEEN SYMMETRIC id AND 10, price NOT BETWEEN SYMMETRIC NULL AND 100, ts BETWEEN SYMMETRIC '2024-06-01' AND '2024-01-01' FROM trades_iceberg ORDER BY id",
@@ -417,6 +425,9 @@ test('differential: errors equal Postgres', async (t) => {
     "SELECT note::int FROM trades_iceberg",
     'SELECT (qty * 1000)::int2 FROM trades_iceberg',
     'SELECT big + 9223372036854775000 FROM trades_iceberg',
+    "SELECT to_timestamp('NaN'::float8) FROM trades_iceberg",
+    'SELECT to_timestamp(1e20::float8) FROM trades_iceberg',
+    'SELECT to_timestamp(-210866803201::float8) FROM trades_iceberg',
   ]) {
     await t.test(sql, () => sameError(sql));
   }

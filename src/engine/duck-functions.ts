@@ -25,6 +25,19 @@ const MACROS: string[] = [
   `lg_fdiv(a, b) AS CASE WHEN b = 0 AND isnan(a) THEN a WHEN b = 0 THEN ${err('22012', 'division by zero')} ` +
     `WHEN isinf(a / b) AND NOT isinf(a) THEN ${err('22003', 'value out of range: overflow')} ` +
     `WHEN a / b = 0 AND a <> 0 AND NOT isinf(b) THEN ${err('22003', 'value out of range: underflow')} ELSE a / b END`,
+  // rint(): half to even, keeping the sign of zero. DuckDB's round_even(x, 0) rounds some large halves away
+  // from zero (-946684800000000.5 → …001); the BIGINT cast rounds to nearest even
+  `lg_rint(x) AS CASE WHEN isnan(x) OR isinf(x) OR abs(x) >= 4503599627370496 OR x = 0 THEN x ` +
+    `WHEN x < 0 THEN -CAST(CAST(-x AS BIGINT) AS DOUBLE) ELSE CAST(CAST(x AS BIGINT) AS DOUBLE) END`,
+  // to_timestamp(float8) as float8_timestamptz(): NaN is an error, ±Infinity stays, the range is Postgres',
+  // microseconds are rint((s - 2000-01-01 in Unix seconds) * 10^6) (the BIGINT cast rounds half to even, as
+  // rint does; round_even() does not at this magnitude); beyond DuckDB's last year (294246) refused
+  `lg_to_timestamp(s) AS CASE WHEN isnan(s) THEN ${err('22008', 'timestamp cannot be NaN')} ` +
+    `WHEN s = CAST('inf' AS DOUBLE) THEN CAST('infinity' AS TIMESTAMPTZ) WHEN s = CAST('-inf' AS DOUBLE) THEN CAST('-infinity' AS TIMESTAMPTZ) ` +
+    `WHEN s < -210866803200 OR s >= 9224318016000 OR (s - 946684800) * 1000000 < -211813488000000000 ` +
+    `OR (s - 946684800) * 1000000 >= 9223371331200000000 THEN error('${ERROR_TAG}22008:timestamp out of range: "' || printf('%g', s) || '"') ` +
+    `WHEN (s - 946684800) * 1000000 >= 9222425352054775807 THEN ${err('0A000', 'timestamps after the year 294246 are not supported on lakegate mirrors')} ` +
+    `ELSE make_timestamptz(CAST((s - 946684800) * 1000000 AS BIGINT) + 946684800000000) END`,
   // float8 ^ float8 as dpow(): NaN cases, the two domain errors, infinities per POSIX, then pow() checked
   `lg_pow(x, y) AS CASE ` +
     `WHEN isnan(x) THEN (CASE WHEN isnan(y) OR y <> 0 THEN x ELSE CAST(1 AS DOUBLE) END) ` +

@@ -331,11 +331,11 @@ function scalar(tr: Tr, name: string, args0: Ex[]): Ex {
       const x = a!.t.n === 'unknown' ? coerce(tr.env, a!, NUMERIC, false) : a!;
       if (n === 1 && isFloat(x.t)) {
         // round(float8) is rint(): half to even
-        return ex(name === 'round' ? `round_even(CAST(${x.sql} AS DOUBLE), 0)` : `trunc(CAST(${x.sql} AS DOUBLE))`, FLOAT8, f);
+        return ex(name === 'round' ? `lg_rint(CAST(${x.sql} AS DOUBLE))` : `trunc(CAST(${x.sql} AS DOUBLE))`, FLOAT8, f);
       }
       if (isInt(x.t) && n === 1) {
         // round(int) resolves to round(double precision)
-        return ex(name === 'round' ? `round_even(CAST(${x.sql} AS DOUBLE), 0)` : `trunc(CAST(${x.sql} AS DOUBLE))`, FLOAT8, f);
+        return ex(name === 'round' ? `lg_rint(CAST(${x.sql} AS DOUBLE))` : `trunc(CAST(${x.sql} AS DOUBLE))`, FLOAT8, f);
       }
       const num = isInt(x.t) ? coerce(tr.env, x, NUMERIC, false) : x;
       if (num.t.n !== 'numeric') break;
@@ -499,6 +499,13 @@ function scalar(tr: Tr, name: string, args0: Ex[]): Ex {
     }
     case 'date':
       if (n === 1 && (a!.t.n === 'timestamp' || a!.t.n === 'timestamptz' || a!.t.n === 'date')) return coerce(tr.env, a!, DATE, true);
+      break;
+    case 'to_timestamp':
+      // the one-argument form (Unix epoch seconds); to_timestamp(text, format) is refused below
+      if (n === 1 && (isNumber(a!.t) || a!.t.n === 'unknown') && !a!.t.arr) {
+        if (a!.t.n === 'numeric' && a!.scale === null) return notSupported('to_timestamp() of numeric values without a declared scale');
+        return ex(`lg_to_timestamp(${coerce(tr.env, a!, FLOAT8, false).sql})`, TIMESTAMPTZ, f);
+      }
       break;
     case 'make_date':
       if (n === 3) return ex(`make_date(${args.map((x) => intArg(tr, x)).join(', ')})`, DATE, f);
