@@ -245,6 +245,7 @@ export class Applier implements ApplyGate {
   private fail(err: unknown): void {
     if (this.failed) return;
     this.failed = err;
+    this.closeAppenders();
     log_.error({ err }, 'apply failed; mirrors will be rebuilt from Iceberg');
     if (this.groupOpen) void this.conn.run('ROLLBACK').catch(() => undefined);
     this.groupOpen = false;
@@ -312,6 +313,7 @@ export class Applier implements ApplyGate {
     }
     await this.applyPart(point.mirrorId);
     await this.begin();
+    this.closeAppenders();
     await point.run(this.conn, live);
     live.st.touched(txn.commitLsn);
   }
@@ -528,6 +530,7 @@ export class Applier implements ApplyGate {
         this.fail(err);
         return;
       }
+      this.closeAppenders();
       try {
         const r = await w.fn(this.conn, this.committedEnd);
         await this.conn.run('COMMIT');
@@ -572,9 +575,15 @@ export class Applier implements ApplyGate {
     return n;
   }
 
+  /** appends are all that ran since the appenders were opened; anything else may reshape their tables */
+  private closeAppenders(): void {
+    for (const l of this.live.values()) l.staging.closeAppenders();
+  }
+
   removeLive(mirrorId: number): LiveMirror | null {
     const l = this.live.get(mirrorId);
     if (!l) return null;
+    l.staging.closeAppenders();
     this.live.delete(mirrorId);
     const rest = (this.byRelation.get(l.relationOid) ?? []).filter((x) => x !== l);
     if (rest.length) this.byRelation.set(l.relationOid, rest);
@@ -590,6 +599,7 @@ export class Applier implements ApplyGate {
       else if (this.groupOpen) await this.conn.run('ROLLBACK').catch(() => undefined);
       this.groupOpen = false;
       this.pending.clear();
+      this.closeAppenders();
     });
     for (const w of this.waiters.splice(0)) w.reject(new Error('applier closed'));
   }

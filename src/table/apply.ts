@@ -41,6 +41,13 @@ export class ApplyStaging {
   /** whether the mirror's key can use a tail key filter (see tail-filter.ts) */
   readonly filterable: boolean;
 
+  /**
+   * Column-wise appenders kept open between runs, by table: creating one is a DuckDB call of its own (a
+   * thread-pool hop) on the path of every group commit, i.e. of every strict read under write load. The
+   * applier closes them whenever anything but appends runs on the connection (closeAppenders).
+   */
+  private readonly kept = new Map<string, DuckDBAppender>();
+
   constructor(readonly table: MirrorTable) {
     this.filterable = filterable(table);
     const id = table.id;
@@ -67,7 +74,33 @@ export class ApplyStaging {
   }
 
   async drop(conn: DuckDBConnection): Promise<void> {
+    this.closeAppenders();
     for (const n of [this.stage, this.toastSrc, this.toastVal, this.hits]) await conn.run(`DROP TABLE IF EXISTS temp.${q(n)}`);
+  }
+
+  /** the kept appender of `table` (created on first use) */
+  async appender(conn: DuckDBConnection, table: string, temp: boolean): Promise<DuckDBAppender> {
+    const k = `${temp ? 'temp' : 'main'}.${table}`;
+    let app = this.kept.get(k);
+    if (!app) {
+      app = await conn.createAppender(table, 'main', temp ? 'temp' : null);
+      this.kept.set(k, app);
+    }
+    return app;
+  }
+
+  /** drop one kept appender and whatever it still holds unflushed (after a failed append) */
+  discardAppender(table: string, temp: boolean): void {
+    const k = `${temp ? 'temp' : 'main'}.${table}`;
+    const app = this.kept.get(k);
+    this.kept.delete(k);
+    if (app) closeDiscarding(app);
+  }
+
+  /** before anything else runs on the connection: a table may change shape or be replaced under them */
+  closeAppenders(): void {
+    for (const app of this.kept.values()) closeDiscarding(app);
+    this.kept.clear();
   }
 
   appendValue(app: DuckDBAppender, col: number, v: Value): void {
@@ -138,16 +171,27 @@ async function appendRows<T>(
   return rows.length;
 }
 
-/** appendRows through a ChunkAppender */
+/** close an appender without sending what it holds (close() would flush it) */
+function closeDiscarding(app: DuckDBAppender): void {
+  try {
+    app.clear();
+    app.closeSync();
+  } catch {
+    // already closed or broken: nothing of it can reach a table any more
+  }
+}
+
+/** appendRows through a ChunkAppender, on the staging's kept appender of `table` */
 async function appendChunked<T>(
   conn: DuckDBConnection,
+  staging: ApplyStaging,
   table: string,
   temp: boolean,
   ca: ChunkAppender,
   rows: readonly T[],
   fill: (ca: ChunkAppender, row: T) => void,
 ): Promise<number> {
-  const app = await conn.createAppender(table, 'main', temp ? 'temp' : null);
+  const app = await staging.appender(conn, table, temp);
   try {
     ca.begin(app);
     for (const row of rows) {
@@ -156,8 +200,10 @@ async function appendChunked<T>(
     }
     ca.finish();
     app.flushSync();
-  } finally {
-    app.closeSync();
+  } catch (e) {
+    // rows sent before the failure must not ride along with a later flush
+    staging.discardAppender(table, temp);
+    throw e;
   }
   return rows.length;
 }
@@ -195,7 +241,7 @@ async function applyKeyed(
 
   if (e.removes.length > 0) {
     if (staging.stageChunks) {
-      await appendChunked(conn, staging.stage, true, staging.stageChunks, e.removes, (ca, key) => {
+      await appendChunked(conn, staging, staging.stage, true, staging.stageChunks, e.removes, (ca, key) => {
         for (let i = 0; i < key.length; i++) ca.set(i, key[i]!);
       });
     } else {
@@ -213,7 +259,7 @@ async function applyKeyed(
     const n = t.columns.length;
     let rowid = firstRowid;
     r.appended = staging.tailChunks
-      ? await appendChunked(conn, t.tail, false, staging.tailChunks, appends, (ca, a) => {
+      ? await appendChunked(conn, staging, t.tail, false, staging.tailChunks, appends, (ca, a) => {
         for (let i = 0; i < n; i++) {
           const v = a.row[i];
           ca.set(i, v === UNCHANGED_TOAST || v === undefined ? null : v);
@@ -314,7 +360,7 @@ async function applyMultiset(
     const stage = `temp.${q(staging.stage)}`;
     let grp = 0;
     if (staging.stageChunks) {
-      await appendChunked(conn, staging.stage, true, staging.stageChunks, e.removes, (ca, x) => {
+      await appendChunked(conn, staging, staging.stage, true, staging.stageChunks, e.removes, (ca, x) => {
         for (let i = 0; i < n; i++) ca.set(i, x.row[i]!);
         ca.setBigint(n, BigInt(x.count));
         ca.setBigint(n + 1, BigInt(grp++));
@@ -362,7 +408,7 @@ async function applyMultiset(
   }
   if (e.appends.length > 0) {
     r.appended = staging.tailChunks
-      ? await appendChunked(conn, t.tail, false, staging.tailChunks, e.appends, (ca, row) => {
+      ? await appendChunked(conn, staging, t.tail, false, staging.tailChunks, e.appends, (ca, row) => {
         for (let i = 0; i < n; i++) ca.set(i, row[i]!);
         ca.setBigint(n, BigInt(st.nextRowid++));
         ca.setBigint(n + 1, lsnValue);
