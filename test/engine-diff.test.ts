@@ -361,6 +361,12 @@ const QUERIES: (string | [string, { params?: (string | null)[]; formats?: number
   // round(float8) is rint() (half to even) at any magnitude, keeping the sign of zero
   "SELECT id, round(fee * -1e14 - 0.5), round(-0.4::float8 * id), round(id + 0.5::float8), round(big::float8 / 3), round(1e300::float8 * id), round('NaN'::float8), trunc(-0.4::float8 * id) FROM trades_iceberg WHERE id < 8 ORDER BY id",
   'SELECT id, round(-946684800000000.5::float8), round(4503599627370495.5::float8), round(-4503599627370495.5::float8) FROM trades_iceberg WHERE id = 1',
+  // BI tools' spelling: every column as "schema"."table"."column", typed timestamp literals, CAST chains
+  `SELECT "public"."trades_iceberg"."id" AS "id", "public"."trades_iceberg"."sym" AS "sym" FROM "public"."trades_iceberg" ORDER BY "public"."trades_iceberg"."id" ASC LIMIT 2000`,
+  `SELECT CAST(date_trunc('week', CAST(("public"."trades_iceberg"."ts" + INTERVAL '1 day') AS timestamp)) AS timestamp) + INTERVAL '-1 day' AS "ts", count(*) AS "count" FROM "public"."trades_iceberg" GROUP BY 1 ORDER BY 1 ASC`,
+  `SELECT CAST(extract(dow from "public"."trades_iceberg"."ts") AS integer) + 1 AS "ts", count(distinct "public"."trades_iceberg"."sym") AS "count" FROM "public"."trades_iceberg" GROUP BY 1 ORDER BY 1 ASC`,
+  `SELECT count(*) AS "count" FROM "public"."trades_iceberg" WHERE ("public"."trades_iceberg"."ts" >= timestamp with time zone '2024-03-01 00:00:00.000Z' AND "public"."trades_iceberg"."ts" < timestamp with time zone '2024-09-01 00:00:00.000Z')`,
+  `SELECT "public"."trades_iceberg"."sym", "public"."accounts"."region" FROM "public"."trades_iceberg" LEFT JOIN "public"."accounts" ON "public"."trades_iceberg"."sym" = "public"."accounts"."sym" WHERE "public"."trades_iceberg"."id" < 10 ORDER BY "public"."trades_iceberg"."id"`,
   // BETWEEN SYMMETRIC and row comparisons (keyset pagination), with NULLs on either side
   'SELECT id FROM trades_iceberg WHERE qty BETWEEN SYMMETRIC 50 AND -20 ORDER BY id',
   "SELECT id, qty BETWEEN SYMMETRIC id AND 10, price NOT BETWEEN SYMMETRIC NULL AND 100, ts BETWEEN SYMMETRIC '2024-06-01' AND '2024-01-01' FROM trades_iceberg ORDER BY id",
@@ -548,6 +554,7 @@ test('refused constructs give 0A000', async () => {
   await refused('SELECT id FROM trades_iceberg WHERE (id, qty) IN ((1, 2), (3, 4))', /row constructors/);
   await refused('SELECT string_agg(DISTINCT sym, side) FROM trades_iceberg', /delimiter/);
   await refused('SELECT price ^ 2 FROM trades_iceberg', /power\(\) of numeric/);
+  await refused('SELECT public.trades_iceberg.id FROM trades_iceberg', /without its schema/);
   await refused('SELECT id FROM trades_iceberg WHERE (id, qty) IS DISTINCT FROM (1, 2)', /row constructors/);
   await refused('SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY fee DESC) FROM trades_iceberg');
   await refused('SELECT mode() WITHIN GROUP (ORDER BY fee) FROM trades_iceberg');

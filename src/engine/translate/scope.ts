@@ -24,6 +24,11 @@ export interface Col {
 export interface Rel {
   refname: string | null;
   cols: Col[];
+  /**
+   * A table named in FROM without an alias: the schema as written there (`schema.table.column` references
+   * it, as BI tools write every column), or null when the table was named without one.
+   */
+  schema?: string | null;
 }
 
 export interface FromResult {
@@ -74,7 +79,7 @@ export class Scope {
     return null;
   }
 
-  /** Resolves a column reference (1 or 2 name parts); levelsUp = 0 for this query level. */
+  /** Resolves a column reference (1 to 3 name parts); levelsUp = 0 for this query level. */
   column(parts: string[]): { col: Col; levelsUp: number } {
     for (let s: Scope | null = this, up = 0; s; s = s.parent, up++) {
       const c = s.local(parts);
@@ -111,6 +116,19 @@ export class Scope {
       if (rels.length > 1) return notSupported(`the ambiguous table reference ${parts[0]}`);
       if (rels.length === 0) return null;
       const cols = rels[0]!.cols.filter((c) => c.name === parts[1]);
+      if (cols.length !== 1) return cols.length === 0 ? null : notSupported(`the ambiguous column reference ${parts.join('.')}`);
+      return cols[0]!;
+    }
+    if (parts.length === 3) {
+      const [schema, table, name] = parts as [string, string, string];
+      const rels = this.rels.filter((r) => r.refname === table && r.schema === schema);
+      if (rels.length === 0) {
+        // named in FROM without its schema: which schema it lives in is Postgres' to say
+        if (this.rels.some((r) => r.refname === table && r.schema === null)) return notSupported(`the column reference ${parts.join('.')} to a table named without its schema`);
+        return null;
+      }
+      if (rels.length > 1) return notSupported(`the ambiguous table reference ${schema}.${table}`);
+      const cols = rels[0]!.cols.filter((c) => c.name === name);
       if (cols.length !== 1) return cols.length === 0 ? null : notSupported(`the ambiguous column reference ${parts.join('.')}`);
       return cols[0]!;
     }

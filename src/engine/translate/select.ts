@@ -281,10 +281,12 @@ function rangeVar(tr: Tr, b: Obj, sc: Scope): FromResult {
     return { sql: `${cte.duck} AS ${alias}`, rels: [rel], merged: [], hidden: new Set(), star: cols };
   }
   const m = tr.env.mirror(schema, name);
-  if (m) return mirrorRelation(m, alias, refname, colAliases);
-  const pgt = tr.env.pgTable(schema, name);
-  if (pgt) return pgRelation(pgt, alias, refname, colAliases);
-  return notSupported(`the relation ${schema ? schema + '.' : ''}${name}`);
+  const pgt = m ? null : tr.env.pgTable(schema, name);
+  const r = m ? mirrorRelation(m, alias, refname, colAliases) : pgt ? pgRelation(pgt, alias, refname, colAliases) : null;
+  if (!r) return notSupported(`the relation ${schema ? schema + '.' : ''}${name}`);
+  // an alias hides the table's own name (and its schema) from column references
+  if (!a?.aliasname) r.rels[0]!.schema = schema;
+  return r;
 }
 
 /** how a mirror column, as stored, becomes the engine's representation of its Postgres type */
