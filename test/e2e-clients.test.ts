@@ -71,6 +71,54 @@ test('node-pg: extended protocol with parameters, named statements reused, binar
   await sameAnswer(s, 'SELECT count(*) FROM sales_iceberg WHERE sold_on > $1', M, { values: ['2024-03-01'] });
 });
 
+test('cursors over mirrors: DECLARE, FETCH, MOVE, CLOSE as Postgres answers them on the source', async () => {
+  const lake = await s.gate.client();
+  type Step = { sql: string; rows?: unknown[]; command?: string | null; rowCount?: number | null; fields?: string[]; error?: string };
+  const steps = async (c: pg.Client, tab: string, sqls: string[]): Promise<Step[]> => {
+    const out: Step[] = [];
+    for (const sql of sqls.map((q) => q.replaceAll('$T', tab))) {
+      const r = await c.query({ text: sql, rowMode: 'array' }).then(
+        (x) => ({ sql, rows: x.rows, command: x.command, rowCount: x.rowCount, fields: x.fields.map((f) => `${f.name}:${f.dataTypeID}`) }),
+        (e: pg.DatabaseError) => ({ sql, error: `${e.code} ${e.message}` }),
+      );
+      out.push(r);
+    }
+    return out;
+  };
+  const same = async (sqls: string[]) => {
+    const mine = await steps(lake, M[0], sqls);
+    const theirs = await steps(s.direct, M[1], sqls);
+    assert.deepEqual(mine.map((x) => ({ ...x, sql: x.sql.replace(M[0], M[1]) })), theirs);
+    return mine;
+  };
+  try {
+    // a transaction's cursor, read in steps; MOVE skips; reads past the end return nothing; gone after COMMIT
+    const r = await same([
+      'BEGIN',
+      'DECLARE c1 CURSOR FOR SELECT id, region, amount, sold_tz FROM $T WHERE id <= 40 ORDER BY id',
+      'FETCH 3 FROM c1', 'FETCH FORWARD 2 IN c1', 'FETCH NEXT c1', 'FETCH c1', 'MOVE 5 c1', 'FETCH FORWARD 4 c1',
+      'MOVE ALL IN c1', 'FETCH c1', 'CLOSE c1',
+      'DECLARE c2 NO SCROLL CURSOR FOR SELECT region, count(*) FROM $T GROUP BY region ORDER BY region',
+      'FETCH ALL c2', 'FETCH 1 c2',
+      'COMMIT',
+      'FETCH 1 c2',
+    ]);
+    assert.equal(r[2]!.rowCount, 3);
+    assert.equal(r[r.length - 1]!.error?.split(' ')[0], '34000', 'the cursor ended with its transaction');
+    // errors as Postgres gives them: outside a transaction, backward on a NO SCROLL cursor, a duplicate name
+    await same(['DECLARE c3 CURSOR FOR SELECT id FROM $T']);
+    await same(['BEGIN', 'DECLARE c4 NO SCROLL CURSOR FOR SELECT id FROM $T ORDER BY id', 'FETCH 2 c4', 'FETCH BACKWARD 1 c4', 'ROLLBACK']);
+    await same(['BEGIN', 'DECLARE c5 CURSOR FOR SELECT id FROM $T ORDER BY id', 'DECLARE c5 CURSOR FOR SELECT id FROM $T', 'ROLLBACK']);
+    // WITH HOLD, declared outside a transaction, outlives later transactions until CLOSE
+    await same([
+      'DECLARE h1 CURSOR WITH HOLD FOR SELECT id, product, tags FROM $T WHERE id % 7 = 0 ORDER BY id',
+      'FETCH 2 h1', 'BEGIN', 'FETCH 2 h1', 'COMMIT', 'FETCH 100 h1', 'CLOSE h1', 'FETCH 1 h1',
+    ]);
+  } finally {
+    await lake.end();
+  }
+});
+
 test('strict freshness: asynchronous commits and writes straight to Postgres are seen by the next query', async () => {
   const other = await s.gate.client();
   await s.lake.query('SET synchronous_commit = off');

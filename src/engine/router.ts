@@ -13,6 +13,7 @@ import { dropMirrorQuery, dropOptions, type DropTarget } from './drop-mirror.js'
 import { installFunctions } from './duck-functions.js';
 import { connectionPool, type ConnectionPool } from './duckdb.js';
 import { pgErrorOf } from './errors.js';
+import { cursorCommand, cursorCommandQuery, declareCursor, declaredQueryText } from './cursor.js';
 import { awaitMirror, registryState } from './mirror-readiness.js';
 import type { MirrorSource } from './mirror-source.js';
 import { NewMirrors } from './new-mirrors.js';
@@ -136,6 +137,7 @@ export class EngineRouter implements LocalRouter {
 
   claims(sql: string, s: SessionInfo): boolean {
     if (this.builtin.claims(sql, s)) return true;
+    if (cursorCommand(sql, s)) return true;
     const c = this.classify(sql, s);
     if (c.route !== 'upstream') return true;
     if (c.reason === 'drop-mirror' && this.dropOfMirror(sql, s)) return true;
@@ -172,6 +174,8 @@ export class EngineRouter implements LocalRouter {
   async prepare(sql: string, paramTypes: number[], s: SessionInfo, options: PrepareOptions = {}): Promise<LocalQuery> {
     if (this.builtin.claims(sql, s)) return this.builtin.prepare(sql, paramTypes, s);
     try {
+      const cmd = cursorCommand(sql, s);
+      if (cmd) return abortingQuery(cursorCommandQuery(cmd, s), s);
       return abortingQuery(await this.prepareClaimed(sql, paramTypes, s, options), s);
     } catch (e) {
       const err = pgErrorOf(e);
@@ -213,7 +217,16 @@ export class EngineRouter implements LocalRouter {
       if (c.route !== 'engine') return this.prepareClaimed(sql, paramTypes, s, options, false);
     }
     try {
-      return await EngineQuery.prepare(this.core, this.catalog, c.statements[0]!, sql, paramTypes, s, options);
+      const st = c.statements[0]!;
+      if (st.queryType === 'DeclareCursorStmt') {
+        // DECLARE … CURSOR FOR <query on a mirror>: the query is prepared from its own text
+        const decl = (st.stmt as unknown as Record<string, Record<string, unknown>>).DeclareCursorStmt!;
+        const text = declaredQueryText(sql, decl, s.oracle);
+        if (text === null) throw new PgError(FEATURE_NOT_SUPPORTED, 'this DECLARE … CURSOR is not supported on lakegate mirrors');
+        const inner = await EngineQuery.prepare(this.core, this.catalog, { ...st, stmt: decl.query as typeof st.stmt, queryType: 'SelectStmt' }, text, [], s);
+        return declareCursor(decl, s, inner);
+      }
+      return await EngineQuery.prepare(this.core, this.catalog, st, sql, paramTypes, s, options);
     } catch (e) {
       if (!(e instanceof MirrorUnavailable)) throw e;
       // dropped (or its name reused) since it was resolved, or not served after all

@@ -31,6 +31,22 @@ export interface SessionInfo {
   txStatus: 'I' | 'T' | 'E';
   /** Ask upstream on this client's own connection (its role, settings and transaction). */
   upstream: UpstreamChannel;
+  /**
+   * Cursors over mirrors the session declared (DECLARE … CURSOR), by name: FETCH, MOVE and CLOSE naming one
+   * are answered locally. The session closes those without HOLD when its transaction ends, and all at its
+   * end. Absent: the session cannot keep cursors (DECLARE over a mirror is refused).
+   */
+  localCursors?: Map<string, LocalCursor>;
+}
+
+/** A cursor over mirrors: an engine portal read forward in steps. */
+export interface LocalCursor {
+  fields: FieldDescription[];
+  portal: LocalPortal;
+  /** WITH HOLD: outlives the transaction (only declared outside one here) */
+  hold: boolean;
+  /** every row has been read */
+  done: boolean;
 }
 
 /** Backend messages of one answer, written in order. `write` returns false when the client is slow. */

@@ -69,6 +69,8 @@ export function analyzeStatement(stmt: Node): Omit<StatementInfo, 'start' | 'end
   let access: Access;
   if (queryType === 'SelectStmt') access = query.intoClause || rel.modifyingCte ? 'write' : 'read';
   else if (queryType === 'CopyStmt') access = query.is_from ? 'write' : 'read';
+  // a cursor reads its query (WITH HOLD or not); one over a data-modifying query writes
+  else if (queryType === 'DeclareCursorStmt') access = rel.modifyingCte || unwrap(query.query)[1].intoClause ? 'write' : 'read';
   else if (WRITE.has(queryType)) access = 'write';
   else if (SESSION.has(queryType)) access = 'session';
   else if (DEFINITION.has(queryType)) access = 'definition';

@@ -17,7 +17,8 @@ import { OutputQueue, type LocalSlot } from './output.js';
 import { SessionUpstreamChannel } from './upstream-channel.js';
 import type { ReadBuffer } from './read-buffer.js';
 import { SocketWriter } from './socket-writer.js';
-import type { LocalRouter, SessionInfo, LocalPortal } from '../route/local.js';
+import type { LocalRouter, SessionInfo, LocalPortal, LocalCursor } from '../route/local.js';
+import { closeTransactionCursors } from '../route/cursors.js';
 import type { LocalStatement, Cancellable } from './local-batch.js';
 import type { Logger } from '../log.js';
 
@@ -106,6 +107,8 @@ export class Session implements SessionInfo {
   // them); the objects behind them are created when the batch runs.
   readonly localStatements = new Map<string, LocalStatement>();
   readonly localPortals = new Map<string, LocalPortal | null>();
+  /** Cursors over mirrors (DECLARE … CURSOR), by name: FETCH/MOVE/CLOSE naming one are answered locally. */
+  readonly localCursors = new Map<string, LocalCursor>();
   /** An error in a local batch skips everything up to Sync, across Flush boundaries too. */
   localFailed = false;
   private localChain: Promise<void> = Promise.resolve();
@@ -146,6 +149,8 @@ export class Session implements SessionInfo {
     this.upOut = new SocketWriter(this.up, !(this.up instanceof tls.TLSSocket));
     this.out = new OutputQueue(this.clientOut, this.scanner, (s) => {
       this.txStatus = String.fromCharCode(s) as 'I' | 'T' | 'E';
+      // the transaction ended: its cursors without HOLD are gone, as in Postgres
+      if (s === 0x49 && this.localCursors.size > 0) closeTransactionCursors(this.localCursors);
     });
 
     const clientReader = opts.clientReader;
@@ -315,7 +320,7 @@ export class Session implements SessionInfo {
     switch (type) {
       case F.Query: {
         if (this.batch === BatchSide.Local) this.runHeld(false);
-        if (this.router.mayBeLocal(chunk, start + 5, end - 1)) {
+        if (this.router.mayBeLocal(chunk, start + 5, end - 1) || this.mayBeCursorCommand(chunk, start + 5, end - 1)) {
           const sql = queryText(chunk.subarray(start, end));
           if (this.router.claims(sql, this)) {
             this.enqueueLocal((sink) => runLocalQuery(this.router, sql, this, sink, (q) => this.setRunning(q)), true);
@@ -342,7 +347,7 @@ export class Session implements SessionInfo {
         this.out.expectUpstream();
         return true;
       case F.Parse: {
-        const local = this.router.mayBeLocal(chunk, start + 5, end) && this.parseIsLocal(chunk.subarray(start, end));
+        const local = (this.router.mayBeLocal(chunk, start + 5, end) || this.mayBeCursorCommand(chunk, start + 5, end)) && this.parseIsLocal(chunk.subarray(start, end));
         if (!local) this.noteUpstreamParse(chunk, start, end);
         return this.place(type, chunk, start, end, local);
       }
@@ -522,6 +527,12 @@ export class Session implements SessionInfo {
     this.close('upstream closed');
   }
 
+  /** FETCH/MOVE/CLOSE while the session has cursors over mirrors (the router decides whether it names one) */
+  private mayBeCursorCommand(buf: Buffer, start: number, end: number): boolean {
+    if (this.localCursors.size === 0) return false;
+    return /^\s*(fetch|move|close)\b/i.test(buf.toString('utf8', start, Math.min(end, start + 64)));
+  }
+
   close(reason: string): void {
     if (this.closed) return;
     this.closed = true;
@@ -529,6 +540,8 @@ export class Session implements SessionInfo {
     this.running?.cancel?.();
     for (const p of this.localPortals.values()) p?.close();
     this.localPortals.clear();
+    for (const c of this.localCursors.values()) c.portal.close();
+    this.localCursors.clear();
     this.client.end();
     this.up.end();
     setTimeout(() => {

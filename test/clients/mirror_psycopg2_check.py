@@ -72,13 +72,28 @@ try:
     direct.autocommit = False
     done()
 
-    current = "named (server-side) cursor: DECLARE/FETCH stay with Postgres"
-    # DECLARE … CURSOR over a mirror is refused with a clear error (the engine answers queries, not cursors)
-    cur = lake.cursor(name="c1")
+    current = "named (server-side) cursor over a mirror: DECLARE/FETCH answer like Postgres"
+    # psycopg2 sends DECLARE "c1" CURSOR WITHOUT HOLD FOR … in its transaction, then FETCH FORWARD n
+    lc = lake.cursor(name="c1")
+    dc = direct.cursor(name="c1")
+    lc.itersize = dc.itersize = 7
+    lc.execute("select id, region, amount, sold_tz from sales_iceberg where id <= 60 order by id")
+    dc.execute("select id, region, amount, sold_tz from sales where id <= 60 order by id")
+    check(lc.fetchmany(5) == dc.fetchmany(5), "fetchmany")
+    check(lc.fetchone() == dc.fetchone(), "fetchone")
+    rest = list(lc)
+    check(rest == list(dc) and len(rest) == 54, "iteration in FETCH FORWARD 7 steps: %d rows" % len(rest))
+    check([d.name for d in lc.description] == [d.name for d in dc.description], "description")
+    lc.close()
+    dc.close()
+    lake.commit()
+    direct.commit()
+    # WITH HOLD declared inside the transaction psycopg2 opens: refused with a clear error
+    cur = lake.cursor(name="h1", withhold=True)
     try:
         cur.execute("select id from sales_iceberg order by id")
         cur.fetchmany(5)
-        check(False, "DECLARE over a mirror should be refused")
+        check(False, "DECLARE … WITH HOLD inside a transaction should be refused")
     except psycopg2.Error as e:
         check(e.pgcode == "0A000", "0A000, got %s %s" % (e.pgcode, e.pgerror))
     lake.rollback()
