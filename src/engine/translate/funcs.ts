@@ -593,6 +593,7 @@ function datePart(tr: Tr, args: Ex[], f: { agg: boolean; win: boolean }, numeric
   let x = args[1]!;
   if (x.t.n === 'unknown') x = coerce(tr.env, x, TIMESTAMPTZ, false);
   const kind = x.t.n;
+  if (kind === 'interval' && !x.t.arr) return intervalPart(unit, x.sql, numericResult, f);
   if (kind !== 'date' && kind !== 'timestamp' && kind !== 'timestamptz') return notSupported(`extract() from ${typeName(x.t)}`);
   if (kind === 'date' && ['hour', 'minute', 'second', 'milliseconds', 'microseconds'].includes(unit)) {
     return notSupported(`extract(${unit} from date)`);
@@ -649,5 +650,60 @@ function datePart(tr: Tr, args: Ex[], f: { agg: boolean; win: boolean }, numeric
   if (numericResult) return ex(sql, NUMERIC, { scale, ...f });
   // date_part(): float8 of the same value
   return ex(`CAST(CAST(${sql} AS VARCHAR) AS DOUBLE)`, FLOAT8, f);
+}
+
+/**
+ * extract(field FROM interval) / date_part(field, interval) as interval_part_common() computes them: fields
+ * of the interval's months, days and microseconds, truncated toward zero (DuckDB's datepart on an interval
+ * splits it the same way); epoch counts a year as 365.25 days and a month as 30, exactly in numeric, in the
+ * same steps as Postgres' float8 sum in date_part.
+ */
+function intervalPart(unit: string, iv: string, numericResult: boolean, f: { agg: boolean; win: boolean }): Ex {
+  const part = (u: string) => `CAST(datepart('${u}', ${iv}) AS BIGINT)`;
+  const dbl = (v: string) => `CAST(${v} AS DOUBLE)`;
+  // seconds and microseconds within the minute, as microseconds
+  const usec = part('microseconds');
+  const scaled = (digits: number) => {
+    const unitSql = `CAST('0.${'0'.repeat(digits - 1)}1' AS DECIMAL(${digits + 1},${digits}))`;
+    return ex(`CAST(CAST(${usec} AS DECIMAL(18,0)) * ${unitSql} AS DECIMAL(18,${digits}))`, NUMERIC, { scale: digits, ...f });
+  };
+  const whole = (v: string) => (numericResult ? ex(`CAST(${v} AS DECIMAL(18,0))`, NUMERIC, { scale: 0, ...f }) : ex(dbl(v), FLOAT8, f));
+  const truncDiv = (v: string, by: number) => `CAST(trunc(${dbl(v)} / ${dbl(String(by))}) AS BIGINT)`;
+  switch (unit) {
+    case 'epoch': {
+      const micros = `(CAST(${part('hour')} AS HUGEINT) * 3600000000 + ${part('minute')} * 60000000 + ${usec})`;
+      if (numericResult) {
+        const secs = `(1461 * ${part('year')} + 120 * ${part('month')} + 4 * ${part('day')}) * 21600`;
+        return ex(`CAST(CAST(CAST(${secs} AS HUGEINT) * 1000000 + ${micros} AS DECIMAL(38,0)) * CAST('0.000001' AS DECIMAL(7,6)) AS DECIMAL(38,6))`, NUMERIC, { scale: 6, ...f });
+      }
+      return ex(
+        `(((${dbl(micros)} / ${dbl('1000000')} + ${dbl('31557600')} * ${dbl(part('year'))}) + ${dbl('2592000')} * ${dbl(part('month'))}) + ${dbl('86400')} * ${dbl(part('day'))})`,
+        FLOAT8,
+        f,
+      );
+    }
+    case 'second':
+      if (numericResult) return scaled(6);
+      return ex(`(${dbl(truncDiv(usec, 1000000))} + ${dbl(`${usec} % 1000000`)} / ${dbl('1000000')})`, FLOAT8, f);
+    case 'milliseconds':
+      if (numericResult) return scaled(3);
+      return ex(`(${dbl(truncDiv(usec, 1000000))} * ${dbl('1000')} + ${dbl(`${usec} % 1000000`)} / ${dbl('1000')})`, FLOAT8, f);
+    case 'microseconds':
+      return whole(usec);
+    case 'minute':
+    case 'hour':
+    case 'day':
+    case 'month':
+    case 'year':
+      return whole(part(unit));
+    case 'decade':
+      return whole(truncDiv(part('year'), 10));
+    case 'century':
+      return whole(truncDiv(part('year'), 100));
+    case 'millennium':
+      return whole(truncDiv(part('year'), 1000));
+    default:
+      return notSupported(`extract(${unit} from interval)`);
+  }
 }
 
