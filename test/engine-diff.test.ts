@@ -463,6 +463,11 @@ test('differential: TimeZone and DateStyle settings', async (t) => {
     // local times in DST gaps and overlaps (New York, Berlin, Lord Howe's half hour)
     "SELECT id, (timestamp '2024-03-10 02:30' + id * interval '1 hour')::timestamptz, (timestamp '2024-11-03 00:30' + id * interval '30 minutes')::timestamptz, (timestamp '2024-03-31 01:45' + id * interval '15 minutes')::timestamptz, (timestamp '2024-04-07 01:40' + id * interval '10 minutes')::timestamptz FROM trades_iceberg WHERE id <= 8 ORDER BY id",
     "SELECT id, date_trunc('day', ts + id * interval '7 hours'), (ts + interval '1 day')::date FROM trades_iceberg ORDER BY id",
+    // instants in a fall-back's repeated hour: ± a time-only interval and date_trunc below a day keep their
+    // UTC offset; date_trunc in a named zone
+    "SELECT id, timestamptz '2024-11-03 05:30+00' + id * interval '10 minutes', timestamptz '2024-11-03 06:50+00' - id * interval '10 minutes', timestamptz '2024-11-02 05:40+00' + interval '1 day' + id * interval '1 minute', timestamptz '2024-10-03 05:40+00' + interval '1 month 10 minutes' FROM trades_iceberg WHERE id < 8 ORDER BY id",
+    "SELECT id, date_trunc('hour', timestamptz '2024-11-03 05:30+00' + id * interval '20 minutes'), date_trunc('minute', timestamptz '2024-04-06 15:29:30+00' + id * interval '7 minutes'), date_trunc('second', ts), date_trunc('day', timestamptz '2024-03-10 06:30+00' + id * interval '1 hour') FROM trades_iceberg WHERE id < 10 ORDER BY id",
+    "SELECT id, date_trunc('day', ts, 'Asia/Tokyo'), date_trunc('month', ts, 'America/New_York'), date_trunc('hour', timestamptz '2024-11-03 05:30+00' + id * interval '20 minutes', 'America/New_York'), date_trunc('minute', timestamptz '2024-04-06 15:29:30+00' + id * interval '7 minutes', 'Australia/Lord_Howe'), date_trunc('week', local_ts, 'Europe/Berlin') FROM trades_iceberg ORDER BY id",
   ];
   try {
     for (const [tz, ds] of settings) {

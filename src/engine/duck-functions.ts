@@ -68,9 +68,13 @@ const MACROS: string[] = [
   `lg_upper(s) AS CASE WHEN contains(s, chr(57344)) THEN ${err('0A000', 'upper() of text containing U+E000 is not supported on lakegate mirrors')} ` +
     `ELSE replace(upper(replace(s, 'ß', chr(57344))), chr(57344), 'ß') END`,
   // timestamptz + interval as timestamptz_pl_interval: months, then days on the zone's local calendar (each
-  // step read back in the zone), then the time part as elapsed microseconds
-  `lg_tz_plus(ts, iv, z) AS timezone(z, timezone(z, timezone(z, timezone(z, ts) + to_months(CAST(datepart('year', iv) * 12 + datepart('month', iv) AS INTEGER)))) ` +
-    `+ to_days(CAST(datepart('day', iv) AS INTEGER))) + to_microseconds(datepart('hour', iv) * 3600000000 + datepart('minute', iv) * 60000000 + datepart('microseconds', iv))`,
+  // step read back in the zone), then the time part as elapsed microseconds. A step whose part is zero does
+  // not go through the local calendar: in a fall-back's repeated hour, reading the local time back would
+  // pick the other of the two instants
+  `lg_tz_months(ts, n, z) AS CASE WHEN n = 0 THEN ts ELSE timezone(z, timezone(z, ts) + to_months(n)) END`,
+  `lg_tz_days(ts, n, z) AS CASE WHEN n = 0 THEN ts ELSE timezone(z, timezone(z, ts) + to_days(n)) END`,
+  `lg_tz_plus(ts, iv, z) AS lg_tz_days(lg_tz_months(ts, CAST(datepart('year', iv) * 12 + datepart('month', iv) AS INTEGER), z), ` +
+    `CAST(datepart('day', iv) AS INTEGER), z) + to_microseconds(datepart('hour', iv) * 3600000000 + datepart('minute', iv) * 60000000 + datepart('microseconds', iv))`,
   // numeric without declared scale travels as numeric_out text; comparisons, sorting and sums use its exact value
   // as DECIMAL(38,18), refusing values that do not fit rather than rounding them
   // numeric_in's display scale: fraction digits minus the exponent, at least 0

@@ -566,8 +566,12 @@ function unitOf(e: Ex | undefined): string {
   return alias[u] ?? u;
 }
 
+/** date_trunc units below a day: timestamptz_trunc keeps the value's UTC offset instead of looking it up again */
+const SUBDAY_UNITS = new Set(['microseconds', 'milliseconds', 'second', 'minute', 'hour']);
+
 function dateTrunc(tr: Tr, args: Ex[], f: { agg: boolean; win: boolean }): Ex {
-  if (args.length !== 2) return notSupported('date_trunc() with a time zone argument');
+  if (args.length === 3) return dateTruncInZone(tr, args, f);
+  if (args.length !== 2) return notSupported('this date_trunc() form');
   const unit = unitOf(args[0]);
   if (!TRUNC_UNITS.has(unit)) return notSupported(`date_trunc('${unit}', …)`);
   let x = args[1]!;
@@ -577,13 +581,34 @@ function dateTrunc(tr: Tr, args: Ex[], f: { agg: boolean; win: boolean }): Ex {
     case 'timestamp':
       return ex(`date_trunc(${u}, ${x.sql})`, TIMESTAMP, f);
     case 'timestamptz':
-      // truncated on the session zone's local calendar, then read back in that zone
+      // truncated on the session zone's local calendar, then read back in that zone; below a day the
+      // offset stays the one the value had (an hour in a fall-back repeats: Postgres keeps its own)
+      if (SUBDAY_UNITS.has(unit)) return ex(`(${x.sql} - (${tzLocal(tr.env, x.sql)} - date_trunc(${u}, ${tzLocal(tr.env, x.sql)})))`, TIMESTAMPTZ, f);
       return ex(tzFromLocal(tr.env, `date_trunc(${u}, ${tzLocal(tr.env, x.sql)})`), TIMESTAMPTZ, f);
     case 'date':
       // date resolves to the timestamptz variant: local midnight of the session zone
       return ex(tzFromLocal(tr.env, `date_trunc(${u}, CAST(${x.sql} AS TIMESTAMP))`), TIMESTAMPTZ, f);
   }
   return notSupported(`date_trunc() of ${typeName(x.t)}`);
+}
+
+/**
+ * date_trunc(unit, timestamptz, zone): truncated on that zone's local calendar and read back in it, as
+ * timestamptz_trunc_zone() does; only named zones both Postgres and DuckDB's ICU know (as AT TIME ZONE).
+ */
+function dateTruncInZone(tr: Tr, args: Ex[], f: { agg: boolean; win: boolean }): Ex {
+  const unit = unitOf(args[0]);
+  if (!TRUNC_UNITS.has(unit)) return notSupported(`date_trunc('${unit}', …)`);
+  const z = constText(args[2], 'time zone');
+  const zone = tr.env.zones?.get(z.toLowerCase());
+  if (!zone || !(zone.includes('/') || /^(UTC|GMT|Etc\/.*)$/i.test(zone))) return notSupported(`date_trunc() in time zone '${z}'`);
+  let x = args[1]!;
+  if (x.t.n === 'unknown' || x.t.n === 'date' || x.t.n === 'timestamp') x = coerce(tr.env, x, TIMESTAMPTZ, false);
+  if (x.t.n !== 'timestamptz' || x.t.arr) return notSupported(`date_trunc() of ${typeName(x.t)} in a time zone`);
+  const zs = str(zone);
+  const local = `timezone(${zs}, ${x.sql})`;
+  if (SUBDAY_UNITS.has(unit)) return ex(`(${x.sql} - (${local} - date_trunc(${str(unit)}, ${local})))`, TIMESTAMPTZ, f);
+  return ex(`timezone(${zs}, date_trunc(${str(unit)}, ${local}))`, TIMESTAMPTZ, f);
 }
 
 /** extract() (numeric, exact) and date_part() (float8). */
