@@ -374,6 +374,7 @@ const QUERIES: (string | [string, { params?: (string | null)[]; formats?: number
   "SELECT id, extract(epoch FROM dur + interval '1 year 5 months 3 days 1.25 seconds'), extract(year FROM dur + interval '27 months'), extract(month FROM dur - interval '27 months'), extract(decade FROM interval '127 months' * 10), extract(century FROM -interval '2500 years'), extract(millennium FROM interval '3500 years') FROM trades_iceberg WHERE id < 6 ORDER BY id",
   "SELECT id, date_part('epoch', dur + interval '1 year 5 months 3 days 1.25 seconds'), date_part('epoch', -dur - interval '7 months 0.000001 seconds'), date_part('second', interval '-61.75 seconds' + dur) FROM trades_iceberg WHERE id < 9 ORDER BY id",
   "SELECT side, avg(extract(epoch FROM ts - local_ts::timestamptz)), sum(extract(epoch FROM dur)), max(date_part('hour', dur)) FROM trades_iceberg GROUP BY side ORDER BY side",
+  "SELECT id, sym || NULL, NULL || sym, 'a' || NULL::text, 'a' || 1 || 2.5 || true, id || sym FROM trades_iceberg ORDER BY id",
   // BETWEEN SYMMETRIC and row comparisons (keyset pagination), with NULLs on either side
   'SELECT id FROM trades_iceberg WHERE qty BETWEEN SYMMETRIC 50 AND -20 ORDER BY id',
   "SELECT id, qty BETWEEN SYMMETRIC id AND 10, price NOT BETWEEN SYMMETRIC NULL AND 100, ts BETWEEN SYMMETRIC '2024-06-01' AND '2024-01-01' FROM trades_iceberg ORDER BY id",

@@ -737,9 +737,10 @@ function concat(tr: Tr, l: Ex, r: Ex): Ex {
   const rp = plain(r);
   if (lp.t.arr || rp.t.arr) return notSupported('|| on arrays');
   if (lp.t.n === 'jsonb' && rp.t.n === 'jsonb') return notSupported('jsonb || jsonb');
-  const side = (e: Ex) => (e.t.n === 'unknown' ? e.sql : textOf(tr.env, e));
+  // an untyped NULL is text here (DuckDB would give `x || NULL` the NULL literal's own type)
+  const side = (e: Ex) => (e.t.n === 'unknown' ? (e.lit?.kind === 'null' ? 'CAST(NULL AS VARCHAR)' : e.sql) : textOf(tr.env, e));
   if (!isString(lp.t) && lp.t.n !== 'unknown' && !isString(rp.t) && rp.t.n !== 'unknown') return notSupported(`${typeName(lp.t)} || ${typeName(rp.t)}`);
-  return ex(`(${side(lp)} || ${side(rp)})`, TEXT, f);
+  return ex(`CAST((${side(lp)} || ${side(rp)}) AS VARCHAR)`, TEXT, f);
 }
 
 function jsonOp(tr: Tr, op: string, l: Ex, r: Ex): Ex {
