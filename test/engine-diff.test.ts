@@ -375,6 +375,12 @@ const QUERIES: (string | [string, { params?: (string | null)[]; formats?: number
   "SELECT id, date_part('epoch', dur + interval '1 year 5 months 3 days 1.25 seconds'), date_part('epoch', -dur - interval '7 months 0.000001 seconds'), date_part('second', interval '-61.75 seconds' + dur) FROM trades_iceberg WHERE id < 9 ORDER BY id",
   "SELECT side, avg(extract(epoch FROM ts - local_ts::timestamptz)), sum(extract(epoch FROM dur)), max(date_part('hour', dur)) FROM trades_iceberg GROUP BY side ORDER BY side",
   "SELECT id, sym || NULL, NULL || sym, 'a' || NULL::text, 'a' || 1 || 2.5 || true, id || sym FROM trades_iceberg ORDER BY id",
+  // interval × and ÷ a fractional factor (interval_mul/interval_div cascade months and days down), sum/avg of intervals
+  'SELECT id, dur * 1.5, dur * 0.3333, 2.5 * dur, dur * fee, dur * ratio, dur / 3, dur / 7.5, dur / fee, dur * -0.7 FROM trades_iceberg ORDER BY id',
+  "SELECT id, interval '14 months 1 day' / id, interval '1 year -1 day 59 seconds' * 0.125, interval '29 days 23:59:59.999999' * 1.5, interval '1 month 3 days 4 hours' * ratio FROM trades_iceberg ORDER BY id",
+  'SELECT side, sum(dur), avg(dur), avg(ts - local_ts::timestamptz), avg(dur * 1.3), sum(dur) / count(*) FROM trades_iceberg GROUP BY side ORDER BY side',
+  "SELECT sum(dur), avg(dur), avg(dur) FILTER (WHERE false), sum(dur) FILTER (WHERE false), avg(interval '1 month' * id) FROM trades_iceberg",
+  'SELECT id, avg(dur) OVER (ORDER BY id ROWS BETWEEN 2 PRECEDING AND CURRENT ROW), sum(dur) OVER (PARTITION BY side ORDER BY id) FROM trades_iceberg ORDER BY id',
   // BETWEEN SYMMETRIC and row comparisons (keyset pagination), with NULLs on either side
   'SELECT id FROM trades_iceberg WHERE qty BETWEEN SYMMETRIC 50 AND -20 ORDER BY id',
   "SELECT id, qty BETWEEN SYMMETRIC id AND 10, price NOT BETWEEN SYMMETRIC NULL AND 100, ts BETWEEN SYMMETRIC '2024-06-01' AND '2024-01-01' FROM trades_iceberg ORDER BY id",
@@ -440,6 +446,7 @@ test('differential: errors equal Postgres', async (t) => {
     'SELECT (qty * 1000)::int2 FROM trades_iceberg',
     'SELECT big + 9223372036854775000 FROM trades_iceberg',
     "SELECT to_timestamp('NaN'::float8) FROM trades_iceberg",
+    'SELECT dur / (fee - fee) FROM trades_iceberg WHERE fee IS NOT NULL AND dur IS NOT NULL',
     'SELECT to_timestamp(1e20::float8) FROM trades_iceberg',
     'SELECT to_timestamp(-210866803201::float8) FROM trades_iceberg',
   ]) {

@@ -29,6 +29,21 @@ const MACROS: string[] = [
   // from zero (-946684800000000.5 → …001); the BIGINT cast rounds to nearest even
   `lg_rint(x) AS CASE WHEN isnan(x) OR isinf(x) OR abs(x) >= 4503599627370496 OR x = 0 THEN x ` +
     `WHEN x < 0 THEN -CAST(CAST(-x AS BIGINT) AS DOUBLE) ELSE CAST(CAST(x AS BIGINT) AS DOUBLE) END`,
+  // interval × / ÷ a float8 factor as interval_mul()/interval_div(): months and days scaled and truncated, their
+  // fractions cascaded down (a month is 30 days, a day 86400 s) through TSROUND (to microseconds), the time
+  // part rounded with rint. mf, df, tf: months, days and microseconds already multiplied or divided.
+  `lg_tsround(x) AS CAST(CAST(x * 1000000 AS BIGINT) AS DOUBLE) / 1000000`,
+  `lg_iv_carry(sr) AS CASE WHEN abs(sr) >= 86400 THEN trunc(sr / 86400) ELSE 0 END`,
+  `lg_iv_finish(m, d, sr, tf) AS to_months(CAST(m AS INTEGER)) + to_days(CAST(d + lg_iv_carry(sr) AS INTEGER)) ` +
+    `+ to_microseconds(CAST(tf + (sr - lg_iv_carry(sr) * 86400) * 1000000 AS BIGINT))`,
+  `lg_iv_cascade(m, d, mrd, df, tf) AS lg_iv_finish(m, d + trunc(mrd), lg_tsround((((df - d) + mrd) - trunc(mrd)) * 86400), tf)`,
+  `lg_iv_scale(mf, df, tf) AS lg_iv_cascade(trunc(mf), trunc(df), lg_tsround((mf - trunc(mf)) * 30), df, tf)`,
+  `lg_iv_months(iv) AS CAST(datepart('year', iv) * 12 + datepart('month', iv) AS DOUBLE)`,
+  `lg_iv_us(iv) AS CAST(datepart('hour', iv) AS BIGINT) * 3600000000 + datepart('minute', iv) * 60000000 + datepart('microseconds', iv)`,
+  `lg_iv_micros(iv) AS CAST(lg_iv_us(iv) AS DOUBLE)`,
+  `lg_iv_mul(iv, f) AS lg_iv_scale(lg_iv_months(iv) * f, CAST(datepart('day', iv) AS DOUBLE) * f, lg_iv_micros(iv) * f)`,
+  `lg_iv_div(iv, f) AS CASE WHEN f = 0 THEN ${err('22012', 'division by zero')} ` +
+    `ELSE lg_iv_scale(lg_iv_months(iv) / f, CAST(datepart('day', iv) AS DOUBLE) / f, lg_iv_micros(iv) / f) END`,
   // to_timestamp(float8) as float8_timestamptz(): NaN is an error, ±Infinity stays, the range is Postgres',
   // microseconds are rint((s - 2000-01-01 in Unix seconds) * 10^6) (the BIGINT cast rounds half to even, as
   // rint does; round_even() does not at this magnitude); beyond DuckDB's last year (294246) refused

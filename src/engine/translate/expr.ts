@@ -713,6 +713,11 @@ function timeArith(tr: Tr, op: string, l: Ex, r: Ex): Ex {
   // interval * integer multiplies each field exactly (fractional factors spill between fields in PG's own way)
   if (op === '*' && L === 'interval' && isInt(r.t)) return ex(`(${l.sql} * CAST(${r.sql} AS BIGINT))`, INTERVAL, f);
   if (op === '*' && isInt(l.t) && R === 'interval') return ex(`(${r.sql} * CAST(${l.sql} AS BIGINT))`, INTERVAL, f);
+  // other factors are float8 (numeric converts): interval_mul / interval_div
+  const factor = (e: Ex) => (isNumber(e.t) && !e.t.arr ? coerce(tr.env, e, FLOAT8, false).sql : null);
+  if (op === '*' && L === 'interval' && factor(r)) return ex(`lg_iv_mul(${l.sql}, ${factor(r)})`, INTERVAL, f);
+  if (op === '*' && R === 'interval' && factor(l)) return ex(`lg_iv_mul(${r.sql}, ${factor(l)})`, INTERVAL, f);
+  if (op === '/' && L === 'interval' && factor(r)) return ex(`lg_iv_div(${l.sql}, ${factor(r)})`, INTERVAL, f);
   if (L === 'date' && R === 'timestamp' && op === '-') return ex(`(CAST(${l.sql} AS TIMESTAMP) - ${r.sql})`, INTERVAL, f);
   if (L === 'timestamp' && R === 'date' && op === '-') return ex(`(${l.sql} - CAST(${r.sql} AS TIMESTAMP))`, INTERVAL, f);
   return notSupported(`${typeName(l.t)} ${op} ${typeName(r.t)}`);

@@ -10,6 +10,7 @@ import {
   FLOAT8,
   INT4,
   INT8,
+  INTERVAL,
   isFloat,
   isInt,
   isNumber,
@@ -92,6 +93,13 @@ function aggregate(tr: Tr, name: string, b: Obj, sc: Scope, cx: ExprCtx, over: s
     filter = ` FILTER (WHERE ${fe.sql})`;
   }
   const call = (fn: string, argSql: string) => `${fn}(${distinct}${argSql}${tail})${filter}${over}`;
+  const intervalSum = (x: string) => {
+    // field by field, so DISTINCT would compare fields, not intervals
+    if (b.agg_distinct) return notSupported(`${name}(DISTINCT interval)`);
+    const months = call('sum', `(datepart('year', ${x}) * 12 + datepart('month', ${x}))`);
+    return `(to_months(CAST(${months} AS INTEGER)) + to_days(CAST(${call('sum', `datepart('day', ${x})`)} AS INTEGER)) + ` +
+      `to_microseconds(CAST(${call('sum', `lg_iv_us(${x})`)} AS BIGINT)))`;
+  };
   const f = { agg: over === '', win: over !== '' };
   const a0 = args[0];
   switch (name) {
@@ -112,12 +120,18 @@ function aggregate(tr: Tr, name: string, b: Obj, sc: Scope, cx: ExprCtx, over: s
         return ex(call('sum', a.sql), NUMERIC, { scale: a.scale, ...f });
       }
       if (a.t.n === 'float8') return ex(call('sum', a.sql), FLOAT8, f);
-      if (a.t.n === 'interval') return ex(call('sum', a.sql), a.t, f);
+      // DuckDB has no sum(INTERVAL): Postgres adds the months, days and microseconds separately
+      if (a.t.n === 'interval') return ex(intervalSum(a.sql), a.t, f);
       break;
     }
     case 'avg': {
       const a = a0!;
       if (a.t.arr) break;
+      // interval_avg: the exact sum divided by the count as interval_div does (NULL for no rows)
+      if (a.t.n === 'interval') {
+        const n = call('count', a.sql);
+        return ex(`(CASE WHEN ${n} = 0 THEN NULL ELSE lg_iv_div(${intervalSum(a.sql)}, CAST(${n} AS DOUBLE)) END)`, INTERVAL, f);
+      }
       if (isFloat(a.t)) return ex(call('avg', `CAST(${a.sql} AS DOUBLE)`), FLOAT8, f);
       if (isInt(a.t) || a.t.n === 'numeric') {
         const count = ex(call('count', a.sql), INT8, { scale: 0, ...f });
