@@ -381,6 +381,9 @@ const QUERIES: (string | [string, { params?: (string | null)[]; formats?: number
   'SELECT side, sum(dur), avg(dur), avg(ts - local_ts::timestamptz), avg(dur * 1.3), sum(dur) / count(*) FROM trades_iceberg GROUP BY side ORDER BY side',
   "SELECT sum(dur), avg(dur), avg(dur) FILTER (WHERE false), sum(dur) FILTER (WHERE false), avg(interval '1 month' * id) FROM trades_iceberg",
   'SELECT id, avg(dur) OVER (ORDER BY id ROWS BETWEEN 2 PRECEDING AND CURRENT ROW), sum(dur) OVER (PARTITION BY side ORDER BY id) FROM trades_iceberg ORDER BY id',
+  // justify_hours/days/interval, mixed signs included
+  "SELECT id, justify_hours(dur * 20), justify_days(dur * 20), justify_interval(dur * 20), justify_hours(-dur * 7), justify_days(dur * -13), justify_interval(dur * 7 - interval '3 days'), justify_interval(interval '1 month' - dur * 9) FROM trades_iceberg ORDER BY id",
+  "SELECT id, justify_interval(interval '-1 month 35 days -49 hours' * id), justify_days(interval '2 months -65 days 3 hours' * id), justify_hours(interval '-2 days 50 hours' * id), justify_interval(interval '1 month -1 day 25 hours' * id), justify_interval(interval '-1 month 30 days -1 second' * id) FROM trades_iceberg WHERE id < 12 ORDER BY id",
   // BETWEEN SYMMETRIC and row comparisons (keyset pagination), with NULLs on either side
   'SELECT id FROM trades_iceberg WHERE qty BETWEEN SYMMETRIC 50 AND -20 ORDER BY id',
   "SELECT id, qty BETWEEN SYMMETRIC id AND 10, price NOT BETWEEN SYMMETRIC NULL AND 100, ts BETWEEN SYMMETRIC '2024-06-01' AND '2024-01-01' FROM trades_iceberg ORDER BY id",

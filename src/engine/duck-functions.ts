@@ -44,6 +44,22 @@ const MACROS: string[] = [
   `lg_iv_mul(iv, f) AS lg_iv_scale(lg_iv_months(iv) * f, CAST(datepart('day', iv) AS DOUBLE) * f, lg_iv_micros(iv) * f)`,
   `lg_iv_div(iv, f) AS CASE WHEN f = 0 THEN ${err('22012', 'division by zero')} ` +
     `ELSE lg_iv_scale(lg_iv_months(iv) / f, CAST(datepart('day', iv) AS DOUBLE) / f, lg_iv_micros(iv) / f) END`,
+  // justify_hours/days/interval as Postgres moves whole days (86400 s) and months (30 days) between the fields,
+  // with C's truncating division, then makes the fields' signs agree
+  `lg_iv_m(iv) AS CAST(datepart('year', iv) AS BIGINT) * 12 + datepart('month', iv)`,
+  `lg_iv_d(iv) AS CAST(datepart('day', iv) AS BIGINT)`,
+  `lg_iv_make(m, d, t) AS to_months(CAST(m AS INTEGER)) + to_days(CAST(d AS INTEGER)) + to_microseconds(CAST(t AS BIGINT))`,
+  `lg_jh(m, d, t) AS CASE WHEN d > 0 AND t < 0 THEN lg_iv_make(m, d - 1, t + 86400000000) ` +
+    `WHEN d < 0 AND t > 0 THEN lg_iv_make(m, d + 1, t - 86400000000) ELSE lg_iv_make(m, d, t) END`,
+  `lg_justify_hours(iv) AS lg_jh(lg_iv_m(iv), lg_iv_d(iv) + lg_iv_us(iv) // 86400000000, lg_iv_us(iv) % 86400000000)`,
+  `lg_jd(m, d, t) AS CASE WHEN m > 0 AND d < 0 THEN lg_iv_make(m - 1, d + 30, t) WHEN m < 0 AND d > 0 THEN lg_iv_make(m + 1, d - 30, t) ELSE lg_iv_make(m, d, t) END`,
+  `lg_justify_days(iv) AS lg_jd(lg_iv_m(iv) + lg_iv_d(iv) // 30, lg_iv_d(iv) % 30, lg_iv_us(iv))`,
+  `lg_ji_sign(m, d, t) AS CASE WHEN m > 0 AND (d < 0 OR (d = 0 AND t < 0)) THEN lg_jh(m - 1, d + 30, t) ` +
+    `WHEN m < 0 AND (d > 0 OR (d = 0 AND t > 0)) THEN lg_jh(m + 1, d - 30, t) ELSE lg_jh(m, d, t) END`,
+  `lg_ji_months(m, d, t) AS lg_ji_sign(m + d // 30, d % 30, t)`,
+  `lg_ji_days(m, d, t) AS lg_ji_months(m, d + t // 86400000000, t % 86400000000)`,
+  `lg_ji(m, d, t) AS CASE WHEN (d > 0 AND t > 0) OR (d < 0 AND t < 0) THEN lg_ji_days(m + d // 30, d % 30, t) ELSE lg_ji_days(m, d, t) END`,
+  `lg_justify_interval(iv) AS lg_ji(lg_iv_m(iv), lg_iv_d(iv), lg_iv_us(iv))`,
   // to_timestamp(float8) as float8_timestamptz(): NaN is an error, ±Infinity stays, the range is Postgres',
   // microseconds are rint((s - 2000-01-01 in Unix seconds) * 10^6) (the BIGINT cast rounds half to even, as
   // rint does; round_even() does not at this magnitude); beyond DuckDB's last year (294246) refused

@@ -521,6 +521,11 @@ function scalar(tr: Tr, name: string, args0: Ex[]): Ex {
         return ex(`lg_to_timestamp(${coerce(tr.env, a!, FLOAT8, false).sql})`, TIMESTAMPTZ, f);
       }
       break;
+    case 'justify_hours':
+    case 'justify_days':
+    case 'justify_interval':
+      if (n === 1 && a!.t.n === 'interval' && !a!.t.arr) return ex(`lg_${name}(${a!.sql})`, INTERVAL, f);
+      break;
     case 'make_date':
       if (n === 3) return ex(`make_date(${args.map((x) => intArg(tr, x)).join(', ')})`, DATE, f);
       break;
