@@ -384,6 +384,10 @@ const QUERIES: (string | [string, { params?: (string | null)[]; formats?: number
   // justify_hours/days/interval, mixed signs included
   "SELECT id, justify_hours(dur * 20), justify_days(dur * 20), justify_interval(dur * 20), justify_hours(-dur * 7), justify_days(dur * -13), justify_interval(dur * 7 - interval '3 days'), justify_interval(interval '1 month' - dur * 9) FROM trades_iceberg ORDER BY id",
   "SELECT id, justify_interval(interval '-1 month 35 days -49 hours' * id), justify_days(interval '2 months -65 days 3 hours' * id), justify_hours(interval '-2 days 50 hours' * id), justify_interval(interval '1 month -1 day 25 hours' * id), justify_interval(interval '-1 month 30 days -1 second' * id) FROM trades_iceberg WHERE id < 12 ORDER BY id",
+  // age(): field-by-field differences borrowing the earlier month's length, one-argument form from today
+  "SELECT id, age(local_ts, timestamp '2020-02-29 12:30:00.5'), age(timestamp '2020-02-29', local_ts), age(trade_date, date '2023-03-31'), age(date '2023-01-31', trade_date), age(ts) > interval '0', age(local_ts) > interval '0' FROM trades_iceberg ORDER BY id",
+  "SELECT id, age(timestamp '2024-03-31' + id * interval '1 day 7 hours 11 minutes 13.000017 seconds', timestamp '2024-01-31 23:59:59.999999'), age(timestamp '2023-01-31', timestamp '2024-03-01' + id * interval '3 days 5 hours') FROM trades_iceberg ORDER BY id",
+  "SELECT extract(year FROM age(trade_date, date '1990-06-15')) AS years, count(*) FROM trades_iceberg GROUP BY 1 ORDER BY 1 NULLS FIRST",
   // BETWEEN SYMMETRIC and row comparisons (keyset pagination), with NULLs on either side
   'SELECT id FROM trades_iceberg WHERE qty BETWEEN SYMMETRIC 50 AND -20 ORDER BY id',
   "SELECT id, qty BETWEEN SYMMETRIC id AND 10, price NOT BETWEEN SYMMETRIC NULL AND 100, ts BETWEEN SYMMETRIC '2024-06-01' AND '2024-01-01' FROM trades_iceberg ORDER BY id",
@@ -478,6 +482,7 @@ test('differential: TimeZone and DateStyle settings', async (t) => {
     // UTC offset; date_trunc in a named zone
     "SELECT id, timestamptz '2024-11-03 05:30+00' + id * interval '10 minutes', timestamptz '2024-11-03 06:50+00' - id * interval '10 minutes', timestamptz '2024-11-02 05:40+00' + interval '1 day' + id * interval '1 minute', timestamptz '2024-10-03 05:40+00' + interval '1 month 10 minutes' FROM trades_iceberg WHERE id < 8 ORDER BY id",
     "SELECT id, date_trunc('hour', timestamptz '2024-11-03 05:30+00' + id * interval '20 minutes'), date_trunc('minute', timestamptz '2024-04-06 15:29:30+00' + id * interval '7 minutes'), date_trunc('second', ts), date_trunc('day', timestamptz '2024-03-10 06:30+00' + id * interval '1 hour') FROM trades_iceberg WHERE id < 10 ORDER BY id",
+    "SELECT id, age(ts, timestamptz '2024-01-01 00:00+00'), age(timestamptz '2024-01-01 00:00+00', ts), age(trade_date, date '2023-03-31') FROM trades_iceberg ORDER BY id",
     "SELECT id, date_trunc('day', ts, 'Asia/Tokyo'), date_trunc('month', ts, 'America/New_York'), date_trunc('hour', timestamptz '2024-11-03 05:30+00' + id * interval '20 minutes', 'America/New_York'), date_trunc('minute', timestamptz '2024-04-06 15:29:30+00' + id * interval '7 minutes', 'Australia/Lord_Howe'), date_trunc('week', local_ts, 'Europe/Berlin') FROM trades_iceberg ORDER BY id",
   ];
   try {
@@ -578,6 +583,7 @@ test('refused constructs give 0A000', async () => {
   await refused('SELECT string_agg(DISTINCT sym, side) FROM trades_iceberg', /delimiter/);
   await refused('SELECT price ^ 2 FROM trades_iceberg', /power\(\) of numeric/);
   await refused('SELECT public.trades_iceberg.id FROM trades_iceberg', /without its schema/);
+  await refused("SELECT extract(quarter FROM dur) FROM trades_iceberg", /quarter/);
   await refused('SELECT id FROM trades_iceberg WHERE (id, qty) IS DISTINCT FROM (1, 2)', /row constructors/);
   await refused('SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY fee DESC) FROM trades_iceberg');
   await refused('SELECT mode() WITHIN GROUP (ORDER BY fee) FROM trades_iceberg');

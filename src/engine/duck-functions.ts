@@ -60,6 +60,7 @@ const MACROS: string[] = [
   `lg_ji_days(m, d, t) AS lg_ji_months(m, d + t // 86400000000, t % 86400000000)`,
   `lg_ji(m, d, t) AS CASE WHEN (d > 0 AND t > 0) OR (d < 0 AND t < 0) THEN lg_ji_days(m + d // 30, d % 30, t) ELSE lg_ji_days(m, d, t) END`,
   `lg_justify_interval(iv) AS lg_ji(lg_iv_m(iv), lg_iv_d(iv), lg_iv_us(iv))`,
+  `lg_age(u1, u2) AS lg_iv_make(lg_age_fields(u1, u2)[1], lg_age_fields(u1, u2)[2], lg_age_fields(u1, u2)[3])`,
   // to_timestamp(float8) as float8_timestamptz(): NaN is an error, ±Infinity stays, the range is Postgres',
   // microseconds are rint((s - 2000-01-01 in Unix seconds) * 10^6) (the BIGINT cast rounds half to even, as
   // rint does; round_even() does not at this magnitude); beyond DuckDB's last year (294246) refused
@@ -225,7 +226,46 @@ function numKey(n: PgNumeric): string {
   return `1${cexp}${[...digits].map((d) => String(9 - Number(d))).join('')}~`;
 }
 
+/** days in a month of the proleptic Gregorian calendar (astronomical year numbering, as Postgres' day_tab) */
+function daysInMonth(y: number, m: number): number {
+  const leap = y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0);
+  return [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][m - 1]!;
+}
+
+/**
+ * age(t1, t2) of two local timestamps (microseconds since 1970 read as UTC), as timestamp_age() forms it:
+ * field-by-field differences, made positive, borrowed upward (a day borrows the length of the earlier
+ * timestamp's month), signed back. Returns [months, days, microseconds].
+ */
+function ageFields(us1: bigint, us2: bigint): bigint[] {
+  const fields = (us: bigint) => {
+    let secs = us / 1000000n;
+    let frac = us % 1000000n;
+    if (frac < 0n) {
+      frac += 1000000n;
+      secs -= 1n;
+    }
+    const d = new Date(Number(secs) * 1000);
+    return [d.getUTCFullYear(), d.getUTCMonth() + 1, d.getUTCDate(), d.getUTCHours(), d.getUTCMinutes(), d.getUTCSeconds(), Number(frac)] as const;
+  };
+  const a = fields(us1);
+  const b = fields(us2);
+  const neg = us1 < us2;
+  const sign = neg ? -1 : 1;
+  let [y, mo, d, h, mi, s, f] = a.map((x, i) => sign * (x - b[i]!)) as [number, number, number, number, number, number, number];
+  for (; f < 0; s--) f += 1000000;
+  for (; s < 0; mi--) s += 60;
+  for (; mi < 0; h--) mi += 60;
+  for (; h < 0; d--) h += 24;
+  const ref = neg ? a : b;
+  for (; d < 0; mo--) d += daysInMonth(ref[0], ref[1]);
+  for (; mo < 0; y--) mo += 12;
+  const t = ((BigInt(h) * 60n + BigInt(mi)) * 60n + BigInt(s)) * 1000000n + BigInt(f);
+  return [BigInt(sign * (y * 12 + mo)), BigInt(sign * d), BigInt(sign) * t];
+}
+
 const UDFS = (): DuckDBScalarFunction[] => [
+  udf('lg_age_fields', [BIGINT, BIGINT], LIST(BIGINT), ([a, b]) => (b === null ? null : listValue(ageFields(a as bigint, b as bigint)))),
   // exact numeric arithmetic over numeric_out texts (var-numeric.ts varSql)
   udf('lg_numdiv', [VARCHAR, VARCHAR], VARCHAR, ([a, b]) => {
     if (b === null) return null;
@@ -284,7 +324,8 @@ const installed = new WeakSet<object>();
 /** Creates the lg_* macros and functions in the instance behind `conn` (once per instance). */
 export async function installFunctions(conn: DuckDBConnection, instanceKey: object): Promise<void> {
   if (installed.has(instanceKey)) return;
-  for (const m of MACROS) await conn.run(`CREATE OR REPLACE MACRO ${m}`);
+  // functions first: a macro's body is bound when it is created (lg_age calls lg_age_fields)
   for (const f of UDFS()) conn.registerScalarFunction(f);
+  for (const m of MACROS) await conn.run(`CREATE OR REPLACE MACRO ${m}`);
   installed.add(instanceKey);
 }

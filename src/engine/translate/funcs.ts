@@ -521,6 +521,18 @@ function scalar(tr: Tr, name: string, args0: Ex[]): Ex {
         return ex(`lg_to_timestamp(${coerce(tr.env, a!, FLOAT8, false).sql})`, TIMESTAMPTZ, f);
       }
       break;
+    case 'age': {
+      if (n !== 1 && n !== 2) break;
+      if (args.some((x) => x.t.arr || !['timestamp', 'timestamptz', 'date', 'unknown'].includes(x.t.n))) break;
+      // Postgres picks age(timestamptz…) when a timestamptz is given, or only dates; then fields are local to
+      // the session zone. One argument: age from today's midnight.
+      const kinds = args.map((x) => x.t.n);
+      const tz = kinds.includes('timestamptz') || !kinds.includes('timestamp');
+      const local = (x: Ex) => (tz ? tzLocal(tr.env, coerce(tr.env, x, TIMESTAMPTZ, false).sql) : coerce(tr.env, x, TIMESTAMP, false).sql);
+      const now = tr.env.session.now === null ? 'now()' : `make_timestamptz(CAST(${tr.env.session.now} AS BIGINT))`;
+      const from = n === 1 ? `CAST(CAST(${tzLocal(tr.env, now)} AS DATE) AS TIMESTAMP)` : local(a!);
+      return ex(`lg_age(epoch_us(${from}), epoch_us(${local(args[n - 1]!)}))`, INTERVAL, f);
+    }
     case 'justify_hours':
     case 'justify_days':
     case 'justify_interval':
