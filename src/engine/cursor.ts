@@ -7,7 +7,7 @@
 // WITH HOLD is taken outside a transaction block only (inside one, a ROLLBACK would have to close it, and
 // the session does not tell COMMIT from ROLLBACK).
 import { parseSql } from '../route/parser.js';
-import { PgError, type LocalCursor, type LocalPortal, type LocalQuery, type ResultSink, type SessionInfo } from '../route/local.js';
+import { PgError, type LocalPortal, type LocalQuery, type ResultSink, type SessionInfo } from '../route/local.js';
 import { commandComplete, type FieldDescription } from '../wire/messages/backend.js';
 import { FEATURE_NOT_SUPPORTED } from './translate/errors.js';
 
@@ -101,14 +101,10 @@ export function cursorCommandQuery(cmd: CursorCommand, s: SessionInfo): LocalQue
 }
 
 /**
- * DECLARE name … CURSOR FOR query, the query prepared by `prepareQuery` (an engine query over mirrors). The
- * portal is bound at once (its snapshot is taken now, as Postgres' cursor sees the data as of DECLARE).
+ * DECLARE name … CURSOR FOR query, `query` being the engine's prepared query over mirrors. Its portal is bound
+ * when the DECLARE runs (the snapshot is taken then, as Postgres' cursor sees the data as of DECLARE).
  */
-export function declareCursor(
-  stmt: Obj,
-  s: SessionInfo,
-  query: LocalQuery,
-): LocalQuery {
+export function declareCursor(stmt: Obj, s: SessionInfo, query: LocalQuery): LocalQuery {
   const cursors = s.localCursors;
   if (!cursors) throw new PgError(FEATURE_NOT_SUPPORTED, 'cursors over mirrors are not supported on this connection of lakegate');
   const name = stmt.portalname as string;
@@ -124,10 +120,10 @@ export function declareCursor(
     // a cursor of Postgres' own by that name
     const theirs = await s.upstream.query('SELECT 1 FROM pg_catalog.pg_cursors WHERE name = $1', [name]);
     if (theirs.rows.length > 0) throw new PgError('42P03', `cursor "${name}" already exists`);
-    const fields = query.fields() ?? [];
-    const portal = await query.bind([], [], (options & OPT_BINARY) !== 0 ? [1] : []);
     const binary = (options & OPT_BINARY) !== 0;
-    cursors.set(name, { fields: fields.map((f) => ({ ...f, format: binary ? 1 : 0 })), portal, hold, done: false });
+    const portal = await query.bind([], [], binary ? [1] : []);
+    const fields = (query.fields() ?? []).map((f) => ({ ...f, format: binary ? 1 : 0 }));
+    cursors.set(name, { fields, portal, hold, done: false });
     return 'DECLARE CURSOR';
   });
 }
