@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { freePort, type TestPostgres } from './helpers/postgres.js';
 import { startPostgresWithPasswords } from './helpers/auth.js';
-import { gateEnv, repoRoot, spawnGate, type SpawnedGate } from './helpers/lakegate.js';
+import { envWithoutLakegate, gateEnv, repoRoot, spawnGate, type SpawnedGate } from './helpers/lakegate.js';
 import { loadConfig, ConfigError } from '../src/config/load.js';
 import { SCHEMA, envName, type ConfigKey, type KeySpec } from '../src/config/schema.js';
 import { VERSION } from '../src/version.js';
@@ -241,11 +241,10 @@ test('npm start: embedded Postgres 18 with wal_level=logical; SIGTERM to npm sto
   chmodSync(data, 0o755);
   const port = await freePort();
   const pgPort = await freePort();
-  const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('LAKEGATE_')));
   const child = spawn('npm', ['start', '--silent'], {
     cwd: repoRoot(),
     env: {
-      ...base,
+      ...envWithoutLakegate(),
       ...gateEnv({ data_dir: data, 'listen.port': port, 'listen.oracle_port': 0, 'embedded.port': pgPort, 'log.level': 'warn' }),
     },
     stdio: ['ignore', 'pipe', 'pipe'],

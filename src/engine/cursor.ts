@@ -6,6 +6,7 @@
 // does. Forward reading only: SCROLL and backward steps get Postgres' own refusal for a non-scrollable cursor.
 // WITH HOLD is taken outside a transaction block only (inside one, a ROLLBACK would have to close it, and
 // the session does not tell COMMIT from ROLLBACK).
+import { mayBeCursorCommand } from '../route/cursors.js';
 import { parseSql } from '../route/parser.js';
 import { PgError, type LocalPortal, type LocalQuery, type ResultSink, type SessionInfo } from '../route/local.js';
 import { commandComplete, type FieldDescription } from '../wire/messages/backend.js';
@@ -20,11 +21,6 @@ const OPT_HOLD = 0x20;
 const ALL = 2147483647;
 
 type Obj = Record<string, unknown>;
-
-/** Cheap test for a statement the session's cursors may have to answer. */
-export function mayBeCursorCommand(sql: string): boolean {
-  return /^\s*(fetch|move|close)\b/i.test(sql);
-}
 
 type CursorCommand =
   | { kind: 'fetch'; name: string; direction: string; count: number; move: boolean }

@@ -1,7 +1,22 @@
 // DuckDB helpers the translated SQL calls: macros giving Postgres' behaviour where DuckDB's built-ins differ
 // (division by zero is an error, substr/lpad/split_part edge cases, LIMIT checks) and JS scalar functions for
 // json/jsonb access (json-path.ts). Installed once per DuckDB instance; all names start with lg_.
-import { BIGINT, BOOLEAN, DuckDBScalarFunction, INTEGER, LIST, listValue, STRUCT, structValue, VARCHAR, type DuckDBConnection, type DuckDBType } from '@duckdb/node-api';
+import {
+  BIGINT,
+  BOOLEAN,
+  DuckDBScalarFunction,
+  INTEGER,
+  INTERVAL,
+  intervalValue,
+  LIST,
+  listValue,
+  STRUCT,
+  structValue,
+  VARCHAR,
+  type DuckDBConnection,
+  type DuckDBIntervalValue,
+  type DuckDBType,
+} from '@duckdb/node-api';
 import { PgError } from '../route/local.js';
 import { numericAvg, numericDiv, numericText, parseNumeric, type PgNumeric } from './results/index.js';
 import { applyTypmod, arith, roundTo, toInteger } from './translate/var-numeric.js';
@@ -29,26 +44,24 @@ const MACROS: string[] = [
   // from zero (-946684800000000.5 → …001); the BIGINT cast rounds to nearest even
   `lg_rint(x) AS CASE WHEN isnan(x) OR isinf(x) OR abs(x) >= 4503599627370496 OR x = 0 THEN x ` +
     `WHEN x < 0 THEN -CAST(CAST(-x AS BIGINT) AS DOUBLE) ELSE CAST(CAST(x AS BIGINT) AS DOUBLE) END`,
+  // an interval's fields as Postgres stores them (months, days, microseconds), and one made of them
+  `lg_iv_m(iv) AS CAST(datepart('year', iv) AS BIGINT) * 12 + datepart('month', iv)`,
+  `lg_iv_d(iv) AS CAST(datepart('day', iv) AS BIGINT)`,
+  `lg_iv_us(iv) AS CAST(datepart('hour', iv) AS BIGINT) * 3600000000 + datepart('minute', iv) * 60000000 + datepart('microseconds', iv)`,
+  `lg_iv_make(m, d, t) AS to_months(CAST(m AS INTEGER)) + to_days(CAST(d AS INTEGER)) + to_microseconds(CAST(t AS BIGINT))`,
   // interval × / ÷ a float8 factor as interval_mul()/interval_div(): months and days scaled and truncated, their
   // fractions cascaded down (a month is 30 days, a day 86400 s) through TSROUND (to microseconds), the time
   // part rounded with rint. mf, df, tf: months, days and microseconds already multiplied or divided.
   `lg_tsround(x) AS CAST(CAST(x * 1000000 AS BIGINT) AS DOUBLE) / 1000000`,
   `lg_iv_carry(sr) AS CASE WHEN abs(sr) >= 86400 THEN trunc(sr / 86400) ELSE 0 END`,
-  `lg_iv_finish(m, d, sr, tf) AS to_months(CAST(m AS INTEGER)) + to_days(CAST(d + lg_iv_carry(sr) AS INTEGER)) ` +
-    `+ to_microseconds(CAST(tf + (sr - lg_iv_carry(sr) * 86400) * 1000000 AS BIGINT))`,
+  `lg_iv_finish(m, d, sr, tf) AS lg_iv_make(m, d + lg_iv_carry(sr), tf + (sr - lg_iv_carry(sr) * 86400) * 1000000)`,
   `lg_iv_cascade(m, d, mrd, df, tf) AS lg_iv_finish(m, d + trunc(mrd), lg_tsround((((df - d) + mrd) - trunc(mrd)) * 86400), tf)`,
   `lg_iv_scale(mf, df, tf) AS lg_iv_cascade(trunc(mf), trunc(df), lg_tsround((mf - trunc(mf)) * 30), df, tf)`,
-  `lg_iv_months(iv) AS CAST(datepart('year', iv) * 12 + datepart('month', iv) AS DOUBLE)`,
-  `lg_iv_us(iv) AS CAST(datepart('hour', iv) AS BIGINT) * 3600000000 + datepart('minute', iv) * 60000000 + datepart('microseconds', iv)`,
-  `lg_iv_micros(iv) AS CAST(lg_iv_us(iv) AS DOUBLE)`,
-  `lg_iv_mul(iv, f) AS lg_iv_scale(lg_iv_months(iv) * f, CAST(datepart('day', iv) AS DOUBLE) * f, lg_iv_micros(iv) * f)`,
+  `lg_iv_mul(iv, f) AS lg_iv_scale(CAST(lg_iv_m(iv) AS DOUBLE) * f, CAST(lg_iv_d(iv) AS DOUBLE) * f, CAST(lg_iv_us(iv) AS DOUBLE) * f)`,
   `lg_iv_div(iv, f) AS CASE WHEN f = 0 THEN ${err('22012', 'division by zero')} ` +
-    `ELSE lg_iv_scale(lg_iv_months(iv) / f, CAST(datepart('day', iv) AS DOUBLE) / f, lg_iv_micros(iv) / f) END`,
+    `ELSE lg_iv_scale(CAST(lg_iv_m(iv) AS DOUBLE) / f, CAST(lg_iv_d(iv) AS DOUBLE) / f, CAST(lg_iv_us(iv) AS DOUBLE) / f) END`,
   // justify_hours/days/interval as Postgres moves whole days (86400 s) and months (30 days) between the fields,
   // with C's truncating division, then makes the fields' signs agree
-  `lg_iv_m(iv) AS CAST(datepart('year', iv) AS BIGINT) * 12 + datepart('month', iv)`,
-  `lg_iv_d(iv) AS CAST(datepart('day', iv) AS BIGINT)`,
-  `lg_iv_make(m, d, t) AS to_months(CAST(m AS INTEGER)) + to_days(CAST(d AS INTEGER)) + to_microseconds(CAST(t AS BIGINT))`,
   `lg_jh(m, d, t) AS CASE WHEN d > 0 AND t < 0 THEN lg_iv_make(m, d - 1, t + 86400000000) ` +
     `WHEN d < 0 AND t > 0 THEN lg_iv_make(m, d + 1, t - 86400000000) ELSE lg_iv_make(m, d, t) END`,
   `lg_justify_hours(iv) AS lg_jh(lg_iv_m(iv), lg_iv_d(iv) + lg_iv_us(iv) // 86400000000, lg_iv_us(iv) % 86400000000)`,
@@ -60,7 +73,6 @@ const MACROS: string[] = [
   `lg_ji_days(m, d, t) AS lg_ji_months(m, d + t // 86400000000, t % 86400000000)`,
   `lg_ji(m, d, t) AS CASE WHEN (d > 0 AND t > 0) OR (d < 0 AND t < 0) THEN lg_ji_days(m + d // 30, d % 30, t) ELSE lg_ji_days(m, d, t) END`,
   `lg_justify_interval(iv) AS lg_ji(lg_iv_m(iv), lg_iv_d(iv), lg_iv_us(iv))`,
-  `lg_age(u1, u2) AS lg_iv_make(lg_age_fields(u1, u2)[1], lg_age_fields(u1, u2)[2], lg_age_fields(u1, u2)[3])`,
   // to_timestamp(float8) as float8_timestamptz(): NaN is an error, ±Infinity stays, the range is Postgres',
   // microseconds are rint((s - 2000-01-01 in Unix seconds) * 10^6) (the BIGINT cast rounds half to even, as
   // rint does; round_even() does not at this magnitude); beyond DuckDB's last year (294246) refused
@@ -105,8 +117,7 @@ const MACROS: string[] = [
   // pick the other of the two instants
   `lg_tz_months(ts, n, z) AS CASE WHEN n = 0 THEN ts ELSE timezone(z, timezone(z, ts) + to_months(n)) END`,
   `lg_tz_days(ts, n, z) AS CASE WHEN n = 0 THEN ts ELSE timezone(z, timezone(z, ts) + to_days(n)) END`,
-  `lg_tz_plus(ts, iv, z) AS lg_tz_days(lg_tz_months(ts, CAST(datepart('year', iv) * 12 + datepart('month', iv) AS INTEGER), z), ` +
-    `CAST(datepart('day', iv) AS INTEGER), z) + to_microseconds(datepart('hour', iv) * 3600000000 + datepart('minute', iv) * 60000000 + datepart('microseconds', iv))`,
+  `lg_tz_plus(ts, iv, z) AS lg_tz_days(lg_tz_months(ts, CAST(lg_iv_m(iv) AS INTEGER), z), CAST(lg_iv_d(iv) AS INTEGER), z) + to_microseconds(lg_iv_us(iv))`,
   // numeric without declared scale travels as numeric_out text; comparisons, sorting and sums use its exact value
   // as DECIMAL(38,18), refusing values that do not fit rather than rounding them
   // numeric_in's display scale: fraction digits minus the exponent, at least 0
@@ -235,9 +246,9 @@ function daysInMonth(y: number, m: number): number {
 /**
  * age(t1, t2) of two local timestamps (microseconds since 1970 read as UTC), as timestamp_age() forms it:
  * field-by-field differences, made positive, borrowed upward (a day borrows the length of the earlier
- * timestamp's month), signed back. Returns [months, days, microseconds].
+ * timestamp's month), signed back.
  */
-function ageFields(us1: bigint, us2: bigint): bigint[] {
+function age(us1: bigint, us2: bigint): DuckDBIntervalValue {
   const fields = (us: bigint) => {
     let secs = us / 1000000n;
     let frac = us % 1000000n;
@@ -261,11 +272,11 @@ function ageFields(us1: bigint, us2: bigint): bigint[] {
   for (; d < 0; mo--) d += daysInMonth(ref[0], ref[1]);
   for (; mo < 0; y--) mo += 12;
   const t = ((BigInt(h) * 60n + BigInt(mi)) * 60n + BigInt(s)) * 1000000n + BigInt(f);
-  return [BigInt(sign * (y * 12 + mo)), BigInt(sign * d), BigInt(sign) * t];
+  return intervalValue(sign * (y * 12 + mo), sign * d, BigInt(sign) * t);
 }
 
 const UDFS = (): DuckDBScalarFunction[] => [
-  udf('lg_age_fields', [BIGINT, BIGINT], LIST(BIGINT), ([a, b]) => (b === null ? null : listValue(ageFields(a as bigint, b as bigint)))),
+  udf('lg_age', [BIGINT, BIGINT], INTERVAL, ([a, b]) => (b === null ? null : age(a as bigint, b as bigint))),
   // exact numeric arithmetic over numeric_out texts (var-numeric.ts varSql)
   udf('lg_numdiv', [VARCHAR, VARCHAR], VARCHAR, ([a, b]) => {
     if (b === null) return null;
@@ -324,8 +335,7 @@ const installed = new WeakSet<object>();
 /** Creates the lg_* macros and functions in the instance behind `conn` (once per instance). */
 export async function installFunctions(conn: DuckDBConnection, instanceKey: object): Promise<void> {
   if (installed.has(instanceKey)) return;
-  // functions first: a macro's body is bound when it is created (lg_age calls lg_age_fields)
-  for (const f of UDFS()) conn.registerScalarFunction(f);
   for (const m of MACROS) await conn.run(`CREATE OR REPLACE MACRO ${m}`);
+  for (const f of UDFS()) conn.registerScalarFunction(f);
   installed.add(instanceKey);
 }

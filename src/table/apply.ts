@@ -80,7 +80,7 @@ export class ApplyStaging {
 
   /** the kept appender of `table` (created on first use) */
   async appender(conn: DuckDBConnection, table: string, temp: boolean): Promise<DuckDBAppender> {
-    const k = `${temp ? 'temp' : 'main'}.${table}`;
+    const k = keptKey(table, temp);
     let app = this.kept.get(k);
     if (!app) {
       app = await conn.createAppender(table, 'main', temp ? 'temp' : null);
@@ -91,7 +91,7 @@ export class ApplyStaging {
 
   /** drop one kept appender and whatever it still holds unflushed (after a failed append) */
   discardAppender(table: string, temp: boolean): void {
-    const k = `${temp ? 'temp' : 'main'}.${table}`;
+    const k = keptKey(table, temp);
     const app = this.kept.get(k);
     this.kept.delete(k);
     if (app) closeDiscarding(app);
@@ -170,6 +170,8 @@ async function appendRows<T>(
   }
   return rows.length;
 }
+
+const keptKey = (table: string, temp: boolean) => `${temp ? 'temp' : 'main'}.${table}`;
 
 /** close an appender without sending what it holds (close() would flush it) */
 function closeDiscarding(app: DuckDBAppender): void {

@@ -18,7 +18,7 @@ import { SessionUpstreamChannel } from './upstream-channel.js';
 import type { ReadBuffer } from './read-buffer.js';
 import { SocketWriter } from './socket-writer.js';
 import type { LocalRouter, SessionInfo, LocalPortal, LocalCursor } from '../route/local.js';
-import { closeTransactionCursors } from '../route/cursors.js';
+import { closeTransactionCursors, mayBeCursorCommand } from '../route/cursors.js';
 import type { LocalStatement, Cancellable } from './local-batch.js';
 import type { Logger } from '../log.js';
 
@@ -529,8 +529,7 @@ export class Session implements SessionInfo {
 
   /** FETCH/MOVE/CLOSE while the session has cursors over mirrors (the router decides whether it names one) */
   private mayBeCursorCommand(buf: Buffer, start: number, end: number): boolean {
-    if (this.localCursors.size === 0) return false;
-    return /^\s*(fetch|move|close)\b/i.test(buf.toString('utf8', start, Math.min(end, start + 64)));
+    return this.localCursors.size > 0 && mayBeCursorCommand(buf.toString('utf8', start, Math.min(end, start + 64)));
   }
 
   close(reason: string): void {

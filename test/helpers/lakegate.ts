@@ -107,10 +107,15 @@ function mainScript(): { file: string; execArgv: string[] } {
  * are dropped so the test controls them all). Runs in a fresh temporary directory, so no stray
  * ./config.yaml or ./data is picked up.
  */
+/** This process's environment without LAKEGATE_* settings, for a child lakegate that gets only the test's own. */
+export function envWithoutLakegate(): Record<string, string | undefined> {
+  return Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('LAKEGATE_')));
+}
+
 export function spawnGate(env: Record<string, string>, opts: { args?: string[]; cwd?: string } = {}): SpawnedGate {
   const cwd = opts.cwd ?? mkdtempSync(join(tmpdir(), 'lakegate-cli-'));
   const ownCwd = !opts.cwd;
-  const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('LAKEGATE_')));
+  const base = envWithoutLakegate();
   const { file, execArgv } = mainScript();
   const child = spawn(process.execPath, [...execArgv, file, ...(opts.args ?? [])], {
     cwd,

@@ -37,6 +37,12 @@ function zoneOf(env: TranslateEnv, what: string): string {
   return str(z);
 }
 
+/** the statement's transaction timestamp, as Postgres read it for the bind (now() before that) */
+export function nowSql(env: TranslateEnv): string {
+  const now = env.session.now;
+  return now === null ? 'now()' : `make_timestamptz(CAST(${now} AS BIGINT))`;
+}
+
 /** local timestamp of a timestamptz in the session zone (timestamptz::timestamp) */
 export function tzLocal(env: TranslateEnv, sql: string): string {
   return `timezone(${zoneOf(env, 'time zone conversion')}, ${sql})`;

@@ -2,7 +2,7 @@
 // of its value. Operators are resolved the way Postgres resolves them for the types we model (numeric widening,
 // unknown literals taking the other side's type, date/time mixes), so the DuckDB operation is the one Postgres
 // would run.
-import { coerce, nullOf, textOf, tzLocal } from './cast.js';
+import { coerce, nowSql, nullOf, textOf, tzLocal } from './cast.js';
 import { ex, flags, str, type Ex } from './ex.js';
 import { notSupported } from './errors.js';
 import { callFunction } from './funcs.js';
@@ -364,14 +364,15 @@ function rowComparison(tr: Tr, op: string, b: Obj, sc: Scope, cx: ExprCtx): Ex {
   const r = list((node(b.rexpr)[1] as Obj).args).map((a) => plain(compileExpr(tr, a, sc, cx)));
   if (l.length !== r.length || l.length === 0) return notSupported('row comparisons of different lengths');
   const o = op === '!=' ? '<>' : op;
-  const pairs = (f: string) => l.map((a, i) => binary(tr, f, a, r[i]!, cx));
   if (o === '=' || o === '<>') {
-    const ps = pairs(o);
+    const ps = l.map((a, i) => binary(tr, o, a, r[i]!, cx));
     return ex(`(${ps.map((p) => p.sql).join(o === '=' ? ' AND ' : ' OR ')})`, BOOL, flags(...ps));
   }
   if (o !== '<' && o !== '<=' && o !== '>' && o !== '>=') return notSupported(`row comparison with operator ${op}`);
-  const strict = pairs(o[0]!);
-  const eq = pairs('=');
+  // all pairs but the last decide by < (or >) and =; the last by the operator itself
+  const lead = l.slice(0, -1);
+  const strict = lead.map((a, i) => binary(tr, o[0]!, a, r[i]!, cx));
+  const eq = lead.map((a, i) => binary(tr, '=', a, r[i]!, cx));
   const last = binary(tr, o, l[l.length - 1]!, r[r.length - 1]!, cx);
   let sql = last.sql;
   for (let i = l.length - 2; i >= 0; i--) sql = `(${strict[i]!.sql} OR (${eq[i]!.sql} AND ${sql}))`;
@@ -715,9 +716,14 @@ function timeArith(tr: Tr, op: string, l: Ex, r: Ex): Ex {
   if (op === '*' && isInt(l.t) && R === 'interval') return ex(`(${r.sql} * CAST(${l.sql} AS BIGINT))`, INTERVAL, f);
   // other factors are float8 (numeric converts): interval_mul / interval_div
   const factor = (e: Ex) => (isNumber(e.t) && !e.t.arr ? coerce(tr.env, e, FLOAT8, false).sql : null);
-  if (op === '*' && L === 'interval' && factor(r)) return ex(`lg_iv_mul(${l.sql}, ${factor(r)})`, INTERVAL, f);
-  if (op === '*' && R === 'interval' && factor(l)) return ex(`lg_iv_mul(${r.sql}, ${factor(l)})`, INTERVAL, f);
-  if (op === '/' && L === 'interval' && factor(r)) return ex(`lg_iv_div(${l.sql}, ${factor(r)})`, INTERVAL, f);
+  if ((op === '*' || op === '/') && L === 'interval') {
+    const by = factor(r);
+    if (by) return ex(`${op === '*' ? 'lg_iv_mul' : 'lg_iv_div'}(${l.sql}, ${by})`, INTERVAL, f);
+  }
+  if (op === '*' && R === 'interval') {
+    const by = factor(l);
+    if (by) return ex(`lg_iv_mul(${r.sql}, ${by})`, INTERVAL, f);
+  }
   if (L === 'date' && R === 'timestamp' && op === '-') return ex(`(CAST(${l.sql} AS TIMESTAMP) - ${r.sql})`, INTERVAL, f);
   if (L === 'timestamp' && R === 'date' && op === '-') return ex(`(${l.sql} - CAST(${r.sql} AS TIMESTAMP))`, INTERVAL, f);
   return notSupported(`${typeName(l.t)} ${op} ${typeName(r.t)}`);
@@ -822,8 +828,7 @@ function caseExpr(tr: Tr, b: Obj, sc: Scope, cx: ExprCtx): Ex {
 }
 
 function sqlValueFunction(tr: Tr, b: Obj): Ex {
-  const s = tr.env.session;
-  const now = s.now === null ? 'now()' : `make_timestamptz(CAST(${s.now} AS BIGINT))`;
+  const now = nowSql(tr.env);
   if (b.typmod !== undefined && (b.typmod as number) >= 0) return notSupported('CURRENT_TIMESTAMP(p) / LOCALTIME(p)');
   switch (b.op) {
     case 'SVFOP_CURRENT_TIMESTAMP':

@@ -1,6 +1,6 @@
 // Function calls: aggregates, window functions and the scalar functions whose DuckDB counterpart (or a small
 // rewrite of it) returns what Postgres returns. Anything not listed here is refused.
-import { coerce, textOf, tzFromLocal, tzLocal } from './cast.js';
+import { coerce, nowSql, textOf, tzFromLocal, tzLocal } from './cast.js';
 import { ex, flags, str, type Ex } from './ex.js';
 import { notSupported } from './errors.js';
 import { compileExpr, compareForm, perValueScale, plain, power, unify, varEx } from './expr.js';
@@ -96,9 +96,7 @@ function aggregate(tr: Tr, name: string, b: Obj, sc: Scope, cx: ExprCtx, over: s
   const intervalSum = (x: string) => {
     // field by field, so DISTINCT would compare fields, not intervals
     if (b.agg_distinct) return notSupported(`${name}(DISTINCT interval)`);
-    const months = call('sum', `(datepart('year', ${x}) * 12 + datepart('month', ${x}))`);
-    return `(to_months(CAST(${months} AS INTEGER)) + to_days(CAST(${call('sum', `datepart('day', ${x})`)} AS INTEGER)) + ` +
-      `to_microseconds(CAST(${call('sum', `lg_iv_us(${x})`)} AS BIGINT)))`;
+    return `lg_iv_make(${call('sum', `lg_iv_m(${x})`)}, ${call('sum', `lg_iv_d(${x})`)}, ${call('sum', `lg_iv_us(${x})`)})`;
   };
   const f = { agg: over === '', win: over !== '' };
   const a0 = args[0];
@@ -477,10 +475,7 @@ function scalar(tr: Tr, name: string, args0: Ex[]): Ex {
     }
     case 'now':
     case 'transaction_timestamp':
-      if (n === 0) {
-        const now = tr.env.session.now;
-        return ex(now === null ? 'now()' : `make_timestamptz(CAST(${now} AS BIGINT))`, TIMESTAMPTZ, f);
-      }
+      if (n === 0) return ex(nowSql(tr.env), TIMESTAMPTZ, f);
       break;
     case 'date_trunc':
       return dateTrunc(tr, args, f);
@@ -501,9 +496,7 @@ function scalar(tr: Tr, name: string, args0: Ex[]): Ex {
     case 'timezone': {
       // x AT TIME ZONE 'zone': only named zones both Postgres and DuckDB's ICU know (not abbreviations or offsets)
       if (n !== 2) break;
-      const z = constText(args[0], 'time zone');
-      const zone = tr.env.zones?.get(z.toLowerCase());
-      if (!zone || !(zone.includes('/') || /^(UTC|GMT|Etc\/.*)$/i.test(zone))) return notSupported(`AT TIME ZONE '${z}'`);
+      const zone = namedZone(tr, args[0], 'AT TIME ZONE');
       let x = args[1]!;
       if (x.t.n === 'unknown') x = coerce(tr.env, x, TIMESTAMPTZ, false);
       if (x.t.n === 'timestamptz') return ex(`timezone(${str(zone)}, ${x.sql})`, TIMESTAMP, f);
@@ -529,8 +522,7 @@ function scalar(tr: Tr, name: string, args0: Ex[]): Ex {
       const kinds = args.map((x) => x.t.n);
       const tz = kinds.includes('timestamptz') || !kinds.includes('timestamp');
       const local = (x: Ex) => (tz ? tzLocal(tr.env, coerce(tr.env, x, TIMESTAMPTZ, false).sql) : coerce(tr.env, x, TIMESTAMP, false).sql);
-      const now = tr.env.session.now === null ? 'now()' : `make_timestamptz(CAST(${tr.env.session.now} AS BIGINT))`;
-      const from = n === 1 ? `CAST(CAST(${tzLocal(tr.env, now)} AS DATE) AS TIMESTAMP)` : local(a!);
+      const from = n === 1 ? `CAST(CAST(${tzLocal(tr.env, nowSql(tr.env))} AS DATE) AS TIMESTAMP)` : local(a!);
       return ex(`lg_age(epoch_us(${from}), epoch_us(${local(args[n - 1]!)}))`, INTERVAL, f);
     }
     case 'justify_hours':
@@ -612,10 +604,7 @@ function dateTrunc(tr: Tr, args: Ex[], f: { agg: boolean; win: boolean }): Ex {
     case 'timestamp':
       return ex(`date_trunc(${u}, ${x.sql})`, TIMESTAMP, f);
     case 'timestamptz':
-      // truncated on the session zone's local calendar, then read back in that zone; below a day the
-      // offset stays the one the value had (an hour in a fall-back repeats: Postgres keeps its own)
-      if (SUBDAY_UNITS.has(unit)) return ex(`(${x.sql} - (${tzLocal(tr.env, x.sql)} - date_trunc(${u}, ${tzLocal(tr.env, x.sql)})))`, TIMESTAMPTZ, f);
-      return ex(tzFromLocal(tr.env, `date_trunc(${u}, ${tzLocal(tr.env, x.sql)})`), TIMESTAMPTZ, f);
+      return ex(truncLocal(unit, x.sql, (v) => tzLocal(tr.env, v), (v) => tzFromLocal(tr.env, v)), TIMESTAMPTZ, f);
     case 'date':
       // date resolves to the timestamptz variant: local midnight of the session zone
       return ex(tzFromLocal(tr.env, `date_trunc(${u}, CAST(${x.sql} AS TIMESTAMP))`), TIMESTAMPTZ, f);
@@ -624,22 +613,34 @@ function dateTrunc(tr: Tr, args: Ex[], f: { agg: boolean; win: boolean }): Ex {
 }
 
 /**
- * date_trunc(unit, timestamptz, zone): truncated on that zone's local calendar and read back in it, as
- * timestamptz_trunc_zone() does; only named zones both Postgres and DuckDB's ICU know (as AT TIME ZONE).
+ * A timestamptz truncated on a zone's local calendar (`toLocal`/`fromLocal` convert) and read back in it.
+ * Below a day the value keeps its UTC offset, as timestamptz_trunc does: in a fall-back's repeated hour,
+ * reading the truncated local time back would pick the other instant.
  */
+function truncLocal(unit: string, sql: string, toLocal: (v: string) => string, fromLocal: (v: string) => string): string {
+  const u = str(unit);
+  if (SUBDAY_UNITS.has(unit)) return `(${sql} - (${toLocal(sql)} - date_trunc(${u}, ${toLocal(sql)})))`;
+  return fromLocal(`date_trunc(${u}, ${toLocal(sql)})`);
+}
+
+/** the zone a constant names, when both Postgres and DuckDB's ICU know it by that name (no abbreviations or offsets) */
+function namedZone(tr: Tr, arg: Ex | undefined, what: string): string {
+  const z = constText(arg, 'time zone');
+  const zone = tr.env.zones?.get(z.toLowerCase());
+  if (!zone || !(zone.includes('/') || /^(UTC|GMT|Etc\/.*)$/i.test(zone))) return notSupported(`${what} '${z}'`);
+  return zone;
+}
+
+/** date_trunc(unit, timestamptz, zone), as timestamptz_trunc_zone() does */
 function dateTruncInZone(tr: Tr, args: Ex[], f: { agg: boolean; win: boolean }): Ex {
   const unit = unitOf(args[0]);
   if (!TRUNC_UNITS.has(unit)) return notSupported(`date_trunc('${unit}', …)`);
-  const z = constText(args[2], 'time zone');
-  const zone = tr.env.zones?.get(z.toLowerCase());
-  if (!zone || !(zone.includes('/') || /^(UTC|GMT|Etc\/.*)$/i.test(zone))) return notSupported(`date_trunc() in time zone '${z}'`);
+  const zone = str(namedZone(tr, args[2], 'date_trunc() in time zone'));
   let x = args[1]!;
   if (x.t.n === 'unknown' || x.t.n === 'date' || x.t.n === 'timestamp') x = coerce(tr.env, x, TIMESTAMPTZ, false);
   if (x.t.n !== 'timestamptz' || x.t.arr) return notSupported(`date_trunc() of ${typeName(x.t)} in a time zone`);
-  const zs = str(zone);
-  const local = `timezone(${zs}, ${x.sql})`;
-  if (SUBDAY_UNITS.has(unit)) return ex(`(${x.sql} - (${local} - date_trunc(${str(unit)}, ${local})))`, TIMESTAMPTZ, f);
-  return ex(`timezone(${zs}, date_trunc(${str(unit)}, ${local}))`, TIMESTAMPTZ, f);
+  const inZone = (v: string) => `timezone(${zone}, ${v})`;
+  return ex(truncLocal(unit, x.sql, inZone, inZone), TIMESTAMPTZ, f);
 }
 
 /** extract() (numeric, exact) and date_part() (float8). */
@@ -727,7 +728,7 @@ function intervalPart(unit: string, iv: string, numericResult: boolean, f: { agg
   const truncDiv = (v: string, by: number) => `CAST(trunc(${dbl(v)} / ${dbl(String(by))}) AS BIGINT)`;
   switch (unit) {
     case 'epoch': {
-      const micros = `(CAST(${part('hour')} AS HUGEINT) * 3600000000 + ${part('minute')} * 60000000 + ${usec})`;
+      const micros = `lg_iv_us(${iv})`;
       if (numericResult) {
         const secs = `(1461 * ${part('year')} + 120 * ${part('month')} + 4 * ${part('day')}) * 21600`;
         return ex(`CAST(CAST(CAST(${secs} AS HUGEINT) * 1000000 + ${micros} AS DECIMAL(38,0)) * CAST('0.000001' AS DECIMAL(7,6)) AS DECIMAL(38,6))`, NUMERIC, { scale: 6, ...f });
