@@ -29,6 +29,16 @@ CREATE TABLE accounts (id int4, sym text, region text, weight numeric(6,3), open
 INSERT INTO accounts VALUES (1, 'AAPL', 'us', 1.500, '2020-01-01'), (2, 'MSFT', 'us', 2.250, '2021-06-30'),
   (3, 'SAP', 'eu', 0.125, '2019-12-31'), (4, 'BMW', 'eu', NULL, NULL), (5, 'TSLA', 'us', 3.000, '2022-02-28');
 CREATE VIEW trades_iceberg AS SELECT * FROM trades;
+-- random integers and numerics up to the types' limits, in 97 groups plus groups of equal values and of one row
+DROP TABLE IF EXISTS nums CASCADE;
+CREATE TABLE nums (id int4, g int4, a int2, b int4, c int8, d numeric(10,3), e numeric(18,0), f numeric(6,6));
+SELECT setseed(0.42);
+INSERT INTO nums SELECT i, i % 97, (random()*60000-30000)::int2, (random()*4e9-2e9)::int4,
+  CASE WHEN i % 5 = 0 THEN (random()*1.8e19-9e18)::numeric::int8 ELSE (random()*1000)::int8 END,
+  (random()*2e7-1e7)::numeric(10,3), (random()*1e18)::numeric(18,0), random()::numeric(6,6)
+  FROM generate_series(1, 5000) i;
+INSERT INTO nums VALUES (-1, 1000, 5, 5, 5, 5, 5, 0.5), (-2, 1000, 5, 5, 5, 5, 5, 0.5), (-3, 1001, 7, 7, 7, 7, 7, 0.7);
+CREATE VIEW nums_iceberg AS SELECT * FROM nums;
 `;
 
 // 40 rows with NULLs, negatives, DST-crossing timestamps, unicode, jsonb of several shapes
@@ -141,9 +151,13 @@ before(async () => {
   await admin.simple(rows());
   db = await DuckDBInstance.create(':memory:');
   await loadMirror('trades', 'lg_trades');
+  await loadMirror('nums', 'lg_nums');
   router = await EngineRouter.create({
     duckdb: { instance: db, connect: () => db.connect() },
-    mirrors: new StaticMirrorSource([{ schema: 'public', name: 'trades_iceberg', relation: 'lg_trades' }]),
+    mirrors: new StaticMirrorSource([
+      { schema: 'public', name: 'trades_iceberg', relation: 'lg_trades' },
+      { schema: 'public', name: 'nums_iceberg', relation: 'lg_nums' },
+    ]),
   });
   ch = await DirectChannel.connect({ port, user: 'postgres', database: 'postgres', params: { extra_float_digits: '1' } });
   session = { id: 1, user: 'postgres', database: 'postgres', oracle: false, params: ch.status, txStatus: 'I', upstream: ch };
@@ -236,6 +250,21 @@ const QUERIES: (string | [string, { params?: (string | null)[]; formats?: number
   // aggregates and numeric scale
   'SELECT count(*), count(sym), count(DISTINCT sym), sum(qty), sum(big), sum(price), sum(amount), sum(fee) FROM trades_iceberg',
   'SELECT avg(qty), avg(price), avg(amount), avg(big), avg(fee), avg(ratio) FROM trades_iceberg',
+  // variance/stddev over integers and numerics: numeric_stddev_internal's scale, rounding and square root
+  'SELECT variance(a), var_samp(b), var_pop(c), stddev(d), stddev_samp(e), stddev_pop(f) FROM nums_iceberg',
+  'SELECT g, variance(a), var_samp(b), var_pop(c), stddev(d), stddev_samp(e), stddev_pop(f) FROM nums_iceberg GROUP BY g ORDER BY g',
+  'SELECT g, stddev_pop(a), stddev_samp(b), stddev(c), var_pop(d), var_samp(e), variance(f) FROM nums_iceberg GROUP BY g ORDER BY g',
+  'SELECT g, stddev_pop(a), stddev_samp(b), stddev(c) FROM nums_iceberg WHERE id < 0 OR id % 50 = 1 GROUP BY g ORDER BY g',
+  // numerics past 18 digits (three-limb squares), and the variance used inside DuckDB (HAVING, ORDER BY)
+  'SELECT g, stddev(e * 100), stddev_pop(e::numeric(38,0) * 1000000000000000000) FROM nums_iceberg GROUP BY g ORDER BY g',
+  'SELECT g, var_samp(-e * 1000), stddev(d::numeric(30,3)) FROM nums_iceberg GROUP BY g HAVING var_samp(-e * 1000) > 0 ORDER BY 2, 1',
+  'SELECT variance(qty), var_samp(price), var_pop(amount), stddev(big), stddev_samp(qty), stddev_pop(price) FROM trades_iceberg',
+  'SELECT sym, stddev(amount), variance(big), var_pop(qty), stddev_samp(id) FROM trades_iceberg GROUP BY sym ORDER BY sym',
+  'SELECT side, stddev_pop(id), var_samp(id) FILTER (WHERE id > 30) FROM trades_iceberg GROUP BY side ORDER BY side',
+  'SELECT id, stddev(qty) OVER (PARTITION BY side ORDER BY id), var_pop(price) OVER (PARTITION BY side) FROM trades_iceberg ORDER BY id',
+  'SELECT round(stddev(qty), 2), stddev(qty)::float8, stddev(qty) + 1, var_samp(5), stddev(qty * 0), var_pop(1) FROM trades_iceberg',
+  'SELECT sym FROM trades_iceberg GROUP BY sym HAVING stddev(qty) > 10 ORDER BY sym',
+  'SELECT sym, stddev(qty) FROM trades_iceberg GROUP BY sym ORDER BY 2 NULLS FIRST, 1',
   'SELECT min(price), max(price), min(ts), max(ts), min(trade_date), max(sym), min(note) FROM trades_iceberg',
   'SELECT sym, count(*), avg(price), round(avg(price), 2), sum(amount) FROM trades_iceberg GROUP BY sym ORDER BY sym',
   'SELECT sym, round(avg(qty), 3) AS a, round(sum(amount) / count(*), 4) AS per FROM trades_iceberg GROUP BY 1 ORDER BY 1 NULLS FIRST',
@@ -576,6 +605,8 @@ test('refused constructs give 0A000', async () => {
   await refused("SELECT to_char(ts, 'YYYY TZ') FROM trades_iceberg");
   await refused("SELECT to_char(amount, '999.99') FROM trades_iceberg");
   await refused('SELECT stddev(fee) FROM trades_iceberg');
+  await refused('SELECT var_samp(DISTINCT qty) FROM trades_iceberg');
+  await refused('SELECT variance(raw_num) FROM trades_iceberg', /declared scale/);
   await refused("SELECT sym ~ '^A' FROM trades_iceberg");
   await refused('SELECT raw_num, count(*) FROM trades_iceberg GROUP BY raw_num', /declared scale/);
   await refused('SELECT id FROM trades_iceberg WHERE raw_num IN (SELECT raw_num FROM trades_iceberg)', /varying scale/);

@@ -18,8 +18,8 @@ import {
   type DuckDBType,
 } from '@duckdb/node-api';
 import { PgError } from '../route/local.js';
-import { numericAvg, numericDiv, numericText, parseNumeric, type PgNumeric } from './results/index.js';
-import { applyTypmod, arith, roundTo, toInteger } from './translate/var-numeric.js';
+import { numericAvg, numericDiv, numericText, numericVariance, parseNumeric, type PgNumeric } from './results/index.js';
+import { applyTypmod, arith, roundTo, squares, toInteger } from './translate/var-numeric.js';
 import { jsonArrayLength, jsonbContains, jsonbExists, jsonEach, jsonElements, jsonGet, jsonIndex, jsonKeys, jsonPath, jsonTypeof } from './json-path.js';
 
 /** Errors raised inside DuckDB carry their SQLSTATE in this form: `lakegate:<code>:<message>`. */
@@ -287,6 +287,14 @@ const UDFS = (): DuckDBScalarFunction[] => [
   udf('lg_numavg', [VARCHAR, BIGINT], VARCHAR, ([s, c]) => {
     if (c === null) return null;
     const r = numericAvg(num(s), BigInt(c as bigint));
+    return r === null ? null : numericText(r);
+  }),
+  // var-numeric.ts 'var': parts and shifts are comma-separated lists
+  udf('lg_numvar', [BIGINT, VARCHAR, VARCHAR, VARCHAR, INTEGER, INTEGER], VARCHAR, ([c, sx, parts, shifts, scale, mode]) => {
+    if (sx === null) return null;
+    const m = Number(mode);
+    const sq = squares((parts as string).split(','), (shifts as string).split(',').map(Number));
+    const r = numericVariance(BigInt(c as bigint), BigInt(sx as string), sq, Number(scale), (m & 1) !== 0, (m & 2) !== 0);
     return r === null ? null : numericText(r);
   }),
   udf('lg_numarith', [VARCHAR, VARCHAR, VARCHAR], VARCHAR, ([op, a, b]) => {

@@ -46,6 +46,7 @@ export { PG, parsePgType, numericTypmod, type PgTypeInfo, type PgTypeName, type 
 export {
   numeric,
   numericAvg,
+  numericVariance,
   numericDiv,
   numericFromDecimal,
   numericFromDouble,

@@ -168,6 +168,39 @@ export function numericAvg(sum: PgNumeric | bigint | DuckDBDecimalValue, count: 
   return numericDiv(s, numeric(c, 0));
 }
 
+/** floor(√x) for x ≥ 0 (Newton's method on BigInt) */
+function isqrt(x: bigint): bigint {
+  if (x < 2n) return x;
+  // a start at or above √x: Newton's steps then decrease to floor(√x). One step from any positive guess lands
+  // there ((g + x/g)/2 ≥ √x), so the float estimate (or a power of two past it) only saves steps.
+  const f = Math.sqrt(Number(x));
+  let g = Number.isFinite(f) && f >= 1 ? BigInt(Math.floor(f)) : 1n << BigInt((x.toString(2).length + 1) >> 1);
+  g = (g + x / g) >> 1n;
+  for (;;) {
+    const next = (g + x / g) >> 1n;
+    if (next >= g) return g;
+    g = next;
+  }
+}
+
+/**
+ * var_samp/var_pop/stddev_samp/stddev_pop over integers or numerics as numeric_stddev_internal computes them from
+ * the exact count n, Σx and Σx² (both given unscaled at `scale` and 2·`scale` fraction digits): numerator
+ * n·Σx² − (Σx)², 0 when it is not positive, else divided by n(n−1) or n² at select_div_scale digits, rounded; the
+ * standard deviation is the square root of that rounded variance at the same scale, rounded half away from zero.
+ * null: no rows, or one row for the sample forms.
+ */
+export function numericVariance(n: bigint, sx: bigint, sxx: bigint, scale: number, sample: boolean, sqrt: boolean): PgNumeric | null {
+  if (n === 0n || (sample && n <= 1n)) return null;
+  const num = n * sxx - sx * sx;
+  if (num <= 0n) return numeric(0n, 0);
+  const v = numericDiv(numeric(num, 2 * scale), numeric(sample ? n * (n - 1n) : n * n, 0)) as PgNumeric & { kind: 'finite' };
+  if (!sqrt) return v;
+  // √(U·10^-r)·10^(r+1) = √(U·10^(r+2)): one guard digit, truncated, then rounded half up
+  const t = isqrt(v.unscaled * 10n ** BigInt(v.dscale + 2));
+  return numeric((t + 5n) / 10n, v.dscale);
+}
+
 /** Coerces a DuckDB value to PgNumeric: DECIMAL, integers, HUGEINT, DOUBLE (like float8::numeric), text. */
 export function toNumeric(v: unknown): PgNumeric {
   if (v instanceof DuckDBDecimalValue) return numericFromDecimal(v);

@@ -21,6 +21,7 @@ import {
   TIMESTAMP,
   TIMESTAMPTZ,
   typeName,
+  type PgT,
 } from './pg-type.js';
 import type { Scope } from './scope.js';
 import { list, strings, type ExprCtx, type Obj, type Tr } from './translator.js';
@@ -28,7 +29,20 @@ import { checkSortable, sortClause, windowSql } from './window.js';
 import { toCharSql } from './to-char.js';
 import { regexpReplaceRe2 } from './regex.js';
 
-export const AGGREGATES = new Set(['count', 'sum', 'avg', 'min', 'max', 'bool_and', 'bool_or', 'every', 'string_agg', 'array_agg']);
+export const AGGREGATES = new Set([
+  'count', 'sum', 'avg', 'min', 'max', 'bool_and', 'bool_or', 'every', 'string_agg', 'array_agg',
+  'variance', 'var_samp', 'var_pop', 'stddev', 'stddev_samp', 'stddev_pop',
+]);
+
+/** the statistical aggregates: [sample (n − 1), square root] */
+const VARIANCE: Record<string, [boolean, boolean]> = {
+  variance: [true, false],
+  var_samp: [true, false],
+  var_pop: [false, false],
+  stddev: [true, true],
+  stddev_samp: [true, true],
+  stddev_pop: [false, true],
+};
 const WINDOW_ONLY = new Set([
   'row_number', 'rank', 'dense_rank', 'percent_rank', 'cume_dist', 'ntile', 'lag', 'lead', 'first_value', 'last_value', 'nth_value',
 ]);
@@ -142,6 +156,51 @@ function aggregate(tr: Tr, name: string, b: Obj, sc: Scope, cx: ExprCtx, over: s
         return varEx({ k: 'avg', sum, count }, cx, f);
       }
       break;
+    }
+    case 'variance':
+    case 'var_samp':
+    case 'var_pop':
+    case 'stddev':
+    case 'stddev_samp':
+    case 'stddev_pop': {
+      const a = a0!;
+      if (a.t.arr || !(isInt(a.t) || a.t.n === 'numeric')) break;
+      // float8 variance is float8_accum's running Youngs–Cramer update: its rounding depends on the row order
+      if (b.agg_distinct) return notSupported(`${name}(DISTINCT …)`);
+      if (a.scale === null) return notSupported(`${name}() over numeric values without a declared scale`);
+      const [sample, sqrt] = VARIANCE[name]!;
+      const big = (sql: string, t: PgT = INT8) => ex(sql, t, { scale: 0, ...f });
+      const n = big(call('count', a.sql));
+      const sum = (sql: string) => big(call('sum', sql), NUMERIC);
+      const v = (sx: string, sq: { ex: Ex; shift: number }[]) => varEx({ k: 'var', n, sx: sum(sx), sq, scale: a.scale!, sample, sqrt }, cx, f);
+      if (a.t.n === 'int2' || a.t.n === 'int4') {
+        const x = `CAST(${a.sql} AS BIGINT)`;
+        return v(x, [{ ex: sum(`${x} * ${x}`), shift: 0 }]);
+      }
+      // u = x·10^scale, an integer, split into limbs: the limb products are summed apart so every sum stays
+      // exact in HUGEINT. Up to 18 digits u is a BIGINT in two 32-bit halves; beyond, a HUGEINT in three 43-bit
+      // limbs (a value whose u does not fit fails the cast instead of losing digits).
+      const p = a.t.n === 'int8' ? 18 : a.t.mod >= 4 ? ((a.t.mod - 4) >> 16) & 0xffff : 38;
+      const u = a.t.n === 'int8' ? a.sql : `CAST(CAST(${a.sql} AS DECIMAL(38, ${a.scale})) * ${10n ** BigInt(a.scale)} AS ${p <= 18 ? 'BIGINT' : 'HUGEINT'})`;
+      const h = (x: string) => `CAST(${x} AS HUGEINT)`;
+      if (p <= 18) {
+        const [hi, lo] = [h(`(${u}) >> 32`), h(`(${u}) & 4294967295`)];
+        return v(h(u), [
+          { ex: sum(`${hi} * ${hi}`), shift: 64 },
+          { ex: sum(`${hi} * ${lo}`), shift: 33 },
+          { ex: sum(`${lo} * ${lo}`), shift: 0 },
+        ]);
+      }
+      const mask = 2n ** 43n - 1n;
+      const [l2, l1, l0] = [`((${u}) >> 86)`, `(((${u}) >> 43) & ${mask})`, `((${u}) & ${mask})`];
+      return v(u, [
+        { ex: sum(`${l2} * ${l2}`), shift: 172 },
+        { ex: sum(`${l2} * ${l1}`), shift: 130 },
+        { ex: sum(`${l2} * ${l0}`), shift: 87 },
+        { ex: sum(`${l1} * ${l1}`), shift: 86 },
+        { ex: sum(`${l1} * ${l0}`), shift: 44 },
+        { ex: sum(`${l0} * ${l0}`), shift: 0 },
+      ]);
     }
     case 'min':
     case 'max': {

@@ -4,7 +4,7 @@
 // DECIMAL) and the rest of the expression is evaluated here with Postgres' numeric rules. Only a top-level output
 // column can be finished this way; the translator refuses these values anywhere DuckDB would have to use them.
 import { PgError } from '../../route/local.js';
-import { numeric, numericAvg, numericDiv, numericRound, numericText, type PgNumeric } from '../results/index.js';
+import { numeric, numericAvg, numericDiv, numericRound, numericText, numericVariance, type PgNumeric } from '../results/index.js';
 import { toNumeric } from '../results/numeric.js';
 import type { Ex } from './ex.js';
 
@@ -19,7 +19,12 @@ export type VarNode =
   | { k: 'round' | 'trunc'; a: VarNode; n: number }
   | { k: 'typmod'; a: VarNode; precision: number; scale: number }
   | { k: 'float8' | 'int4' | 'int8' | 'int2'; a: VarNode }
-  | { k: 'coalesce'; items: VarNode[] };
+  | { k: 'coalesce'; items: VarNode[] }
+  /**
+   * var_samp/var_pop/stddev_*: count, Σu and Σu² for u = x·10^scale (an integer), where Σu² = Σ sq·2^shift
+   * (u split into limbs whose products are summed apart, so each sum stays exact in HUGEINT)
+   */
+  | { k: 'var'; n: Ex; sx: Ex; sq: { ex: Ex; shift: number }[]; scale: number; sample: boolean; sqrt: boolean };
 
 /** The DuckDB expressions a tree needs, in a fixed order (their values arrive as one STRUCT). */
 export function varLeaves(n: VarNode, out: Ex[] = []): Ex[] {
@@ -33,6 +38,9 @@ export function varLeaves(n: VarNode, out: Ex[] = []): Ex[] {
       break;
     case 'sum':
       out.push(n.sum, n.scale);
+      break;
+    case 'var':
+      out.push(n.n, n.sx, ...n.sq.map((x) => x.ex));
       break;
     case 'coalesce':
       for (const x of n.items) varLeaves(x, out);
@@ -69,6 +77,13 @@ export function evalVar(n: VarNode, values: readonly unknown[]): PgNumeric | num
         if (s === null || s === undefined || c === null || c === undefined) return null;
         const sum = sc === undefined ? toNumeric(s) : numericRound(toNumeric(s), Number(sc));
         return numericAvg(sum, BigInt(c as bigint | number));
+      }
+      case 'var': {
+        const c = next();
+        const sx = next();
+        const parts = n.sq.map(() => next());
+        if (c === null || c === undefined || sx === null || sx === undefined) return null;
+        return numericVariance(BigInt(c as bigint), BigInt(sx as bigint), squares(parts, n.sq.map((x) => x.shift)), n.scale, n.sample, n.sqrt);
       }
       case 'sum': {
         const s = next();
@@ -133,6 +148,15 @@ export function evalVar(n: VarNode, values: readonly unknown[]): PgNumeric | num
     default:
       return r;
   }
+}
+
+/** Σu² from its parts: Σ part·2^shift (NULL parts: no rows) */
+export function squares(parts: readonly unknown[], shifts: readonly number[]): bigint {
+  let r = 0n;
+  parts.forEach((v, i) => {
+    if (v !== null && v !== undefined) r += BigInt(v as bigint | string) << BigInt(shifts[i]!);
+  });
+  return r;
 }
 
 function align(a: PgNumeric & { kind: 'finite' }, s: number): bigint {
@@ -216,6 +240,11 @@ export function varSql(n: VarNode): string {
     }
     case 'sum':
       return `lg_numround(CAST(${n.sum.sql} AS VARCHAR), ${n.scale.sql})`;
+    case 'var': {
+      const parts = `concat_ws(',', ${n.sq.map((x) => `CAST(${x.ex.sql} AS VARCHAR)`).join(', ')})`;
+      const shifts = `'${n.sq.map((x) => x.shift).join(',')}'`;
+      return `lg_numvar(CAST(${n.n.sql} AS BIGINT), CAST(${n.sx.sql} AS VARCHAR), ${parts}, ${shifts}, ${n.scale}, ${(n.sample ? 1 : 0) + (n.sqrt ? 2 : 0)})`;
+    }
     case 'div':
       return `lg_numdiv(${varSql(n.a)}, ${varSql(n.b)})`;
     case 'add':
