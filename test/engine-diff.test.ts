@@ -250,6 +250,15 @@ const QUERIES: (string | [string, { params?: (string | null)[]; formats?: number
   // aggregates and numeric scale
   'SELECT count(*), count(sym), count(DISTINCT sym), sum(qty), sum(big), sum(price), sum(amount), sum(fee) FROM trades_iceberg',
   'SELECT avg(qty), avg(price), avg(amount), avg(big), avg(fee), avg(ratio) FROM trades_iceberg',
+  // regex match operators: literal, bracket, group, alternation, bound and anchor patterns; char(n) keeps its padding
+  "SELECT id, sym ~ '^A', sym !~ 'S', note ~ 'it''s$', sym ~ '' FROM trades_iceberg ORDER BY id",
+  "SELECT id FROM trades_iceberg WHERE note ~ '^note (1|2)[0-9]?$' ORDER BY id",
+  "SELECT id FROM trades_iceberg WHERE sym ~ '[A-M]{2,3}' AND sym !~ 'x|Z' ORDER BY id",
+  "SELECT id, side ~ 'y $', side ~ 'y$', side ~ '^b..?$', side::char(6) ~ 'y  $', CAST(sym AS char(8)) ~ 'L   $' FROM trades_iceberg ORDER BY id",
+  "SELECT id, sym ~ 'Ü', sym ~ '[^A-Z]', sym ~ 'n.c', sym ~ '(?:ïc)+o', sym ~ 'A{2}', sym ~ 'P{1,}L' FROM trades_iceberg ORDER BY id",
+  "SELECT id, note ~ '[]x]', note ~ '[a-]', note ~ '\\.', note ~ '[-e]', note ~ 'e\\ 1', note ~ 'o*?t', note ~ 'a|', note ~ '(t|n)(o|e)+' FROM trades_iceberg ORDER BY id",
+  "SELECT id, E'a\\nb' ~ 'a.b', E'a\\nb' ~ '^b', E'a\\nb' ~ 'a$', E'a\\nb' ~ '[^x]b', sym ~ '^.{3,4}$', sym ~ 'S{0}A' FROM trades_iceberg ORDER BY id",
+  `SELECT count(*) FILTER (WHERE sym ~ 'A$'), count(*) FILTER (WHERE attrs::text ~ '"k": "v[12]"') FROM trades_iceberg`,
   // variance/stddev over integers and numerics: numeric_stddev_internal's scale, rounding and square root
   'SELECT variance(a), var_samp(b), var_pop(c), stddev(d), stddev_samp(e), stddev_pop(f) FROM nums_iceberg',
   'SELECT g, variance(a), var_samp(b), var_pop(c), stddev(d), stddev_samp(e), stddev_pop(f) FROM nums_iceberg GROUP BY g ORDER BY g',
@@ -607,7 +616,11 @@ test('refused constructs give 0A000', async () => {
   await refused('SELECT stddev(fee) FROM trades_iceberg');
   await refused('SELECT var_samp(DISTINCT qty) FROM trades_iceberg');
   await refused('SELECT variance(raw_num) FROM trades_iceberg', /declared scale/);
-  await refused("SELECT sym ~ '^A' FROM trades_iceberg");
+  await refused("SELECT sym ~* '^a' FROM trades_iceberg");
+  await refused("SELECT sym ~ '\\d' FROM trades_iceberg", /escape/);
+  await refused("SELECT sym ~ '[[:alpha:]]' FROM trades_iceberg", /classes/);
+  await refused("SELECT sym ~ '(a)\\1' FROM trades_iceberg");
+  await refused('SELECT sym ~ note FROM trades_iceberg', /constant/);
   await refused('SELECT raw_num, count(*) FROM trades_iceberg GROUP BY raw_num', /declared scale/);
   await refused('SELECT id FROM trades_iceberg WHERE raw_num IN (SELECT raw_num FROM trades_iceberg)', /varying scale/);
   await refused('SELECT id FROM trades_iceberg WHERE (id, qty) IN ((1, 2), (3, 4))', /row constructors/);

@@ -186,3 +186,169 @@ export function regexpReplaceRe2(pattern: string, replacement: string): { patter
   const p = parsePattern(pattern);
   return { pattern: p.re2, replacement: checkReplacement(replacement, p.groups) };
 }
+
+// ---- match operators (`~`, `!~`) ------------------------------------------------------------------------------
+//
+// Whether a pattern matches somewhere does not depend on which match an engine prefers, only on the set of strings
+// the pattern describes. So `x ~ 'pattern'` is answered by RE2 for every pattern written with constructs that
+// mean the same set in Postgres' ARE syntax and in RE2, each re-spelled explicitly:
+// - literal characters (any but `.[](){}|*+?^$\`), `\` before a character that is no letter or digit, and
+//   `\t \n \r \f \v`;
+// - `.` (any character, newline included: Postgres matches without the newline-sensitive flag) → `(?s:.)`;
+// - bracket expressions of literal characters and ranges (code-point ranges in both), optionally negated (a
+//   negated set also matches newline in both); `]` first and `-` first or last are literal, as in Postgres;
+// - groups `(…)` and `(?:…)`, alternation `|`, quantifiers `* + ? {m} {m,} {m,n}` (m, n ≤ 255, Postgres' limit),
+//   greedy or not;
+// - anchors `^` and `$` (start and end of the whole string in both without flags).
+// Classes (`\d \w \s`, `[[:alpha:]]`) follow the collation's character classes in Postgres and ASCII in RE2,
+// backreferences and lookahead have no RE2 form, and `~*` folds case by the collation: all are refused (0A000).
+
+const refuseMatch = (why: string): never => notSupported(`the regular expression operator with this pattern (${why})`);
+
+const CONTROL_ESCAPES: Record<string, string> = { t: '\t', n: '\n', r: '\r', f: '\f', v: '\v' };
+
+/** RE2 spelling of a character set: a bracket of \x{…} code points and ranges */
+function bracketRe2(neg: boolean, items: [number, number][]): string {
+  const part = ([a, b]: [number, number]) => (a === b ? `\\x{${a.toString(16)}}` : `\\x{${a.toString(16)}}-\\x{${b.toString(16)}}`);
+  return `[${neg ? '^' : ''}${items.map(part).join('')}]`;
+}
+
+/** The RE2 pattern (unanchored search, as `~` is) for Postgres' `x ~ pattern`, or 0A000. */
+export function regexMatchRe2(pattern: string): string {
+  const cs = [...pattern];
+  let i = 0;
+  const peek = () => cs[i];
+
+  const bound = (): string | null => {
+    // {m}, {m,}, {m,n}: Postgres requires digits right after '{'
+    if (peek() !== '{') return null;
+    let j = i + 1;
+    let m = '';
+    while (j < cs.length && /[0-9]/.test(cs[j]!)) m += cs[j++];
+    if (m === '') refuseMatch("'{' that does not start a bound");
+    let n: string | null = m;
+    if (cs[j] === ',') {
+      j++;
+      n = '';
+      while (j < cs.length && /[0-9]/.test(cs[j]!)) n += cs[j++];
+    }
+    if (cs[j] !== '}') refuseMatch('a malformed bound');
+    const lo = Number(m);
+    const hi = n === '' ? null : Number(n);
+    if (lo > 255 || (hi !== null && (hi > 255 || hi < lo))) refuseMatch('a bound Postgres rejects');
+    i = j + 1;
+    return `{${lo}${n === m ? '' : `,${hi ?? ''}`}}`;
+  };
+
+  const quantifier = (): string => {
+    const c = peek();
+    let q: string | null = null;
+    if (c === '*' || c === '+' || c === '?') {
+      i++;
+      q = c;
+    } else q = bound();
+    if (q === null) return '';
+    // a non-greedy form matches the same strings
+    if (peek() === '?') i++;
+    if (peek() === '*' || peek() === '+' || peek() === '?' || peek() === '{') refuseMatch('a repeated quantifier');
+    return q;
+  };
+
+  const bracket = (): string => {
+    i++; // '['
+    let neg = false;
+    if (peek() === '^') {
+      neg = true;
+      i++;
+    }
+    const items: [number, number][] = [];
+    let first = true;
+    for (;;) {
+      const c = peek();
+      if (c === undefined) refuseMatch('an unterminated bracket expression');
+      if (c === ']' && !first) {
+        i++;
+        break;
+      }
+      if (c === '\\' || (c === '[' && (cs[i + 1] === ':' || cs[i + 1] === '=' || cs[i + 1] === '.'))) refuseMatch('classes or escapes in a bracket expression');
+      const lo = c!.codePointAt(0)!;
+      i++;
+      first = false;
+      if (peek() === '-' && cs[i + 1] !== undefined && cs[i + 1] !== ']') {
+        const hiC = cs[i + 1]!;
+        if (hiC === '\\' || hiC === '[') refuseMatch('classes or escapes in a bracket expression');
+        const hi = hiC.codePointAt(0)!;
+        if (hi < lo) refuseMatch('an invalid range');
+        i += 2;
+        items.push([lo, hi]);
+        continue;
+      }
+      if (c === '-' && !(items.length === 0 || peek() === ']')) refuseMatch("'-' inside a bracket expression");
+      items.push([lo, lo]);
+    }
+    return bracketRe2(neg, items);
+  };
+
+  const atom = (): string | null => {
+    const c = peek();
+    if (c === undefined || c === '|' || c === ')') return null;
+    if (c === '(') {
+      let open = '(';
+      i++;
+      if (peek() === '?') {
+        if (cs[i + 1] !== ':') refuseMatch('lookahead or other (?…) groups');
+        i += 2;
+        open = '(?:';
+      }
+      const inner = alternation();
+      if (peek() !== ')') refuseMatch('unbalanced parentheses');
+      i++;
+      return `${open}${inner})`;
+    }
+    if (c === '[') return bracket();
+    if (c === '.') {
+      i++;
+      return '(?s:.)';
+    }
+    if (c === '^' || c === '$') {
+      i++;
+      // an anchor takes no quantifier
+      if (peek() === '*' || peek() === '+' || peek() === '?' || peek() === '{') refuseMatch('a quantified anchor');
+      return c === '^' ? '^' : '$';
+    }
+    if (c === '\\') {
+      const n = cs[i + 1];
+      if (n === undefined) refuseMatch('a trailing backslash');
+      i += 2;
+      if (CONTROL_ESCAPES[n!]) return hex(CONTROL_ESCAPES[n!]!);
+      if (/[\p{L}\p{N}]/u.test(n!)) refuseMatch(`the escape \\${n}`);
+      return hex(n!);
+    }
+    if (c === '*' || c === '+' || c === '?' || c === '{') refuseMatch('a quantifier with nothing before it');
+    i++;
+    return hex(c);
+  };
+
+  const sequence = (): string => {
+    let out = '';
+    for (;;) {
+      const a = atom();
+      if (a === null) return out;
+      // anchors were checked for quantifiers already
+      out += a === '^' || a === '$' ? a : a + quantifier();
+    }
+  };
+
+  function alternation(): string {
+    const branches = [sequence()];
+    while (peek() === '|') {
+      i++;
+      branches.push(sequence());
+    }
+    return branches.join('|');
+  }
+
+  const re = alternation();
+  if (i < cs.length) refuseMatch('unbalanced parentheses');
+  return re;
+}
