@@ -259,6 +259,9 @@ const QUERIES: (string | [string, { params?: (string | null)[]; formats?: number
   "SELECT id, note ~ '[]x]', note ~ '[a-]', note ~ '\\.', note ~ '[-e]', note ~ 'e\\ 1', note ~ 'o*?t', note ~ 'a|', note ~ '(t|n)(o|e)+' FROM trades_iceberg ORDER BY id",
   "SELECT id, E'a\\nb' ~ 'a.b', E'a\\nb' ~ '^b', E'a\\nb' ~ 'a$', E'a\\nb' ~ '[^x]b', sym ~ '^.{3,4}$', sym ~ 'S{0}A' FROM trades_iceberg ORDER BY id",
   `SELECT count(*) FILTER (WHERE sym ~ 'A$'), count(*) FILTER (WHERE attrs::text ~ '"k": "v[12]"') FROM trades_iceberg`,
+  // ~* and !~*: ASCII letters in both cases, in literals, brackets and ranges
+  "SELECT id, sym ~* '^a', sym !~* 's', note ~* 'IT''S$', sym ~* '[a-c]', sym ~* '[^A-Z]', sym ~* '[Z-a]', sym ~* 'N.C' FROM trades_iceberg ORDER BY id",
+  "SELECT id, sym ~* 'MsFt|tsl', side ~* 'Y $', sym !~* '[^b-z]', note ~* 'E\\ [2-3]' FROM trades_iceberg ORDER BY id",
   // variance/stddev over integers and numerics: numeric_stddev_internal's scale, rounding and square root
   'SELECT variance(a), var_samp(b), var_pop(c), stddev(d), stddev_samp(e), stddev_pop(f) FROM nums_iceberg',
   'SELECT g, variance(a), var_samp(b), var_pop(c), stddev(d), stddev_samp(e), stddev_pop(f) FROM nums_iceberg GROUP BY g ORDER BY g',
@@ -616,7 +619,7 @@ test('refused constructs give 0A000', async () => {
   await refused('SELECT stddev(fee) FROM trades_iceberg');
   await refused('SELECT var_samp(DISTINCT qty) FROM trades_iceberg');
   await refused('SELECT variance(raw_num) FROM trades_iceberg', /declared scale/);
-  await refused("SELECT sym ~* '^a' FROM trades_iceberg");
+  await refused("SELECT sym ~* 'ü' FROM trades_iceberg", /non-ASCII/);
   await refused("SELECT sym ~ '\\d' FROM trades_iceberg", /escape/);
   await refused("SELECT sym ~ '[[:alpha:]]' FROM trades_iceberg", /classes/);
   await refused("SELECT sym ~ '(a)\\1' FROM trades_iceberg");

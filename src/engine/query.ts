@@ -98,7 +98,7 @@ export class EngineQuery implements LocalQuery {
     paramTypes: number[],
     private readonly mirrorUses: Map<string, MirrorUse>,
     private readonly otherUses: Map<string, OtherUse>,
-    private readonly collation: { codePoint: boolean; asciiCtype: boolean },
+    private readonly collation: { codePoint: boolean; asciiCtype: boolean; turkicCase: boolean },
     private readonly copy: CopyOptions | null = null,
   ) {
     this.paramTypes = paramTypes;
@@ -215,6 +215,7 @@ export class EngineQuery implements LocalQuery {
       const q = new EngineQuery(core, session, catalog, query, explain, fields, d.paramTypes, mirrorUses, otherUses, {
         codePoint: info.codePointCollation,
         asciiCtype: info.asciiCtype,
+        turkicCase: info.turkicCase,
       }, copy);
       // translate once now so unsupported SQL is refused at Parse, like Postgres' own errors (a simple Query
       // is bound at once: its bind translates it, with the same refusals, before anything is sent)
@@ -261,6 +262,7 @@ export class EngineQuery implements LocalQuery {
       now,
       codePointCollation: this.collation.codePoint,
       asciiCtype: this.collation.asciiCtype,
+      turkicCase: this.collation.turkicCase,
       user: this.session.user,
       database: this.session.database,
     };

@@ -19,7 +19,14 @@ export interface RelationInfoResult {
   codePointCollation: boolean;
   /** LC_CTYPE C/POSIX: lower()/upper() map ASCII only */
   asciiCtype: boolean;
+  /**
+   * the database's LC_CTYPE or a column's collation is Turkish or Azeri, where ASCII i/I change case to and
+   * from non-ASCII letters (elsewhere ASCII letters change case within ASCII, in every provider)
+   */
+  turkicCase: boolean;
 }
+
+const TURKIC = /^(tr|az)([_.@-]|$)/i;
 
 /** `"schema"."name"` (or `"name"`) for to_regclass */
 export function regclassText(schema: string | null, name: string): string {
@@ -43,11 +50,13 @@ export function readRelationInfo(res: QueryResult, names: string[]): RelationInf
   const relations: (RelationColumns | null)[] = names.map(() => null);
   let codePointCollation = true;
   let asciiCtype = false;
+  let turkicCase = false;
   for (const row of res.rows) {
     const [idx, attname, typid, typmod, coll, datcollate, datctype, provider, relkind] = row;
     const dbC = provider === 'b' || (provider === 'c' && C_LOCALES.has(datcollate ?? ''));
     if (!dbC) codePointCollation = false;
     asciiCtype = datctype === 'C' || datctype === 'POSIX';
+    if (TURKIC.test(datctype ?? '') || TURKIC.test(coll ?? '')) turkicCase = true;
     const i = Number(idx) - 1;
     if (attname === null) continue;
     const r = (relations[i] ??= { relkind: relkind ?? '', columns: [] });
@@ -66,5 +75,5 @@ export function readRelationInfo(res: QueryResult, names: string[]): RelationInf
     }
   }
   if (res.rows.length === 0) throw new PgError('XX000', 'lakegate: could not read the database catalog');
-  return { relations, codePointCollation, asciiCtype };
+  return { relations, codePointCollation, asciiCtype, turkicCase };
 }

@@ -78,6 +78,8 @@ export interface SessionState {
   codePointCollation: boolean;
   /** LC_CTYPE is C/POSIX: lower()/upper() touch ASCII letters only */
   asciiCtype: boolean;
+  /** a Turkish/Azeri ctype or collation is in play: ASCII i/I may change case outside ASCII (relation-info.ts) */
+  turkicCase?: boolean;
   /** session user / current user (for CURRENT_USER etc.) */
   user: string;
   database: string;

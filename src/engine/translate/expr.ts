@@ -259,7 +259,7 @@ function aExpr(tr: Tr, b: Obj, sc: Scope, cx: ExprCtx): Ex {
       if (node(b.lexpr)[0] === 'RowExpr' && node(b.rexpr)[0] === 'RowExpr') return rowComparison(tr, op, b, sc, cx);
       const l = compileExpr(tr, b.lexpr, sc, cx);
       const r = compileExpr(tr, b.rexpr, sc, cx);
-      if (op === '~' || op === '!~') return regexMatch(tr, op, l, r);
+      if (op === '~' || op === '!~' || op === '~*' || op === '!~*') return regexMatch(tr, op, l, r);
       return binary(tr, op, l, r, cx);
     }
     case 'AEXPR_DISTINCT':
@@ -645,14 +645,16 @@ function numberArith(tr: Tr, op: string, l: Ex, r: Ex, cx: ExprCtx): Ex {
  * An avg()/numeric-division value. In a top-level output column it is finished in JS when the row is sent;
  * anywhere DuckDB has to use it, exact JS functions compute it as numeric_out text inside the query.
  */
-/** `x ~ 'pattern'` / `x !~ 'pattern'` over text with a constant pattern (translate/regex.ts) */
+/** `x ~ 'pattern'`, `!~`, `~*`, `!~*` over text with a constant pattern (translate/regex.ts) */
 function regexMatch(tr: Tr, op: string, l: Ex, r: Ex): Ex {
   if (!(isString(l.t) || l.t.n === 'unknown') || l.t.arr) return notSupported(`${typeName(l.t)} ${op} ${typeName(r.t)}`);
   if (!r.lit || r.lit.kind !== 'string') return notSupported(`${op} with a pattern that is not a constant string`);
-  const re = regexMatchRe2(r.lit.text);
+  const icase = op.endsWith('*');
+  if (icase && tr.env.session.turkicCase) return notSupported(`${op} under a Turkish or Azeri ctype or collation`);
+  const re = regexMatchRe2(r.lit.text, icase);
   // char(n) is matched with its padding, as Postgres' bpcharregexeq does (the table layer stores it padded)
   const m = `regexp_matches(${l.t.n === 'bpchar' ? l.sql : textOf(tr.env, l)}, ${str(re)})`;
-  return ex(op === '~' ? m : `(NOT ${m})`, BOOL, flags(l, r));
+  return ex(op.startsWith('!') ? `(NOT ${m})` : m, BOOL, flags(l, r));
 }
 
 export function varEx(v: VarNode, cx: ExprCtx, f: { agg: boolean; win: boolean }): Ex {

@@ -201,7 +201,11 @@ export function regexpReplaceRe2(pattern: string, replacement: string): { patter
 //   greedy or not;
 // - anchors `^` and `$` (start and end of the whole string in both without flags).
 // Classes (`\d \w \s`, `[[:alpha:]]`) follow the collation's character classes in Postgres and ASCII in RE2,
-// backreferences and lookahead have no RE2 form, and `~*` folds case by the collation: all are refused (0A000).
+// backreferences and lookahead have no RE2 form: all are refused (0A000).
+// `~*`: Postgres compiles each pattern character to the set of its case forms under the collation's ctype and
+// matches the text as it is. For an ASCII letter that set is the letter and its ASCII counterpart in every
+// provider and locale but Turkish/Azeri (i ↔ İ, ı ↔ I; the caller refuses those), so the pattern is spelled
+// with both forms and RE2 runs case-sensitively; a non-ASCII character in the pattern is refused.
 
 const refuseMatch = (why: string): never => notSupported(`the regular expression operator with this pattern (${why})`);
 
@@ -213,9 +217,22 @@ function bracketRe2(neg: boolean, items: [number, number][]): string {
   return `[${neg ? '^' : ''}${items.map(part).join('')}]`;
 }
 
-/** The RE2 pattern (unanchored search, as `~` is) for Postgres' `x ~ pattern`, or 0A000. */
-export function regexMatchRe2(pattern: string): string {
+/** the other-case ASCII letter of code point c, or null */
+function asciiOtherCase(c: number): number | null {
+  if (c >= 0x41 && c <= 0x5a) return c + 32;
+  if (c >= 0x61 && c <= 0x7a) return c - 32;
+  return null;
+}
+
+/** The RE2 pattern (unanchored search, as `~` is) for Postgres' `x ~ pattern` (`icase`: `~*`), or 0A000. */
+export function regexMatchRe2(pattern: string, icase = false): string {
   const cs = [...pattern];
+  if (icase && cs.some((c) => c.codePointAt(0)! > 0x7f)) refuseMatch('a non-ASCII character under ~*');
+  /** one literal character: both ASCII cases under icase */
+  const lit = (c: string): string => {
+    const o = icase ? asciiOtherCase(c.codePointAt(0)!) : null;
+    return o === null ? hex(c) : bracketRe2(false, [[c.codePointAt(0)!, c.codePointAt(0)!], [o, o]]);
+  };
   let i = 0;
   const peek = () => cs[i];
 
@@ -286,6 +303,15 @@ export function regexMatchRe2(pattern: string): string {
       if (c === '-' && !(items.length === 0 || peek() === ']')) refuseMatch("'-' inside a bracket expression");
       items.push([lo, lo]);
     }
+    if (icase) {
+      // every ASCII letter in the set brings its other case (ranges are ASCII here: non-ASCII was refused)
+      for (const [a, b] of [...items]) {
+        for (let c = a; c <= b; c++) {
+          const o = asciiOtherCase(c);
+          if (o !== null) items.push([o, o]);
+        }
+      }
+    }
     return bracketRe2(neg, items);
   };
 
@@ -322,11 +348,11 @@ export function regexMatchRe2(pattern: string): string {
       i += 2;
       if (CONTROL_ESCAPES[n!]) return hex(CONTROL_ESCAPES[n!]!);
       if (/[\p{L}\p{N}]/u.test(n!)) refuseMatch(`the escape \\${n}`);
-      return hex(n!);
+      return lit(n!);
     }
     if (c === '*' || c === '+' || c === '?' || c === '{') refuseMatch('a quantifier with nothing before it');
     i++;
-    return hex(c);
+    return lit(c);
   };
 
   const sequence = (): string => {
