@@ -114,6 +114,20 @@ test('cursors over mirrors: DECLARE, FETCH, MOVE, CLOSE as Postgres answers them
       'DECLARE h1 CURSOR WITH HOLD FOR SELECT id, product, tags FROM $T WHERE id % 7 = 0 ORDER BY id',
       'FETCH 2 h1', 'BEGIN', 'FETCH 2 h1', 'COMMIT', 'FETCH 100 h1', 'CLOSE h1', 'FETCH 1 h1',
     ]);
+    // DISCARD ALL (a pooler's reset) closes HOLD cursors too; inside a transaction block Postgres refuses it and
+    // the cursor stays (on a connection of its own: DISCARD ALL resets the session)
+    const direct = await s.pg.client();
+    try {
+      const sqls = ['DECLARE h2 CURSOR WITH HOLD FOR SELECT id FROM $T ORDER BY id', 'FETCH 1 h2', 'BEGIN', 'DISCARD ALL', 'ROLLBACK', 'FETCH 1 h2', 'DISCARD ALL', 'FETCH 1 h2'];
+      const mine = await steps(lake, M[0], sqls);
+      const theirs = await steps(direct, M[1], sqls);
+      assert.deepEqual(mine.map((x) => ({ ...x, sql: x.sql.replace(M[0], M[1]) })), theirs);
+      assert.equal(theirs[3]!.error?.split(' ')[0], '25001');
+      assert.deepEqual(theirs[5]!.rows, mine[5]!.rows);
+      assert.equal(theirs[7]!.error?.split(' ')[0], '34000');
+    } finally {
+      await direct.end();
+    }
   } finally {
     await lake.end();
   }

@@ -18,7 +18,7 @@ import { SessionUpstreamChannel } from './upstream-channel.js';
 import type { ReadBuffer } from './read-buffer.js';
 import { SocketWriter } from './socket-writer.js';
 import type { LocalRouter, SessionInfo, LocalPortal, LocalCursor } from '../route/local.js';
-import { closeTransactionCursors, mayBeCursorCommand } from '../route/cursors.js';
+import { closeAllCursors, closeTransactionCursors, isDiscardAll, mayBeCursorCommand } from '../route/cursors.js';
 import type { LocalStatement, Cancellable } from './local-batch.js';
 import type { Logger } from '../log.js';
 
@@ -327,6 +327,11 @@ export class Session implements SessionInfo {
             return false;
           }
         }
+        // DISCARD ALL (a pooler's reset) closes every cursor. Outside a transaction block only HOLD cursors are
+        // left; inside one Postgres refuses it, so they close only when it is sent with the session idle.
+        if (this.localCursors.size > 0 && this.txStatus === 'I' && this.out.upstreamIdle && isDiscardAll(queryText(chunk.subarray(start, end)))) {
+          closeAllCursors(this.localCursors);
+        }
         this.out.expectUpstream();
         return true;
       }
@@ -539,8 +544,7 @@ export class Session implements SessionInfo {
     this.running?.cancel?.();
     for (const p of this.localPortals.values()) p?.close();
     this.localPortals.clear();
-    for (const c of this.localCursors.values()) c.portal.close();
-    this.localCursors.clear();
+    closeAllCursors(this.localCursors);
     this.client.end();
     this.up.end();
     setTimeout(() => {
