@@ -262,6 +262,12 @@ const QUERIES: (string | [string, { params?: (string | null)[]; formats?: number
   // ~* and !~*: ASCII letters in both cases, in literals, brackets and ranges
   "SELECT id, sym ~* '^a', sym !~* 's', note ~* 'IT''S$', sym ~* '[a-c]', sym ~* '[^A-Z]', sym ~* '[Z-a]', sym ~* 'N.C' FROM trades_iceberg ORDER BY id",
   "SELECT id, sym ~* 'MsFt|tsl', side ~* 'Y $', sym !~* '[^b-z]', note ~* 'E\\ [2-3]' FROM trades_iceberg ORDER BY id",
+  // mode(): the most frequent value, ties to the first in sort order (ASC and DESC), NULLs skipped, FILTER
+  'SELECT mode() WITHIN GROUP (ORDER BY qty), mode() WITHIN GROUP (ORDER BY qty DESC), mode() WITHIN GROUP (ORDER BY sym), mode() WITHIN GROUP (ORDER BY note) FROM trades_iceberg',
+  'SELECT g, mode() WITHIN GROUP (ORDER BY a % 3), mode() WITHIN GROUP (ORDER BY c % 5 DESC), mode() WITHIN GROUP (ORDER BY f) FROM nums_iceberg GROUP BY g ORDER BY g',
+  'SELECT sym, mode() WITHIN GROUP (ORDER BY trade_date), mode() WITHIN GROUP (ORDER BY ts DESC), mode() WITHIN GROUP (ORDER BY flag) FILTER (WHERE id > 5), mode() WITHIN GROUP (ORDER BY price) FROM trades_iceberg GROUP BY sym ORDER BY sym',
+  'SELECT sym, mode() WITHIN GROUP (ORDER BY qty) + 1 FROM trades_iceberg GROUP BY sym ORDER BY mode() WITHIN GROUP (ORDER BY qty), 1',
+  'SELECT mode() WITHIN GROUP (ORDER BY id) FROM trades_iceberg WHERE id < 0',
   // variance/stddev over integers and numerics: numeric_stddev_internal's scale, rounding and square root
   'SELECT variance(a), var_samp(b), var_pop(c), stddev(d), stddev_samp(e), stddev_pop(f) FROM nums_iceberg',
   'SELECT g, variance(a), var_samp(b), var_pop(c), stddev(d), stddev_samp(e), stddev_pop(f) FROM nums_iceberg GROUP BY g ORDER BY g',
@@ -633,7 +639,9 @@ test('refused constructs give 0A000', async () => {
   await refused("SELECT extract(quarter FROM dur) FROM trades_iceberg", /quarter/);
   await refused('SELECT id FROM trades_iceberg WHERE (id, qty) IS DISTINCT FROM (1, 2)', /row constructors/);
   await refused('SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY fee DESC) FROM trades_iceberg');
-  await refused('SELECT mode() WITHIN GROUP (ORDER BY fee) FROM trades_iceberg');
+  await refused('SELECT mode() WITHIN GROUP (ORDER BY fee) FROM trades_iceberg', /double precision/);
+  await refused('SELECT mode() WITHIN GROUP (ORDER BY side) FROM trades_iceberg', /character/);
+  await refused('SELECT sym FROM trades_iceberg GROUP BY sym HAVING mode() WITHIN GROUP (ORDER BY qty) > 0', /HAVING/);
   await refused("SELECT id FROM trades_iceberg ORDER BY sym COLLATE \"en-x-icu\"");
   await refused('SELECT id FROM trades_iceberg ORDER BY attrs');
 });

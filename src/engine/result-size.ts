@@ -10,7 +10,7 @@ type Obj = Record<string, unknown>;
 const SMALL_LIMIT = 10_000n;
 
 /** the translator's plain aggregates, and the ordered-set ones it handles (WITHIN GROUP) */
-const isAggregate = (name: string) => AGGREGATES.has(name) || name === 'percentile_cont' || name === 'percentile_disc';
+const isAggregate = (name: string) => AGGREGATES.has(name) || name === 'percentile_cont' || name === 'percentile_disc' || name === 'mode';
 
 /** functions that may return several rows per call */
 const SET_RETURNING =

@@ -53,10 +53,10 @@ export function callFunction(tr: Tr, b: Obj, sc: Scope, cx: ExprCtx): Ex {
   const name = names[names.length - 1]!;
   if (b.func_variadic) return notSupported('VARIADIC arguments');
   if (b.agg_within_group) {
-    if (name !== 'percentile_cont' && name !== 'percentile_disc') return notSupported(`${name}() WITHIN GROUP`);
+    if (name !== 'percentile_cont' && name !== 'percentile_disc' && name !== 'mode') return notSupported(`${name}() WITHIN GROUP`);
     if (b.over) return notSupported(`${name}() as a window function`);
     if (!cx.agg || cx.inAgg) return notSupported(`aggregate functions in ${cx.what}`);
-    return percentile(tr, name, b, sc, cx);
+    return name === 'mode' ? mode(tr, b, sc, cx) : percentile(tr, name, b, sc, cx);
   }
   const isAgg = AGGREGATES.has(name);
   const isWin = WINDOW_ONLY.has(name);
@@ -273,6 +273,35 @@ function percentile(tr: Tr, name: string, b: Obj, sc: Scope, cx: ExprCtx): Ex {
   if (!(isNumber(x.t) || x.t.n === 'unknown')) return notSupported(`percentile_cont() over ${typeName(x.t)}`);
   const v = coerce(tr.env, x.t.n === 'numeric' && x.scale === null ? ex(`lg_num(${x.sql})`, NUMERIC, { scale: 18 }) : x, FLOAT8, false);
   return ex(`lg_pcont(list_sort(list(${v.sql}) FILTER (WHERE ${filter})), CAST(${f} AS DOUBLE))`, FLOAT8, fl);
+}
+
+/**
+ * mode() WITHIN GROUP (ORDER BY x): the most frequent non-NULL value; among equally frequent ones Postgres keeps
+ * the first in the sort order (mode_final replaces its pick only on a strictly longer run). DuckDB counts the
+ * values (histogram) and the pick is the least {−count, value} (DESC: the greatest {count, value}), so equal
+ * values must compare and sort as in Postgres: floats (±0 are one value but print apart), char(n), uuid and text
+ * under non-C collations are refused.
+ */
+function mode(tr: Tr, b: Obj, sc: Scope, cx: ExprCtx): Ex {
+  // DuckDB cannot bind the lambda below in HAVING
+  if (cx.what === 'HAVING') return notSupported('mode() in HAVING');
+  const inner: ExprCtx = { ...cx, inAgg: true, win: false, var: false, what: 'aggregate arguments' };
+  const order = list(b.agg_order);
+  if (list(b.args).length !== 0 || order.length !== 1) return notSupported('this mode() form');
+  const sb = (order[0] as Obj).SortBy as Obj;
+  const x = plain(compileExpr(tr, sb.node, sc, inner));
+  checkSortable(tr, x);
+  if (x.t.arr || isFloat(x.t) || x.t.n === 'bpchar' || x.t.n === 'interval' || x.t.n === 'json' || x.t.n === 'jsonb' || x.t.n === 'unknown' || x.t.n === 'uuid') {
+    return notSupported(`mode() over ${typeName(x.t)}`);
+  }
+  if (x.t.n === 'numeric' && x.scale === null) return notSupported('mode() over numeric values without a declared scale');
+  const filter = b.agg_filter ? ` FILTER (WHERE ${plain(compileExpr(tr, b.agg_filter, sc, { ...inner, what: 'FILTER' })).sql})` : '';
+  const desc = sb.sortby_dir === 'SORTBY_DESC';
+  const entries = `map_entries(histogram(${x.sql})${filter})`;
+  const pick = desc
+    ? `list_max(list_transform(${entries}, lg_e -> {'c': CAST(lg_e.value AS BIGINT), 'k': lg_e.key})).k`
+    : `list_min(list_transform(${entries}, lg_e -> {'c': -CAST(lg_e.value AS BIGINT), 'k': lg_e.key})).k`;
+  return ex(`(${pick})`, x.t, { scale: x.scale, agg: true, win: false });
 }
 
 function windowCall(tr: Tr, name: string, b: Obj, sc: Scope, cx: ExprCtx): Ex {
