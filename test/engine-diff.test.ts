@@ -262,6 +262,14 @@ const QUERIES: (string | [string, { params?: (string | null)[]; formats?: number
   // ~* and !~*: ASCII letters in both cases, in literals, brackets and ranges
   "SELECT id, sym ~* '^a', sym !~* 's', note ~* 'IT''S$', sym ~* '[a-c]', sym ~* '[^A-Z]', sym ~* '[Z-a]', sym ~* 'N.C' FROM trades_iceberg ORDER BY id",
   "SELECT id, sym ~* 'MsFt|tsl', side ~* 'Y $', sym !~* '[^b-z]', note ~* 'E\\ [2-3]' FROM trades_iceberg ORDER BY id",
+  // floor/ceil of numeric division and avg() results: Grafana's time buckets; exact in DuckDB where the quotient's
+  // rounding cannot reach the next integer, in JS elsewhere (a quotient rounded up to the integer: …0001)
+  'SELECT floor(extract(epoch from ts)/60)*60 AS time, count(*) FROM trades_iceberg WHERE ts IS NOT NULL GROUP BY 1 ORDER BY 1',
+  'SELECT floor(extract(epoch from ts)/86400)*86400 AS "time", avg(amount) FROM trades_iceberg GROUP BY 1 ORDER BY 1 NULLS FIRST',
+  'SELECT id, floor(amount / 7), ceil(amount / 7), ceiling(price / 3), floor(-amount / 1), floor(big::numeric / 1000), ceil(big::numeric / 13) FROM trades_iceberg ORDER BY id',
+  'SELECT g, floor(avg(a)), ceil(avg(c)), floor(sum(d) / 3), ceil(avg(e)) FROM nums_iceberg GROUP BY g ORDER BY g',
+  'SELECT id, floor(e / 7), ceil(e / 3), floor(e * 1000000 / 7), floor(d / 1), floor(f / 7), floor(raw_num / 3) FROM nums_iceberg, (SELECT raw_num FROM trades_iceberg WHERE id = 2) r ORDER BY id LIMIT 300',
+  'SELECT floor((e * 0 + 999999990000000099999998::numeric) / 99999999), floor((e * 0 + 12345599987654398::numeric) / 99999999) FROM nums_iceberg WHERE id = 1',
   // mode(): the most frequent value, ties to the first in sort order (ASC and DESC), NULLs skipped, FILTER
   'SELECT mode() WITHIN GROUP (ORDER BY qty), mode() WITHIN GROUP (ORDER BY qty DESC), mode() WITHIN GROUP (ORDER BY sym), mode() WITHIN GROUP (ORDER BY note) FROM trades_iceberg',
   'SELECT g, mode() WITHIN GROUP (ORDER BY a % 3), mode() WITHIN GROUP (ORDER BY c % 5 DESC), mode() WITHIN GROUP (ORDER BY f) FROM nums_iceberg GROUP BY g ORDER BY g',

@@ -19,7 +19,7 @@ import {
 } from '@duckdb/node-api';
 import { PgError } from '../route/local.js';
 import { numericAvg, numericDiv, numericText, numericVariance, parseNumeric, type PgNumeric } from './results/index.js';
-import { applyTypmod, arith, roundTo, squares, toInteger } from './translate/var-numeric.js';
+import { applyTypmod, arith, floorOf, roundTo, squares, toInteger } from './translate/var-numeric.js';
 import { jsonArrayLength, jsonbContains, jsonbExists, jsonEach, jsonElements, jsonGet, jsonIndex, jsonKeys, jsonPath, jsonTypeof } from './json-path.js';
 
 /** Errors raised inside DuckDB carry their SQLSTATE in this form: `lakegate:<code>:<message>`. */
@@ -307,6 +307,7 @@ const UDFS = (): DuckDBScalarFunction[] => [
   }),
   udf('lg_numround', [VARCHAR, INTEGER], VARCHAR, ([a, n]) => (n === null ? null : numericText(roundTo(num(a), Number(n), false)))),
   udf('lg_numtrunc', [VARCHAR, INTEGER], VARCHAR, ([a, n]) => (n === null ? null : numericText(roundTo(num(a), Number(n), true)))),
+  udf('lg_numfloor', [VARCHAR, BOOLEAN], VARCHAR, ([a, floor]) => numericText(floorOf(num(a), floor === true))),
   udf('lg_numtypmod', [VARCHAR, INTEGER, INTEGER], VARCHAR, ([a, p, sc]) => numericText(applyTypmod(num(a), Number(p), Number(sc)))),
   udf('lg_numint', [VARCHAR, VARCHAR], BIGINT, ([a, k]) => toInteger(num(a), k as 'int2' | 'int4' | 'int8')),
   udf('lg_numcmp', [VARCHAR, VARCHAR], INTEGER, ([a, b]) => (b === null ? null : numCompare(num(a), num(b)))),

@@ -28,6 +28,7 @@ import { list, strings, type ExprCtx, type Obj, type Tr } from './translator.js'
 import { checkSortable, sortClause, windowSql } from './window.js';
 import { toCharSql } from './to-char.js';
 import { regexpReplaceRe2 } from './regex.js';
+import { varSql } from './var-numeric.js';
 
 export const AGGREGATES = new Set([
   'count', 'sum', 'avg', 'min', 'max', 'bool_and', 'bool_or', 'every', 'string_agg', 'array_agg',
@@ -405,6 +406,34 @@ function textArg(tr: Tr, e: Ex): string {
   return textOf(tr.env, e);
 }
 
+/**
+ * floor()/ceil() of a numeric division or avg() result: Postgres rounds the quotient at select_div_scale digits
+ * first (numeric_div), then takes the floor. Exact in JS for any operands (lg_numfloor). For `x / n` with n an
+ * integer constant and x of fixed scale s (Grafana's `floor(extract(epoch FROM t) / 60)`) DuckDB computes it
+ * exactly where the rounding provably cannot reach the next integer: the quotient's distance to an integer is a
+ * multiple of 1/D (D = |n|·10^s), and the rounding step is 10^-rscale with rscale ≥ 16 − 4·(weight(x) − weight(n))
+ * (base-10000 weights), so below |x| < 10000^(W+1) with W the largest weight where 2·10^rscale > D, the floor of
+ * the exact quotient is the answer; from there on the row goes to JS.
+ */
+function floorOfVar(e: Ex, floor: boolean): Ex {
+  const v = e.v!;
+  const f = { agg: e.agg, win: e.win };
+  const viaJs = `CAST(lg_numfloor(${varSql(v)}, ${floor}) AS DECIMAL(38,0))`;
+  const b = v.k === 'div' && v.b.k === 'leaf' ? v.b.ex : null;
+  const a = v.k === 'div' && v.a.k === 'leaf' ? v.a.ex : null;
+  const n = b?.lit?.kind === 'number' && /^\d+$/.test(b.lit.text) ? BigInt(b.lit.text) : null;
+  if (!a || !n || n === 0n || a.scale === null || !(isInt(a.t) || a.t.n === 'numeric')) return ex(viaJs, NUMERIC, { scale: 0, ...f });
+  const d = Number(n) * 10 ** a.scale;
+  const w2 = Math.floor((n.toString().length - 1) / 4);
+  const wMax = Math.ceil(w2 + (16 - Math.log10(d / 2)) / 4) - 1;
+  const limit = `CAST('1e${4 * (wMax + 1)}' AS DOUBLE)`;
+  const r = `(${a.sql} % ${n})`;
+  // a − r is a multiple of n: its truncated quotient is exact; the remainder's sign moves it to the floor/ceil
+  const q = `(CAST(${a.sql} - ${r} AS HUGEINT) // ${n})`;
+  const fast = floor ? `${q} - (CASE WHEN ${r} < 0 THEN 1 ELSE 0 END)` : `${q} + (CASE WHEN ${r} > 0 THEN 1 ELSE 0 END)`;
+  return ex(`(CASE WHEN abs(CAST(${a.sql} AS DOUBLE)) < ${limit} THEN CAST(${fast} AS DECIMAL(38,0)) ELSE ${viaJs} END)`, NUMERIC, { scale: 0, ...f });
+}
+
 function intArg(tr: Tr, e: Ex): string {
   return coerce(tr.env, e.t.n === 'unknown' ? e : e, INT4, false).sql;
 }
@@ -414,6 +443,10 @@ function scalar(tr: Tr, name: string, args0: Ex[]): Ex {
   if ((name === 'round' || name === 'trunc') && args0[0]?.v) {
     const n = args0[1] ? constInt(args0[1], `${name}() scale`) : 0;
     return { ...args0[0], v: { k: name, a: args0[0].v, n } };
+  }
+  // …and floor/ceil, whose result has scale 0 again: a plain DECIMAL(38,0) from there on
+  if ((name === 'floor' || name === 'ceil' || name === 'ceiling') && args0.length === 1 && args0[0]!.v) {
+    return floorOfVar(args0[0]!, name === 'floor');
   }
   const args = args0.map((a) => plain(a));
   const f = flags(...args);

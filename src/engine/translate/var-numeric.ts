@@ -189,6 +189,16 @@ export function roundTo(a: PgNumeric, n: number, trunc: boolean): PgNumeric {
   return numeric(q * 10n ** BigInt(-n), 0);
 }
 
+/** floor() / ceil() of a numeric: scale 0 (NaN and infinities stay what they are) */
+export function floorOf(a: PgNumeric, floor: boolean): PgNumeric {
+  if (a.kind !== 'finite') return a;
+  const div = 10n ** BigInt(a.dscale);
+  let q = a.unscaled / div; // truncates toward zero
+  const r = a.unscaled % div;
+  if (r !== 0n && (r < 0n) === floor) q += floor ? -1n : 1n;
+  return numeric(q, 0);
+}
+
 /** apply_typmod: round to the scale, then the integer digits must fit precision - scale. */
 export function applyTypmod(a: PgNumeric, precision: number, scale: number): PgNumeric {
   if (a.kind !== 'finite') {
