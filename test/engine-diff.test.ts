@@ -262,6 +262,12 @@ const QUERIES: (string | [string, { params?: (string | null)[]; formats?: number
   // ~* and !~*: ASCII letters in both cases, in literals, brackets and ranges
   "SELECT id, sym ~* '^a', sym !~* 's', note ~* 'IT''S$', sym ~* '[a-c]', sym ~* '[^A-Z]', sym ~* '[Z-a]', sym ~* 'N.C' FROM trades_iceberg ORDER BY id",
   "SELECT id, sym ~* 'MsFt|tsl', side ~* 'Y $', sym !~* '[^b-z]', note ~* 'E\\ [2-3]' FROM trades_iceberg ORDER BY id",
+  // window aggregates over the query's aggregates: shares of a total, per-partition totals of groups
+  'SELECT sym, sum(amount) / sum(sum(amount)) OVER () FROM trades_iceberg GROUP BY sym ORDER BY 1',
+  'SELECT sym, count(*) * 100.0 / sum(count(*)) OVER () AS pct FROM trades_iceberg GROUP BY sym ORDER BY 1',
+  'SELECT sym, side, sum(qty), sum(sum(qty)) OVER (PARTITION BY sym), rank() OVER (PARTITION BY sym ORDER BY sum(qty) DESC) FROM trades_iceberg GROUP BY sym, side ORDER BY 1, 2',
+  'SELECT sym, avg(avg(price)) OVER (), max(min(id)) OVER (ORDER BY sym ROWS BETWEEN 1 PRECEDING AND CURRENT ROW) FROM trades_iceberg GROUP BY sym ORDER BY 1',
+  'SELECT sum(sum(qty)) OVER () FROM trades_iceberg',
   // floor/ceil of numeric division and avg() results: Grafana's time buckets; exact in DuckDB where the quotient's
   // rounding cannot reach the next integer, in JS elsewhere (a quotient rounded up to the integer: …0001)
   'SELECT floor(extract(epoch from ts)/60)*60 AS time, count(*) FROM trades_iceberg WHERE ts IS NOT NULL GROUP BY 1 ORDER BY 1',

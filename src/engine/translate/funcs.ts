@@ -85,7 +85,11 @@ export function callFunction(tr: Tr, b: Obj, sc: Scope, cx: ExprCtx): Ex {
 
 /** One aggregate call; `over` is the DuckDB window clause (' OVER (…)') or ''. */
 function aggregate(tr: Tr, name: string, b: Obj, sc: Scope, cx: ExprCtx, over: string): Ex {
-  const inner: ExprCtx = { ...cx, inAgg: true, win: false, var: false, what: 'aggregate arguments' };
+  // a window aggregate's arguments are evaluated per row of its query level, grouped or not: they may hold that
+  // level's aggregates (`sum(amount) / sum(sum(amount)) OVER ()`, a share of the total)
+  const inner: ExprCtx = over
+    ? { ...cx, win: false, var: false, what: 'window function arguments' }
+    : { ...cx, inAgg: true, win: false, var: false, what: 'aggregate arguments' };
   const before = { local: sc.localRefs, outer: sc.outerRefs };
   const args = list(b.args).map((a) => plain(compileExpr(tr, a, sc, inner)));
   if (sc.localRefs === before.local && sc.outerRefs > before.outer) {
@@ -113,7 +117,7 @@ function aggregate(tr: Tr, name: string, b: Obj, sc: Scope, cx: ExprCtx, over: s
     if (b.agg_distinct) return notSupported(`${name}(DISTINCT interval)`);
     return `lg_iv_make(${call('sum', `lg_iv_m(${x})`)}, ${call('sum', `lg_iv_d(${x})`)}, ${call('sum', `lg_iv_us(${x})`)})`;
   };
-  const f = { agg: over === '', win: over !== '' };
+  const f = { agg: over === '' || args.some((a) => a.agg), win: over !== '' };
   const a0 = args[0];
   switch (name) {
     case 'count':
@@ -309,8 +313,8 @@ function windowCall(tr: Tr, name: string, b: Obj, sc: Scope, cx: ExprCtx): Ex {
   const over = ' OVER ' + windowSql(tr, b.over as Obj, sc, cx);
   if (AGGREGATES.has(name)) {
     if (b.agg_order) return notSupported('ORDER BY inside a window aggregate');
-    const e = aggregate(tr, name, b, sc, { ...cx, agg: true }, over);
-    return { ...e, agg: false, win: true };
+    const e = aggregate(tr, name, b, sc, cx, over);
+    return { ...e, win: true };
   }
   if (b.agg_star || b.agg_distinct || b.agg_filter) return notSupported(`${name}() with aggregate options`);
   const inner: ExprCtx = { ...cx, win: false, var: false, what: 'window function arguments' };
