@@ -262,6 +262,10 @@ const QUERIES: (string | [string, { params?: (string | null)[]; formats?: number
   // ~* and !~*: ASCII letters in both cases, in literals, brackets and ranges
   "SELECT id, sym ~* '^a', sym !~* 's', note ~* 'IT''S$', sym ~* '[a-c]', sym ~* '[^A-Z]', sym ~* '[Z-a]', sym ~* 'N.C' FROM trades_iceberg ORDER BY id",
   "SELECT id, sym ~* 'MsFt|tsl', side ~* 'Y $', sym !~* '[^b-z]', note ~* 'E\\ [2-3]' FROM trades_iceberg ORDER BY id",
+  // ascii, translate, array_to_string over text and integer arrays (NULL elements skipped or replaced)
+  "SELECT id, ascii(sym), ascii(''), ascii(note), translate(sym, 'AS', 'as'), translate(note, 'not', 'N'), translate(sym, 'ïÜ', 'iU'), translate(sym, 'AA', 'xy') FROM trades_iceberg ORDER BY id",
+  "SELECT id, array_to_string(tags, ','), array_to_string(tags, ''), array_to_string(tags, NULL), array_to_string(ARRAY['a', NULL, sym], '-'), array_to_string(ARRAY['a', NULL, sym], '-', '*'), array_to_string(ARRAY[qty, NULL, id], ';', NULL) FROM trades_iceberg ORDER BY id",
+  "SELECT array_to_string(array_agg(sym ORDER BY id), ', ') FROM trades_iceberg",
   // window aggregates over the query's aggregates: shares of a total, per-partition totals of groups
   'SELECT sym, sum(amount) / sum(sum(amount)) OVER () FROM trades_iceberg GROUP BY sym ORDER BY 1',
   'SELECT sym, count(*) * 100.0 / sum(count(*)) OVER () AS pct FROM trades_iceberg GROUP BY sym ORDER BY 1',

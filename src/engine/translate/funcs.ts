@@ -587,6 +587,15 @@ function scalar(tr: Tr, name: string, args0: Ex[]): Ex {
     case 'md5':
       if (n === 1 && (isString(a!.t) || a!.t.n === 'unknown')) return ex(`md5(${textArg(tr, a!)})`, TEXT, f);
       break;
+    case 'ascii':
+      // the first character's code point (UTF-8 databases), 0 for ''
+      if (n === 1 && (isString(a!.t) || a!.t.n === 'unknown')) return ex(`CAST(ascii(${textArg(tr, a!)}) AS INTEGER)`, INT4, { scale: 0, ...f });
+      break;
+    case 'translate':
+      if (n === 3 && args.every((x) => isString(x.t) || x.t.n === 'unknown')) {
+        return ex(`translate(${textArg(tr, a!)}, ${textArg(tr, args[1]!)}, ${textArg(tr, args[2]!)})`, TEXT, f);
+      }
+      break;
     case 'concat': {
       const parts = args.map((x) => (x.t.n === 'unknown' ? (x.lit?.kind === 'null' ? 'NULL' : x.sql) : textOf(tr.env, x, 'output')));
       // concat() skips NULLs and returns '' for all-NULL input, as DuckDB's
@@ -666,6 +675,16 @@ function scalar(tr: Tr, name: string, args0: Ex[]): Ex {
     case 'cardinality':
       if (n === 1 && a!.t.arr) return ex(`CAST(len(${a!.sql}) AS INTEGER)`, INT4, { scale: 0, ...f });
       break;
+    case 'array_to_string': {
+      // elements whose text Postgres writes as DuckDB does; NULL elements are skipped, or written as the third
+      // argument
+      if ((n !== 2 && n !== 3) || !a!.t.arr || !(['text', 'varchar', 'name', 'int2', 'int4', 'int8'].includes(a!.t.n))) break;
+      if (!args.slice(1).every((x) => isString(x.t) || x.t.n === 'unknown')) break;
+      const list = n === 3 ? `list_transform(${a!.sql}, lg_x -> coalesce(CAST(lg_x AS VARCHAR), ${textArg(tr, args[2]!)}))` : a!.sql;
+      // a NULL null-string leaves NULL elements out, as with two arguments
+      const sql = n === 3 ? `(CASE WHEN ${textArg(tr, args[2]!)} IS NULL THEN array_to_string(${a!.sql}, ${textArg(tr, args[1]!)}) ELSE array_to_string(${list}, ${textArg(tr, args[1]!)}) END)` : `array_to_string(${list}, ${textArg(tr, args[1]!)})`;
+      return ex(`(CASE WHEN ${textArg(tr, args[1]!)} IS NULL THEN NULL ELSE ${sql} END)`, TEXT, f);
+    }
     case 'jsonb_typeof':
     case 'json_typeof':
       if (n === 1 && (a!.t.n === 'jsonb' || a!.t.n === 'json')) return ex(`lg_json_typeof(${a!.sql})`, TEXT, f);
