@@ -169,8 +169,9 @@ function aggregate(tr: Tr, name: string, b: Obj, sc: Scope, cx: ExprCtx, over: s
     case 'stddev_samp':
     case 'stddev_pop': {
       const a = a0!;
+      // not floats: float8_accum's running Youngs–Cramer update rounds in a way that depends on the row order
       if (a.t.arr || !(isInt(a.t) || a.t.n === 'numeric')) break;
-      // float8 variance is float8_accum's running Youngs–Cramer update: its rounding depends on the row order
+      // DISTINCT values of x are not the DISTINCT values of x² (−2 and 2)
       if (b.agg_distinct) return notSupported(`${name}(DISTINCT …)`);
       if (a.scale === null) return notSupported(`${name}() over numeric values without a declared scale`);
       const [sample, sqrt] = VARIANCE[name]!;

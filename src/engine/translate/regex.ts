@@ -187,7 +187,7 @@ export function regexpReplaceRe2(pattern: string, replacement: string): { patter
   return { pattern: p.re2, replacement: checkReplacement(replacement, p.groups) };
 }
 
-// ---- match operators (`~`, `!~`) ------------------------------------------------------------------------------
+// ---- match operators (`~`, `!~`, `~*`, `!~*`) -------------------------------------------------------------------
 //
 // Whether a pattern matches somewhere does not depend on which match an engine prefers, only on the set of strings
 // the pattern describes. So `x ~ 'pattern'` is answered by RE2 for every pattern written with constructs that
