@@ -79,7 +79,7 @@ export interface SessionState {
   /** LC_CTYPE is C/POSIX: lower()/upper() touch ASCII letters only */
   asciiCtype: boolean;
   /** a Turkish/Azeri ctype or collation is in play: ASCII i/I may change case outside ASCII (relation-info.ts) */
-  turkicCase?: boolean;
+  turkicCase: boolean;
   /** session user / current user (for CURRENT_USER etc.) */
   user: string;
   database: string;

@@ -641,10 +641,6 @@ function numberArith(tr: Tr, op: string, l: Ex, r: Ex, cx: ExprCtx): Ex {
   }
 }
 
-/**
- * An avg()/numeric-division value. In a top-level output column it is finished in JS when the row is sent;
- * anywhere DuckDB has to use it, exact JS functions compute it as numeric_out text inside the query.
- */
 /** `x ~ 'pattern'`, `!~`, `~*`, `!~*` over text with a constant pattern (translate/regex.ts) */
 function regexMatch(tr: Tr, op: string, l: Ex, r: Ex): Ex {
   if (!(isString(l.t) || l.t.n === 'unknown') || l.t.arr) return notSupported(`${typeName(l.t)} ${op} ${typeName(r.t)}`);
@@ -657,6 +653,10 @@ function regexMatch(tr: Tr, op: string, l: Ex, r: Ex): Ex {
   return ex(op.startsWith('!') ? `(NOT ${m})` : m, BOOL, flags(l, r));
 }
 
+/**
+ * An avg()/numeric-division value. In a top-level output column it is finished in JS when the row is sent;
+ * anywhere DuckDB has to use it, exact JS functions compute it as numeric_out text inside the query.
+ */
 export function varEx(v: VarNode, cx: ExprCtx, f: { agg: boolean; win: boolean }): Ex {
   if (cx.var) return { sql: '', t: NUMERIC, scale: null, agg: f.agg, win: f.win, v };
   return { sql: varSql(v), t: NUMERIC, scale: null, agg: f.agg, win: f.win };

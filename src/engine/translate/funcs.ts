@@ -29,6 +29,7 @@ import { checkSortable, sortClause, windowSql } from './window.js';
 import { toCharSql } from './to-char.js';
 import { regexpReplaceRe2 } from './regex.js';
 import { varSql } from './var-numeric.js';
+import { numericTypmod } from '../results/index.js';
 
 export const AGGREGATES = new Set([
   'count', 'sum', 'avg', 'min', 'max', 'bool_and', 'bool_or', 'every', 'string_agg', 'array_agg',
@@ -186,7 +187,7 @@ function aggregate(tr: Tr, name: string, b: Obj, sc: Scope, cx: ExprCtx, over: s
       // u = x·10^scale, an integer, split into limbs: the limb products are summed apart so every sum stays
       // exact in HUGEINT. Up to 18 digits u is a BIGINT in two 32-bit halves; beyond, a HUGEINT in three 43-bit
       // limbs (a value whose u does not fit fails the cast instead of losing digits).
-      const p = a.t.n === 'int8' ? 18 : a.t.mod >= 4 ? ((a.t.mod - 4) >> 16) & 0xffff : 38;
+      const p = a.t.n === 'int8' ? 18 : numericTypmod(a.t.mod)?.precision ?? 38;
       const u = a.t.n === 'int8' ? a.sql : `CAST(CAST(${a.sql} AS DECIMAL(38, ${a.scale})) * ${10n ** BigInt(a.scale)} AS ${p <= 18 ? 'BIGINT' : 'HUGEINT'})`;
       const h = (x: string) => `CAST(${x} AS HUGEINT)`;
       if (p <= 18) {
@@ -681,10 +682,11 @@ function scalar(tr: Tr, name: string, args0: Ex[]): Ex {
       // argument
       if ((n !== 2 && n !== 3) || !a!.t.arr || !(['text', 'varchar', 'name', 'int2', 'int4', 'int8'].includes(a!.t.n))) break;
       if (!args.slice(1).every((x) => isString(x.t) || x.t.n === 'unknown')) break;
+      // a NULL null-string leaves the NULL elements NULL, and array_to_string skips them, as Postgres does
       const list = n === 3 ? `list_transform(${a!.sql}, lg_x -> coalesce(CAST(lg_x AS VARCHAR), ${textArg(tr, args[2]!)}))` : a!.sql;
-      // a NULL null-string leaves NULL elements out, as with two arguments
-      const sql = n === 3 ? `(CASE WHEN ${textArg(tr, args[2]!)} IS NULL THEN array_to_string(${a!.sql}, ${textArg(tr, args[1]!)}) ELSE array_to_string(${list}, ${textArg(tr, args[1]!)}) END)` : `array_to_string(${list}, ${textArg(tr, args[1]!)})`;
-      return ex(`(CASE WHEN ${textArg(tr, args[1]!)} IS NULL THEN NULL ELSE ${sql} END)`, TEXT, f);
+      const delim = textArg(tr, args[1]!);
+      // DuckDB joins without a delimiter when it is NULL; Postgres answers NULL
+      return ex(`(CASE WHEN ${delim} IS NULL THEN NULL ELSE array_to_string(${list}, ${delim}) END)`, TEXT, f);
     }
     case 'jsonb_typeof':
     case 'json_typeof':
