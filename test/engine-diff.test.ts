@@ -266,6 +266,21 @@ const QUERIES: (string | [string, { params?: (string | null)[]; formats?: number
   "SELECT id, ascii(sym), ascii(''), ascii(note), translate(sym, 'AS', 'as'), translate(note, 'not', 'N'), translate(sym, 'ïÜ', 'iU'), translate(sym, 'AA', 'xy') FROM trades_iceberg ORDER BY id",
   "SELECT id, array_to_string(tags, ','), array_to_string(tags, ''), array_to_string(tags, NULL), array_to_string(ARRAY['a', NULL, sym], '-'), array_to_string(ARRAY['a', NULL, sym], '-', '*'), array_to_string(ARRAY[qty, NULL, id], ';', NULL) FROM trades_iceberg ORDER BY id",
   "SELECT array_to_string(array_agg(sym ORDER BY id), ', ') FROM trades_iceberg",
+  // reverse() by code point (a combining accent stays a character of its own)
+  "SELECT id, reverse(sym), reverse(note), reverse(side), reverse(E'ae\\u0301x\\U0001F642'), reverse('') FROM trades_iceberg ORDER BY id",
+  // width_bucket(): the float8 form for floats and integers (IEEE arithmetic, the quotient clamped below count),
+  // the numeric form for numerics (exact, in DuckDB on scaled integers or in JS past HUGEINT's reach), both directions
+  'SELECT width_bucket(price, 0, 500, 10) b, count(*) FROM trades_iceberg GROUP BY 1 ORDER BY 1',
+  'SELECT id, width_bucket(price, 0, 500, 10), width_bucket(amount, 500, -300, 7), width_bucket(price, 0.5, 499.99, 3), width_bucket(qty, -50, 150, 9), width_bucket(fee, 0, 5, 4), width_bucket(ratio, 0.25, 1.5, 5), width_bucket(raw_num, -10, 40, 6), width_bucket(big, -2000000000000, 3000000000000, 11) FROM trades_iceberg ORDER BY id',
+  'SELECT width_bucket(6.57::float8, 3.6, 6.9, 50), width_bucket(2.92::float8, 2.5, 3.9, 10), width_bucket(6.57, 3.6, 6.9, 50), width_bucket(price, NULL, 1, 3), width_bucket(fee, 0, 1, NULL::int) FROM trades_iceberg WHERE id = 1',
+  'SELECT width_bucket(d, -1e7, 1e7, 100) b, count(*) FROM nums_iceberg GROUP BY 1 ORDER BY 1',
+  'SELECT width_bucket(e, 0.000000001, 1e18, 1000) b, count(*) FROM nums_iceberg GROUP BY 1 ORDER BY 1',
+  'SELECT id, width_bucket(c, -9e18, 9e18, 2147483646), width_bucket(f, 0.999999, 0.000001, 997), width_bucket(a, 0, 1, 5) FROM nums_iceberg ORDER BY id LIMIT 200',
+  // date_bin(): whole strides down from the origin (before it too), timestamp or timestamptz as Postgres resolves
+  // the arguments, strides of days and odd seconds, infinite sources passed through
+  "SELECT date_bin('15 minutes', ts, TIMESTAMPTZ '2001-01-01') b, count(*) FROM trades_iceberg GROUP BY 1 ORDER BY 1",
+  "SELECT id, date_bin('1 day 1 hour', ts, '2024-01-01'), date_bin('7 minutes 3.5 seconds', local_ts, '1999-12-31 23:00'), date_bin('2 days', trade_date, '2023-01-01'), date_bin('1 hour'::interval, ts, '2030-01-01 00:17:00+05'::timestamptz), date_bin(dur, local_ts, '2024-03-01') FROM trades_iceberg ORDER BY id",
+  "SELECT date_bin('5 min', 'infinity'::timestamptz, ts), date_bin('5 min', '-infinity'::timestamp, local_ts), date_bin(NULL, ts, ts) FROM trades_iceberg ORDER BY id LIMIT 2",
   // window aggregates over the query's aggregates: shares of a total, per-partition totals of groups
   'SELECT sym, sum(amount) / sum(sum(amount)) OVER () FROM trades_iceberg GROUP BY sym ORDER BY 1',
   'SELECT sym, count(*) * 100.0 / sum(count(*)) OVER () AS pct FROM trades_iceberg GROUP BY sym ORDER BY 1',
@@ -521,6 +536,16 @@ test('differential: errors equal Postgres', async (t) => {
     'SELECT dur / (fee - fee) FROM trades_iceberg WHERE fee IS NOT NULL AND dur IS NOT NULL',
     'SELECT to_timestamp(1e20::float8) FROM trades_iceberg',
     'SELECT to_timestamp(-210866803201::float8) FROM trades_iceberg',
+    'SELECT width_bucket(price, 0, 500, 0) FROM trades_iceberg',
+    'SELECT width_bucket(price, 5, 5, 3) FROM trades_iceberg',
+    'SELECT width_bucket(fee, 5, 5.0, 3) FROM trades_iceberg',
+    "SELECT width_bucket(fee, 0, 'inf', 3) FROM trades_iceberg",
+    "SELECT width_bucket('nan'::float8, 0, fee, 3) FROM trades_iceberg WHERE fee IS NOT NULL",
+    'SELECT width_bucket(fee, 0, 1, 2147483647) FROM trades_iceberg',
+    'SELECT width_bucket(-price, 1, 0, 2147483647) FROM trades_iceberg WHERE price > 0',
+    "SELECT date_bin('1 month', ts, '2024-01-01') FROM trades_iceberg",
+    "SELECT date_bin('1 day -24 hours', local_ts, '2024-01-01') FROM trades_iceberg",
+    "SELECT date_bin('5 min', ts, 'infinity'::timestamptz) FROM trades_iceberg",
   ]) {
     await t.test(sql, () => sameError(sql));
   }

@@ -98,6 +98,39 @@ const MACROS: string[] = [
     `ELSE ${err('22003', 'value out of range: underflow')} END) ` +
     `WHEN isinf(pow(x, y)) THEN ${err('22003', 'value out of range: overflow')} ` +
     `WHEN pow(x, y) = 0 AND x <> 0 THEN ${err('22003', 'value out of range: underflow')} ELSE pow(x, y) END`,
+  // width_bucket() as width_bucket_float8(): checks in its order, a bucket from count · (x − low) / (high − low)
+  // (halved operands when high − low overflows), truncated and kept below count + 1
+  `lg_wb_top(c) AS CASE WHEN c = 2147483647 THEN ${err('22003', 'integer out of range')} ELSE c + 1 END`,
+  `lg_wb_in(q, c) AS CAST(least(trunc(CAST(c AS DOUBLE) * q), c - 1) + 1 AS INTEGER)`,
+  `lg_width_bucket(x, lo, hi, c) AS CASE WHEN x IS NULL OR lo IS NULL OR hi IS NULL OR c IS NULL THEN NULL ` +
+    `WHEN c <= 0 THEN ${err('2201G', 'count must be greater than zero')} ` +
+    `WHEN isnan(x) OR isnan(lo) OR isnan(hi) THEN ${err('2201G', 'operand, lower bound, and upper bound cannot be NaN')} ` +
+    `WHEN isinf(lo) OR isinf(hi) THEN ${err('2201G', 'lower and upper bounds must be finite')} ` +
+    `WHEN lo < hi THEN (CASE WHEN x < lo THEN 0 WHEN x >= hi THEN lg_wb_top(c) ` +
+    `ELSE lg_wb_in(CASE WHEN isinf(hi - lo) THEN (x / 2 - lo / 2) / (hi / 2 - lo / 2) ELSE (x - lo) / (hi - lo) END, c) END) ` +
+    `WHEN lo > hi THEN (CASE WHEN x > lo THEN 0 WHEN x <= hi THEN lg_wb_top(c) ` +
+    `ELSE lg_wb_in(CASE WHEN isinf(lo - hi) THEN (lo / 2 - x / 2) / (lo / 2 - hi / 2) ELSE (lo - x) / (lo - hi) END, c) END) ` +
+    `ELSE ${err('2201G', 'lower bound cannot equal upper bound')} END`,
+  // …and width_bucket_numeric() over numerics scaled to integers of one common scale: the exact floor
+  `lg_wb_scaled(x, lo, hi, c) AS CASE WHEN x IS NULL OR lo IS NULL OR hi IS NULL OR c IS NULL THEN NULL ` +
+    `WHEN c <= 0 THEN ${err('2201G', 'count must be greater than zero')} ` +
+    `WHEN lo < hi THEN (CASE WHEN x < lo THEN 0 WHEN x >= hi THEN lg_wb_top(c) ELSE CAST((x - lo) * c // (hi - lo) + 1 AS INTEGER) END) ` +
+    `WHEN lo > hi THEN (CASE WHEN x > lo THEN 0 WHEN x <= hi THEN lg_wb_top(c) ELSE CAST((lo - x) * c // (lo - hi) + 1 AS INTEGER) END) ` +
+    `ELSE ${err('2201G', 'lower bound cannot equal upper bound')} END`,
+  // date_bin() as timestamp_bin(): infinite sources pass, the stride is days · 86400 s + time (no months), the
+  // offset from the origin is rounded down to whole strides; HUGEINT arithmetic catches what overflows int64
+  `lg_bin_stride(iv) AS CAST(lg_iv_d(iv) AS HUGEINT) * 86400000000 + lg_iv_us(iv)`,
+  `lg_bin_us(iv, t, o) AS CASE WHEN lg_iv_m(iv) <> 0 THEN ${err('0A000', 'timestamps cannot be binned into intervals containing months or years')} ` +
+    `WHEN lg_bin_stride(iv) > 9223372036854775807 THEN ${err('22008', 'interval out of range')} ` +
+    `WHEN lg_bin_stride(iv) <= 0 THEN ${err('22008', 'stride must be greater than zero')} ` +
+    `WHEN CAST(epoch_us(t) AS HUGEINT) - epoch_us(o) NOT BETWEEN -9223372036854775808 AND 9223372036854775807 THEN ${err('22008', 'interval out of range')} ` +
+    `ELSE CAST(epoch_us(o) + (CAST(epoch_us(t) AS HUGEINT) - epoch_us(o)) - ((CAST(epoch_us(t) AS HUGEINT) - epoch_us(o)) % lg_bin_stride(iv)) ` +
+    `- (CASE WHEN (CAST(epoch_us(t) AS HUGEINT) - epoch_us(o)) % lg_bin_stride(iv) < 0 THEN lg_bin_stride(iv) ELSE 0 END) AS BIGINT) END`,
+  ...(['ts', 'tz'] as const).map(
+    (k) =>
+      `lg_date_bin_${k}(iv, t, o) AS CASE WHEN iv IS NULL OR t IS NULL OR o IS NULL THEN NULL WHEN NOT isfinite(t) THEN t ` +
+      `WHEN NOT isfinite(o) THEN ${err('22008', 'origin out of range')} ELSE ${k === 'ts' ? 'make_timestamp' : 'make_timestamptz'}(lg_bin_us(iv, t, o)) END`,
+  ),
   `lg_sqrt(x) AS CASE WHEN x < 0 THEN ${err('2201F', 'cannot take square root of a negative number')} ELSE sqrt(x) END`,
   // text_substring(): the window [start, start + len) clipped to the string
   `lg_substr3(s, a, n) AS CASE WHEN n < 0 THEN ${err('22011', 'negative substring length not allowed')} ` +
@@ -220,6 +253,29 @@ function numCompare(a: PgNumeric, b: PgNumeric): number {
   return ax < by ? -1 : ax > by ? 1 : 0;
 }
 
+/** width_bucket_numeric(): its checks in its order, then the exact floor of (x − lo) · count / (hi − lo), plus one */
+function numWidthBucket(x: PgNumeric, lo: PgNumeric, hi: PgNumeric, count: number): number {
+  if (count <= 0) throw new PgError('2201G', 'count must be greater than zero');
+  if (x.kind === 'nan' || lo.kind === 'nan' || hi.kind === 'nan') throw new PgError('2201G', 'operand, lower bound, and upper bound cannot be NaN');
+  if (lo.kind !== 'finite' || hi.kind !== 'finite') throw new PgError('2201G', 'lower and upper bounds must be finite');
+  const c = numCompare(lo, hi);
+  if (c === 0) throw new PgError('2201G', 'lower bound cannot equal upper bound');
+  const below = c < 0 ? numCompare(x, lo) < 0 : numCompare(x, lo) > 0;
+  if (below) return 0;
+  const above = c < 0 ? numCompare(x, hi) >= 0 : numCompare(x, hi) <= 0;
+  if (above) {
+    if (count === 2147483647) throw new PgError('22003', 'integer out of range');
+    return count + 1;
+  }
+  // x is finite here (an infinite one is below or above)
+  const f = x as PgNumeric & { kind: 'finite' };
+  const s = Math.max(f.dscale, lo.dscale, hi.dscale);
+  const at = (n: { unscaled: bigint; dscale: number }) => n.unscaled * 10n ** BigInt(s - n.dscale);
+  const [a, l, h] = [at(f), at(lo), at(hi)];
+  const q = c < 0 ? ((a - l) * BigInt(count)) / (h - l) : ((l - a) * BigInt(count)) / (l - h);
+  return Number(q) + 1;
+}
+
 /** a text whose byte order is the numeric order (sorting, partitioning by numerics carried as text) */
 function numKey(n: PgNumeric): string {
   if (n.kind === 'nan') return '5';
@@ -307,6 +363,9 @@ const UDFS = (): DuckDBScalarFunction[] => [
   }),
   udf('lg_numround', [VARCHAR, INTEGER], VARCHAR, ([a, n]) => (n === null ? null : numericText(roundTo(num(a), Number(n), false)))),
   udf('lg_numtrunc', [VARCHAR, INTEGER], VARCHAR, ([a, n]) => (n === null ? null : numericText(roundTo(num(a), Number(n), true)))),
+  udf('lg_numwidth_bucket', [VARCHAR, VARCHAR, VARCHAR, INTEGER], INTEGER, ([x, lo, hi, c]) =>
+    lo === null || hi === null || c === null ? null : numWidthBucket(num(x), num(lo), num(hi), Number(c)),
+  ),
   udf('lg_numfloor', [VARCHAR, BOOLEAN], VARCHAR, ([a, floor]) => numericText(floorOf(num(a), floor === true))),
   udf('lg_numtypmod', [VARCHAR, INTEGER, INTEGER], VARCHAR, ([a, p, sc]) => numericText(applyTypmod(num(a), Number(p), Number(sc)))),
   udf('lg_numint', [VARCHAR, VARCHAR], BIGINT, ([a, k]) => toInteger(num(a), k as 'int2' | 'int4' | 'int8')),

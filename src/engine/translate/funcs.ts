@@ -27,6 +27,7 @@ import type { Scope } from './scope.js';
 import { list, strings, type ExprCtx, type Obj, type Tr } from './translator.js';
 import { checkSortable, sortClause, windowSql } from './window.js';
 import { toCharSql } from './to-char.js';
+import { dateBin, widthBucket } from './buckets.js';
 import { regexpReplaceRe2 } from './regex.js';
 import { varSql } from './var-numeric.js';
 import { numericTypmod } from '../results/index.js';
@@ -598,6 +599,14 @@ function scalar(tr: Tr, name: string, args0: Ex[]): Ex {
         return ex(`translate(${textArg(tr, a!)}, ${textArg(tr, args[1]!)}, ${textArg(tr, args[2]!)})`, TEXT, f);
       }
       break;
+    case 'reverse':
+      // by code point, as text_reverse() does (DuckDB's reverse() keeps grapheme clusters together)
+      if (n === 1 && (isString(a!.t) || a!.t.n === 'unknown')) return ex(`array_to_string(list_reverse(string_split(${textArg(tr, a!)}, '')), '')`, TEXT, f);
+      break;
+    case 'width_bucket':
+      return widthBucket(tr, args, f);
+    case 'date_bin':
+      return dateBin(tr, args, f);
     case 'concat': {
       const parts = args.map((x) => (x.t.n === 'unknown' ? (x.lit?.kind === 'null' ? 'NULL' : x.sql) : textOf(tr.env, x, 'output')));
       // concat() skips NULLs and returns '' for all-NULL input, as DuckDB's
