@@ -573,6 +573,9 @@ test('differential: TimeZone and DateStyle settings', async (t) => {
     "SELECT id, timestamptz '2024-11-03 05:30+00' + id * interval '10 minutes', timestamptz '2024-11-03 06:50+00' - id * interval '10 minutes', timestamptz '2024-11-02 05:40+00' + interval '1 day' + id * interval '1 minute', timestamptz '2024-10-03 05:40+00' + interval '1 month 10 minutes' FROM trades_iceberg WHERE id < 8 ORDER BY id",
     "SELECT id, date_trunc('hour', timestamptz '2024-11-03 05:30+00' + id * interval '20 minutes'), date_trunc('minute', timestamptz '2024-04-06 15:29:30+00' + id * interval '7 minutes'), date_trunc('second', ts), date_trunc('day', timestamptz '2024-03-10 06:30+00' + id * interval '1 hour') FROM trades_iceberg WHERE id < 10 ORDER BY id",
     "SELECT id, age(ts, timestamptz '2024-01-01 00:00+00'), age(timestamptz '2024-01-01 00:00+00', ts), age(trade_date, date '2023-03-31') FROM trades_iceberg ORDER BY id",
+    // time of day: local to the zone for timestamptz, infinite values have none; date_bin() is zone-independent
+    "SELECT id, ts::time, local_ts::time, ts::time < '12:00', date_bin('1 day', ts, '2024-01-01'), 'infinity'::timestamptz::time FROM trades_iceberg ORDER BY id",
+    "SELECT date_trunc('hour', ts)::time AS h, count(*) FROM trades_iceberg WHERE ts::time BETWEEN '09:00' AND '4:05 PM' GROUP BY 1 ORDER BY 1",
     "SELECT id, date_trunc('day', ts, 'Asia/Tokyo'), date_trunc('month', ts, 'America/New_York'), date_trunc('hour', timestamptz '2024-11-03 05:30+00' + id * interval '20 minutes', 'America/New_York'), date_trunc('minute', timestamptz '2024-04-06 15:29:30+00' + id * interval '7 minutes', 'Australia/Lord_Howe'), date_trunc('week', local_ts, 'Europe/Berlin') FROM trades_iceberg ORDER BY id",
   ];
   try {
@@ -687,4 +690,6 @@ test('refused constructs give 0A000', async () => {
   await refused('SELECT sym FROM trades_iceberg GROUP BY sym HAVING mode() WITHIN GROUP (ORDER BY qty) > 0', /HAVING/);
   await refused("SELECT id FROM trades_iceberg ORDER BY sym COLLATE \"en-x-icu\"");
   await refused('SELECT id FROM trades_iceberg ORDER BY attrs');
+  await refused('SELECT ts::time(0) FROM trades_iceberg', /time\(0\)/);
+  await refused('SELECT width_bucket(price, ARRAY[1, 10, 100]) FROM trades_iceberg', /width_bucket/);
 });

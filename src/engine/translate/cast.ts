@@ -172,6 +172,11 @@ function convert(env: TranslateEnv, e: Ex, to: PgT, explicit: boolean): Ex {
     if (to.n === 'timestamp') return ex(tzLocal(env, e.sql), to, f);
     if (to.n === 'date') return ex(`CAST(${tzLocal(env, e.sql)} AS DATE)`, to, f);
   }
+  // the time of day (local to the session zone for timestamptz); infinite values have none: NULL, as in Postgres
+  if ((from.n === 'timestamp' || from.n === 'timestamptz') && to.n === 'time' && to.mod < 0) {
+    const local = from.n === 'timestamptz' ? tzLocal(env, e.sql) : e.sql;
+    return ex(`(CASE WHEN isfinite(${e.sql}) THEN CAST(${local} AS TIME) END)`, to, f);
+  }
   if ((from.n === 'json' && to.n === 'jsonb') || (from.n === 'jsonb' && to.n === 'json')) {
     // same text in DuckDB; jsonb's normal form is produced when the value is sent
     if (from.n === 'json') return { ...e, t: to };

@@ -46,6 +46,7 @@ function digitsText(unscaled: bigint, scale: number): string {
 
 const FLOAT_TEXT = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 const DATE_ISO = /^(\d{4})-(\d{2})-(\d{2})$/;
+const TIME_ISO = /^(\d{2}):(\d{2})(?::(\d{2})(\.\d{1,6})?)?$/;
 const TS_ISO = /^(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2})(?::(\d{2})(\.\d{1,6})?)?)?$/;
 const TSTZ_ISO = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2})(?::(\d{2})(\.\d{1,6})?)?(Z|[+-]\d{2}(?::?\d{2})?)$/;
 
@@ -126,6 +127,12 @@ export function localConst(tp: PgT, text: string): Const | undefined {
       const m = DATE_ISO.exec(s);
       if (!m || !validDate(m[1]!, m[2]!, m[3]!)) return undefined;
       return { sql: `CAST(${str(s)} AS DATE)`, scale: null };
+    }
+    case 'time': {
+      // HH:MM[:SS[.ffffff]]; other spellings ('allballs', '4:05 PM') come back from Postgres in this form
+      const m = TIME_ISO.exec(s);
+      if (!m || !validTime(m[1], m[2], m[3])) return undefined;
+      return { sql: `CAST(${str(`${m[1]}:${m[2]}:${m[3] ?? '00'}${m[4] ?? ''}`)} AS TIME)`, scale: null };
     }
     case 'timestamp': {
       const low = s.toLowerCase();
