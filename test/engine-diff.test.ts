@@ -266,6 +266,9 @@ const QUERIES: (string | [string, { params?: (string | null)[]; formats?: number
   "SELECT id, ascii(sym), ascii(''), ascii(note), translate(sym, 'AS', 'as'), translate(note, 'not', 'N'), translate(sym, 'ïÜ', 'iU'), translate(sym, 'AA', 'xy') FROM trades_iceberg ORDER BY id",
   "SELECT id, array_to_string(tags, ','), array_to_string(tags, ''), array_to_string(tags, NULL), array_to_string(ARRAY['a', NULL, sym], '-'), array_to_string(ARRAY['a', NULL, sym], '-', '*'), array_to_string(ARRAY[qty, NULL, id], ';', NULL) FROM trades_iceberg ORDER BY id",
   "SELECT array_to_string(array_agg(sym ORDER BY id), ', ') FROM trades_iceberg",
+  // numeric % and mod(): the truncated division's remainder at the larger scale, integers and numerics mixed
+  'SELECT id, amount % 7, price % 1, amount % qty, big::numeric % 7, price % 0.3, -amount % 2.5, amount % big, mod(amount, 7), mod(price, 0.25), mod(7, amount), mod(big, price) FROM trades_iceberg ORDER BY id',
+  'SELECT g, sum(d) % 7, sum(e) % 1000, mod(sum(c), 13) FROM nums_iceberg GROUP BY g ORDER BY g',
   // reverse() by code point (a combining accent stays a character of its own)
   "SELECT id, reverse(sym), reverse(note), reverse(side), reverse(E'ae\\u0301x\\U0001F642'), reverse('') FROM trades_iceberg ORDER BY id",
   // width_bucket(): the float8 form for floats and integers (IEEE arithmetic, the quotient clamped below count),
@@ -536,6 +539,7 @@ test('differential: errors equal Postgres', async (t) => {
     'SELECT dur / (fee - fee) FROM trades_iceberg WHERE fee IS NOT NULL AND dur IS NOT NULL',
     'SELECT to_timestamp(1e20::float8) FROM trades_iceberg',
     'SELECT to_timestamp(-210866803201::float8) FROM trades_iceberg',
+    'SELECT mod(amount, qty - qty) FROM trades_iceberg WHERE qty IS NOT NULL',
     'SELECT width_bucket(price, 0, 500, 0) FROM trades_iceberg',
     'SELECT width_bucket(price, 5, 5, 3) FROM trades_iceberg',
     'SELECT width_bucket(fee, 5, 5.0, 3) FROM trades_iceberg',

@@ -628,10 +628,8 @@ function numberArith(tr: Tr, op: string, l: Ex, r: Ex, cx: ExprCtx): Ex {
     case '*':
       if (sa + sb > 38) return notSupported('numeric products with more than 38 fraction digits');
       return ex(`(${a} * ${b})`, NUMERIC, { scale: sa + sb, ...f });
-    case '%': {
-      const s = Math.max(sa, sb);
-      return ex(`lg_nmod(${a}, ${b})`, NUMERIC, { scale: s, ...f });
-    }
+    case '%':
+      return numericMod(l, r);
     default: {
       // numeric division: select_div_scale depends on the values, so the quotient is finished in JS
       const la = l.t.n === 'numeric' ? l : ex(a, NUMERIC, { scale: 0, ...flags(l) });
@@ -639,6 +637,17 @@ function numberArith(tr: Tr, op: string, l: Ex, r: Ex, cx: ExprCtx): Ex {
       return varEx({ k: 'div', a: { k: 'leaf', ex: la }, b: { k: 'leaf', ex: rb } }, cx, f);
     }
   }
+}
+
+/**
+ * numeric % and mod(numeric, …) of operands with declared scales (integers or numerics): the remainder of the
+ * truncated division, with the larger scale. DuckDB computes DOUBLE once the operands' common width passes 38
+ * digits, so integers enter as the narrowest DECIMAL that holds them.
+ */
+export function numericMod(l: Ex, r: Ex): Ex {
+  const w = (e: Ex) => (e.t.n === 'numeric' ? e.sql : `CAST(${e.sql} AS DECIMAL(${e.t.n === 'int2' ? 5 : e.t.n === 'int4' ? 10 : 19},0))`);
+  const scale = Math.max(l.t.n === 'numeric' ? l.scale! : 0, r.t.n === 'numeric' ? r.scale! : 0);
+  return ex(`lg_nmod(${w(l)}, ${w(r)})`, NUMERIC, { scale, ...flags(l, r) });
 }
 
 /** `x ~ 'pattern'`, `!~`, `~*`, `!~*` over text with a constant pattern (translate/regex.ts) */

@@ -3,7 +3,7 @@
 import { coerce, nowSql, textOf, tzFromLocal, tzLocal } from './cast.js';
 import { ex, flags, str, type Ex } from './ex.js';
 import { notSupported } from './errors.js';
-import { compileExpr, compareForm, perValueScale, plain, power, unify, varEx } from './expr.js';
+import { compileExpr, compareForm, numericMod, perValueScale, plain, power, unify, varEx } from './expr.js';
 import {
   BOOL,
   DATE,
@@ -516,6 +516,10 @@ function scalar(tr: Tr, name: string, args0: Ex[]): Ex {
         const ty = wide === 'int8' ? 'BIGINT' : wide === 'int4' ? 'INTEGER' : 'SMALLINT';
         return ex(`lg_imod(CAST(${a!.sql} AS ${ty}), CAST(${args[1]!.sql} AS ${ty}))`, mk(wide), { scale: 0, ...f });
       }
+      // mod(numeric, numeric): integers and numerics with a declared scale, as the % operator
+      const [x, y] = args.map((e) => (e.t.n === 'unknown' ? coerce(tr.env, e, NUMERIC, false) : e)) as [Ex, Ex];
+      const fixed = (e: Ex) => !e.t.arr && (isInt(e.t) || (e.t.n === 'numeric' && e.scale !== null));
+      if ((x.t.n === 'numeric' || y.t.n === 'numeric') && fixed(x) && fixed(y)) return numericMod(x, y);
       break;
     }
     case 'length':
