@@ -120,12 +120,13 @@ const MACROS: string[] = [
   // date_bin() as timestamp_bin(): infinite sources pass, the stride is days · 86400 s + time (no months), the
   // offset from the origin is rounded down to whole strides; HUGEINT arithmetic catches what overflows int64
   `lg_bin_stride(iv) AS CAST(lg_iv_d(iv) AS HUGEINT) * 86400000000 + lg_iv_us(iv)`,
+  // d rounded down to a multiple of the positive stride s (% truncates toward zero)
+  `lg_bin_floor(d, s) AS d - d % s - (CASE WHEN d % s < 0 THEN s ELSE 0 END)`,
   `lg_bin_us(iv, t, o) AS CASE WHEN lg_iv_m(iv) <> 0 THEN ${err('0A000', 'timestamps cannot be binned into intervals containing months or years')} ` +
     `WHEN lg_bin_stride(iv) > 9223372036854775807 THEN ${err('22008', 'interval out of range')} ` +
     `WHEN lg_bin_stride(iv) <= 0 THEN ${err('22008', 'stride must be greater than zero')} ` +
     `WHEN CAST(epoch_us(t) AS HUGEINT) - epoch_us(o) NOT BETWEEN -9223372036854775808 AND 9223372036854775807 THEN ${err('22008', 'interval out of range')} ` +
-    `ELSE CAST(epoch_us(o) + (CAST(epoch_us(t) AS HUGEINT) - epoch_us(o)) - ((CAST(epoch_us(t) AS HUGEINT) - epoch_us(o)) % lg_bin_stride(iv)) ` +
-    `- (CASE WHEN (CAST(epoch_us(t) AS HUGEINT) - epoch_us(o)) % lg_bin_stride(iv) < 0 THEN lg_bin_stride(iv) ELSE 0 END) AS BIGINT) END`,
+    `ELSE CAST(epoch_us(o) + lg_bin_floor(CAST(epoch_us(t) AS HUGEINT) - epoch_us(o), lg_bin_stride(iv)) AS BIGINT) END`,
   ...(['ts', 'tz'] as const).map(
     (k) =>
       `lg_date_bin_${k}(iv, t, o) AS CASE WHEN iv IS NULL OR t IS NULL OR o IS NULL THEN NULL WHEN NOT isfinite(t) THEN t ` +

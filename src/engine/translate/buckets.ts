@@ -4,12 +4,13 @@
 import { coerce } from './cast.js';
 import { ex, type Ex } from './ex.js';
 import { notSupported } from './errors.js';
-import { FLOAT8, INT4, INTERVAL, isFloat, isInt, NUMERIC, TIMESTAMP, TIMESTAMPTZ, typeName, type PgT } from './pg-type.js';
+import { numericText } from './expr.js';
+import { FLOAT8, INT4, INTERVAL, isFloat, isInt, isNumber, NUMERIC, TIMESTAMP, TIMESTAMPTZ, typeName, type PgT } from './pg-type.js';
 import type { Tr } from './translator.js';
 
 type Flags = { agg: boolean; win: boolean };
 
-const numberLike = (e: Ex) => !e.t.arr && (isInt(e.t) || isFloat(e.t) || e.t.n === 'numeric' || e.t.n === 'unknown');
+const numberLike = (e: Ex) => isNumber(e.t) || (!e.t.arr && e.t.n === 'unknown');
 
 /**
  * width_bucket(operand, low, high, count). Postgres has a float8 and a numeric version; like its function
@@ -30,8 +31,7 @@ export function widthBucket(tr: Tr, args: Ex[], f: Flags): Ex {
     return ex(`lg_width_bucket(${x}, ${lo}, ${hi}, ${count})`, INT4, { scale: 0, ...f });
   }
   const [x, lo, hi] = bounds.map((e) => coerce(tr.env, e, NUMERIC, false)) as [Ex, Ex, Ex];
-  const text = (e: Ex) => (e.scale === null ? e.sql : `CAST(${e.sql} AS VARCHAR)`);
-  const viaJs = `lg_numwidth_bucket(${text(x)}, ${text(lo)}, ${text(hi)}, ${count})`;
+  const viaJs = `lg_numwidth_bucket(${numericText(x)}, ${numericText(lo)}, ${numericText(hi)}, ${count})`;
   if (x.scale === null || lo.scale === null || hi.scale === null) return ex(viaJs, INT4, { scale: 0, ...f });
   const s = Math.max(x.scale, lo.scale, hi.scale);
   // below 10^(26 − s) the scaled values keep ≤ 26 digits, their difference times count (< 2^31) fits HUGEINT
