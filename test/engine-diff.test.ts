@@ -412,6 +412,12 @@ const QUERIES: (string | [string, { params?: (string | null)[]; formats?: number
   // CASE, COALESCE, NULLIF, GREATEST
   "SELECT id, CASE WHEN qty > 50 THEN 'big' WHEN qty > 0 THEN 'small' ELSE 'neg' END, CASE side WHEN 'buy' THEN 1 ELSE -1 END FROM trades_iceberg ORDER BY id",
   'SELECT id, CASE WHEN qty > 0 THEN price ELSE 0 END, coalesce(price, 0), nullif(qty, 0), greatest(qty, 10, id), least(fee, 1.5) FROM trades_iceberg ORDER BY id',
+  // GREATEST/LEAST over numerics of different scales: the winner keeps its own scale, the first of equal values
+  // wins (price vs round(price, 2) tie whenever price has two decimals), NULLs are skipped
+  'SELECT id, greatest(price, amount), least(price, amount), greatest(price, round(price, 2)), greatest(round(price, 2), price), least(round(price, 1), price, NULL) FROM trades_iceberg ORDER BY id',
+  'SELECT id, greatest(qty, price, NULL, amount), least(1.5, price, amount, 2.25), greatest(NULL, amount, price), least(amount, id) FROM trades_iceberg ORDER BY id',
+  'SELECT id, greatest(price, amount) AS g FROM trades_iceberg ORDER BY g NULLS FIRST, id',
+  'SELECT sym, max(greatest(price, amount)), min(least(price, amount)) FROM trades_iceberg GROUP BY sym ORDER BY sym',
   'SELECT id, flag IS TRUE, flag IS NOT FALSE, flag IS UNKNOWN, qty IS DISTINCT FROM 10, NOT flag FROM trades_iceberg ORDER BY id',
   // jsonb and arrays
   "SELECT id, attrs -> 'n', attrs ->> 'k', attrs -> 'arr' -> 1, attrs #> '{nested,d}', attrs #>> '{arr,0}', jsonb_typeof(attrs -> 'nested') FROM trades_iceberg ORDER BY id",
@@ -452,6 +458,15 @@ const QUERIES: (string | [string, { params?: (string | null)[]; formats?: number
   `SELECT "public"."trades_iceberg"."sym", "public"."accounts"."region" FROM "public"."trades_iceberg" LEFT JOIN "public"."accounts" ON "public"."trades_iceberg"."sym" = "public"."accounts"."sym" WHERE "public"."trades_iceberg"."id" < 10 ORDER BY "public"."trades_iceberg"."id"`,
   // extract()/date_part() of intervals (durations): numeric fields, epoch with 365.25-day years, float8 date_part
   'SELECT id, extract(epoch FROM dur), extract(hour FROM dur), extract(day FROM dur), extract(minute FROM dur), extract(second FROM dur), extract(milliseconds FROM dur), extract(microseconds FROM dur), extract(epoch FROM -dur), extract(hour FROM -dur) FROM trades_iceberg ORDER BY id',
+  // date_part() of seconds/milliseconds is float8 arithmetic rounded twice (1.003691 s → 1.0036909999999999): a
+  // sweep over 5003 instants with varied microseconds hits ~80 of the values where that differs
+  "SELECT sum(CASE WHEN date_part('second', timestamp '2000-01-01' + id * interval '1.000997 s') = extract(second FROM timestamp '2000-01-01' + id * interval '1.000997 s')::float8 THEN 0 ELSE 1 END) FROM nums_iceberg",
+  "SELECT id, date_part('second', timestamp '2000-01-01' + id * interval '1.000997 s'), date_part('milliseconds', timestamptz '2000-01-01 00:00+00' + id * interval '3.016036 s') FROM nums_iceberg WHERE id BETWEEN 1 AND 400 ORDER BY id",
+  "SELECT id, date_part('second', date_trunc('minute', local_ts) + interval '1.003691 s'), date_part('milliseconds', date_trunc('minute', ts) + interval '1.016036 s') FROM trades_iceberg ORDER BY id",
+  // extract()/date_part() of time: hour, minute, second, milliseconds, microseconds, epoch
+  'SELECT id, extract(hour FROM local_ts::time), extract(minute FROM ts::time), extract(second FROM local_ts::time), extract(milliseconds FROM ts::time), extract(microseconds FROM local_ts::time), extract(epoch FROM ts::time) FROM trades_iceberg ORDER BY id',
+  "SELECT id, date_part('hour', ts::time), date_part('minute', local_ts::time), date_part('second', (local_ts + interval '1.003691 s')::time), date_part('milliseconds', (ts + interval '1.016036 s')::time), date_part('microseconds', ts::time), date_part('epoch', (ts + interval '0.003691 s')::time) FROM trades_iceberg ORDER BY id",
+  "SELECT id, extract(epoch FROM time '23:59:59.999999'), date_part('second', time '10:11:12.345678'), extract(hour FROM (timestamp '2000-01-01' + id * interval '37 minutes 1.000997 s')::time) FROM nums_iceberg WHERE id BETWEEN 1 AND 60 ORDER BY id",
   "SELECT id, date_part('epoch', dur), date_part('hour', dur), date_part('second', dur), date_part('milliseconds', dur), date_part('microseconds', dur), date_part('day', dur) FROM trades_iceberg ORDER BY id",
   "SELECT id, extract(epoch FROM ts - local_ts::timestamptz), extract(epoch FROM local_ts - timestamp '2024-01-01 00:00:00.5'), date_part('epoch', ts - timestamptz '2020-02-29 12:00+00') FROM trades_iceberg ORDER BY id",
   "SELECT id, extract(epoch FROM dur + interval '1 year 5 months 3 days 1.25 seconds'), extract(year FROM dur + interval '27 months'), extract(month FROM dur - interval '27 months'), extract(decade FROM interval '127 months' * 10), extract(century FROM -interval '2500 years'), extract(millennium FROM interval '3500 years') FROM trades_iceberg WHERE id < 6 ORDER BY id",
@@ -687,6 +702,10 @@ test('refused constructs give 0A000', async () => {
   await refused('SELECT price ^ 2 FROM trades_iceberg', /power\(\) of numeric/);
   await refused('SELECT public.trades_iceberg.id FROM trades_iceberg', /without its schema/);
   await refused("SELECT extract(quarter FROM dur) FROM trades_iceberg", /quarter/);
+  // Postgres rejects these for time too (0A000, its own message): refused before anything runs
+  await refused('SELECT extract(day FROM local_ts::time) FROM trades_iceberg', /day from time/);
+  // a numeric without a declared scale among them: refused, not compared as text
+  await refused('SELECT greatest(raw_num, price) FROM trades_iceberg', /GREATEST\/LEAST over numerics without a declared scale/);
   await refused('SELECT id FROM trades_iceberg WHERE (id, qty) IS DISTINCT FROM (1, 2)', /row constructors/);
   await refused('SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY fee DESC) FROM trades_iceberg');
   await refused('SELECT mode() WITHIN GROUP (ORDER BY fee) FROM trades_iceberg', /double precision/);

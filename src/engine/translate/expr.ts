@@ -101,7 +101,7 @@ export function compileExpr(tr: Tr, n: unknown, sc: Scope, cx0: ExprCtx): Ex {
     case 'MinMaxExpr': {
       const args = list(b.args).map((a) => compileExpr(tr, a, sc, cx));
       const u = unify(tr, args, b.op === 'IS_GREATEST' ? 'GREATEST' : 'LEAST');
-      if (u.scale === null && u.t.n === 'numeric') return notSupported('GREATEST/LEAST over numerics with different scales');
+      if (u.scale === null && u.t.n === 'numeric') return minMaxPerValueScale(u, b.op === 'IS_GREATEST');
       if (isString(u.t) && !tr.env.session.codePointCollation) return notSupported('GREATEST/LEAST over text under a non-C collation');
       if (u.t.n === 'bpchar') return notSupported('GREATEST/LEAST over char(n)');
       const fn = b.op === 'IS_GREATEST' ? 'greatest' : 'least';
@@ -559,6 +559,24 @@ export function unify(tr: Tr, items0: Ex[], what: string): { t: PgT; scale: numb
 export function perValueScale(u: { t: PgT; scale: number | null; items: Ex[] }): Ex[] {
   if (u.t.n !== 'numeric' || u.scale !== null) return u.items;
   return u.items.map((e) => ({ ...e, sql: e.lit?.kind === 'null' || e.sql.startsWith('CAST(NULL AS') ? 'CAST(NULL AS VARCHAR)' : e.scale === null ? e.sql : `CAST(${e.sql} AS VARCHAR)` }));
+}
+
+/**
+ * GREATEST/LEAST over numerics of different scales: Postgres returns the winning value with its own scale, the
+ * first of equal ones (ExecEvalMinMax replaces its result only on a strictly greater/lesser value), NULLs
+ * ignored. Item i wins when it is not NULL, beats every earlier non-NULL item strictly and every later one or
+ * ties it; the values travel as numeric_out text, as in CASE.
+ */
+function minMaxPerValueScale(u: { t: PgT; scale: number | null; items: Ex[] }, greatest: boolean): Ex {
+  const live = u.items.filter((e) => !(e.lit?.kind === 'null' || e.sql.startsWith('CAST(NULL AS')));
+  if (live.some((e) => e.scale === null)) return notSupported('GREATEST/LEAST over numerics without a declared scale');
+  const texts = perValueScale({ ...u, items: live });
+  const strict = greatest ? '>' : '<';
+  const parts = live.map((e, i) => {
+    const beats = live.map((o, j) => (j === i ? null : `(${o.sql} IS NULL OR ${e.sql} ${j < i ? strict : strict + '='} ${o.sql})`)).filter((c) => c !== null);
+    return `WHEN ${[`${e.sql} IS NOT NULL`, ...beats].join(' AND ')} THEN ${texts[i]!.sql}`;
+  });
+  return ex(`(CASE ${parts.join(' ')} ELSE CAST(NULL AS VARCHAR) END)`, u.t, { scale: null, ...flags(...u.items) });
 }
 
 function rankTime(a: PgT, b: PgT): PgT {

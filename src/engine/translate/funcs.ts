@@ -811,6 +811,7 @@ function datePart(tr: Tr, args: Ex[], f: { agg: boolean; win: boolean }, numeric
   if (x.t.n === 'unknown') x = coerce(tr.env, x, TIMESTAMPTZ, false);
   const kind = x.t.n;
   if (kind === 'interval' && !x.t.arr) return intervalPart(unit, x.sql, numericResult, f);
+  if (kind === 'time' && !x.t.arr) return timePart(unit, x.sql, numericResult, f);
   if (kind !== 'date' && kind !== 'timestamp' && kind !== 'timestamptz') return notSupported(`extract() from ${typeName(x.t)}`);
   if (kind === 'date' && ['hour', 'minute', 'second', 'milliseconds', 'microseconds'].includes(unit)) {
     return notSupported(`extract(${unit} from date)`);
@@ -865,8 +866,54 @@ function datePart(tr: Tr, args: Ex[], f: { agg: boolean; win: boolean }, numeric
       return notSupported(`extract(${unit} …)`);
   }
   if (numericResult) return ex(sql, NUMERIC, { scale, ...f });
-  // date_part(): float8 of the same value
+  // date_part() of seconds and milliseconds is float8 arithmetic in Postgres, rounded twice
+  const float = secondsFloat(unit, `datepart('microseconds', ${local})`);
+  if (float) return ex(float, FLOAT8, f);
+  // the other fields are whole numbers or one correctly rounded quotient (epoch): float8 of the same value
   return ex(`CAST(CAST(${sql} AS VARCHAR) AS DOUBLE)`, FLOAT8, f);
+}
+
+/**
+ * date_part('second' | 'milliseconds', …) from the microseconds within the minute, in the float8 steps of
+ * timestamp_part_common / time_part_common: tm_sec + fsec / 1000000.0 and tm_sec * 1000.0 + fsec / 1000.0. The
+ * second rounding makes ~1.6 % of values differ in the last digit from the decimal value read as float8
+ * (1.003691 s gives 1.0036909999999999). Null for other units.
+ */
+function secondsFloat(unit: string, usecInMinute: string): string | null {
+  const sec = `CAST(${usecInMinute} // 1000000 AS DOUBLE)`;
+  const fsec = `CAST(${usecInMinute} % 1000000 AS DOUBLE)`;
+  if (unit === 'second') return `(${sec} + ${fsec} / CAST(1000000 AS DOUBLE))`;
+  if (unit === 'milliseconds') return `(${sec} * CAST(1000 AS DOUBLE) + ${fsec} / CAST(1000 AS DOUBLE))`;
+  return null;
+}
+
+/**
+ * extract(field FROM time) / date_part(field, time) as time_part_common() computes them: hour, minute, second,
+ * milliseconds, microseconds and epoch (seconds since midnight); Postgres rejects the other fields for time.
+ */
+function timePart(unit: string, t: string, numericResult: boolean, f: { agg: boolean; win: boolean }): Ex {
+  const usec = `CAST(datepart('microseconds', ${t}) AS BIGINT)`;
+  const scaled = (v: string, digits: number, width: number) =>
+    ex(`CAST(CAST(${v} AS DECIMAL(${width},0)) * CAST('0.${'0'.repeat(digits - 1)}1' AS DECIMAL(${digits + 1},${digits})) AS DECIMAL(${width},${digits}))`, NUMERIC, { scale: digits, ...f });
+  const whole = (v: string) => (numericResult ? ex(`CAST(${v} AS DECIMAL(18,0))`, NUMERIC, { scale: 0, ...f }) : ex(`CAST(${v} AS DOUBLE)`, FLOAT8, f));
+  switch (unit) {
+    case 'hour':
+    case 'minute':
+      return whole(`${unit}(${t})`);
+    case 'microseconds':
+      return whole(usec);
+    case 'second':
+      return numericResult ? scaled(usec, 6, 18) : ex(secondsFloat(unit, usec)!, FLOAT8, f);
+    case 'milliseconds':
+      return numericResult ? scaled(usec, 3, 18) : ex(secondsFloat(unit, usec)!, FLOAT8, f);
+    case 'epoch': {
+      const micros = `((CAST(hour(${t}) AS BIGINT) * 60 + minute(${t})) * 60000000 + ${usec})`;
+      // float8: one division, time / 1000000.0
+      return numericResult ? scaled(micros, 6, 18) : ex(`(CAST(${micros} AS DOUBLE) / CAST(1000000 AS DOUBLE))`, FLOAT8, f);
+    }
+    default:
+      return notSupported(`extract(${unit} from time)`);
+  }
 }
 
 /**
