@@ -462,6 +462,8 @@ const QUERIES: (string | [string, { params?: (string | null)[]; formats?: number
   // sweep over 5003 instants with varied microseconds hits ~80 of the values where that differs
   "SELECT sum(CASE WHEN date_part('second', timestamp '2000-01-01' + id * interval '1.000997 s') = extract(second FROM timestamp '2000-01-01' + id * interval '1.000997 s')::float8 THEN 0 ELSE 1 END) FROM nums_iceberg",
   "SELECT id, date_part('second', timestamp '2000-01-01' + id * interval '1.000997 s'), date_part('milliseconds', timestamptz '2000-01-01 00:00+00' + id * interval '3.016036 s') FROM nums_iceberg WHERE id BETWEEN 1 AND 400 ORDER BY id",
+  // epoch of instants more than 2^53 µs from 1970: Postgres rounds the microseconds to float8 first
+  "SELECT id, date_part('epoch', timestamp '1000-01-01' + id * interval '1.000001 s'), date_part('epoch', timestamptz '2600-01-01 00:00+00' - id * interval '3.000003 s') FROM nums_iceberg WHERE id BETWEEN 1 AND 300 ORDER BY id",
   "SELECT id, date_part('second', date_trunc('minute', local_ts) + interval '1.003691 s'), date_part('milliseconds', date_trunc('minute', ts) + interval '1.016036 s') FROM trades_iceberg ORDER BY id",
   // extract()/date_part() of time: hour, minute, second, milliseconds, microseconds, epoch
   'SELECT id, extract(hour FROM local_ts::time), extract(minute FROM ts::time), extract(second FROM local_ts::time), extract(milliseconds FROM ts::time), extract(microseconds FROM local_ts::time), extract(epoch FROM ts::time) FROM trades_iceberg ORDER BY id',

@@ -869,6 +869,8 @@ function datePart(tr: Tr, args: Ex[], f: { agg: boolean; win: boolean }, numeric
   // date_part() of seconds and milliseconds is float8 arithmetic in Postgres, rounded twice
   const float = secondsFloat(unit, `datepart('microseconds', ${local})`);
   if (float) return ex(float, FLOAT8, f);
+  // epoch: the microseconds as float8 (rounded beyond 2^53 µs, ±285 years from 1970), divided once
+  if (unit === 'epoch' && kind !== 'date') return ex(`(CAST(epoch_us(${x.sql}) AS DOUBLE) / CAST(1000000 AS DOUBLE))`, FLOAT8, f);
   // the other fields are whole numbers or one correctly rounded quotient (epoch): float8 of the same value
   return ex(`CAST(CAST(${sql} AS VARCHAR) AS DOUBLE)`, FLOAT8, f);
 }
