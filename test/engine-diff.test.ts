@@ -412,6 +412,10 @@ const QUERIES: (string | [string, { params?: (string | null)[]; formats?: number
   // CASE, COALESCE, NULLIF, GREATEST
   "SELECT id, CASE WHEN qty > 50 THEN 'big' WHEN qty > 0 THEN 'small' ELSE 'neg' END, CASE side WHEN 'buy' THEN 1 ELSE -1 END FROM trades_iceberg ORDER BY id",
   'SELECT id, CASE WHEN qty > 0 THEN price ELSE 0 END, coalesce(price, 0), nullif(qty, 0), greatest(qty, 10, id), least(fee, 1.5) FROM trades_iceberg ORDER BY id',
+  // NULLIF's type is the left input of the = Postgres picks: int vs numeric compares (and answers) as numeric,
+  // int/numeric vs float8 as float8; cross-type operators (int2 = int8, float4 = float8, date = timestamp) keep
+  // the first argument's type
+  'SELECT id, nullif(qty, 1.5), nullif(id, price), nullif(qty, fee), nullif(price, fee), nullif(big, 5.0), nullif(qty, big), nullif(trade_date, local_ts), nullif(ratio, fee), nullif(amount, price) FROM trades_iceberg ORDER BY id',
   // GREATEST/LEAST over numerics of different scales: the winner keeps its own scale, the first of equal values
   // wins (price vs round(price, 2) tie whenever price has two decimals), NULLs are skipped
   'SELECT id, greatest(price, amount), least(price, amount), greatest(price, round(price, 2)), greatest(round(price, 2), price), least(round(price, 1), price, NULL) FROM trades_iceberg ORDER BY id',

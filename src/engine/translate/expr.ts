@@ -270,7 +270,14 @@ function aExpr(tr: Tr, b: Obj, sc: Scope, cx: ExprCtx): Ex {
     case 'AEXPR_NULLIF': {
       const l0 = plain(compileExpr(tr, b.lexpr, sc, cx));
       const [l, r] = comparable(tr, l0, compileExpr(tr, b.rexpr, sc, cx), '=');
-      const first = l0.t.n === 'unknown' ? coerce(tr.env, l0, TEXT, false) : l0;
+      // the result has the left input type of the = operator Postgres picks: the first argument's own type
+      // where a cross-type operator exists (int2 = int8, date = timestamp), else the common type (int = numeric
+      // compares as numeric, numeric = float8 as float8); the described type guards any other case
+      let first = l0.t.n === 'unknown' ? coerce(tr.env, l0, TEXT, false) : l0;
+      const rt = r.t;
+      if ((isInt(first.t) && rt.n === 'numeric' && !rt.arr) || (isNumber(first.t) && !isFloat(first.t) && rt.n === 'float8' && !rt.arr)) {
+        first = coerce(tr.env, first, mk(rt.n), false);
+      }
       return ex(`(CASE WHEN ${compareSql('=', l, r)} THEN NULL ELSE ${first.sql} END)`, first.t, { scale: first.scale, ...flags(l, r) });
     }
     case 'AEXPR_IN': {
