@@ -466,6 +466,8 @@ const QUERIES: (string | [string, { params?: (string | null)[]; formats?: number
   // sweep over 5003 instants with varied microseconds hits ~80 of the values where that differs
   "SELECT sum(CASE WHEN date_part('second', timestamp '2000-01-01' + id * interval '1.000997 s') = extract(second FROM timestamp '2000-01-01' + id * interval '1.000997 s')::float8 THEN 0 ELSE 1 END) FROM nums_iceberg",
   "SELECT id, date_part('second', timestamp '2000-01-01' + id * interval '1.000997 s'), date_part('milliseconds', timestamptz '2000-01-01 00:00+00' + id * interval '3.016036 s') FROM nums_iceberg WHERE id BETWEEN 1 AND 400 ORDER BY id",
+  // ±infinity: year, isoyear and epoch are ±Infinity in date_part(), every other field NULL
+  "SELECT id, date_part('epoch', CASE WHEN id % 2 = 0 THEN 'infinity'::timestamptz ELSE '-infinity'::timestamptz END), date_part('year', CASE WHEN id % 3 = 0 THEN '-infinity'::timestamp ELSE local_ts END), date_part('second', CASE WHEN id % 2 = 0 THEN 'infinity'::timestamptz ELSE ts END), date_part('month', CASE WHEN id > 3 THEN 'infinity'::date ELSE trade_date END), date_part('isoyear', CASE WHEN id > 3 THEN '-infinity'::date ELSE trade_date END), date_part('epoch', CASE WHEN id > 3 THEN 'infinity'::date ELSE trade_date END), extract(hour FROM CASE WHEN id % 2 = 0 THEN 'infinity'::timestamp ELSE local_ts END), extract(dow FROM CASE WHEN id % 2 = 0 THEN '-infinity'::timestamptz ELSE ts END) FROM trades_iceberg ORDER BY id",
   // epoch of instants more than 2^53 µs from 1970: Postgres rounds the microseconds to float8 first
   "SELECT id, date_part('epoch', timestamp '1000-01-01' + id * interval '1.000001 s'), date_part('epoch', timestamptz '2600-01-01 00:00+00' - id * interval '3.000003 s') FROM nums_iceberg WHERE id BETWEEN 1 AND 300 ORDER BY id",
   "SELECT id, date_part('second', date_trunc('minute', local_ts) + interval '1.003691 s'), date_part('milliseconds', date_trunc('minute', ts) + interval '1.016036 s') FROM trades_iceberg ORDER BY id",
@@ -710,6 +712,8 @@ test('refused constructs give 0A000', async () => {
   await refused("SELECT extract(quarter FROM dur) FROM trades_iceberg", /quarter/);
   // Postgres rejects these for time too (0A000, its own message): refused before anything runs
   await refused('SELECT extract(day FROM local_ts::time) FROM trades_iceberg', /day from time/);
+  // extract() of year/isoyear/epoch is a numeric Infinity in Postgres, which DECIMAL cannot hold: that row is refused
+  await refused("SELECT extract(epoch FROM CASE WHEN id = 3 THEN 'infinity'::timestamptz ELSE ts END) FROM trades_iceberg", /extract\(epoch\) of an infinite date or timestamp/);
   // a numeric without a declared scale among them: refused, not compared as text
   await refused('SELECT greatest(raw_num, price) FROM trades_iceberg', /GREATEST\/LEAST over numerics without a declared scale/);
   await refused('SELECT id FROM trades_iceberg WHERE (id, qty) IS DISTINCT FROM (1, 2)', /row constructors/);

@@ -31,6 +31,7 @@ import { dateBin, widthBucket } from './buckets.js';
 import { regexpReplaceRe2 } from './regex.js';
 import { varSql } from './var-numeric.js';
 import { numericTypmod } from '../results/index.js';
+import { ERROR_TAG } from '../duck-functions.js';
 
 export const AGGREGATES = new Set([
   'count', 'sum', 'avg', 'min', 'max', 'bool_and', 'bool_or', 'every', 'string_agg', 'array_agg',
@@ -865,14 +866,25 @@ function datePart(tr: Tr, args: Ex[], f: { agg: boolean; win: boolean }, numeric
     default:
       return notSupported(`extract(${unit} …)`);
   }
-  if (numericResult) return ex(sql, NUMERIC, { scale, ...f });
+  // ±infinity: the fields that grow with time (year, isoyear, epoch) are ±Infinity, the others NULL
+  // (NonFiniteTimestampTzPart); a numeric Infinity has no DECIMAL form, so extract() refuses that row
+  const monotonic = unit === 'year' || unit === 'isoyear' || unit === 'epoch';
+  const finite = (body: string, infinite: string) => `(CASE WHEN ${x.sql} IS NULL OR isfinite(${x.sql}) THEN ${body} ELSE ${infinite} END)`;
+  if (numericResult) {
+    const refuse = `error('${ERROR_TAG}0A000:extract(${unit}) of an infinite date or timestamp is not supported on lakegate mirrors')`;
+    return ex(finite(sql, monotonic ? `CAST(${refuse} AS DECIMAL(38,${scale}))` : 'NULL'), NUMERIC, { scale, ...f });
+  }
+  const epochType = kind === 'date' ? 'DATE' : kind === 'timestamp' ? 'TIMESTAMP' : 'TIMESTAMPTZ';
+  const infinity = monotonic
+    ? `(CASE WHEN ${x.sql} > CAST('1970-01-01 00:00:00${kind === 'timestamptz' ? '+00' : ''}' AS ${epochType}) THEN CAST('inf' AS DOUBLE) ELSE CAST('-inf' AS DOUBLE) END)`
+    : 'NULL';
   // date_part() of seconds and milliseconds is float8 arithmetic in Postgres, rounded twice
   const float = secondsFloat(unit, `datepart('microseconds', ${local})`);
-  if (float) return ex(float, FLOAT8, f);
+  if (float) return ex(finite(float, infinity), FLOAT8, f);
   // epoch: the microseconds as float8 (rounded beyond 2^53 µs, ±285 years from 1970), divided once
-  if (unit === 'epoch' && kind !== 'date') return ex(`(CAST(epoch_us(${x.sql}) AS DOUBLE) / CAST(1000000 AS DOUBLE))`, FLOAT8, f);
-  // the other fields are whole numbers or one correctly rounded quotient (epoch): float8 of the same value
-  return ex(`CAST(CAST(${sql} AS VARCHAR) AS DOUBLE)`, FLOAT8, f);
+  if (unit === 'epoch' && kind !== 'date') return ex(finite(`(CAST(epoch_us(${x.sql}) AS DOUBLE) / CAST(1000000 AS DOUBLE))`, infinity), FLOAT8, f);
+  // the other fields (and a date's epoch) are whole numbers: float8 of the same value
+  return ex(finite(`CAST(CAST(${sql} AS VARCHAR) AS DOUBLE)`, infinity), FLOAT8, f);
 }
 
 /**
