@@ -565,7 +565,7 @@ export function unify(tr: Tr, items0: Ex[], what: string): { t: PgT; scale: numb
  */
 export function perValueScale(u: { t: PgT; scale: number | null; items: Ex[] }): Ex[] {
   if (u.t.n !== 'numeric' || u.scale !== null) return u.items;
-  return u.items.map((e) => ({ ...e, sql: e.lit?.kind === 'null' || e.sql.startsWith('CAST(NULL AS') ? 'CAST(NULL AS VARCHAR)' : e.scale === null ? e.sql : `CAST(${e.sql} AS VARCHAR)` }));
+  return u.items.map((e) => ({ ...e, sql: isNullItem(e) ? 'CAST(NULL AS VARCHAR)' : e.scale === null ? e.sql : `CAST(${e.sql} AS VARCHAR)` }));
 }
 
 /**
@@ -574,8 +574,11 @@ export function perValueScale(u: { t: PgT; scale: number | null; items: Ex[] }):
  * ignored. Item i wins when it is not NULL, beats every earlier non-NULL item strictly and every later one or
  * ties it; the values travel as numeric_out text, as in CASE.
  */
+/** a NULL literal, before or after unify() coerced it */
+const isNullItem = (e: Ex) => e.lit?.kind === 'null' || e.sql.startsWith('CAST(NULL AS');
+
 function minMaxPerValueScale(u: { t: PgT; scale: number | null; items: Ex[] }, greatest: boolean): Ex {
-  const live = u.items.filter((e) => !(e.lit?.kind === 'null' || e.sql.startsWith('CAST(NULL AS')));
+  const live = u.items.filter((e) => !isNullItem(e));
   if (live.some((e) => e.scale === null)) return notSupported('GREATEST/LEAST over numerics without a declared scale');
   const texts = perValueScale({ ...u, items: live });
   const strict = greatest ? '>' : '<';

@@ -847,11 +847,11 @@ function datePart(tr: Tr, args: Ex[], f: { agg: boolean; win: boolean }, numeric
       sql = `datepart('microseconds', ${local})`;
       break;
     case 'milliseconds':
-      sql = `CAST(CAST(datepart('microseconds', ${local}) AS DECIMAL(18,0)) * CAST('0.001' AS DECIMAL(4,3)) AS DECIMAL(18,3))`;
+      sql = decimalShift(`datepart('microseconds', ${local})`, 3, 18);
       scale = 3;
       break;
     case 'second':
-      sql = `CAST(CAST(datepart('microseconds', ${local}) AS DECIMAL(18,0)) * CAST('0.000001' AS DECIMAL(7,6)) AS DECIMAL(18,6))`;
+      sql = decimalShift(`datepart('microseconds', ${local})`, 6, 18);
       scale = 6;
       break;
     case 'epoch':
@@ -859,7 +859,7 @@ function datePart(tr: Tr, args: Ex[], f: { agg: boolean; win: boolean }, numeric
         sql = `(epoch_us(CAST(${x.sql} AS TIMESTAMP)) // 1000000)`;
       } else {
         // epoch of a timestamptz is absolute; of a timestamp, its fields read as UTC
-        sql = `CAST(CAST(epoch_us(${x.sql}) AS DECIMAL(38,0)) * CAST('0.000001' AS DECIMAL(7,6)) AS DECIMAL(38,6))`;
+        sql = decimalShift(`epoch_us(${x.sql})`, 6, 38);
         scale = 6;
       }
       break;
@@ -887,6 +887,11 @@ function datePart(tr: Tr, args: Ex[], f: { agg: boolean; win: boolean }, numeric
   return ex(finite(`CAST(CAST(${sql} AS VARCHAR) AS DOUBLE)`, infinity), FLOAT8, f);
 }
 
+/** the integer `v` divided by 10^digits, exactly, as DECIMAL(width, digits) (microseconds → seconds: 6) */
+function decimalShift(v: string, digits: number, width: number): string {
+  return `CAST(CAST(${v} AS DECIMAL(${width},0)) * CAST('0.${'0'.repeat(digits - 1)}1' AS DECIMAL(${digits + 1},${digits})) AS DECIMAL(${width},${digits}))`;
+}
+
 /**
  * date_part('second' | 'milliseconds', …) from the microseconds within the minute, in the float8 steps of
  * timestamp_part_common / time_part_common: tm_sec + fsec / 1000000.0 and tm_sec * 1000.0 + fsec / 1000.0. The
@@ -907,8 +912,7 @@ function secondsFloat(unit: string, usecInMinute: string): string | null {
  */
 function timePart(unit: string, t: string, numericResult: boolean, f: { agg: boolean; win: boolean }): Ex {
   const usec = `CAST(datepart('microseconds', ${t}) AS BIGINT)`;
-  const scaled = (v: string, digits: number, width: number) =>
-    ex(`CAST(CAST(${v} AS DECIMAL(${width},0)) * CAST('0.${'0'.repeat(digits - 1)}1' AS DECIMAL(${digits + 1},${digits})) AS DECIMAL(${width},${digits}))`, NUMERIC, { scale: digits, ...f });
+  const scaled = (v: string, digits: number, width: number) => ex(decimalShift(v, digits, width), NUMERIC, { scale: digits, ...f });
   const whole = (v: string) => (numericResult ? ex(`CAST(${v} AS DECIMAL(18,0))`, NUMERIC, { scale: 0, ...f }) : ex(`CAST(${v} AS DOUBLE)`, FLOAT8, f));
   switch (unit) {
     case 'hour':
@@ -941,10 +945,7 @@ function intervalPart(unit: string, iv: string, numericResult: boolean, f: { agg
   const dbl = (v: string) => `CAST(${v} AS DOUBLE)`;
   // seconds and microseconds within the minute, as microseconds
   const usec = part('microseconds');
-  const scaled = (digits: number) => {
-    const unitSql = `CAST('0.${'0'.repeat(digits - 1)}1' AS DECIMAL(${digits + 1},${digits}))`;
-    return ex(`CAST(CAST(${usec} AS DECIMAL(18,0)) * ${unitSql} AS DECIMAL(18,${digits}))`, NUMERIC, { scale: digits, ...f });
-  };
+  const scaled = (digits: number) => ex(decimalShift(usec, digits, 18), NUMERIC, { scale: digits, ...f });
   const whole = (v: string) => (numericResult ? ex(`CAST(${v} AS DECIMAL(18,0))`, NUMERIC, { scale: 0, ...f }) : ex(dbl(v), FLOAT8, f));
   const truncDiv = (v: string, by: number) => `CAST(trunc(${dbl(v)} / ${dbl(String(by))}) AS BIGINT)`;
   switch (unit) {
@@ -952,7 +953,7 @@ function intervalPart(unit: string, iv: string, numericResult: boolean, f: { agg
       const micros = `lg_iv_us(${iv})`;
       if (numericResult) {
         const secs = `(1461 * ${part('year')} + 120 * ${part('month')} + 4 * ${part('day')}) * 21600`;
-        return ex(`CAST(CAST(CAST(${secs} AS HUGEINT) * 1000000 + ${micros} AS DECIMAL(38,0)) * CAST('0.000001' AS DECIMAL(7,6)) AS DECIMAL(38,6))`, NUMERIC, { scale: 6, ...f });
+        return ex(decimalShift(`CAST(${secs} AS HUGEINT) * 1000000 + ${micros}`, 6, 38), NUMERIC, { scale: 6, ...f });
       }
       return ex(
         `(((${dbl(micros)} / ${dbl('1000000')} + ${dbl('31557600')} * ${dbl(part('year'))}) + ${dbl('2592000')} * ${dbl(part('month'))}) + ${dbl('86400')} * ${dbl(part('day'))})`,
