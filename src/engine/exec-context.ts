@@ -1,8 +1,9 @@
 // Everything a mirror query needs from upstream when its portal is bound, in one round trip on the client's
 // connection: the transaction timestamp (now() is the same value Postgres would use), the settings that shape
 // results (TimeZone, DateStyle, IntervalStyle, extra_float_digits, bytea_output — the last two are not reported
-// by ParameterStatus), SELECT privilege on each mirror view, the WAL position for read-your-writes, and constants
-// only Postgres can read (dates in DMY order, `1 day 2 hours` …).
+// by ParameterStatus), SELECT privilege on each mirror view, the WAL position for read-your-writes, what the
+// transaction itself would see differently (checkTransaction), and constants only Postgres can read (dates in DMY
+// order, `1 day 2 hours` …).
 // A simple Query (prepared and bound at once) reads the same context earlier, with its Describe (earlyContextQuery).
 import { PgError } from '../route/local.js';
 import { constKey } from './translate/context.js';
@@ -19,17 +20,73 @@ export interface MirrorAccess {
   name: string;
   /** columns the statement reads */
   columns: string[];
+  /** the source table's OID, when the mirror source knows it (for checkTransaction) */
+  sourceOid: number | null;
+}
+
+/** The client's transaction as the context query found it. */
+export interface TxnView {
+  /** transaction_isolation */
+  isolation: string;
+  /** regclass text of the first mirror whose source this transaction has changed */
+  changed: string | null;
 }
 
 export interface ExecContext {
   now: bigint;
   settings: { TimeZone: string; DateStyle: string; IntervalStyle: string; extra_float_digits: string; bytea_output: string };
   lsn: bigint | null;
+  txn: TxnView;
   constants: Map<string, Const>;
 }
 
+const oidArray = (oids: (number | null)[]) => `{${oids.map((o) => (o === null ? 'NULL' : String(o))).join(',')}}`;
+
+/**
+ * A mirror shows committed data as of the statement's start; Postgres would answer from the transaction's own
+ * view. Where those differ the query is refused, never answered differently: inside a REPEATABLE READ or
+ * SERIALIZABLE transaction block (its snapshot is older than the statement; a block is known from the
+ * ReadyForQuery status, so a pipelined batch that opens one is checked from its first Sync on), and once the
+ * transaction has changed a mirror's source (rows, TRUNCATE, ALTER TABLE: sql/008_transaction_view.sql).
+ */
+export function checkTransaction(txn: TxnView, txStatus: 'I' | 'T' | 'E', mirrors: Pick<MirrorAccess, 'regclass' | 'name'>[]): void {
+  if (txStatus !== 'I' && (txn.isolation === 'repeatable read' || txn.isolation === 'serializable')) {
+    throw new PgError(
+      '0A000',
+      `lakegate: mirror queries are not supported in ${txn.isolation.toUpperCase()} transactions`,
+      'ERROR',
+      'A mirror shows the data committed when the statement starts, not the snapshot this transaction took earlier.',
+      'Query the mirror outside the transaction block, or use READ COMMITTED.',
+    );
+  }
+  if (txn.changed !== null) {
+    const name = mirrors.find((m) => m.regclass === txn.changed)?.name ?? txn.changed;
+    throw new PgError(
+      '0A000',
+      `lakegate: mirror "${name}" cannot show this transaction's uncommitted changes to its source table`,
+      'ERROR',
+      'This transaction has written to (or altered) the table the mirror copies, and a mirror shows committed data only.',
+      'Query the source table within this transaction, or query the mirror after COMMIT.',
+    );
+  }
+}
+
+
+/**
+ * checkTransaction on its own, for an error met before the context query (inside a transaction an ALTER TABLE of
+ * the source already changed the mirror view the statement was prepared against): the refusal names the cause.
+ */
+export async function recheckTransaction(up: UpstreamChannel, txStatus: 'I' | 'T' | 'E', mirrors: Pick<MirrorAccess, 'regclass' | 'name' | 'sourceOid'>[]): Promise<void> {
+  const res = await up.query(`SELECT pg_catalog.current_setting('transaction_isolation'), mooncake.changed_source($1::oid[])::text`, [
+    oidArray(mirrors.map((m) => m.sourceOid)),
+  ]);
+  const row = res.rows[0]!;
+  const at = row[1] ? Number(row[1]) - 1 : -1;
+  checkTransaction({ isolation: row[0]!, changed: at >= 0 ? (mirrors[at]?.regclass ?? null) : null }, txStatus, mirrors);
+}
+
 /** now(), the settings and the WAL position: the leading columns of both context queries */
-function baseColumns(lsn: boolean): string[] {
+function baseColumns(lsn: boolean, sources: string): string[] {
   return [
     `(extract(epoch FROM pg_catalog.now()) * 1000000)::int8::text`,
     `pg_catalog.current_setting('TimeZone')`,
@@ -38,14 +95,21 @@ function baseColumns(lsn: boolean): string[] {
     `pg_catalog.current_setting('extra_float_digits')`,
     `pg_catalog.current_setting('bytea_output')`,
     lsn ? `pg_catalog.pg_current_wal_insert_lsn()::text` : 'NULL::text',
+    `pg_catalog.current_setting('transaction_isolation')`,
+    `mooncake.changed_source(${sources}::oid[])::text`,
   ];
 }
 
-function readBase(row: (string | null)[]): Omit<ExecContext, 'constants'> {
+/**
+ * `at`: where the two transaction columns are (after the base columns, or after the access column early);
+ * `regclasses`: the mirrors in the order their sources were passed
+ */
+function readBase(row: (string | null)[], at: number, regclasses: string[]): Omit<ExecContext, 'constants'> {
   return {
     now: BigInt(row[0]!),
     settings: { TimeZone: row[1]!, DateStyle: row[2]!, IntervalStyle: row[3]!, extra_float_digits: row[4]!, bytea_output: row[5]! },
     lsn: row[6] ? parseLsn(row[6]) : null,
+    txn: { isolation: row[at]!, changed: row[at + 1] ? (regclasses[Number(row[at + 1]) - 1] ?? row[at + 1]!) : null },
   };
 }
 
@@ -60,9 +124,15 @@ export interface EarlyContext {
   access: Map<string, { table: boolean; anyColumn: boolean; columns: Set<string> } | null>;
 }
 
-/** sql/007_query_context.sql: the same columns as baseColumns, then per mirror its privileges as JSON */
-export function earlyContextQuery(regclasses: string[], lsn: boolean): { sql: string; params: string[] } {
-  return { sql: 'SELECT * FROM mooncake.query_context($1::text[], $2::boolean)', params: [pgTextArray(regclasses), String(lsn)] };
+/**
+ * sql/008_transaction_view.sql: the first seven columns of baseColumns, per mirror its privileges as JSON, then
+ * the two transaction columns. `sources`: each mirror's source OID (null: unknown, not checked).
+ */
+export function earlyContextQuery(regclasses: string[], sources: (number | null)[], lsn: boolean): { sql: string; params: string[] } {
+  return {
+    sql: 'SELECT * FROM mooncake.query_context($1::text[], $2::oid[], $3::boolean)',
+    params: [pgTextArray(regclasses), oidArray(sources), String(lsn)],
+  };
 }
 
 export function readEarlyContext(row: (string | null)[], regclasses: string[]): EarlyContext {
@@ -76,7 +146,7 @@ export function readEarlyContext(row: (string | null)[], regclasses: string[]): 
     }
     access.set(r, { table, anyColumn: any === true, columns: new Set(list ?? []) });
   });
-  return { base: readBase(row), access };
+  return { base: readBase(row, 8, regclasses), access };
 }
 
 /** The same verdicts as execContext's privilege columns, from an EarlyContext. */
@@ -99,7 +169,7 @@ export async function execContext(
     params.push(v);
     return `$${params.length}`;
   };
-  const cols = baseColumns(o.lsn);
+  const cols = baseColumns(o.lsn, p(oidArray(o.mirrors.map((m) => m.sourceOid))));
   for (const m of o.mirrors) {
     const rel = `pg_catalog.to_regclass(${p(m.regclass)}::text)`;
     const arr = p(pgTextArray(m.columns));
@@ -115,8 +185,8 @@ export async function execContext(
   for (const c of o.constants) cols.push(upstreamConstSql(c.t, pgLiteral(c.text)));
   const res = await up.query(`SELECT ${cols.join(', ')}`, params);
   const row = res.rows[0]!;
-  const base = readBase(row);
-  let i = 7;
+  const base = readBase(row, 7, o.mirrors.map((m) => m.regclass));
+  let i = 9;
   for (const m of o.mirrors) {
     const ok = row[i++];
     if (ok === null) throw new PgError('42P01', `relation "${m.name}" does not exist`);

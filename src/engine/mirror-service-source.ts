@@ -23,6 +23,7 @@ export function mirrorServiceSource(svc: Pick<MirrorService, 'mirrors' | 'waitFo
       const m = svc.mirrors().find((x) => x.name === `${ref.schema}.${ref.name}`);
       return m ? `SELECT relation, shape FROM "${readerChoiceView(m.id)}"` : null;
     },
+    sourceOid: (ref) => svc.mirrors().find((x) => x.name === `${ref.schema}.${ref.name}`)?.sourceOid ?? null,
     waitForLsn: (lsn, timeoutMs) => svc.waitForLsn(lsn, timeoutMs),
     visibleLsn: () => svc.visibleLsn(),
     waitReady: (ref, timeoutMs) => svc.waitReady(`${ref.schema}.${ref.name}`, timeoutMs).then(() => true, () => false),

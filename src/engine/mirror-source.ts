@@ -30,6 +30,11 @@ export interface MirrorSource {
    * knows the LSN it needs, and keep it when this covered that LSN.
    */
   visibleLsn?(): bigint;
+  /**
+   * Optional: the OID of the mirror's source table in upstream. With it a query refuses to read the mirror in a
+   * transaction that has changed the source (exec-context.ts checkTransaction); without it that is not checked.
+   */
+  sourceOid?(ref: MirrorRef): number | null;
   /** Resolves true once relationSql(ref) serves the mirror (its initial copy is in); false on timeout. Optional. */
   waitReady?(ref: MirrorRef, timeoutMs: number): Promise<boolean>;
 }
@@ -37,16 +42,22 @@ export interface MirrorSource {
 /** A fixed mirror list over DuckDB relations (tests, or a snapshot of the registry). */
 export class StaticMirrorSource implements MirrorSource {
   private readonly rel = new Map<string, string>();
+  private readonly sources = new Map<string, number>();
   private readonly list: MirrorRef[] = [];
 
-  constructor(entries: Iterable<{ schema: string; name: string; relation: string }> = []) {
-    for (const e of entries) this.set(e.schema, e.name, e.relation);
+  constructor(entries: Iterable<{ schema: string; name: string; relation: string; sourceOid?: number }> = []) {
+    for (const e of entries) this.set(e.schema, e.name, e.relation, e.sourceOid);
   }
 
-  set(schema: string, name: string, relation: string): void {
+  set(schema: string, name: string, relation: string, sourceOid?: number): void {
     const k = `${schema}.${name}`;
     if (!this.rel.has(k)) this.list.push({ schema, name });
     this.rel.set(k, relation);
+    if (sourceOid !== undefined) this.sources.set(k, sourceOid);
+  }
+
+  sourceOid(ref: MirrorRef): number | null {
+    return this.sources.get(`${ref.schema}.${ref.name}`) ?? null;
   }
 
   mirrors(): MirrorRef[] {

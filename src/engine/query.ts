@@ -10,7 +10,7 @@ import type { RoutedStatement } from '../route/classify.js';
 import { PgError, type LocalPortal, type LocalQuery, type PrepareOptions, type SessionInfo } from '../route/local.js';
 import type { FieldDescription } from '../wire/messages/backend.js';
 import { pgErrorOf, STALE_CHOICE } from './errors.js';
-import { earlyAccess, earlyContextQuery, execContext, readEarlyContext, type EarlyContext, type ExecContext } from './exec-context.js';
+import { checkTransaction, earlyAccess, recheckTransaction, earlyContextQuery, execContext, readEarlyContext, type EarlyContext, type ExecContext } from './exec-context.js';
 import type { MirrorSource } from './mirror-source.js';
 import { decodeParams, type BoundParam } from './params.js';
 import { fetchPgTable } from './pg-fetch.js';
@@ -191,7 +191,8 @@ export class EngineQuery implements LocalQuery {
       // one round trip: the Describe, the relations' columns and, for a bind that follows at once, its context
       const mirrorNames = names.slice(0, mirrorKeys.length);
       const lsn = typeof core.mirrors.waitForLsn === 'function';
-      const queries = [relationInfoQuery(names), ...(options.bindAtOnce ? [earlyContextQuery(mirrorNames, lsn)] : [])];
+      const sources = refs.map((m) => core.mirrors.sourceOid?.(m) ?? null);
+      const queries = [relationInfoQuery(names), ...(options.bindAtOnce ? [earlyContextQuery(mirrorNames, sources, lsn)] : [])];
       const { described: d, results } = await up.describeThenQueries(describeSql, paramTypes, queries);
       const fields = d.fields ?? [];
       const info = readRelationInfo(results[0]!, names);
@@ -389,11 +390,22 @@ export class EngineQuery implements LocalQuery {
   /** `early`: from prepare (PrepareOptions.bindAtOnce); `begun`: the snapshot begun then on `conn` (its choices) */
   private async bindOn(conn: DuckDBConnection, bound: BoundParam[], resultFormats: number[], early: Early | null, begun: Chosen | null): Promise<LocalPortal> {
     const up = this.session.upstream;
+    const checked = [...this.mirrorUses.values()].map((m) => ({
+      regclass: regclassText(m.ref.schema, m.ref.name),
+      name: m.ref.name,
+      sourceOid: this.core.mirrors.sourceOid?.(m.ref) ?? null,
+    }));
+    if (early) checkTransaction(early.ctx.base.txn, this.session.txStatus, checked);
     // the DuckDB types each mirror relation stores its columns in (checked against the shape token below)
     const stored = new Map<string, string[]>();
-    for (const [k, m] of this.mirrorUses) {
-      const cached = m.choice !== null ? this.core.typeCache.get(typeKey(m)) : undefined;
-      stored.set(k, cached ? cached.types : await storedTypes(conn, m));
+    try {
+      for (const [k, m] of this.mirrorUses) {
+        const cached = m.choice !== null ? this.core.typeCache.get(typeKey(m)) : undefined;
+        stored.set(k, cached ? cached.types : await storedTypes(conn, m));
+      }
+    } catch (e) {
+      if (!early && this.session.txStatus === 'T') await recheckTransaction(up, this.session.txStatus, checked);
+      throw e;
     }
     const params = bound.map((b) => {
       if ('value' in b) return { t: b.t, value: b.value };
@@ -412,6 +424,7 @@ export class EngineQuery implements LocalQuery {
       regclass: regclassText(first.mirrorRefs[i]!.schema, first.mirrorRefs[i]!.name),
       name: first.mirrorRefs[i]!.name,
       columns: [...m.used],
+      sourceOid: this.core.mirrors.sourceOid?.(first.mirrorRefs[i]!) ?? null,
     }));
     let ctx: ExecContext;
     let waiting: Promise<boolean> | null = null;
@@ -422,6 +435,7 @@ export class EngineQuery implements LocalQuery {
     } else {
       // constants only Postgres can read travel in the context query, so the early one does not do
       ctx = await execContext(up, { mirrors: access, constants: dedupe(wantConstants), lsn: typeof this.core.mirrors.waitForLsn === 'function' });
+      checkTransaction(ctx.txn, this.session.txStatus, access);
       // a newer WAL position than the one the begun snapshot was kept for
       if (begun) await conn.run('ROLLBACK');
       begun = null;

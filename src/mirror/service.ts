@@ -34,6 +34,8 @@ export interface MirrorInfo {
   id: number;
   name: string;
   source: string;
+  /** the source table's OID in upstream */
+  sourceOid: number;
   /** DuckDB view readers select from */
   view: string;
   flushLsn: Lsn;
@@ -154,6 +156,7 @@ export async function startMirrorService(cfg: MirrorServiceConfig): Promise<Mirr
         id: st.id,
         name: st.table.spec.name,
         source: `${st.table.spec.source.schema}.${st.table.spec.source.name}`,
+        sourceOid: st.table.spec.relationOid,
         view: st.table.view,
         flushLsn: st.durableLsn,
         tailRows: st.tailRows,

@@ -2,10 +2,14 @@
 // whose "mirrors" are plain views standing in for the real ones (no registry, no event triggers).
 import { loadMigrations } from '../../src/control/migrate.js';
 
+const PARTS = ['006_reader', '007_query_context', '008_transaction_view'];
+
 export function engineCatalogSql(): string {
   const all = loadMigrations();
-  const reader = all.find((m) => m.name === '006_reader');
-  const context = all.find((m) => m.name === '007_query_context');
-  if (!reader || !context) throw new Error('sql/006_reader.sql or sql/007_query_context.sql is missing');
-  return `CREATE SCHEMA IF NOT EXISTS mooncake; GRANT USAGE ON SCHEMA mooncake TO PUBLIC;\n${reader.sql}\n${context.sql}`;
+  const parts = PARTS.map((name) => {
+    const m = all.find((x) => x.name === name);
+    if (!m) throw new Error(`sql/${name}.sql is missing`);
+    return m.sql;
+  });
+  return `CREATE SCHEMA IF NOT EXISTS mooncake; GRANT USAGE ON SCHEMA mooncake TO PUBLIC;\n${parts.join('\n')}`;
 }
