@@ -355,6 +355,8 @@ const UDFS = (): DuckDBScalarFunction[] => [
     return r === null ? null : numericText(r);
   }),
   udf('lg_numarith', [VARCHAR, VARCHAR, VARCHAR], VARCHAR, ([op, a, b]) => {
+    // the operator comes first, so udf()'s NULL-in-NULL-out covers neither operand
+    if (a === null) return null;
     if (op === 'neg') {
       const x = num(a);
       return numericText(x.kind === 'finite' ? { ...x, unscaled: -x.unscaled } : x.kind === '+inf' ? { kind: '-inf' } : x.kind === '-inf' ? { kind: '+inf' } : x);

@@ -14,6 +14,7 @@ import { checkSortable, sortItem } from './window.js';
 import { pushdownFilter } from './pushdown.js';
 import type { MirrorRelation, PgTableUse } from './context.js';
 import { PgError } from '../../route/local.js';
+import { ERROR_TAG } from '../duck-functions.js';
 
 /** What the top level needs beyond SQL: JS-side sort/limit when ORDER BY uses JS-finished columns. */
 export interface TopQuery extends QueryOut {
@@ -488,8 +489,10 @@ function simpleSelect(tr: Tr, stmt: Obj, sc: Scope, top: boolean): TopQuery {
   // GROUP BY
   const groupItems = list(stmt.groupClause);
   const groups: string[] = [];
-  for (const g of groupItems) groups.push(groupItem(tr, g, sc, cols));
+  const textKeys: string[] = [];
+  for (const g of groupItems) groups.push(groupItem(tr, g, sc, cols, textKeys));
   if (stmt.groupDistinct) return notSupported('GROUP BY DISTINCT');
+  const qualify = textKeys.length ? ` QUALIFY ${oneGroupPerValue(groupItems, groups, textKeys)}` : '';
   // HAVING
   let having = '';
   if (stmt.havingClause) {
@@ -528,12 +531,25 @@ function simpleSelect(tr: Tr, stmt: Obj, sc: Scope, top: boolean): TopQuery {
     const extra = hiddenKeys.map((k, j) => `${k.sql} AS h${j + 1}`);
     let hi = 0;
     const keys = order.keys.map((k) => ({ index: k.index >= 0 ? k.index : cols.length + hi++, desc: k.desc, nullsFirst: k.nullsFirst, t: k.t }));
-    const sql = `SELECT ${distinct}${[...selectList, ...extra].join(', ')}${from}${where}${groupBy}${having}`;
+    const sql = `SELECT ${distinct}${[...selectList, ...extra].join(', ')}${from}${where}${groupBy}${having}${qualify}`;
     return { sql, cols, hidden: extra.length, jsSort: { keys, ...limitValues(tr, stmt, sc) } };
   }
   if (order.usesVar) return notSupported('ORDER BY avg() or numeric division results in a subquery');
-  const sql = `SELECT ${distinct}${selectList.join(', ')}${from}${where}${groupBy}${having}${order.sql}${limit}`;
+  const sql = `SELECT ${distinct}${selectList.join(', ')}${from}${where}${groupBy}${having}${qualify}${order.sql}${limit}`;
   return { sql, cols, hidden: 0, jsSort: null };
+}
+
+/**
+ * Grouping by a numeric without a declared scale groups its numeric_out text, as it is stored. Postgres groups
+ * by value: 1.0 and 1.00 are one group, shown as whichever it met first (an order the mirror cannot repeat). Where
+ * the data writes each value one way (the usual case) the two groupings are the same; where two groups hold equal
+ * values the query is refused, per run, before any row is sent (a window over the groups by value).
+ */
+function oneGroupPerValue(items: unknown[], groups: string[], textKeys: string[]): string {
+  if (items.some((g) => node(g)[0] === 'GroupingSet')) return notSupported('grouping sets over numeric values without a declared scale');
+  const byValue = groups.map((g) => (textKeys.includes(g) ? `lg_numkey(${g})` : g));
+  const msg = 'grouping numerics that are equal but written with different scales (such as 1.0 and 1.00) is not supported on lakegate mirrors';
+  return `CASE WHEN count(*) OVER (PARTITION BY ${byValue.join(', ')}) > 1 THEN error('${ERROR_TAG}0A000:${msg}')::BOOLEAN ELSE true END`;
 }
 
 /** DuckDB SQL of an output column; a JS-finished one ships its inputs as a STRUCT. */
@@ -631,7 +647,8 @@ export function figureName(v: unknown): string {
   }
 }
 
-function groupItem(tr: Tr, g: unknown, sc: Scope, cols: OutCol[]): string {
+/** `textKeys`: where a plain GROUP BY item that is a numeric without a declared scale goes (see oneGroupPerValue) */
+function groupItem(tr: Tr, g: unknown, sc: Scope, cols: OutCol[], textKeys?: string[]): string {
   const [k, b] = node(g);
   if (k === 'GroupingSet') {
     const inner = list(b.content).map((x) => groupItem(tr, x, sc, cols));
@@ -654,27 +671,30 @@ function groupItem(tr: Tr, g: unknown, sc: Scope, cols: OutCol[]): string {
     const n = ((b.ival as Obj).ival as number | undefined) ?? 0;
     const c = cols[n - 1];
     if (!c) return notSupported(`GROUP BY position ${n}`);
-    return groupKey(c.ex);
+    return groupKey(c.ex, textKeys);
   }
   // a bare name: an input column first, else a select-list alias (SQL92 rule, as Postgres)
   if (k === 'ColumnRef') {
     const parts = strings(b.fields);
     if (parts.length === 1) {
       try {
-        return groupKey(compileExpr(tr, g, sc, gcx));
+        return groupKey(compileExpr(tr, g, sc, gcx), textKeys);
       } catch (e) {
         const c = cols.filter((x) => x.name === parts[0]);
-        if (c.length === 1) return groupKey(c[0]!.ex);
+        if (c.length === 1) return groupKey(c[0]!.ex, textKeys);
         throw e;
       }
     }
   }
-  return groupKey(compileExpr(tr, g, sc, gcx));
+  return groupKey(compileExpr(tr, g, sc, gcx), textKeys);
 }
 
-function groupKey(e: Ex): string {
+function groupKey(e: Ex, textKeys?: string[]): string {
   if (e.v || e.agg || e.win) return notSupported('grouping by this expression');
-  if (e.t.n === 'numeric' && e.scale === null) return notSupported('grouping by numeric values without a declared scale');
+  if (e.t.n === 'numeric' && e.scale === null) {
+    if (!textKeys || e.t.arr) return notSupported('grouping by numeric values without a declared scale');
+    textKeys.push(e.sql);
+  }
   if (e.t.n === 'json' || e.t.n === 'jsonb') return notSupported(`grouping by ${e.t.n}`);
   // char(n) values all carry n characters, so raw equality is bpchar equality; char without length is not
   if (e.t.n === 'bpchar' && e.t.mod < 0) return notSupported('grouping by char values without a length');
