@@ -71,7 +71,6 @@ export function checkTransaction(txn: TxnView, txStatus: 'I' | 'T' | 'E', mirror
   }
 }
 
-
 /**
  * checkTransaction on its own, for an error met before the context query (inside a transaction an ALTER TABLE of
  * the source already changed the mirror view the statement was prepared against): the refusal names the cause.
