@@ -3,7 +3,8 @@
 -- The two differ when the transaction has changed a source itself (uncommitted rows, TRUNCATE, ALTER TABLE), or
 -- when it runs under REPEATABLE READ / SERIALIZABLE inside a transaction block (its snapshot is older than the
 -- statement). lakegate refuses
--- the query then (src/engine/exec-context.ts); these columns tell it, in the round trip it makes anyway.
+-- the query then (src/engine/exec-context.ts); the context query reads transaction_isolation and this function
+-- next to query_context (007), in the round trip it makes anyway.
 
 -- The 1-based position in `sources` of the first table (with its partitions) this transaction has changed, else
 -- NULL. Only a transaction with an xid can have changed anything, so the usual read-only case costs one call.
@@ -25,34 +26,3 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
            OR pg_catalog.pg_stat_get_xact_tuples_deleted(p.relid) > 0)) END
 $$;
 GRANT EXECUTE ON FUNCTION mooncake.changed_source(oid[]) TO PUBLIC;
-
--- query_context (007) with the transaction's isolation level and changed_source() of the mirrors' sources.
-DROP FUNCTION IF EXISTS mooncake.query_context(text[], boolean);
-CREATE OR REPLACE FUNCTION mooncake.query_context(mirrors text[], sources oid[], want_lsn boolean)
-RETURNS TABLE (now_us text, time_zone text, date_style text, interval_style text, float_digits text,
-               bytea_out text, wal_lsn text, access text, isolation text, changed text)
-LANGUAGE plpgsql VOLATILE SET plan_cache_mode = force_generic_plan AS $$
-#variable_conflict use_column
-BEGIN
-  RETURN QUERY
-  SELECT ((extract(epoch FROM pg_catalog.now()) * 1000000)::int8)::text,
-         pg_catalog.current_setting('TimeZone'),
-         pg_catalog.current_setting('DateStyle'),
-         pg_catalog.current_setting('IntervalStyle'),
-         pg_catalog.current_setting('extra_float_digits'),
-         pg_catalog.current_setting('bytea_output'),
-         CASE WHEN want_lsn THEN pg_catalog.pg_current_wal_insert_lsn()::text END,
-         -- per mirror: [table privilege (null: no such relation), any column privilege, readable columns
-         -- (only without the table privilege)]
-         (SELECT pg_catalog.json_agg(pg_catalog.json_build_array(
-                   pg_catalog.has_table_privilege(u.rel, 'SELECT'),
-                   pg_catalog.has_any_column_privilege(u.rel, 'SELECT'),
-                   CASE WHEN NOT pg_catalog.has_table_privilege(u.rel, 'SELECT') THEN
-                     (SELECT pg_catalog.json_agg(a.attname) FROM pg_catalog.pg_attribute a
-                       WHERE a.attrelid = u.rel AND a.attnum > 0 AND NOT a.attisdropped
-                         AND pg_catalog.has_column_privilege(u.rel, a.attnum, 'SELECT')) END) ORDER BY u.i)::text
-            FROM (SELECT pg_catalog.to_regclass(m) AS rel, i FROM pg_catalog.unnest(mirrors) WITH ORDINALITY AS x(m, i)) u),
-         pg_catalog.current_setting('transaction_isolation'),
-         mooncake.changed_source(sources)::text;
-END $$;
-GRANT EXECUTE ON FUNCTION mooncake.query_context(text[], oid[], boolean) TO PUBLIC;

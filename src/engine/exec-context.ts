@@ -76,12 +76,15 @@ export function checkTransaction(txn: TxnView, txStatus: 'I' | 'T' | 'E', mirror
  * the source already changed the mirror view the statement was prepared against): the refusal names the cause.
  */
 export async function recheckTransaction(up: UpstreamChannel, txStatus: 'I' | 'T' | 'E', mirrors: Pick<MirrorAccess, 'regclass' | 'name' | 'sourceOid'>[]): Promise<void> {
-  const res = await up.query(`SELECT pg_catalog.current_setting('transaction_isolation'), mooncake.changed_source($1::oid[])::text`, [
-    oidArray(mirrors.map((m) => m.sourceOid)),
-  ]);
+  const res = await up.query(`SELECT ${txnColumns('$1').join(', ')}`, [oidArray(mirrors.map((m) => m.sourceOid))]);
   const row = res.rows[0]!;
   const at = row[1] ? Number(row[1]) - 1 : -1;
   checkTransaction({ isolation: row[0]!, changed: at >= 0 ? (mirrors[at]?.regclass ?? null) : null }, txStatus, mirrors);
+}
+
+/** the transaction's isolation and changed_source() (sql/008) of the sources passed as `sources` (an oid[] parameter) */
+function txnColumns(sources: string): string[] {
+  return [`pg_catalog.current_setting('transaction_isolation')`, `mooncake.changed_source(${sources}::oid[])::text`];
 }
 
 /** now(), the settings and the WAL position: the leading columns of both context queries */
@@ -94,8 +97,7 @@ function baseColumns(lsn: boolean, sources: string): string[] {
     `pg_catalog.current_setting('extra_float_digits')`,
     `pg_catalog.current_setting('bytea_output')`,
     lsn ? `pg_catalog.pg_current_wal_insert_lsn()::text` : 'NULL::text',
-    `pg_catalog.current_setting('transaction_isolation')`,
-    `mooncake.changed_source(${sources}::oid[])::text`,
+    ...txnColumns(sources),
   ];
 }
 
@@ -124,13 +126,13 @@ export interface EarlyContext {
 }
 
 /**
- * sql/008_transaction_view.sql: the first seven columns of baseColumns, per mirror its privileges as JSON, then
+ * sql/007_query_context.sql: the first seven columns of baseColumns and per mirror its privileges as JSON; then
  * the two transaction columns. `sources`: each mirror's source OID (null: unknown, not checked).
  */
 export function earlyContextQuery(regclasses: string[], sources: (number | null)[], lsn: boolean): { sql: string; params: string[] } {
   return {
-    sql: 'SELECT * FROM mooncake.query_context($1::text[], $2::oid[], $3::boolean)',
-    params: [pgTextArray(regclasses), oidArray(sources), String(lsn)],
+    sql: `SELECT q.*, ${txnColumns('$3').join(', ')} FROM mooncake.query_context($1::text[], $2::boolean) q`,
+    params: [pgTextArray(regclasses), String(lsn), oidArray(sources)],
   };
 }
 

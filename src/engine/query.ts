@@ -61,6 +61,8 @@ interface MirrorUse {
   /** MirrorSource.choiceSql: names a cheaper relation equivalent to `sql` at the reader's snapshot (and a shape token) */
   choice: string | null;
   info: RelationColumns;
+  /** MirrorSource.sourceOid */
+  sourceOid: number | null;
 }
 
 interface OtherUse {
@@ -205,7 +207,7 @@ export class EngineQuery implements LocalQuery {
         // not served (any more), or dropped and its name reused before the table layer noticed: the router asks
         // the registry what the name is now
         if (!rel || ri.relkind !== 'v') throw new MirrorUnavailable(m);
-        mirrorUses.set(k, { ref: m, sql: rel, choice: core.mirrors.choiceSql?.(m) ?? null, info: ri });
+        mirrorUses.set(k, { ref: m, sql: rel, choice: core.mirrors.choiceSql?.(m) ?? null, info: ri, sourceOid: sources[i] ?? null });
       });
       const otherUses = new Map<string, OtherUse>();
       otherKeys.forEach((o, j) => {
@@ -393,7 +395,7 @@ export class EngineQuery implements LocalQuery {
     const checked = [...this.mirrorUses.values()].map((m) => ({
       regclass: regclassText(m.ref.schema, m.ref.name),
       name: m.ref.name,
-      sourceOid: this.core.mirrors.sourceOid?.(m.ref) ?? null,
+      sourceOid: m.sourceOid,
     }));
     if (early) checkTransaction(early.ctx.base.txn, this.session.txStatus, checked);
     // the DuckDB types each mirror relation stores its columns in (checked against the shape token below)
@@ -424,7 +426,7 @@ export class EngineQuery implements LocalQuery {
       regclass: regclassText(first.mirrorRefs[i]!.schema, first.mirrorRefs[i]!.name),
       name: first.mirrorRefs[i]!.name,
       columns: [...m.used],
-      sourceOid: this.core.mirrors.sourceOid?.(first.mirrorRefs[i]!) ?? null,
+      sourceOid: this.mirrorUses.get(`${first.mirrorRefs[i]!.schema}.${first.mirrorRefs[i]!.name}`)?.sourceOid ?? null,
     }));
     let ctx: ExecContext;
     let waiting: Promise<boolean> | null = null;
