@@ -527,6 +527,18 @@ const QUERIES: (string | [string, { params?: (string | null)[]; formats?: number
   // binary results
   ['SELECT id, qty, big, price, fee, ratio, ts, trade_date, flag, sym, uid FROM trades_iceberg ORDER BY id', { formats: [1] }],
   ['SELECT sym, avg(price), count(*) FROM trades_iceberg GROUP BY sym ORDER BY sym', { formats: [1, 1, 0] }],
+  // FETCH … WITH TIES: the first n rows and every row equal to the last of them under the ORDER BY (side has 4
+  // 'b', 23 'buy', 13 'sell'); with OFFSET at a group's edge; a count of 0 or NULL; grouped; over a UNION
+  ['SELECT id, side FROM trades_iceberg ORDER BY side FETCH FIRST 5 ROWS WITH TIES', { unordered: true }],
+  ['SELECT id, side FROM trades_iceberg ORDER BY side DESC, id % 2 FETCH FIRST 2 ROWS WITH TIES', { unordered: true }],
+  'SELECT count(*), min(id), max(id) FROM (SELECT id FROM trades_iceberg ORDER BY side OFFSET 4 ROWS FETCH NEXT 1 ROW WITH TIES) s',
+  'SELECT id FROM (SELECT id, qty FROM trades_iceberg ORDER BY qty NULLS FIRST FETCH FIRST 4 ROWS WITH TIES) s ORDER BY id',
+  'SELECT id FROM trades_iceberg ORDER BY side OFFSET 2 FETCH FIRST 0 ROWS WITH TIES',
+  ['SELECT sym, count(*) FROM trades_iceberg GROUP BY sym ORDER BY count(*) DESC FETCH FIRST 2 ROWS WITH TIES', { unordered: true }],
+  ['SELECT sym, count(*) AS n FROM trades_iceberg GROUP BY sym ORDER BY n FETCH FIRST 1 ROW WITH TIES', { unordered: true }],
+  'SELECT side FROM trades_iceberg UNION ALL SELECT side FROM trades_iceberg ORDER BY 1 FETCH FIRST 3 ROWS WITH TIES',
+  ['SELECT count(*) FROM (SELECT id FROM trades_iceberg ORDER BY side FETCH FIRST $1 ROWS WITH TIES) s', { params: ['24'] }],
+  ['SELECT count(*) FROM (SELECT id FROM trades_iceberg ORDER BY side FETCH FIRST $1 ROWS WITH TIES) s', { params: [null] }],
 ];
 
 test('differential: engine results equal Postgres', async (t) => {
@@ -739,4 +751,6 @@ test('refused constructs give 0A000', async () => {
   await refused('SELECT id FROM trades_iceberg ORDER BY attrs');
   await refused('SELECT ts::time(0) FROM trades_iceberg', /time\(0\)/);
   await refused('SELECT width_bucket(price, ARRAY[1, 10, 100]) FROM trades_iceberg', /width_bucket/);
+  // QUALIFY (which keeps the ties) runs before DISTINCT in DuckDB
+  await refused('SELECT DISTINCT side FROM trades_iceberg ORDER BY side FETCH FIRST 1 ROW WITH TIES', /WITH TIES with DISTINCT/);
 });

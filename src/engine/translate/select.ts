@@ -140,9 +140,10 @@ function setOperation(tr: Tr, stmt: Obj, sc: Scope): TopQuery {
   outScope.rels.push(rel);
   const cols = u.cols.map((c, i) => ({ name: c.name, ex: ex(`${alias}.c${i + 1}`, c.ex.t, { scale: c.ex.scale }) }));
   const order = orderBy(tr, stmt, outScope, cols, { what: 'ORDER BY', agg: false, win: false, var: false }, true);
-  const lim = limitClause(tr, stmt, outScope);
-  if (order.sql || lim) {
-    sql = `SELECT ${cols.map((c, i) => `${c.ex.sql} AS c${i + 1}`).join(', ')} FROM (${sql}) AS ${alias}${order.sql}${lim}`;
+  const lim = limitClause(tr, stmt, outScope, order);
+  if (order.sql || lim.sql || lim.qualify) {
+    const qualify = lim.qualify ? ` QUALIFY ${lim.qualify}` : '';
+    sql = `SELECT ${cols.map((c, i) => `${c.ex.sql} AS c${i + 1}`).join(', ')} FROM (${sql}) AS ${alias}${qualify}${order.sql}${lim.sql}`;
   }
   return { sql, cols: u.cols, hidden: 0, jsSort: null };
 }
@@ -492,7 +493,7 @@ function simpleSelect(tr: Tr, stmt: Obj, sc: Scope, top: boolean): TopQuery {
   const textKeys: string[] = [];
   for (const g of groupItems) groups.push(groupItem(tr, g, sc, cols, textKeys));
   if (stmt.groupDistinct) return notSupported('GROUP BY DISTINCT');
-  const qualify = textKeys.length ? ` QUALIFY ${oneGroupPerValue(groupItems, groups, textKeys)}` : '';
+  const qualifyBy = textKeys.length ? [oneGroupPerValue(groupItems, groups, textKeys)] : [];
   // HAVING
   let having = '';
   if (stmt.havingClause) {
@@ -519,7 +520,13 @@ function simpleSelect(tr: Tr, stmt: Obj, sc: Scope, top: boolean): TopQuery {
   }
   const ocx: ExprCtx = { what: 'ORDER BY', agg: grouped, win: true, var: false, windows };
   const order = orderBy(tr, stmt, sc, cols, ocx, false, distinct !== '');
-  const limit = limitClause(tr, stmt, sc);
+  const limit = limitClause(tr, stmt, sc, order);
+  if (limit.qualify) {
+    // QUALIFY runs before DISTINCT: the ranks would count rows DISTINCT removes
+    if (distinct) return notSupported('FETCH … WITH TIES with DISTINCT');
+    qualifyBy.push(limit.qualify);
+  }
+  const qualify = qualifyBy.length ? ` QUALIFY ${qualifyBy.map((q) => `(${q})`).join(' AND ')}` : '';
   // the DuckDB select list
   const anyVar = cols.some((c) => c.ex.v);
   const selectList = cols.map((c, i) => `${outputSql(c.ex)} AS c${i + 1}`);
@@ -532,10 +539,12 @@ function simpleSelect(tr: Tr, stmt: Obj, sc: Scope, top: boolean): TopQuery {
     let hi = 0;
     const keys = order.keys.map((k) => ({ index: k.index >= 0 ? k.index : cols.length + hi++, desc: k.desc, nullsFirst: k.nullsFirst, t: k.t }));
     const sql = `SELECT ${distinct}${[...selectList, ...extra].join(', ')}${from}${where}${groupBy}${having}${qualify}`;
-    return { sql, cols, hidden: extra.length, jsSort: { keys, ...limitValues(tr, stmt, sc) } };
+    const { limit: n, offset, ties } = limitValues(tr, stmt, sc);
+    if (ties) return notSupported('WITH TIES ordered by avg() or numeric division results');
+    return { sql, cols, hidden: extra.length, jsSort: { keys, limit: n, offset } };
   }
   if (order.usesVar) return notSupported('ORDER BY avg() or numeric division results in a subquery');
-  const sql = `SELECT ${distinct}${selectList.join(', ')}${from}${where}${groupBy}${having}${qualify}${order.sql}${limit}`;
+  const sql = `SELECT ${distinct}${selectList.join(', ')}${from}${where}${groupBy}${having}${qualify}${order.sql}${limit.sql}`;
   return { sql, cols, hidden: 0, jsSort: null };
 }
 
@@ -719,6 +728,15 @@ function distinctOnItem(tr: Tr, d: unknown, sc: Scope, cols: OutCol[], cx: ExprC
   return groupKey(compileExpr(tr, d, sc, { ...cx, var: false }));
 }
 
+interface Order {
+  /** ` ORDER BY …` ('' when none, or when the keys are JS-finished values: usesVar) */
+  sql: string;
+  usesVar: boolean;
+  keys: OrderKey[];
+  /** each key as a window ORDER BY item ('' where it cannot be one: a window function, a JS-finished value) */
+  byValue: string[];
+}
+
 interface OrderKey {
   /** select-list index, or -1 for an expression not in the list */
   index: number;
@@ -736,10 +754,12 @@ function orderBy(
   cx: ExprCtx,
   outputsOnly: boolean,
   distinct = false,
-): { sql: string; usesVar: boolean; keys: OrderKey[] } {
+): Order {
   const items = list(stmt.sortClause);
-  if (items.length === 0) return { sql: '', usesVar: false, keys: [] };
+  if (items.length === 0) return { sql: '', usesVar: false, keys: [], byValue: [] };
   const parts: string[] = [];
+  // the same keys as expressions, for a window's ORDER BY (where `1` is a constant, not an ordinal)
+  const byValue: string[] = [];
   const keys: OrderKey[] = [];
   let usesVar = false;
   for (const it of items) {
@@ -764,6 +784,7 @@ function orderBy(
         usesVar = true;
         keys.push({ index: idx, sql: '', desc, nullsFirst, t: c.ex.t });
         parts.push('');
+        byValue.push('');
         continue;
       }
       checkSortable(tr, c.ex);
@@ -771,6 +792,7 @@ function orderBy(
       // an ordinal: the select list position (char(n) keys need the expression for rtrim)
       // char(n) and numerics of varying scale sort by a derived key, which needs the expression
       parts.push(c.ex.t.n === 'bpchar' || (c.ex.t.n === 'numeric' && c.ex.scale === null) ? sortItem(tr, c.ex, sb) : form);
+      byValue.push(c.ex.win || c.ex.srf ? '' : sortItem(tr, c.ex, sb));
       keys.push({ index: idx, sql: c.ex.sql, desc, nullsFirst, t: c.ex.t });
       continue;
     }
@@ -782,9 +804,10 @@ function orderBy(
       if (same < 0) return notSupported('ORDER BY expressions not in a DISTINCT select list');
     }
     parts.push(sortItem(tr, e, sb));
+    byValue.push(e.win || e.srf ? '' : sortItem(tr, e, sb));
     keys.push({ index: cols.findIndex((c) => c.ex.sql === e.sql && !c.ex.v), sql: e.sql, desc, nullsFirst, t: e.t });
   }
-  return { sql: usesVar ? '' : ` ORDER BY ${parts.join(', ')}`, usesVar, keys };
+  return { sql: usesVar ? '' : ` ORDER BY ${parts.join(', ')}`, usesVar, keys, byValue };
 }
 
 function limitExpr(tr: Tr, n: unknown, sc: Scope, what: string): Ex | null {
@@ -794,16 +817,28 @@ function limitExpr(tr: Tr, n: unknown, sc: Scope, what: string): Ex | null {
   return coerce(tr.env, e, INT8, false);
 }
 
-function limitClause(tr: Tr, stmt: Obj, sc: Scope): string {
+/**
+ * ` LIMIT … OFFSET …`, and for FETCH FIRST n ROWS WITH TIES the QUALIFY condition that keeps the ties: the rows
+ * whose rank() under the query's ORDER BY is at most offset + n are the first offset + n rows and every row equal
+ * to the last of them (ranks count the rows strictly before). OFFSET then skips as usual.
+ */
+function limitClause(tr: Tr, stmt: Obj, sc: Scope, order: Order): { sql: string; qualify: string } {
   const v = limitValues(tr, stmt, sc);
-  let s = '';
-  if (v.limit !== null) s += ` LIMIT ${v.limit}`;
-  if (v.offset !== 0n) s += ` OFFSET ${v.offset}`;
-  return s;
+  let sql = '';
+  let qualify = '';
+  if (v.ties) {
+    if (order.keys.length === 0) return notSupported('WITH TIES without ORDER BY');
+    if (order.usesVar || order.byValue.some((k) => k === '')) return notSupported('WITH TIES ordered by window functions, set-returning functions, avg() or numeric division');
+    // a NULL count (a parameter; a literal NULL fails at parse) means no limit, as in Postgres; a count of 0 means
+    // no rows at all (the ties of nothing)
+    if (v.limit === 0n) sql += ' LIMIT 0';
+    else if (v.limit !== null) qualify = `rank() OVER (ORDER BY ${order.byValue.join(', ')}) <= ${v.limit + v.offset}`;
+  } else if (v.limit !== null) sql += ` LIMIT ${v.limit}`;
+  if (v.offset !== 0n) sql += ` OFFSET ${v.offset}`;
+  return { sql, qualify };
 }
 
-function limitValues(tr: Tr, stmt: Obj, sc: Scope): { limit: bigint | null; offset: bigint } {
-  if (stmt.limitOption === 'LIMIT_OPTION_WITH_TIES') return notSupported('FETCH … WITH TIES');
+function limitValues(tr: Tr, stmt: Obj, sc: Scope): { limit: bigint | null; offset: bigint; ties: boolean } {
   const val = (n: unknown, what: string): bigint | null => {
     const e = limitExpr(tr, n, sc, what);
     if (!e) return null;
@@ -815,6 +850,7 @@ function limitValues(tr: Tr, stmt: Obj, sc: Scope): { limit: bigint | null; offs
     if (v < 0n) throw new PgError(what === 'LIMIT' ? '2201W' : '2201X', `${what} must not be negative`);
     return v;
   };
-  return { limit: val(stmt.limitCount, 'LIMIT'), offset: val(stmt.limitOffset, 'OFFSET') ?? 0n };
+  const ties = stmt.limitOption === 'LIMIT_OPTION_WITH_TIES';
+  return { limit: val(stmt.limitCount, 'LIMIT'), offset: val(stmt.limitOffset, 'OFFSET') ?? 0n, ties };
 }
 
