@@ -539,6 +539,11 @@ const QUERIES: (string | [string, { params?: (string | null)[]; formats?: number
   'SELECT side FROM trades_iceberg UNION ALL SELECT side FROM trades_iceberg ORDER BY 1 FETCH FIRST 3 ROWS WITH TIES',
   ['SELECT count(*) FROM (SELECT id FROM trades_iceberg ORDER BY side FETCH FIRST $1 ROWS WITH TIES) s', { params: ['24'] }],
   ['SELECT count(*) FROM (SELECT id FROM trades_iceberg ORDER BY side FETCH FIRST $1 ROWS WITH TIES) s', { params: [null] }],
+  // DISTINCT over numerics without a declared scale (as GROUP BY: refused per run when equal values differ in scale)
+  'SELECT DISTINCT raw_num FROM trades_iceberg ORDER BY raw_num NULLS FIRST',
+  'SELECT DISTINCT raw_num, side FROM trades_iceberg ORDER BY 1 DESC, 2 LIMIT 6',
+  'SELECT count(*), count(DISTINCT raw_num) FROM (SELECT DISTINCT raw_num, raw_num > 0 FROM trades_iceberg) s',
+  'SELECT DISTINCT x FROM (SELECT raw_num + 1 AS x FROM trades_iceberg WHERE id < 9) s ORDER BY x FETCH FIRST 3 ROWS WITH TIES',
 ];
 
 test('differential: engine results equal Postgres', async (t) => {
@@ -729,7 +734,8 @@ test('refused constructs give 0A000', async () => {
   await refused('SELECT raw_num * 0, count(*) FROM trades_iceberg GROUP BY 1', /grouping by this expression/);
   await refused('SELECT raw_num, count(*) FROM trades_iceberg GROUP BY ROLLUP (raw_num)', /declared scale/);
   await refused('SELECT raw_num, sym, count(*) FROM trades_iceberg GROUP BY raw_num, ROLLUP (sym)', /grouping sets over numeric/);
-  await refused('SELECT DISTINCT raw_num FROM trades_iceberg', /declared scale/);
+  await refused('SELECT DISTINCT x FROM (SELECT raw_num * 0 AS x FROM trades_iceberg) s', /equal but written with different scales/);
+  await refused('SELECT DISTINCT ON (sym) raw_num FROM trades_iceberg', /declared scale/);
   await refused('SELECT id FROM trades_iceberg WHERE raw_num IN (SELECT raw_num FROM trades_iceberg)', /varying scale/);
   await refused('SELECT id FROM trades_iceberg WHERE (id, qty) IN ((1, 2), (3, 4))', /row constructors/);
   await refused('SELECT string_agg(DISTINCT sym, side) FROM trades_iceberg', /delimiter/);

@@ -505,14 +505,21 @@ function simpleSelect(tr: Tr, stmt: Obj, sc: Scope, top: boolean): TopQuery {
   // DISTINCT / DISTINCT ON
   let distinct = '';
   const dc = stmt.distinctClause as Obj[] | undefined;
-  if (dc) {
+  const plainDistinct = dc?.length === 1 && Object.keys(dc[0]!).length === 0;
+  if (dc && plainDistinct && !grouped && cols.some((c) => c.ex.t.n === 'numeric' && c.ex.scale === null && !c.ex.t.arr) &&
+    !cols.some((c) => c.ex.v || c.ex.win || c.ex.srf)) {
+    // SELECT DISTINCT is GROUP BY every output column; grouped that way, a numeric without a declared scale is
+    // grouped by its text with the per-run check that no two groups hold equal values (oneGroupPerValue)
+    for (const c of cols) groups.push(groupKey(c.ex, textKeys));
+    qualifyBy.push(oneGroupPerValue([], groups, textKeys));
+  } else if (dc) {
     for (const c of cols) {
       if (c.ex.v) return notSupported('DISTINCT over avg() or numeric division results');
       if (c.ex.t.n === 'numeric' && c.ex.scale === null) return notSupported('DISTINCT over numeric values without a declared scale');
       if (c.ex.t.n === 'json' || c.ex.t.n === 'jsonb') return notSupported(`DISTINCT over ${c.ex.t.n}`);
       if (c.ex.t.n === 'bpchar' && c.ex.t.mod < 0) return notSupported('DISTINCT over char values without a length');
     }
-    if (dc.length === 1 && Object.keys(dc[0]!).length === 0) distinct = 'DISTINCT ';
+    if (plainDistinct) distinct = 'DISTINCT ';
     else {
       const on = dc.map((d) => distinctOnItem(tr, d, sc, cols, tcx));
       distinct = `DISTINCT ON (${on.join(', ')}) `;
