@@ -539,6 +539,8 @@ const QUERIES: (string | [string, { params?: (string | null)[]; formats?: number
   'SELECT side FROM trades_iceberg UNION ALL SELECT side FROM trades_iceberg ORDER BY 1 FETCH FIRST 3 ROWS WITH TIES',
   ['SELECT count(*) FROM (SELECT id FROM trades_iceberg ORDER BY side FETCH FIRST $1 ROWS WITH TIES) s', { params: ['24'] }],
   ['SELECT count(*) FROM (SELECT id FROM trades_iceberg ORDER BY side FETCH FIRST $1 ROWS WITH TIES) s', { params: [null] }],
+  // initcap(): words start after any non-alphanumeric character (ASCII text: the test database's ctype is C.UTF-8)
+  "SELECT id, initcap(sym), initcap(note), initcap('hello wORLD-foo_bar 3rd o''neil  x1y'), initcap(side), initcap(''), initcap(NULL) FROM trades_iceberg WHERE id % 6 <> 5 ORDER BY id",
   // DISTINCT over numerics without a declared scale (as GROUP BY: refused per run when equal values differ in scale)
   'SELECT DISTINCT raw_num FROM trades_iceberg ORDER BY raw_num NULLS FIRST',
   'SELECT DISTINCT raw_num, side FROM trades_iceberg ORDER BY 1 DESC, 2 LIMIT 6',
@@ -691,6 +693,38 @@ test('COPY … TO STDOUT in text and CSV formats', async (t) => {
   }
 });
 
+test('differential: LC_CTYPE C (initcap, upper, lower change ASCII letters only)', async () => {
+  // the same tables in a database whose ctype is C; the engine reads the same DuckDB copy of them
+  await admin.simple(`DROP DATABASE IF EXISTS ctype_c`);
+  await admin.simple(`CREATE DATABASE ctype_c TEMPLATE template0 LC_CTYPE 'C' LC_COLLATE 'C'`);
+  const setup = await DirectChannel.connect({ port, user: 'postgres', database: 'ctype_c' });
+  const c = await DirectChannel.connect({ port, user: 'postgres', database: 'ctype_c', params: { extra_float_digits: '1' } });
+  try {
+    await setup.simple(engineCatalogSql());
+    await setup.simple(SCHEMA);
+    await setup.simple(rows());
+    const s: SessionInfo = { id: 2, user: 'postgres', database: 'ctype_c', oracle: false, params: c.status, txStatus: 'I', upstream: c };
+    const sql = "SELECT id, initcap(sym), initcap(note || ' ÿx Éa'), upper(sym), lower(sym), upper('ïé-ß') FROM trades_iceberg ORDER BY id";
+    const want = await c.raw(sql, [], []);
+    const q = await router.prepare(sql, [], s);
+    const portal = await q.bind([], [], []);
+    const msgs: Buffer[] = [];
+    try {
+      await portal.execute(0, { write: (m) => (msgs.push(m), true), drain: async () => {} });
+    } finally {
+      portal.close();
+    }
+    const got = msgs.filter((m) => m[0] === 0x44).map(decodeDataRow);
+    assert.equal(show({ fields: [], rows: got, command: '' }), show(want));
+    // under C, 'Ünïcode' keeps its non-ASCII letters and starts a word after each: ÜNïCode
+    assert.ok(show(want).includes('ÜNïCode'), show(want));
+  } finally {
+    setup.close();
+    c.close();
+    await admin.simple(`DROP DATABASE IF EXISTS ctype_c WITH (FORCE)`);
+  }
+});
+
 // regexp_replace is translated only for patterns on which both regex engines provably agree (translate/regex.ts)
 test('regexp_replace: same answers as Postgres where translated, 0A000 elsewhere', async () => {
   const urls = [
@@ -757,6 +791,8 @@ test('refused constructs give 0A000', async () => {
   await refused('SELECT id FROM trades_iceberg ORDER BY attrs');
   await refused('SELECT ts::time(0) FROM trades_iceberg', /time\(0\)/);
   await refused('SELECT width_bucket(price, ARRAY[1, 10, 100]) FROM trades_iceberg', /width_bucket/);
+  // initcap() of non-ASCII text follows the locale's word and case rules (refused per value; here C.UTF-8)
+  await refused('SELECT initcap(sym) FROM trades_iceberg', /initcap\(\) of non-ASCII text/);
   // QUALIFY (which keeps the ties) runs before DISTINCT in DuckDB
   await refused('SELECT DISTINCT side FROM trades_iceberg ORDER BY side FETCH FIRST 1 ROW WITH TIES', /WITH TIES with DISTINCT/);
 });

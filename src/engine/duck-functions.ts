@@ -398,8 +398,35 @@ const UDFS = (): DuckDBScalarFunction[] => [
   udf('lg_json_each', [VARCHAR, BOOLEAN, BOOLEAN], LIST(STRUCT({ key: VARCHAR, value: VARCHAR })), ([j, t, b]) =>
     listValue(jsonEach(j as string, t as boolean, b as boolean).map((e) => structValue({ key: e.key, value: e.value }))),
   ),
+  udf('lg_initcap', [VARCHAR, BOOLEAN], VARCHAR, ([v, c]) => initcap(v as string, c === true)),
   udf('lg_json_array_length', [VARCHAR, BOOLEAN], INTEGER, ([j, b]) => jsonArrayLength(j as string, b as boolean)),
 ];
+
+const isAsciiAlnum = (c: number) => (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+
+/**
+ * initcap() as str_initcap(): a letter after an alphanumeric character is lowered, any other letter raised. Under
+ * LC_CTYPE C only ASCII letters and digits are alphanumeric and only ASCII letters change (asc_initcap, byte by
+ * byte: other characters are left alone and end a word). Under other ctypes the word rules and case tables of
+ * non-ASCII letters are the locale's, which the mirror cannot repeat exactly: such text is refused per value.
+ */
+function initcap(s: string, asciiCtype: boolean): string {
+  let out = '';
+  let wasAlnum = false;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 128) {
+      if (!asciiCtype) throw new PgError('0A000', 'initcap() of non-ASCII text under a non-C LC_CTYPE is not supported on lakegate mirrors');
+      out += s[i];
+      wasAlnum = false;
+      continue;
+    }
+    const ch = s[i]!;
+    out += wasAlnum ? ch.toLowerCase() : ch.toUpperCase();
+    wasAlnum = isAsciiAlnum(c);
+  }
+  return out;
+}
 
 const installed = new WeakSet<object>();
 

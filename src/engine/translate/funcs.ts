@@ -539,6 +539,10 @@ function scalar(tr: Tr, name: string, args0: Ex[]): Ex {
     case 'upper':
       if (n === 1 && (isString(a!.t) || a!.t.n === 'unknown')) return ex(caseMap(tr, name, textArg(tr, a!)), TEXT, f);
       break;
+    case 'initcap':
+      if (n !== 1 || !(isString(a!.t) || a!.t.n === 'unknown')) break;
+      if (tr.env.session.turkicCase) return notSupported('initcap() under a Turkish or Azeri ctype or collation');
+      return ex(`lg_initcap(${textArg(tr, a!)}, ${tr.env.session.asciiCtype})`, TEXT, f);
     case 'substr':
     case 'substring': {
       if (n < 2 || n > 3 || !(isString(a!.t) || a!.t.n === 'unknown')) break;
