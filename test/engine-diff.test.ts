@@ -541,6 +541,13 @@ const QUERIES: (string | [string, { params?: (string | null)[]; formats?: number
   ['SELECT count(*) FROM (SELECT id FROM trades_iceberg ORDER BY side FETCH FIRST $1 ROWS WITH TIES) s', { params: [null] }],
   // initcap(): words start after any non-alphanumeric character (ASCII text: the test database's ctype is C.UTF-8)
   "SELECT id, initcap(sym), initcap(note), initcap('hello wORLD-foo_bar 3rd o''neil  x1y'), initcap(side), initcap(''), initcap(NULL) FROM trades_iceberg WHERE id % 6 <> 5 ORDER BY id",
+  // format(): %s as the value's output text (NULL as ''), %L quoted (NULL unquoted, backslashes as E''), %%,
+  // positions (plain specifiers continue after them), widths right- and left-aligned (never cutting)
+  "SELECT id, format('%s/%s', id, qty), format('[%5s|%-6s|%2s]', sym, qty, note), format('%L and %L', note, price), format('%2$s %1$s %s', sym, side, flag), format('100%% %s', amount) FROM trades_iceberg ORDER BY id",
+  "SELECT format('%s', 'plain'), format('%L', E'a\\b''c'), format('%s %s', NULL, 1), format('no args'), format('%3s|%-3s|', 'abcd', 'ü') FROM trades_iceberg WHERE id = 1",
+  "SELECT format('%s: %s', sym, count(*)) FROM trades_iceberg GROUP BY sym ORDER BY 1",
+  // char(n) keeps its padding in concat(), concat_ws() and format() (bpcharout), loses it in || and ::text
+  "SELECT id, concat(side, '|'), concat_ws(',', side, 'x'), format('%s|%L', side, side), side || '|', side::text FROM trades_iceberg ORDER BY id",
   // DISTINCT over numerics without a declared scale (as GROUP BY: refused per run when equal values differ in scale)
   'SELECT DISTINCT raw_num FROM trades_iceberg ORDER BY raw_num NULLS FIRST',
   'SELECT DISTINCT raw_num, side FROM trades_iceberg ORDER BY 1 DESC, 2 LIMIT 6',
@@ -793,6 +800,9 @@ test('refused constructs give 0A000', async () => {
   await refused('SELECT width_bucket(price, ARRAY[1, 10, 100]) FROM trades_iceberg', /width_bucket/);
   // initcap() of non-ASCII text follows the locale's word and case rules (refused per value; here C.UTF-8)
   await refused('SELECT initcap(sym) FROM trades_iceberg', /initcap\(\) of non-ASCII text/);
+  await refused("SELECT format('%I', sym) FROM trades_iceberg", /%I/);
+  await refused("SELECT format('%s %s', sym) FROM trades_iceberg", /fewer arguments/);
+  await refused("SELECT format(note, sym) FROM trades_iceberg", /constant format string/);
   // QUALIFY (which keeps the ties) runs before DISTINCT in DuckDB
   await refused('SELECT DISTINCT side FROM trades_iceberg ORDER BY side FETCH FIRST 1 ROW WITH TIES', /WITH TIES with DISTINCT/);
 });

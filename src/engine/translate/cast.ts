@@ -235,7 +235,8 @@ export function textOf(env: TranslateEnv, e: Ex, how: 'cast' | 'output' = 'cast'
     case 'jsonb':
       return e.sql;
     case 'bpchar':
-      return `rtrim(${e.sql})`;
+      // the cast to text drops the padding; bpcharout (concat, format) prints it
+      return how === 'output' ? e.sql : `rtrim(${e.sql})`;
     case 'int2':
     case 'int4':
     case 'int8':

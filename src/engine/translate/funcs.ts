@@ -621,6 +621,10 @@ function scalar(tr: Tr, name: string, args0: Ex[]): Ex {
       // concat() skips NULLs and returns '' for all-NULL input, as DuckDB's
       return ex(`concat(${parts.length ? parts.join(', ') : "''"})`, TEXT, f);
     }
+    case 'format': {
+      if (n < 1) break;
+      return ex(formatSql(tr, constText(a, 'format string'), args.slice(1)), TEXT, f);
+    }
     case 'concat_ws': {
       if (n < 1) break;
       const sep = textArg(tr, a!);
@@ -725,6 +729,55 @@ function scalar(tr: Tr, name: string, args0: Ex[]): Ex {
     }
   }
   return notSupported(`${name}(${args.map((x) => typeName(x.t)).join(', ')})`);
+}
+
+/**
+ * format() with a constant format string, compiled to a concatenation as text_format() reads it: %s (the value's
+ * output text, '' for NULL), %L (quote_literal, NULL unquoted), %%, argument positions (n$: later plain specifiers
+ * continue after it) and a constant width (right-aligned, or left with -). %I (quote_ident needs Postgres'
+ * keyword list), widths taken from arguments, and formats Postgres rejects at run time are refused.
+ */
+function formatSql(tr: Tr, fmt: string, args: Ex[]): string {
+  const parts: string[] = [];
+  const lit = (x: string) => `'${x.replace(/'/g, "''")}'`;
+  let next = 0;
+  let text = '';
+  const re = /%(?:(%)|(?:([1-9]\d*)\$)?(-)?(\d*)([sIL]))/y;
+  for (let i = 0; i < fmt.length; ) {
+    if (fmt[i] !== '%') {
+      text += fmt[i++];
+      continue;
+    }
+    re.lastIndex = i;
+    const m = re.exec(fmt);
+    if (!m) return notSupported('this format() specifier');
+    i = re.lastIndex;
+    if (m[1]) {
+      text += '%';
+      continue;
+    }
+    if (m[5] === 'I') return notSupported('format() with %I');
+    const at = m[2] ? Number(m[2]) - 1 : next;
+    next = at + 1;
+    const arg = args[at];
+    if (!arg) return notSupported('format() with fewer arguments than the format string uses');
+    const v = arg.lit?.kind === 'null' ? 'NULL' : arg.t.n === 'unknown' ? arg.sql : textOf(tr.env, arg, 'output');
+    let piece = m[5] === 's'
+      ? `coalesce(${v}, '')`
+      : `(CASE WHEN ${v} IS NULL THEN 'NULL' WHEN contains(${v}, '\\') THEN 'E''' || replace(replace(${v}, '\\', '\\\\'), '''', '''''') || '''' ` +
+        `ELSE '''' || replace(${v}, '''', '''''') || '''' END)`;
+    const width = m[4] ? Number(m[4]) : 0;
+    if (width > 0) {
+      // padded to `width` characters, never cut
+      const pad = `repeat(' ', ${width} - length(${piece}))`;
+      piece = `(CASE WHEN length(${piece}) >= ${width} THEN ${piece} ELSE ${m[3] ? `${piece} || ${pad}` : `${pad} || ${piece}`} END)`;
+    }
+    if (text) parts.push(lit(text));
+    text = '';
+    parts.push(piece);
+  }
+  if (text || parts.length === 0) parts.push(lit(text));
+  return `(${parts.join(' || ')})`;
 }
 
 function caseMap(tr: Tr, name: 'lower' | 'upper', s: string): string {
