@@ -548,6 +548,13 @@ const QUERIES: (string | [string, { params?: (string | null)[]; formats?: number
   "SELECT format('%s: %s', sym, count(*)) FROM trades_iceberg GROUP BY sym ORDER BY 1",
   // char(n) keeps its padding in concat(), concat_ws() and format() (bpcharout), loses it in || and ::text
   "SELECT id, concat(side, '|'), concat_ws(',', side, 'x'), format('%s|%L', side, side), side || '|', side::text FROM trades_iceberg ORDER BY id",
+  // json_build_object / jsonb_build_object: keys as JSON strings, values as datum_to_json renders them (numeric
+  // scale kept, json as written, jsonb normalised, char(n) padded, control characters escaped)
+  "SELECT id, json_build_object('id', id, 'sym', sym, 'qty', qty, 'price', price, 'flag', flag, 'attrs', attrs, 'js', js, 'uid', uid, 'side', side, 'raw', raw_num, 'big', big) FROM trades_iceberg ORDER BY id",
+  "SELECT id, jsonb_build_object('id', id, 'sym', sym, 'qty', qty, 'price', price, 'flag', flag, 'attrs', attrs, 'js', js, 'uid', uid, 'side', side, 'raw', raw_num, 'big', big) FROM trades_iceberg ORDER BY id",
+  "SELECT json_build_object(sym, count(*), 'total', sum(amount), 'avg', round(avg(qty), 2)) FROM trades_iceberg WHERE sym IS NOT NULL GROUP BY sym ORDER BY sym",
+  "SELECT id, jsonb_build_object('b', 1, 'a', note, 'b', qty), json_build_object(), jsonb_build_object(), json_build_object(id, E'tab\\there \"q\" \\\\ \\u0001', coalesce(flag, true), NULL, coalesce(qty, 0), id > 3) FROM trades_iceberg ORDER BY id",
+  "SELECT jsonb_build_object('k', sym) ->> 'k', json_build_object('n', price) -> 'n' FROM trades_iceberg ORDER BY id",
   // DISTINCT over numerics without a declared scale (as GROUP BY: refused per run when equal values differ in scale)
   'SELECT DISTINCT raw_num FROM trades_iceberg ORDER BY raw_num NULLS FIRST',
   'SELECT DISTINCT raw_num, side FROM trades_iceberg ORDER BY 1 DESC, 2 LIMIT 6',
@@ -606,6 +613,7 @@ test('differential: errors equal Postgres', async (t) => {
     "SELECT date_bin('1 month', ts, '2024-01-01') FROM trades_iceberg",
     "SELECT date_bin('1 day -24 hours', local_ts, '2024-01-01') FROM trades_iceberg",
     "SELECT date_bin('5 min', ts, 'infinity'::timestamptz) FROM trades_iceberg",
+    'SELECT json_build_object(sym, 1) FROM trades_iceberg',
   ]) {
     await t.test(sql, () => sameError(sql));
   }
@@ -803,6 +811,10 @@ test('refused constructs give 0A000', async () => {
   await refused("SELECT format('%I', sym) FROM trades_iceberg", /%I/);
   await refused("SELECT format('%s %s', sym) FROM trades_iceberg", /fewer arguments/);
   await refused("SELECT format(note, sym) FROM trades_iceberg", /constant format string/);
+  await refused("SELECT json_build_object('fee', fee) FROM trades_iceberg", /double precision/);
+  await refused("SELECT jsonb_build_object('ts', ts) FROM trades_iceberg", /timestamp with time zone/);
+  await refused("SELECT json_build_object('tags', tags) FROM trades_iceberg", /text\[\]/);
+  await refused("SELECT json_build_object('a', 1, 'b') FROM trades_iceberg", /odd number/);
   // QUALIFY (which keeps the ties) runs before DISTINCT in DuckDB
   await refused('SELECT DISTINCT side FROM trades_iceberg ORDER BY side FETCH FIRST 1 ROW WITH TIES', /WITH TIES with DISTINCT/);
 });

@@ -18,7 +18,7 @@ import {
   type DuckDBType,
 } from '@duckdb/node-api';
 import { PgError } from '../route/local.js';
-import { numericAvg, numericDiv, numericText, numericVariance, parseNumeric, type PgNumeric } from './results/index.js';
+import { escapeJson, numericAvg, numericDiv, numericText, numericVariance, parseNumeric, type PgNumeric } from './results/index.js';
 import { applyTypmod, arith, floorOf, roundTo, squares, toInteger } from './translate/var-numeric.js';
 import { jsonArrayLength, jsonbContains, jsonbExists, jsonEach, jsonElements, jsonGet, jsonIndex, jsonKeys, jsonPath, jsonTypeof } from './json-path.js';
 
@@ -398,6 +398,7 @@ const UDFS = (): DuckDBScalarFunction[] => [
   udf('lg_json_each', [VARCHAR, BOOLEAN, BOOLEAN], LIST(STRUCT({ key: VARCHAR, value: VARCHAR })), ([j, t, b]) =>
     listValue(jsonEach(j as string, t as boolean, b as boolean).map((e) => structValue({ key: e.key, value: e.value }))),
   ),
+  udf('lg_json_quote', [VARCHAR], VARCHAR, ([v]) => escapeJson(v as string)),
   udf('lg_initcap', [VARCHAR, BOOLEAN], VARCHAR, ([v, c]) => initcap(v as string, c === true)),
   udf('lg_json_array_length', [VARCHAR, BOOLEAN], INTEGER, ([j, b]) => jsonArrayLength(j as string, b as boolean)),
 ];

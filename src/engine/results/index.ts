@@ -59,7 +59,7 @@ export {
 } from './numeric.js';
 export { float4Text, float8Text, formatG } from './float.js';
 export { intervalText, type PgInterval } from './interval.js';
-export { jsonbText } from './json.js';
+export { escapeJson, jsonbText } from './json.js';
 export type { TypeCodec } from './codec.js';
 
 /**

@@ -621,6 +621,9 @@ function scalar(tr: Tr, name: string, args0: Ex[]): Ex {
       // concat() skips NULLs and returns '' for all-NULL input, as DuckDB's
       return ex(`concat(${parts.length ? parts.join(', ') : "''"})`, TEXT, f);
     }
+    case 'json_build_object':
+    case 'jsonb_build_object':
+      return ex(buildObject(tr, name, args), name === 'json_build_object' ? mk('json', -1) : mk('jsonb', -1), f);
     case 'format': {
       if (n < 1) break;
       return ex(formatSql(tr, constText(a, 'format string'), args.slice(1)), TEXT, f);
@@ -729,6 +732,52 @@ function scalar(tr: Tr, name: string, args0: Ex[]): Ex {
     }
   }
   return notSupported(`${name}(${args.map((x) => typeName(x.t)).join(', ')})`);
+}
+
+/**
+ * json_build_object / jsonb_build_object as json_build_object_worker writes them: keys as JSON strings of their
+ * text (NULL is an error), values as datum_to_json renders them. jsonb's order and duplicate rule (last wins)
+ * come from the jsonb output, which normalises the text. Keys and values of other types (floats, dates and
+ * times, arrays, json keys) are refused.
+ */
+function buildObject(tr: Tr, name: string, args: Ex[]): string {
+  if (args.length % 2 !== 0) return notSupported(`${name}() with an odd number of arguments`);
+  const members: string[] = [];
+  for (let i = 0; i < args.length; i += 2) {
+    const k = args[i]!;
+    if (k.lit?.kind === 'null') return notSupported(`${name}() with a NULL key`);
+    const key = k.t.n === 'bool' && !k.t.arr
+      ? `(CASE WHEN ${k.sql} THEN '"true"' ELSE '"false"' END)`
+      : isInt(k.t) || k.t.n === 'numeric' || isString(k.t) || k.t.n === 'unknown' || k.t.n === 'uuid'
+        ? `lg_json_quote(${jsonScalarText(tr, k, name)})`
+        : notSupported(`${name}() with a key of type ${typeName(k.t)}`);
+    const nullKey = `error('${ERROR_TAG}22004:null value not allowed for object key')`;
+    members.push(`(CASE WHEN ${k.sql} IS NULL THEN ${nullKey} ELSE ${key} END) || ' : ' || ${jsonValue(tr, args[i + 1]!, name)}`);
+  }
+  return members.length ? `('{' || ${members.join(` || ', ' || `)} || '}')` : `'{}'`;
+}
+
+function jsonScalarText(tr: Tr, e: Ex, fn: string): string {
+  if (e.t.arr) return notSupported(`${fn}() of ${typeName(e.t)}`);
+  return e.t.n === 'unknown' ? e.sql : textOf(tr.env, e, 'output');
+}
+
+/** datum_to_json for the types whose JSON form is their output text, quoted or not; NULL is null */
+function jsonValue(tr: Tr, e: Ex, fn: string): string {
+  if (e.lit?.kind === 'null') return `'null'`;
+  if (e.t.arr) return notSupported(`${fn}() of ${typeName(e.t)}`);
+  const n = e.t.n;
+  let v: string;
+  if (n === 'bool') v = `(CASE WHEN ${e.sql} IS NULL THEN NULL WHEN ${e.sql} THEN 'true' ELSE 'false' END)`;
+  else if (isInt(e.t)) v = `CAST(${e.sql} AS VARCHAR)`;
+  else if (n === 'numeric') {
+    // NaN and the infinities are not JSON numbers: quoted
+    const t = textOf(tr.env, e, 'output');
+    v = `(CASE WHEN ${t} IN ('NaN', 'Infinity', '-Infinity') THEN '"' || ${t} || '"' ELSE ${t} END)`;
+  } else if (n === 'json' || n === 'jsonb') v = e.sql;
+  else if (isString(e.t) || n === 'unknown' || n === 'uuid') v = `lg_json_quote(${jsonScalarText(tr, e, fn)})`;
+  else return notSupported(`${fn}() of ${typeName(e.t)}`);
+  return `coalesce(${v}, 'null')`;
 }
 
 /**
