@@ -742,6 +742,7 @@ function scalar(tr: Tr, name: string, args0: Ex[]): Ex {
  */
 function buildObject(tr: Tr, name: string, args: Ex[]): string {
   if (args.length % 2 !== 0) return notSupported(`${name}() with an odd number of arguments`);
+  const nullKey = `error('${ERROR_TAG}22004:null value not allowed for object key')`;
   const members: string[] = [];
   for (let i = 0; i < args.length; i += 2) {
     const k = args[i]!;
@@ -751,7 +752,6 @@ function buildObject(tr: Tr, name: string, args: Ex[]): string {
       : isInt(k.t) || k.t.n === 'numeric' || isString(k.t) || k.t.n === 'unknown' || k.t.n === 'uuid'
         ? `lg_json_quote(${jsonScalarText(tr, k, name)})`
         : notSupported(`${name}() with a key of type ${typeName(k.t)}`);
-    const nullKey = `error('${ERROR_TAG}22004:null value not allowed for object key')`;
     members.push(`(CASE WHEN ${k.sql} IS NULL THEN ${nullKey} ELSE ${key} END) || ' : ' || ${jsonValue(tr, args[i + 1]!, name)}`);
   }
   return members.length ? `('{' || ${members.join(` || ', ' || `)} || '}')` : `'{}'`;

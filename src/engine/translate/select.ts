@@ -740,8 +740,8 @@ interface Order {
   sql: string;
   usesVar: boolean;
   keys: OrderKey[];
-  /** each key as a window ORDER BY item ('' where it cannot be one: a window function, a JS-finished value) */
-  byValue: string[];
+  /** each key as an expression (null where it cannot order a window: a window function, a JS-finished value) */
+  byValue: { e: Ex | null; sb: Obj }[];
 }
 
 interface OrderKey {
@@ -766,7 +766,7 @@ function orderBy(
   if (items.length === 0) return { sql: '', usesVar: false, keys: [], byValue: [] };
   const parts: string[] = [];
   // the same keys as expressions, for a window's ORDER BY (where `1` is a constant, not an ordinal)
-  const byValue: string[] = [];
+  const byValue: Order['byValue'] = [];
   const keys: OrderKey[] = [];
   let usesVar = false;
   for (const it of items) {
@@ -791,7 +791,7 @@ function orderBy(
         usesVar = true;
         keys.push({ index: idx, sql: '', desc, nullsFirst, t: c.ex.t });
         parts.push('');
-        byValue.push('');
+        byValue.push({ e: null, sb });
         continue;
       }
       checkSortable(tr, c.ex);
@@ -799,7 +799,7 @@ function orderBy(
       // an ordinal: the select list position (char(n) keys need the expression for rtrim)
       // char(n) and numerics of varying scale sort by a derived key, which needs the expression
       parts.push(c.ex.t.n === 'bpchar' || (c.ex.t.n === 'numeric' && c.ex.scale === null) ? sortItem(tr, c.ex, sb) : form);
-      byValue.push(c.ex.win || c.ex.srf ? '' : sortItem(tr, c.ex, sb));
+      byValue.push({ e: c.ex.win || c.ex.srf ? null : c.ex, sb });
       keys.push({ index: idx, sql: c.ex.sql, desc, nullsFirst, t: c.ex.t });
       continue;
     }
@@ -811,7 +811,7 @@ function orderBy(
       if (same < 0) return notSupported('ORDER BY expressions not in a DISTINCT select list');
     }
     parts.push(sortItem(tr, e, sb));
-    byValue.push(e.win || e.srf ? '' : sortItem(tr, e, sb));
+    byValue.push({ e: e.win || e.srf ? null : e, sb });
     keys.push({ index: cols.findIndex((c) => c.ex.sql === e.sql && !c.ex.v), sql: e.sql, desc, nullsFirst, t: e.t });
   }
   return { sql: usesVar ? '' : ` ORDER BY ${parts.join(', ')}`, usesVar, keys, byValue };
@@ -835,11 +835,11 @@ function limitClause(tr: Tr, stmt: Obj, sc: Scope, order: Order): { sql: string;
   let qualify = '';
   if (v.ties) {
     if (order.keys.length === 0) return notSupported('WITH TIES without ORDER BY');
-    if (order.usesVar || order.byValue.some((k) => k === '')) return notSupported('WITH TIES ordered by window functions, set-returning functions, avg() or numeric division');
+    if (order.usesVar || order.byValue.some((k) => k.e === null)) return notSupported('WITH TIES ordered by window functions, set-returning functions, avg() or numeric division');
     // a NULL count (a parameter; a literal NULL fails at parse) means no limit, as in Postgres; a count of 0 means
     // no rows at all (the ties of nothing)
     if (v.limit === 0n) sql += ' LIMIT 0';
-    else if (v.limit !== null) qualify = `rank() OVER (ORDER BY ${order.byValue.join(', ')}) <= ${v.limit + v.offset}`;
+    else if (v.limit !== null) qualify = `rank() OVER (ORDER BY ${order.byValue.map((k) => sortItem(tr, k.e!, k.sb)).join(', ')}) <= ${v.limit + v.offset}`;
   } else if (v.limit !== null) sql += ` LIMIT ${v.limit}`;
   if (v.offset !== 0n) sql += ` OFFSET ${v.offset}`;
   return { sql, qualify };
