@@ -6,13 +6,16 @@
 // connections, straight to Postgres or through lakegate: --writer-via), a probe loops: on connection A
 // (through lakegate) INSERT a marker row and take the time the commit is acknowledged; at once, on connection B
 // (through lakegate), `SELECT count(*) FROM fresh_events_iceberg WHERE id = <marker>` until it counts 1.
-// added wait = (time B's answer arrives) − (time A's commit ack arrived); it includes B's query time, which is
-// also measured alone (no load, nothing to wait for) as a reference. Under strict freshness B must see the
-// marker on its first query: the first-try rate is reported and must be 100%.
-// Target: p99 added wait ≤ --target ms.
+// commit-to-visible = (time B's answer arrives) − (time A's commit ack arrived); it includes B's whole query
+// (also measured alone, without load, as a reference). added wait = the part of it that read-your-writes adds:
+// how long B's query stood still waiting for the mirror to reach upstream's WAL position, as lakegate reports it
+// right after (`SHOW lakegate.freshness_wait`). Under strict freshness B must see the marker on its first query:
+// the first-try rate is reported and must be 100%.
+// Target: p99 added wait ≤ --target ms; the commit-to-visible percentiles are printed beside it.
 //   npm run bench -- freshness [--rate=5000] [--duration=30] [--writer-via=lakegate] [--freshness=snapshot]
-// --freshness=snapshot runs the same probe without the strict wait: then the added wait is replication lag plus
-// the probe query's own time, and (strict − snapshot) is what strict freshness costs.
+// --freshness=snapshot runs the same probe without the strict wait: no query waits, B queries again until the
+// marker shows, and commit-to-visible (replication lag plus the probe query's own time) is the figure the
+// target is checked on.
 import os from 'node:os';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -47,7 +50,9 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 interface Probe {
   /** ack of the marker's commit → first answer that counted it */
-  addedMs: number;
+  visibleMs: number;
+  /** how long that answer's query waited for freshness inside lakegate (SHOW lakegate.freshness_wait) */
+  waitMs: number;
   /** queries B needed */
   tries: number;
   /** the marker INSERT's own round trip */
@@ -98,7 +103,13 @@ async function probeOnce(a: pg.Client, b: pg.Client, timeoutMs: number): Promise
   for (;;) {
     tries++;
     const r = await queryText(b, `SELECT count(*) FROM fresh_events_iceberg WHERE id = ${id}`);
-    if (r.rows[0]?.[0] === '1') return { addedMs: performance.now() - acked, tries, commitMs: acked - t0 };
+    if (r.rows[0]?.[0] === '1') {
+      const visibleMs = performance.now() - acked;
+      const w = (await queryText(b, 'SHOW lakegate.freshness_wait')).rows[0]?.[0] ?? '';
+      const waitMs = parseFloat(w);
+      if (!Number.isFinite(waitMs)) throw new Error(`SHOW lakegate.freshness_wait gave ${JSON.stringify(w)}`);
+      return { visibleMs, waitMs, tries, commitMs: acked - t0 };
+    }
     if (performance.now() - acked > timeoutMs) throw new Error(`marker ${id} not visible after ${timeoutMs} ms (${tries} queries)`);
   }
 }
@@ -151,8 +162,9 @@ export async function run(args: string[]): Promise<boolean> {
     for (let i = 0; i < 100; i++) idle.push(await probeOnce(a, b, 10_000));
     const lone: number[] = [];
     for (let i = 0; i < 100; i++) lone.push((await queryText(b, `SELECT count(*) FROM fresh_events_iceberg WHERE id = 1`)).ms);
-    say(`without load: probe query alone p50 ${f2(median(lone))} ms; marker added wait p50 ${f2(median(idle.map((p) => p.addedMs)))} ms, ` +
-      `p99 ${f2(percentile(idle.map((p) => p.addedMs), 99))} ms`);
+    say(`without load: probe query alone p50 ${f2(median(lone))} ms; marker commit-to-visible p50 ${f2(median(idle.map((p) => p.visibleMs)))} ms, ` +
+      `p99 ${f2(percentile(idle.map((p) => p.visibleMs), 99))} ms; added wait p50 ${f2(median(idle.map((p) => p.waitMs)))} ms, ` +
+      `p99 ${f2(percentile(idle.map((p) => p.waitMs), 99))} ms`);
 
     // background load
     const script = join(dir, 'insert.sql');
@@ -190,7 +202,9 @@ export async function run(args: string[]): Promise<boolean> {
       `SELECT state || ', lag ' || coalesce(pg_size_pretty(lag_bytes), '-') || ', ' || row_count || ' rows' AS s FROM mooncake.columnstore_tables`,
     )).rows[0]?.s;
 
-    const added = probes.map((p) => p.addedMs);
+    const added = probes.map((p) => p.waitMs);
+    const visible = probes.map((p) => p.visibleMs);
+    const row = (name: string, xs: number[]) => [name, String(xs.length), f2(percentile(xs, 50)), f2(percentile(xs, 90)), f2(percentile(xs, 99)), f2(Math.max(...xs))];
     const first = probes.filter((p) => p.tries === 1).length;
     say('');
     say(`background: pgbench ${Math.round(bg.tps).toLocaleString('en-US')} commits/s (asked ${o.rate}), latency avg ${f2(bg.latencyMs)} ms, ` +
@@ -198,9 +212,10 @@ export async function run(args: string[]): Promise<boolean> {
     say(`lakegate process CPU while probing: ${(cpu * 100).toFixed(0)}% of one core; mirror after the run: ${lag}`);
     say('');
     say(table(['under load', 'probes', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms'], [
-      ['added wait (visible − commit ack)', String(probes.length), f2(percentile(added, 50)), f2(percentile(added, 90)), f2(percentile(added, 99)), f2(Math.max(...added))],
-      ['marker commit round trip', String(probes.length), f2(percentile(probes.map((p) => p.commitMs), 50)), f2(percentile(probes.map((p) => p.commitMs), 90)),
-        f2(percentile(probes.map((p) => p.commitMs), 99)), f2(Math.max(...probes.map((p) => p.commitMs)))],
+      row('commit-to-visible (answer − commit ack)', visible),
+      row('added wait (the query waiting for freshness)', added),
+      row('the query without that wait', probes.map((p) => p.visibleMs - p.waitMs)),
+      row('marker commit round trip', probes.map((p) => p.commitMs)),
     ]));
     say('');
     say(`seen on the first query: ${first}/${probes.length} (${probes.length ? ((100 * first) / probes.length).toFixed(2) : '-'}%)` +
@@ -210,10 +225,11 @@ export async function run(args: string[]): Promise<boolean> {
     say('');
     const loadOk = bg.tps >= 0.9 * o.rate && bg.failed === 0;
     if (!loadOk) say(`WARNING: the background load reached ${Math.round(bg.tps)} of ${o.rate} commits/s — the figures are for that load`);
-    const p99 = percentile(added, 99);
+    const p99 = percentile(strict ? added : visible, 99);
     const okP99 = probes.length > 0 && p99 <= o.target;
     const okFirst = probes.length > 0 && (!strict || first === probes.length) && failures.length === 0;
-    say(`${okP99 ? 'PASS' : 'FAIL'}: p99 added wait ≤ ${o.target} ms (${f2(p99)} ms over ${probes.length} probes)`);
+    say(`${okP99 ? 'PASS' : 'FAIL'}: p99 ${strict ? 'added wait' : 'commit-to-visible'} ≤ ${o.target} ms (${f2(p99)} ms over ${probes.length} probes; ` +
+      `commit-to-visible p99 ${f2(percentile(visible, 99))} ms)`);
     say(`${okFirst ? 'PASS' : 'FAIL'}: every marker visible on the first query${strict ? '' : ' (not required: freshness snapshot)'} ` +
       `(${first}/${probes.length}, ${failures.length} failures)`);
     return okP99 && okFirst && loadOk;

@@ -77,6 +77,37 @@ test('quickstart: results equal Postgres on the source; writes are visible at on
   await other.end();
 });
 
+test('SHOW lakegate.freshness_wait: none before a mirror query, then how long the last one waited for freshness', async () => {
+  const c = await s.gate.client();
+  try {
+    const show = async () => {
+      const r = await c.query({ text: 'SHOW lakegate.freshness_wait', rowMode: 'array' });
+      assert.deepEqual(r.fields.map((f) => f.name), ['lakegate.freshness_wait']);
+      return r.rows[0][0] as string;
+    };
+    assert.equal(await show(), 'none');
+    // a statement that went upstream is not a mirror query: still none
+    await c.query('SELECT 1');
+    assert.equal(await show(), 'none');
+    const figures: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      await s.direct.query('UPDATE trades SET price = price + 1 WHERE id = 2');
+      // simple and extended protocol
+      const r = i % 2 === 0
+        ? await c.query("SELECT count(*)::int AS n FROM trades_iceberg WHERE symbol = 'AMZN'")
+        : await c.query('SELECT count(*)::int AS n FROM trades_iceberg WHERE symbol = $1', ['AMZN']);
+      assert.equal(r.rows[0].n, (await s.direct.query("SELECT count(*)::int AS n FROM trades WHERE symbol = 'AMZN'")).rows[0].n);
+      const v = await show();
+      assert.match(v, /^\d+\.\d{3} ms$/);
+      figures.push(parseFloat(v));
+    }
+    // the wait is part of the query: never longer than the timeout a strict query waits at most
+    for (const f of figures) assert.ok(f >= 0 && f < 10_000, String(f));
+  } finally {
+    await c.end();
+  }
+});
+
 test('orders: writes to orders, analytics on orders_analytics with CURRENT_DATE filters and GROUP BY', async () => {
   await s.lake.query(`
     CREATE TABLE orders (

@@ -243,7 +243,11 @@ export class EngineQuery implements LocalQuery {
         // else the wait for the mirrors to reach upstream's WAL position overlaps with the rest of the work
         const wait = !keep && needWait ? core.mirrors.waitForLsn!(ctx.base.lsn!, core.freshnessTimeoutMs) : null;
         wait?.catch(() => undefined);
-        q.early = { ctx, wait, snapshot: keep ? snapshot!.ready : null };
+        const waitStart = performance.now();
+        let waitEnd = 0;
+        const ended = () => (waitEnd = performance.now());
+        wait?.then(ended, ended);
+        q.early = { ctx, wait, waitStart, waitEnd: () => waitEnd, snapshot: keep ? snapshot!.ready : null };
         if (keep) handedOver = true;
       }
       return q;
@@ -442,8 +446,13 @@ export class EngineQuery implements LocalQuery {
       if (begun) await conn.run('ROLLBACK');
       begun = null;
     }
+    // reported as the whole time the mirrors took to reach the query's WAL position, from when that was read
+    // (the query may have done other work meanwhile: this is the most the wait can have added)
+    this.session.freshnessWaitMs = 0;
     if (!begun && ctx.lsn !== null && this.core.mirrors.waitForLsn && this.core.freshnessTimeoutMs > 0) {
+      const t0 = waiting ? early!.waitStart : performance.now();
       const ok = await (waiting ?? this.core.mirrors.waitForLsn(ctx.lsn, this.core.freshnessTimeoutMs));
+      this.session.freshnessWaitMs = (waiting ? early!.waitEnd() : performance.now()) - t0;
       if (!ok) {
         throw new PgError('55000', 'lakegate: mirror has not caught up with upstream', 'ERROR', `Changes up to the current WAL position were not applied within ${this.core.freshnessTimeoutMs} ms.`);
       }
@@ -617,6 +626,9 @@ interface Early {
   ctx: EarlyContext;
   /** the freshness wait for ctx's WAL position, started then; null when none is needed */
   wait: Promise<boolean> | null;
+  /** performance.now() when it started, and when it ended (0 while it has not) */
+  waitStart: number;
+  waitEnd: () => number;
   /** a DuckDB connection whose transaction already sees that position, with its choices */
   snapshot: Promise<{ conn: DuckDBConnection; chosen: Chosen }> | null;
 }

@@ -1,5 +1,6 @@
-// lakegate's own statements, answered without upstream: `SHOW lakegate.version`. They give clients a
-// way to tell they are talking to lakegate, and exercise the local-answer path end to end.
+// lakegate's own statements, answered without upstream: `SHOW lakegate.version`, and `SHOW
+// lakegate.freshness_wait` (how long the session's last mirror query waited for strict freshness). They give
+// clients a way to tell they are talking to lakegate, and exercise the local-answer path end to end.
 import { PgError, type LocalPortal, type LocalQuery, type LocalRouter, type ResultSink, type SessionInfo } from './local.js';
 import { Precheck } from './precheck.js';
 import { commandComplete, dataRow, type FieldDescription } from '../wire/messages/backend.js';
@@ -48,9 +49,14 @@ export class BuiltinRouter implements LocalRouter {
     return SHOW.test(sql);
   }
 
-  async prepare(sql: string, _paramTypes: number[], _s: SessionInfo): Promise<LocalQuery> {
+  async prepare(sql: string, _paramTypes: number[], s: SessionInfo): Promise<LocalQuery> {
     const what = SHOW.exec(sql)?.[1]?.toLowerCase();
     if (what === 'version') return rowsQuery('lakegate.version', [[VERSION]]);
+    if (what === 'freshness_wait') {
+      // read at prepare: the statement reports the mirror query before it
+      const ms = s.freshnessWaitMs;
+      return rowsQuery('lakegate.freshness_wait', [[ms === null || ms === undefined ? 'none' : `${ms.toFixed(3)} ms`]]);
+    }
     throw new PgError('42704', `unrecognized configuration parameter "lakegate.${what}"`);
   }
 }

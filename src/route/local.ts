@@ -37,6 +37,12 @@ export interface SessionInfo {
    * end. Absent: the session cannot keep cursors (DECLARE over a mirror is refused).
    */
   localCursors?: Map<string, LocalCursor>;
+  /**
+   * How long the session's last mirror query waited for the mirrors to reach upstream's WAL position (strict
+   * freshness), in ms: the wait read-your-writes added to it. null before any mirror query. `SHOW
+   * lakegate.freshness_wait` reads it.
+   */
+  freshnessWaitMs?: number | null;
 }
 
 /** A cursor over mirrors: an engine portal read forward in steps. */

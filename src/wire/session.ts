@@ -109,6 +109,7 @@ export class Session implements SessionInfo {
   readonly localPortals = new Map<string, LocalPortal | null>();
   /** Cursors over mirrors (DECLARE … CURSOR), by name: FETCH/MOVE/CLOSE naming one are answered locally. */
   readonly localCursors = new Map<string, LocalCursor>();
+  freshnessWaitMs: number | null = null;
   /** An error in a local batch skips everything up to Sync, across Flush boundaries too. */
   localFailed = false;
   private localChain: Promise<void> = Promise.resolve();
