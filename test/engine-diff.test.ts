@@ -555,6 +555,15 @@ const QUERIES: (string | [string, { params?: (string | null)[]; formats?: number
   "SELECT json_build_object(sym, count(*), 'total', sum(amount), 'avg', round(avg(qty), 2)) FROM trades_iceberg WHERE sym IS NOT NULL GROUP BY sym ORDER BY sym",
   "SELECT id, jsonb_build_object('b', 1, 'a', note, 'b', qty), json_build_object(), jsonb_build_object(), json_build_object(id, E'tab\\there \"q\" \\\\ \\u0001', coalesce(flag, true), NULL, coalesce(qty, 0), id > 3) FROM trades_iceberg ORDER BY id",
   "SELECT jsonb_build_object('k', sym) ->> 'k', json_build_object('n', price) -> 'n' FROM trades_iceberg ORDER BY id",
+  // json[b]_agg / json[b]_object_agg (json_agg_transfn's separators, NULL elements as null, no rows as NULL) and
+  // json[b]_build_array
+  "SELECT sym, json_agg(id ORDER BY id), jsonb_agg(qty ORDER BY id DESC), json_agg(note ORDER BY id) FILTER (WHERE id > 2), count(*) FROM trades_iceberg GROUP BY sym ORDER BY sym NULLS FIRST",
+  'SELECT json_agg(price ORDER BY id), jsonb_agg(attrs ORDER BY id), json_agg(js ORDER BY id), json_agg(flag ORDER BY id), json_agg(uid ORDER BY id), json_agg(side ORDER BY id), jsonb_agg(raw_num ORDER BY id) FROM trades_iceberg',
+  "SELECT json_object_agg(id, price ORDER BY id), jsonb_object_agg(coalesce(sym, 'none'), qty ORDER BY id), json_object_agg(flag IS NULL, note ORDER BY id) FILTER (WHERE id < 3) FROM trades_iceberg",
+  'SELECT json_agg(id), jsonb_agg(sym), json_object_agg(id, sym), jsonb_object_agg(id, qty) FROM trades_iceberg WHERE id < 0',
+  'SELECT id, json_agg(id) OVER (ORDER BY id ROWS BETWEEN 1 PRECEDING AND CURRENT ROW), jsonb_agg(qty) OVER (ORDER BY id ROWS BETWEEN CURRENT ROW AND 1 FOLLOWING) FROM trades_iceberg ORDER BY id',
+  "SELECT id, json_build_array(id, sym, price, flag, NULL, js, side), jsonb_build_array(attrs, qty, uid), json_build_array(), jsonb_build_array(), json_build_array(E'a\\b\u0001') FROM trades_iceberg ORDER BY id",
+  "SELECT json_agg(id ORDER BY id) ->> 0, jsonb_agg(sym ORDER BY id DESC) -> 1 FROM trades_iceberg",
   // DISTINCT over numerics without a declared scale (as GROUP BY: refused per run when equal values differ in scale)
   'SELECT DISTINCT raw_num FROM trades_iceberg ORDER BY raw_num NULLS FIRST',
   'SELECT DISTINCT raw_num, side FROM trades_iceberg ORDER BY 1 DESC, 2 LIMIT 6',
@@ -614,6 +623,9 @@ test('differential: errors equal Postgres', async (t) => {
     "SELECT date_bin('1 day -24 hours', local_ts, '2024-01-01') FROM trades_iceberg",
     "SELECT date_bin('5 min', ts, 'infinity'::timestamptz) FROM trades_iceberg",
     'SELECT json_build_object(sym, 1) FROM trades_iceberg',
+    "SELECT jsonb_build_object('a', 1, sym, 2) FROM trades_iceberg",
+    'SELECT json_object_agg(sym, id ORDER BY id) FROM trades_iceberg',
+    'SELECT jsonb_object_agg(sym, id) FROM trades_iceberg',
   ]) {
     await t.test(sql, () => sameError(sql));
   }
@@ -807,6 +819,10 @@ test('refused constructs give 0A000', async () => {
   await refused("SELECT jsonb_build_object('ts', ts) FROM trades_iceberg", /timestamp with time zone/);
   await refused("SELECT json_build_object('tags', tags) FROM trades_iceberg", /text\[\]/);
   await refused("SELECT json_build_object('a', 1, 'b') FROM trades_iceberg", /odd number/);
+  await refused('SELECT json_agg(fee) FROM trades_iceberg', /double precision/);
+  await refused('SELECT json_agg(DISTINCT sym) FROM trades_iceberg', /DISTINCT/);
+  await refused('SELECT jsonb_object_agg(attrs, id) FROM trades_iceberg', /key of type jsonb/);
+  await refused('SELECT json_build_array(ts) FROM trades_iceberg', /timestamp with time zone/);
   // QUALIFY (which keeps the ties) runs before DISTINCT in DuckDB
   await refused('SELECT DISTINCT side FROM trades_iceberg ORDER BY side FETCH FIRST 1 ROW WITH TIES', /WITH TIES with DISTINCT/);
 });

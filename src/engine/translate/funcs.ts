@@ -36,6 +36,7 @@ import { ERROR_TAG } from '../duck-functions.js';
 export const AGGREGATES = new Set([
   'count', 'sum', 'avg', 'min', 'max', 'bool_and', 'bool_or', 'every', 'string_agg', 'array_agg',
   'variance', 'var_samp', 'var_pop', 'stddev', 'stddev_samp', 'stddev_pop',
+  'json_agg', 'jsonb_agg', 'json_object_agg', 'jsonb_object_agg',
 ]);
 
 /** the statistical aggregates: [sample (n − 1), square root] */
@@ -239,6 +240,20 @@ function aggregate(tr: Tr, name: string, b: Obj, sc: Scope, cx: ExprCtx, over: s
       // DISTINCT is over (value, delimiter): the same as over the value only for a constant delimiter
       if (b.agg_distinct && !d.lit) return notSupported('string_agg(DISTINCT …) with a non-constant delimiter');
       return ex(call('string_agg', `${vs}, ${ds}`), TEXT, f);
+    }
+    case 'json_agg':
+    case 'jsonb_agg':
+    case 'json_object_agg':
+    case 'jsonb_object_agg': {
+      // json_agg_transfn's text: '[' elements ', ' ']' ('{ ' key ' : ' value ', ' ' }' for the object form), a
+      // NULL element as null, no rows as NULL; jsonb's key order and duplicate rule come from its output form.
+      // DISTINCT would compare the JSON text, not the values (1.0 and 1.00 are one numeric)
+      if (b.agg_distinct) return notSupported(`${name}(DISTINCT …)`);
+      const object = name.endsWith('object_agg');
+      if (args.length !== (object ? 2 : 1)) break;
+      const elem = object ? `${jsonKey(tr, a0!, name, name === 'jsonb_object_agg' ? '22023:field name must not be null' : NULL_KEY)} || ' : ' || ${jsonValue(tr, args[1]!, name)}` : jsonValue(tr, a0!, name);
+      const [open, close] = object ? ["'{ '", "' }'"] : ["'['", "']'"];
+      return ex(`(${open} || ${call('string_agg', `${elem}, ', '`)} || ${close})`, mk(name.startsWith('jsonb') ? 'jsonb' : 'json', -1), f);
     }
     case 'array_agg': {
       const a = a0!;
@@ -624,6 +639,11 @@ function scalar(tr: Tr, name: string, args0: Ex[]): Ex {
     case 'json_build_object':
     case 'jsonb_build_object':
       return ex(buildObject(tr, name, args), name === 'json_build_object' ? mk('json', -1) : mk('jsonb', -1), f);
+    case 'json_build_array':
+    case 'jsonb_build_array': {
+      const items = args.map((x) => jsonValue(tr, x, name));
+      return ex(items.length ? `('[' || ${items.join(` || ', ' || `)} || ']')` : `'[]'`, name === 'json_build_array' ? mk('json', -1) : mk('jsonb', -1), f);
+    }
     case 'format': {
       if (n < 1) break;
       return ex(formatSql(tr, constText(a, 'format string'), args.slice(1)), TEXT, f);
@@ -740,21 +760,29 @@ function scalar(tr: Tr, name: string, args0: Ex[]): Ex {
  * come from the jsonb output, which normalises the text. Keys and values of other types (floats, dates and
  * times, arrays, json keys) are refused.
  */
+/** json.c's error for a NULL object key */
+const NULL_KEY = '22004:null value not allowed for object key';
+
 function buildObject(tr: Tr, name: string, args: Ex[]): string {
   if (args.length % 2 !== 0) return notSupported(`${name}() with an odd number of arguments`);
-  const nullKey = `error('${ERROR_TAG}22004:null value not allowed for object key')`;
   const members: string[] = [];
   for (let i = 0; i < args.length; i += 2) {
-    const k = args[i]!;
-    if (k.lit?.kind === 'null') return notSupported(`${name}() with a NULL key`);
-    const key = k.t.n === 'bool' && !k.t.arr
-      ? `(CASE WHEN ${k.sql} THEN '"true"' ELSE '"false"' END)`
-      : isInt(k.t) || k.t.n === 'numeric' || isString(k.t) || k.t.n === 'unknown' || k.t.n === 'uuid'
-        ? `lg_json_quote(${jsonScalarText(tr, k, name)})`
-        : notSupported(`${name}() with a key of type ${typeName(k.t)}`);
-    members.push(`(CASE WHEN ${k.sql} IS NULL THEN ${nullKey} ELSE ${key} END) || ' : ' || ${jsonValue(tr, args[i + 1]!, name)}`);
+    // jsonb_build_object names the argument (jsonb.c), json_build_object does not (json.c)
+    const nullKey = name === 'jsonb_build_object' ? `22023:argument ${i + 1}: key must not be null` : NULL_KEY;
+    members.push(`${jsonKey(tr, args[i]!, name, nullKey)} || ' : ' || ${jsonValue(tr, args[i + 1]!, name)}`);
   }
   return members.length ? `('{' || ${members.join(` || ', ' || `)} || '}')` : `'{}'`;
+}
+
+/** an object key as datum_to_json writes it (key_scalar: always a JSON string); NULL raises `nullKey` (SQLSTATE:message) */
+function jsonKey(tr: Tr, k: Ex, fn: string, nullKey: string): string {
+  if (k.lit?.kind === 'null') return notSupported(`${fn}() with a NULL key`);
+  const key = k.t.n === 'bool' && !k.t.arr
+    ? `(CASE WHEN ${k.sql} THEN '"true"' ELSE '"false"' END)`
+    : isInt(k.t) || k.t.n === 'numeric' || isString(k.t) || k.t.n === 'unknown' || k.t.n === 'uuid'
+      ? `lg_json_quote(${jsonScalarText(tr, k, fn)})`
+      : notSupported(`${fn}() with a key of type ${typeName(k.t)}`);
+  return `(CASE WHEN ${k.sql} IS NULL THEN error('${ERROR_TAG}${nullKey.replace(/'/g, "''")}') ELSE ${key} END)`;
 }
 
 function jsonScalarText(tr: Tr, e: Ex, fn: string): string {
