@@ -20,6 +20,7 @@ import {
 import { PgError } from '../route/local.js';
 import { escapeJson, numericAvg, numericDiv, numericText, numericVariance, parseNumeric, type PgNumeric } from './results/index.js';
 import { applyTypmod, arith, floorOf, roundTo, squares, toInteger } from './translate/var-numeric.js';
+import { parseNumFormat, toCharNumber, type NumFormat } from './translate/to-char-number.js';
 import { jsonArrayLength, jsonbContains, jsonbExists, jsonEach, jsonElements, jsonGet, jsonIndex, jsonKeys, jsonPath, jsonTypeof } from './json-path.js';
 
 /** Errors raised inside DuckDB carry their SQLSTATE in this form: `lakegate:<code>:<message>`. */
@@ -400,8 +401,26 @@ const UDFS = (): DuckDBScalarFunction[] => [
   ),
   udf('lg_json_quote', [VARCHAR], VARCHAR, ([v]) => escapeJson(v as string)),
   udf('lg_initcap', [VARCHAR, BOOLEAN], VARCHAR, ([v, c]) => initcap(v as string, c === true)),
+  udf('lg_to_char_num', [VARCHAR, VARCHAR], VARCHAR, ([v, f]) => {
+    const out = toCharNumber(v as string, numFormat(f as string));
+    if (out === null) throw new PgError('0A000', `to_char() of ${v as string} is not supported on lakegate mirrors`);
+    return out;
+  }),
   udf('lg_json_array_length', [VARCHAR, BOOLEAN], INTEGER, ([j, b]) => jsonArrayLength(j as string, b as boolean)),
 ];
+
+/** to_char formats, read once (the translator has checked them) */
+const numFormats = new Map<string, NumFormat>();
+function numFormat(fmt: string): NumFormat {
+  let f = numFormats.get(fmt);
+  if (!f) {
+    const r = parseNumFormat(fmt);
+    if (typeof r === 'string') throw new PgError('0A000', `${r} is not supported on lakegate mirrors`);
+    if (numFormats.size > 1000) numFormats.clear();
+    numFormats.set(fmt, (f = r));
+  }
+  return f;
+}
 
 const isAsciiAlnum = (c: number) => (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
 

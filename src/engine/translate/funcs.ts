@@ -27,6 +27,7 @@ import type { Scope } from './scope.js';
 import { list, strings, type ExprCtx, type Obj, type Tr } from './translator.js';
 import { checkSortable, sortClause, windowSql } from './window.js';
 import { toCharSql } from './to-char.js';
+import { parseNumFormat } from './to-char-number.js';
 import { dateBin, widthBucket } from './buckets.js';
 import { regexpReplaceRe2 } from './regex.js';
 import { varSql } from './var-numeric.js';
@@ -668,6 +669,14 @@ function scalar(tr: Tr, name: string, args0: Ex[]): Ex {
       if (n !== 2) break;
       let x = a!;
       if (x.t.n === 'unknown') x = coerce(tr.env, x, TIMESTAMPTZ, false);
+      if (!x.t.arr && (isInt(x.t) || x.t.n === 'numeric')) {
+        const fmt = constText(args[1], 'to_char() format');
+        const spec = parseNumFormat(fmt);
+        if (typeof spec === 'string') return notSupported(spec);
+        // the value's output text (numeric_out, int8out): NaN and the infinities are refused per value
+        const text = isInt(x.t) ? `CAST(${x.sql} AS VARCHAR)` : textOf(tr.env, x, 'output');
+        return ex(`(CASE WHEN ${x.sql} IS NULL THEN NULL ELSE lg_to_char_num(${text}, ${str(fmt)}) END)`, TEXT, f);
+      }
       if (x.t.arr || (x.t.n !== 'date' && x.t.n !== 'timestamp' && x.t.n !== 'timestamptz')) return notSupported(`to_char(${typeName(x.t)}, …)`);
       const fmt = constText(args[1], 'to_char() format');
       // fields of the local time in the session zone (date resolves to the timestamptz variant: local midnight)
