@@ -81,7 +81,8 @@ test('SHOW lakegate.freshness_wait: none before a mirror query, then how long th
   const c = await s.gate.client();
   try {
     const show = async () => {
-      const r = await c.query({ text: 'SHOW lakegate.freshness_wait', rowMode: 'array' });
+      // one named statement, prepared once and reused: it must report the query before each execution
+      const r = await c.query({ name: 'lg_freshness_wait', text: 'SHOW lakegate.freshness_wait', rowMode: 'array' });
       assert.deepEqual(r.fields.map((f) => f.name), ['lakegate.freshness_wait']);
       return r.rows[0][0] as string;
     };

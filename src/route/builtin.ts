@@ -10,7 +10,8 @@ const TEXT_OID = 25;
 
 const SHOW = /^\s*show\s+lakegate\.(\w+)\s*;?\s*$/i;
 
-function rowsQuery(name: string, rows: string[][]): LocalQuery {
+/** a one-column text result; `rowsNow` is read at each Bind, so a reused prepared statement reports the present */
+function rowsQuery(name: string, rowsNow: () => string[][]): LocalQuery {
   const fields: FieldDescription[] = [{ name, typeOid: TEXT_OID, typeSize: -1 }];
   return {
     paramTypes: [],
@@ -19,6 +20,7 @@ function rowsQuery(name: string, rows: string[][]): LocalQuery {
       if (params.length > 0) throw new PgError('08P01', `bind message supplies ${params.length} parameters, but prepared statement requires 0`);
       const fmt = resultFormats[0] ?? 0;
       const out = fields.map((f) => ({ ...f, format: fmt }));
+      const rows = rowsNow();
       let next = 0;
       return {
         fields: () => out,
@@ -51,11 +53,12 @@ export class BuiltinRouter implements LocalRouter {
 
   async prepare(sql: string, _paramTypes: number[], s: SessionInfo): Promise<LocalQuery> {
     const what = SHOW.exec(sql)?.[1]?.toLowerCase();
-    if (what === 'version') return rowsQuery('lakegate.version', [[VERSION]]);
+    if (what === 'version') return rowsQuery('lakegate.version', () => [[VERSION]]);
     if (what === 'freshness_wait') {
-      // read at prepare: the statement reports the mirror query before it
-      const ms = s.freshnessWaitMs;
-      return rowsQuery('lakegate.freshness_wait', [[ms === null || ms === undefined ? 'none' : `${ms.toFixed(3)} ms`]]);
+      return rowsQuery('lakegate.freshness_wait', () => {
+        const ms = s.freshnessWaitMs;
+        return [[ms === null || ms === undefined ? 'none' : `${ms.toFixed(3)} ms`]];
+      });
     }
     throw new PgError('42704', `unrecognized configuration parameter "lakegate.${what}"`);
   }
