@@ -566,6 +566,8 @@ const QUERIES: (string | [string, { params?: (string | null)[]; formats?: number
   "SELECT json_agg(id ORDER BY id) ->> 0, jsonb_agg(sym ORDER BY id DESC) -> 1 FROM trades_iceberg",
   // to_char of integers and numerics: 9 0 . , and FM (rounding, '#' overflow, the sign position, FM trimming)
   "SELECT id, to_char(qty, '999'), to_char(qty, 'FM999'), to_char(price, 'FM999,999.00'), to_char(price, '9,999.9'), to_char(amount, '9,999,999.99'), to_char(amount, '99.9'), to_char(raw_num, 'FM9990.999'), to_char(raw_num, '0000.00'), to_char(big, '9,999,999,999,999,999,999'), to_char(-price, '0000.0'), to_char(id, 'FM09'), to_char(qty, '9.99'), to_char(price, 'FM9999.9999') FROM trades_iceberg ORDER BY id",
+  // sum()/avg() of a numeric without typmod, read inside DuckDB (HAVING, ORDER BY, to_char's argument)
+  "SELECT side, sum(raw_num), avg(raw_num), to_char(sum(raw_num), 'FM99990.000'), to_char(avg(raw_num), '9990.99') FROM trades_iceberg GROUP BY side HAVING sum(raw_num) > -1000 AND avg(raw_num) IS NOT NULL ORDER BY sum(raw_num) DESC",
   "SELECT sym, to_char(sum(amount), 'FM999,999,990.00'), to_char(avg(qty), '990.99'), to_char(count(*), '999'), to_char(sum(price) / 7, 'FM99,990.000') FROM trades_iceberg GROUP BY sym ORDER BY sym",
   "SELECT v, to_char(v, '9.99'), to_char(v, 'FM9.99'), to_char(v, '999,999'), to_char(v, 'FM0.00'), to_char(v, '.99'), to_char(v, '999.'), to_char(v * 123457, 'FM9,999,999.9') FROM (SELECT (id - 20) * 0.4995::numeric(10,4) AS v FROM trades_iceberg) x ORDER BY v",
   // DISTINCT over numerics without a declared scale (as GROUP BY: refused per run when equal values differ in scale)

@@ -245,11 +245,12 @@ export function varSql(n: VarNode): string {
     case 'leaf':
       return text(n.ex);
     case 'avg': {
-      const sum = n.scale ? `lg_numround(CAST(${n.sum.sql} AS VARCHAR), ${n.scale.sql})` : text(n.sum);
+      // the scale is max(lg_num_scale(…)), a BIGINT in DuckDB
+      const sum = n.scale ? `lg_numround(CAST(${n.sum.sql} AS VARCHAR), CAST(${n.scale.sql} AS INTEGER))` : text(n.sum);
       return `lg_numavg(${sum}, CAST(${n.count.sql} AS BIGINT))`;
     }
     case 'sum':
-      return `lg_numround(CAST(${n.sum.sql} AS VARCHAR), ${n.scale.sql})`;
+      return `lg_numround(CAST(${n.sum.sql} AS VARCHAR), CAST(${n.scale.sql} AS INTEGER))`;
     case 'var': {
       const parts = `concat_ws(',', ${n.sq.map((x) => `CAST(${x.ex.sql} AS VARCHAR)`).join(', ')})`;
       const shifts = `'${n.sq.map((x) => x.shift).join(',')}'`;
