@@ -252,7 +252,7 @@ function aggregate(tr: Tr, name: string, b: Obj, sc: Scope, cx: ExprCtx, over: s
       if (b.agg_distinct) return notSupported(`${name}(DISTINCT …)`);
       const object = name.endsWith('object_agg');
       if (args.length !== (object ? 2 : 1)) break;
-      const elem = object ? `${jsonKey(tr, a0!, name, name === 'jsonb_object_agg' ? '22023:field name must not be null' : NULL_KEY)} || ' : ' || ${jsonValue(tr, args[1]!, name)}` : jsonValue(tr, a0!, name);
+      const elem = object ? `${jsonKey(tr, a0!, name, name === 'jsonb_object_agg' ? NULL_FIELD : NULL_KEY)} || ' : ' || ${jsonValue(tr, args[1]!, name)}` : jsonValue(tr, a0!, name);
       const [open, close] = object ? ["'{ '", "' }'"] : ["'['", "']'"];
       return ex(`(${open} || ${call('string_agg', `${elem}, ', '`)} || ${close})`, mk(name.startsWith('jsonb') ? 'jsonb' : 'json', -1), f);
     }
@@ -763,15 +763,16 @@ function scalar(tr: Tr, name: string, args0: Ex[]): Ex {
   return notSupported(`${name}(${args.map((x) => typeName(x.t)).join(', ')})`);
 }
 
+/** the errors (SQLSTATE:message) for a NULL object key: json.c's, and jsonb_object_agg's (jsonb.c) */
+const NULL_KEY = '22004:null value not allowed for object key';
+const NULL_FIELD = '22023:field name must not be null';
+
 /**
  * json_build_object / jsonb_build_object as json_build_object_worker writes them: keys as JSON strings of their
  * text (NULL is an error), values as datum_to_json renders them. jsonb's order and duplicate rule (last wins)
  * come from the jsonb output, which normalises the text. Keys and values of other types (floats, dates and
  * times, arrays, json keys) are refused.
  */
-/** json.c's error for a NULL object key */
-const NULL_KEY = '22004:null value not allowed for object key';
-
 function buildObject(tr: Tr, name: string, args: Ex[]): string {
   if (args.length % 2 !== 0) return notSupported(`${name}() with an odd number of arguments`);
   const members: string[] = [];

@@ -5,6 +5,7 @@
 // positive values unless FM), blanks or zeros (from the first '0' on) for missing leading digits, a leading '0'
 // shown as a blank before the point, and FM dropping the blanks and the trailing zeros of '9' decimals.
 // Any other format (D, G, S, MI, PL, SG, PR, L, V, EEEE, RN, TH, literal text) is refused.
+import { numericRound, numericText, parseNumeric } from '../results/index.js';
 
 export interface NumFormat {
   items: ('9' | '0' | '.' | ',')[];
@@ -49,34 +50,15 @@ export function parseNumFormat(fmt: string): NumFormat | string {
   return f;
 }
 
-/** numeric_round(x, scale) as numeric_out prints it: half away from zero, exactly `scale` decimals */
-function roundText(x: string, scale: number): string {
-  const neg = x.startsWith('-');
-  const body = neg ? x.slice(1) : x;
-  const [ip = '0', fp = ''] = body.split('.');
-  let digits: bigint;
-  if (fp.length <= scale) {
-    digits = BigInt(ip + fp.padEnd(scale, '0'));
-  } else {
-    digits = BigInt(ip + fp.slice(0, scale));
-    if (fp.charCodeAt(scale) >= 53 /* '5' */) digits += 1n;
-  }
-  let s = digits.toString();
-  if (scale > 0) {
-    s = s.padStart(scale + 1, '0');
-    s = s.slice(0, s.length - scale) + '.' + s.slice(s.length - scale);
-  }
-  // a value that rounds to zero has no sign (numeric zero is never negative)
-  return neg && digits !== 0n ? '-' + s : s;
-}
-
 /**
  * to_char of a value given as numeric_out/intNout text. NaN and the infinities print as formatting.c's odd forms;
  * they are refused (the caller raises). Returns null for them.
  */
 export function toCharNumber(value: string, f: NumFormat): string | null {
-  if (!/^-?\d+(\.\d+)?$/.test(value)) return null;
-  const org = roundText(value, f.post);
+  const n = parseNumeric(value);
+  if (n.kind !== 'finite') return null;
+  // numeric_round then numeric_out: half away from zero, exactly `post` decimals, zero without a sign
+  const org = numericText(numericRound(n, f.post));
   const sign = org.startsWith('-') ? '-' : '+';
   let num = sign === '-' ? org.slice(1) : org;
   const dot = num.indexOf('.');
