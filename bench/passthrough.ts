@@ -1,5 +1,6 @@
 // Passthrough overhead: pgbench select-only (-S) in simple, extended and prepared protocol against
-// (a) Postgres directly, (b) lakegate as a separate process, (c) PgBouncer in session mode (when installed).
+// (a) Postgres directly, (b) lakegate as a separate process, (c) PgBouncer in session mode (when installed),
+// (d) node-pipe: a bare byte pipe built from lakegate's socket primitives, the floor for a proxy on Node's event path.
 // Runs are interleaved round by round (target order rotates each round) and the median per target is reported,
 // so a noisy neighbour on a shared machine hurts every target alike. Target: lakegate ≥ 0.9× PgBouncer per mode.
 // A CPU phase runs a fixed number of transactions per mode through each proxy and reads the proxy process's CPU
@@ -12,6 +13,7 @@ import { cleanupAll, onCleanup, runCommand } from './lib/processes.js';
 import { findPgbench, pgbenchInit, pgbenchRun, type Endpoint, type PgbenchResult } from './lib/pgbench.js';
 import { findPgbouncer, startPgbouncer } from './lib/pgbouncer.js';
 import { startLakegateProcess } from './lib/lakegate.js';
+import { startNodePipe } from './lib/node-pipe.js';
 import { procCpuMs } from './lib/proc-stats.js';
 import { cpuProfileEnv } from './lib/cpu-profile.js';
 import { median, table } from './lib/stats.js';
@@ -28,11 +30,12 @@ const DEFAULTS = {
   phases: 'cpu,tps', // cpu: fixed transactions, CPU µs per transaction of each proxy; tps: timed runs
   transactions: 5000, // pgbench -t per client in the CPU phase
   'cpu-prof': '', // directory: record a CPU profile of lakegate there (bench/lib/cpu-profile.ts)
+  'node-pipe': 'on', // on | off: also measure the bare Node byte pipe (bench/lib/node-pipe-server.ts)
 };
 
 const MODES = ['simple', 'extended', 'prepared'];
 
-type TargetName = 'direct' | 'lakegate' | 'pgbouncer';
+type TargetName = 'direct' | 'lakegate' | 'pgbouncer' | 'node-pipe';
 interface Target {
   name: TargetName;
   endpoint: Endpoint;
@@ -56,6 +59,7 @@ export async function run(args: string[]): Promise<boolean> {
   for (const k of ['duration', 'rounds', 'clients', 'threads', 'scale', 'transactions'] as const) {
     if (!Number.isInteger(o[k])) throw new Error(`--${k} must be a whole number`);
   }
+  if (o['node-pipe'] !== 'on' && o['node-pipe'] !== 'off') throw new Error(`--node-pipe must be on or off, got '${o['node-pipe']}'`);
   const threads = Math.min(o.threads, o.clients);
   const pgbench = findPgbench();
   const bouncerBin = findPgbouncer(o.pgbouncer);
@@ -84,6 +88,11 @@ export async function run(args: string[]): Promise<boolean> {
       targets.push({ name: 'pgbouncer', endpoint: { ...direct, port: bouncer.port } });
       pids.set('pgbouncer', bouncer.child.pid!);
     }
+    if (o['node-pipe'] === 'on') {
+      const pipe = await startNodePipe({ host: direct.host, port: pg.port });
+      targets.push({ name: 'node-pipe', endpoint: { ...direct, port: pipe.port } });
+      pids.set('node-pipe', pipe.child.pid!);
+    }
     say(`targets: ${targets.map((t) => `${t.name}=:${t.endpoint.port}`).join(' ')}`);
 
     const base = ['-n', '-S', '-c', String(o.clients), '-j', String(threads)];
@@ -91,6 +100,8 @@ export async function run(args: string[]): Promise<boolean> {
     for (const t of targets) await pgbenchRun(pgbench, t.endpoint, [...base, '-T', '1', '-M', 'prepared']);
 
     const key = (mode: string, t: TargetName) => `${mode}/${t}`;
+    // the references lakegate is compared with, besides Postgres itself
+    const refs = (['pgbouncer', 'node-pipe'] as const).filter((r) => pids.has(r));
     if (phases.includes('cpu')) {
       const cpu = new Map<string, number[]>();
       const proxies = targets.filter((t) => pids.has(t.name));
@@ -112,11 +123,11 @@ export async function run(args: string[]): Promise<boolean> {
       const us = (mode: string, t: TargetName) => median(cpu.get(key(mode, t)) ?? []);
       say('');
       say(table(
-        ['mode', ...proxies.map((t) => `${t.name} µs/tx`), ...(pids.has('pgbouncer') ? ['lakegate/pgbouncer'] : [])],
+        ['mode', ...proxies.map((t) => `${t.name} µs/tx`), ...refs.map((r) => `lakegate/${r}`)],
         modes.map((m) => [
           m,
           ...proxies.map((t) => `${us(m, t.name).toFixed(1)} (${cpu.get(key(m, t.name))!.map((x) => x.toFixed(1)).join(' / ')})`),
-          ...(pids.has('pgbouncer') ? [fmtRatio(us(m, 'lakegate') / us(m, 'pgbouncer'))] : []),
+          ...refs.map((r) => fmtRatio(us(m, 'lakegate') / us(m, r))),
         ]),
       ));
       say('');
@@ -156,15 +167,22 @@ export async function run(args: string[]): Promise<boolean> {
     say('');
     say(table(['mode', 'target', 'TPS (median)', 'latency avg ms', 'failed', 'TPS per round'], rows, 2));
     say('');
-    const hasBouncer = targets.some((t) => t.name === 'pgbouncer');
+    const hasBouncer = refs.includes('pgbouncer');
+    const ratios: [string, TargetName, TargetName][] = [
+      ['lakegate/direct', 'lakegate', 'direct'],
+      ['pgbouncer/direct', 'pgbouncer', 'direct'],
+      ['lakegate/pgbouncer', 'lakegate', 'pgbouncer'],
+      ...(refs.includes('node-pipe')
+        ? ([
+            ['node-pipe/pgbouncer', 'node-pipe', 'pgbouncer'],
+            ['lakegate/node-pipe', 'lakegate', 'node-pipe'],
+          ] as [string, TargetName, TargetName][])
+        : []),
+    ];
+    const measured = (t: TargetName) => t === 'direct' || pids.has(t);
     say(table(
-      ['mode', 'lakegate/direct', 'pgbouncer/direct', 'lakegate/pgbouncer'],
-      modes.map((m) => [
-        m,
-        fmtRatio(tps(m, 'lakegate') / tps(m, 'direct')),
-        hasBouncer ? fmtRatio(tps(m, 'pgbouncer') / tps(m, 'direct')) : '-',
-        hasBouncer ? fmtRatio(tps(m, 'lakegate') / tps(m, 'pgbouncer')) : '-',
-      ]),
+      ['mode', ...ratios.map((r) => r[0])],
+      modes.map((m) => [m, ...ratios.map(([, a, b]) => (measured(a) && measured(b) ? fmtRatio(tps(m, a) / tps(m, b)) : '-'))]),
     ));
     say('');
     const failed = [...results.values()].flat().reduce((s, x) => s + x.failed, 0);
