@@ -5,7 +5,10 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { createMirror, psql, sameAnswer, startStack, type Stack } from './clients/compare.js';
+import pg from 'pg';
+import { eventually } from './helpers/eventually.js';
+import { RawClient, fe } from './clients/raw.js';
+import { createMirror, psql, RAW, sameAnswer, startStack, type Stack } from './clients/compare.js';
 
 const HAVE_PSQL = spawnSync('psql', ['--version']).status === 0;
 let s: Stack;
@@ -106,6 +109,70 @@ test('SHOW lakegate.freshness_wait: none before a mirror query, then how long th
     for (const f of figures) assert.ok(f >= 0 && f < 10_000, String(f));
   } finally {
     await c.end();
+  }
+});
+
+test('several statements in one query string with mirror queries: in order, one implicit transaction', async () => {
+  const c = await s.gate.client();
+  const d = await s.pg.client();
+  try {
+    // every statement's answer, as node-pg returns a multi-statement simple Query
+    const all = async (client: typeof c, sql: string) => {
+      const r = (await client.query({ text: sql, rowMode: 'array', types: RAW })) as unknown as pg.QueryResult | pg.QueryResult[];
+      return (Array.isArray(r) ? r : [r]).map((x) => ({ command: x.command, fields: x.fields.map((f) => [f.name, f.dataTypeID, f.dataTypeModifier]), rows: x.rows }));
+    };
+    const same = async (sql: string) => {
+      const got = await all(c, sql);
+      assert.deepEqual(got, await all(d, sql.split('trades_iceberg').join('trades')), sql);
+      return got;
+    };
+    // mirror queries, an ordinary table, SET and SHOW relayed from Postgres; the SET applies to what follows
+    const got = await same(
+      "SELECT symbol, count(*), sum(price) FROM trades_iceberg GROUP BY symbol ORDER BY symbol; SELECT count(*) FROM trades; " +
+        "SET TimeZone = 'Asia/Tokyo'; SHOW TimeZone; SELECT max(time)::timestamptz, min(price) FROM trades_iceberg",
+    );
+    assert.deepEqual(got.map((r) => r.command), ['SELECT', 'SELECT', 'SET', 'SHOW', 'SELECT']);
+    assert.equal((await c.query('SHOW TimeZone')).rows[0].TimeZone, 'Asia/Tokyo');
+    await c.query('RESET TimeZone');
+    const zone = (await c.query('SHOW TimeZone')).rows[0].TimeZone as string;
+    // one transaction: the statements share now()
+    const times = await all(c, 'SELECT now() FROM trades_iceberg LIMIT 1; SELECT pg_sleep(0.02); SELECT now() FROM trades_iceberg LIMIT 1');
+    assert.equal(times[0]!.rows[0]![0], times[2]!.rows[0]![0]);
+    // an error ends the string and rolls back its SET; the session goes on outside a transaction
+    await assert.rejects(c.query("SET TimeZone = 'Asia/Tokyo'; SELECT 1 / (id - id) FROM trades_iceberg"), { code: '22012' });
+    assert.equal((await c.query('SHOW TimeZone')).rows[0].TimeZone, zone);
+    await assert.rejects(d.query("SET TimeZone = 'Asia/Tokyo'; SELECT 1 / (id - id) FROM trades"), { code: '22012' });
+    // an error in a statement Postgres answers points into the whole string
+    const bad = "SELECT count(*) FROM trades_iceberg; SELECT 'x'::int";
+    await assert.rejects(c.query(bad), (e: pg.DatabaseError) => e.code === '22P02' && e.position === String(bad.indexOf("'x'") + 1));
+    // BEGIN … COMMIT around the string; afterwards no transaction is open
+    await same('BEGIN; SELECT count(*), max(id) FROM trades_iceberg; SELECT count(*) FROM trades; COMMIT');
+    assert.equal((await all(c, 'SELECT count(*) FROM trades_iceberg; SELECT 1'))[1]!.rows[0]![0], '1');
+    // transaction control elsewhere cannot share the string's transaction as Postgres would: refused, nothing runs
+    await assert.rejects(c.query('SELECT count(*) FROM trades_iceberg; BEGIN; SELECT 1'), { code: '0A000', message: /BEGIN at this place/ });
+    // a Parse takes one statement, as in Postgres
+    await assert.rejects(c.query('SELECT count(*) FROM trades_iceberg WHERE id > $1; SELECT 1', [0]), { code: '42601', message: 'cannot insert multiple commands into a prepared statement' });
+    await assert.rejects(d.query('SELECT count(*) FROM trades WHERE id > $1; SELECT 1', [0]), { code: '42601', message: 'cannot insert multiple commands into a prepared statement' });
+    assert.equal((await c.query('SELECT count(*)::int AS n FROM trades_iceberg')).rows[0].n, (await d.query('SELECT count(*)::int AS n FROM trades')).rows[0].n);
+    // a cancel while Postgres runs one of the statements cancels that statement, and the rest is skipped
+    const pid = (c as unknown as { processID: number }).processID;
+    const secret = (c as unknown as { secretKey: number | Buffer }).secretKey;
+    const key = Buffer.isBuffer(secret) ? secret : Buffer.from([secret >>> 24, (secret >>> 16) & 255, (secret >>> 8) & 255, secret & 255]);
+    const sleeping = c.query('SELECT count(*) FROM trades_iceberg; SELECT pg_sleep(30); SELECT count(*) FROM trades_iceberg');
+    await eventually(async () => {
+      const r = await d.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE pid = $1 AND state = 'active' AND query = 'SELECT pg_sleep(30)'`, [pid]);
+      return r.rows[0].n === 1;
+    }, 'the sleep running upstream');
+    const started = Date.now();
+    const raw = await RawClient.connect(s.gate.port);
+    raw.write(fe.cancelRequest(pid, key));
+    await assert.rejects(sleeping, { code: '57014' });
+    assert.ok(Date.now() - started < 5000, 'the cancel took effect at once');
+    await raw.closedPromise;
+    assert.equal((await c.query('SELECT 1 AS one')).rows[0].one, 1);
+  } finally {
+    await c.end();
+    await d.end();
   }
 });
 

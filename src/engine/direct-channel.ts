@@ -4,7 +4,7 @@
 import net from 'node:net';
 import { decodeDataRow, decodeError, decodeRowDescription, decodeTextRow } from '../wire/messages/backend-decode.js';
 import { SessionUpstreamChannel } from '../wire/upstream-channel.js';
-import type { DescribeResult, QueryResult, UpstreamChannel } from './upstream-channel.js';
+import type { DescribeResult, QueryResult, RelayedAnswer, UpstreamChannel } from './upstream-channel.js';
 import type { InternalRequest } from '../wire/output.js';
 import { PgError } from '../route/local.js';
 
@@ -65,6 +65,10 @@ export class DirectChannel implements UpstreamChannel {
 
   describeThenQueries(sql: string, paramTypes: number[], queries: { sql: string; params: (string | null)[] }[]): Promise<{ described: DescribeResult; results: QueryResult[] }> {
     return this.inner.describeThenQueries(sql, paramTypes, queries);
+  }
+
+  relay(sql: string, positionOffset?: number): Promise<RelayedAnswer> {
+    return this.inner.relay(sql, positionOffset);
   }
 
   /** Simple-protocol query (session commands); rejects with PgError on an ErrorResponse. */

@@ -5,7 +5,7 @@ import { BuiltinRouter } from '../route/builtin.js';
 import { createMirrorCatalog, effectiveSearchPath, parseSearchPath, type MirrorCatalog, type MirrorRef } from '../route/catalog.js';
 import { classify, mirrorReferences, type Classification } from '../route/classify.js';
 import { loadParser, parseSql } from '../route/parser.js';
-import { PgError, type LocalQuery, type LocalRouter, type PrepareOptions, type SessionInfo } from '../route/local.js';
+import { PgError, type LocalQuery, type LocalRouter, type PrepareOptions, type Script, type SessionInfo } from '../route/local.js';
 import { Precheck } from '../route/precheck.js';
 import type { StatementInfo } from '../route/statement.js';
 import { abortTransaction, abortingQuery } from './abort-on-error.js';
@@ -145,6 +145,39 @@ export class EngineRouter implements LocalRouter {
     return false;
   }
 
+  /**
+   * A claimed simple Query string of several statements (classify allows only reads and session statements
+   * beside mirror queries). Postgres runs such a string in one implicit transaction; lakegate opens a
+   * transaction block for it when the client is outside one, so its statements share now(), and an error
+   * rolls back its SETs. Transaction control inside the string is accepted where that block and Postgres'
+   * agree: a leading BEGIN (no block of lakegate's then), and a trailing COMMIT/ROLLBACK.
+   */
+  script(sql: string, s: SessionInfo): Script | null {
+    const c = this.classify(sql, s);
+    if (c.route !== 'engine' || c.statements.length < 2) return null;
+    if (s.oracle) throw new PgError(FEATURE_NOT_SUPPORTED, 'mirror queries in Oracle compatibility mode are not supported on lakegate mirrors');
+    const last = c.statements.length - 1;
+    const kindOf = (i: number) => {
+      const st = c.statements[i]!;
+      if (st.queryType !== 'TransactionStmt') return null;
+      const t = (st.stmt as unknown as Record<string, { kind?: string; chain?: boolean }>).TransactionStmt!;
+      return t.chain ? 'chain' : (t.kind ?? '');
+    };
+    const opensAt0 = s.txStatus === 'I' && (kindOf(0) === 'TRANS_STMT_BEGIN' || kindOf(0) === 'TRANS_STMT_START');
+    for (let i = 0; i <= last; i++) {
+      const k = kindOf(i);
+      if (k === null || (i === 0 && opensAt0)) continue;
+      const ends = k === 'TRANS_STMT_COMMIT' || k === 'TRANS_STMT_ROLLBACK';
+      if (i === last && ends && (s.txStatus !== 'I' || opensAt0)) continue;
+      throw new PgError(
+        FEATURE_NOT_SUPPORTED,
+        `${c.statements[i]!.text.trim().split(/\s+/)[0]!.toUpperCase()} at this place in a query string with a mirror query is not supported on lakegate mirrors; send it as a query of its own`,
+      );
+    }
+    const statements = c.statements.map((st) => ({ text: st.text, offset: [...sql.slice(0, st.start)].length }));
+    return { statements, wrap: s.txStatus === 'I' && !opensAt0 };
+  }
+
   /** A create_table call on its way upstream: its mirror is a mirror from now on (new-mirrors.ts). */
   private observe(sql: string, s: SessionInfo): void {
     const parsed = parseSql(sql, s.oracle);
@@ -193,7 +226,9 @@ export class EngineRouter implements LocalRouter {
       throw new PgError('XX000', 'lakegate: statement is not for the engine');
     }
     if (c.statements.length !== 1) {
-      throw new PgError(FEATURE_NOT_SUPPORTED, 'several statements in one query string with a mirror are not supported on lakegate mirrors; send them one at a time');
+      // a simple Query of several statements runs as a script (script()); Parse takes one statement
+      if (options.bindAtOnce) throw new PgError('XX000', 'lakegate: a query string of several statements reached prepare');
+      throw new PgError('42601', 'cannot insert multiple commands into a prepared statement');
     }
     if (s.oracle) throw new PgError(FEATURE_NOT_SUPPORTED, 'mirror queries in Oracle compatibility mode are not supported on lakegate mirrors');
     // the parser reads string literals with standard_conforming_strings on; results are sent as UTF-8

@@ -1,6 +1,6 @@
 // The router sessions use while the engine is not up yet (upstream down at start, migrations pending):
 // lakegate's own statements answer at once, everything else goes upstream; `set` switches to the engine.
-import type { LocalQuery, LocalRouter, PrepareOptions, SessionInfo } from './local.js';
+import type { LocalQuery, LocalRouter, PrepareOptions, Script, SessionInfo } from './local.js';
 
 export class DeferredRouter implements LocalRouter {
   constructor(private target: LocalRouter) {}
@@ -23,5 +23,9 @@ export class DeferredRouter implements LocalRouter {
 
   cancel(sessionId: number): void {
     this.target.cancel?.(sessionId);
+  }
+
+  script(sql: string, s: SessionInfo): Script | null {
+    return this.target.script?.(sql, s) ?? null;
   }
 }

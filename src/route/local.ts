@@ -43,6 +43,8 @@ export interface SessionInfo {
    * lakegate.freshness_wait` reads it.
    */
   freshnessWaitMs?: number | null;
+  /** Cancel what upstream runs for this session now (a CancelRequest to its backend). */
+  cancelUpstream?(): void;
 }
 
 /** A cursor over mirrors: an engine portal read forward in steps. */
@@ -96,4 +98,20 @@ export interface LocalRouter {
   prepare(sql: string, paramTypes: number[], session: SessionInfo, options?: PrepareOptions): Promise<LocalQuery>;
   /** CancelRequest for a session that may be running a local query. */
   cancel?(sessionId: number): void;
+  /**
+   * A claimed simple Query string of several statements, to run one statement at a time (each claimed or sent
+   * upstream as it comes); null when the string is one statement. Rejects with PgError when it cannot run so.
+   */
+  script?(sql: string, session: SessionInfo): Script | null;
+}
+
+/** The statements of one simple Query string, run in order; the first error ends it. */
+export interface Script {
+  /** each statement's text and the number of characters before it in the string (error positions) */
+  statements: { text: string; offset: number }[];
+  /**
+   * Run inside a transaction block lakegate opens and then commits, or rolls back after an error: the string's
+   * implicit transaction (one now(), a SET undone by a later error).
+   */
+  wrap: boolean;
 }

@@ -116,6 +116,7 @@ async function accept(raw: net.Socket, ctx: ListenerContext, target: UpstreamTar
   up.setNoDelay?.(true);
   up.write(opening.packet);
   let key: string | null = null;
+  let cancelPacket: Buffer | null = null;
   const session: Session = new Session({
     id,
     client,
@@ -133,6 +134,14 @@ async function accept(raw: net.Socket, ctx: ListenerContext, target: UpstreamTar
       k.writeInt32BE(pid);
       key = Buffer.concat([k, secret]).toString('hex');
       ctx.sessions.setKey(key, session, target);
+      const head = Buffer.alloc(12);
+      head.writeInt32BE(12 + secret.length, 0);
+      head.writeInt32BE(80877102, 4);
+      head.writeInt32BE(pid, 8);
+      cancelPacket = Buffer.concat([head, secret]);
+    },
+    cancelUpstream: () => {
+      if (cancelPacket) void forwardCancel(target, cancelPacket, ctx.connectTimeoutMs);
     },
     onClose: () => ctx.sessions.remove(session, key),
   });

@@ -13,7 +13,7 @@ import {
   rowDescription,
 } from './messages/backend.js';
 import { decodeBind, decodeExecute, decodeParse, decodeTarget } from './messages/frontend.js';
-import { PgError, type LocalPortal, type LocalQuery, type LocalRouter, type ResultSink, type SessionInfo } from '../route/local.js';
+import { PgError, type LocalPortal, type LocalQuery, type LocalRouter, type ResultSink, type Script, type SessionInfo } from '../route/local.js';
 
 export interface Cancellable {
   cancel?(): void;
@@ -162,18 +162,59 @@ export async function runLocalQuery(
   setRunning: (q: Cancellable | null) => void,
 ): Promise<void> {
   try {
-    const q = await router.prepare(sql, [], s, { bindAtOnce: true });
-    const portal = await q.bind([], [], []);
-    setRunning(portal);
-    try {
-      const f = portal.fields();
-      if (f) sink.write(rowDescription(f));
-      await portal.execute(0, sink);
-    } finally {
-      portal.close();
-    }
+    const script = router.script?.(sql, s) ?? null;
+    if (script) await runScript(router, script, s, sink, setRunning);
+    else await runOne(router, sql, s, sink, setRunning);
   } catch (e) {
     sink.write(errorMessage(e));
+  }
+}
+
+async function runOne(router: LocalRouter, sql: string, s: SessionInfo, sink: ResultSink, setRunning: (q: Cancellable | null) => void): Promise<void> {
+  const q = await router.prepare(sql, [], s, { bindAtOnce: true });
+  const portal = await q.bind([], [], []);
+  setRunning(portal);
+  try {
+    const f = portal.fields();
+    if (f) sink.write(rowDescription(f));
+    await portal.execute(0, sink);
+  } finally {
+    portal.close();
+  }
+}
+
+/**
+ * Several statements in one Query, as Postgres runs them: in order, each with its own answer, none after the
+ * first error. Each is claimed or sent upstream when its turn comes (an earlier SET search_path decides what a
+ * later name means); upstream's answer is relayed as sent.
+ */
+async function runScript(router: LocalRouter, script: Script, s: SessionInfo, sink: ResultSink, setRunning: (q: Cancellable | null) => void): Promise<void> {
+  let failed = false;
+  if (script.wrap) await s.upstream.query('BEGIN');
+  try {
+    for (const st of script.statements) {
+      if (router.claims(st.text, s)) {
+        await runOne(router, st.text, s, sink, setRunning);
+        continue;
+      }
+      // a cancel now is for the statement upstream runs
+      setRunning({ cancel: () => s.cancelUpstream?.() });
+      const answer = await s.upstream.relay(st.text, st.offset).finally(() => setRunning(null));
+      if (!sink.write(answer.bytes)) await sink.drain();
+      if (answer.error) {
+        failed = true;
+        return;
+      }
+    }
+  } catch (e) {
+    failed = true;
+    throw e;
+  } finally {
+    if (script.wrap) {
+      // after an error the block is aborted (a mirror statement's failure aborts it too): ROLLBACK ends it
+      const end = await s.upstream.relay(failed ? 'ROLLBACK' : 'COMMIT');
+      if (end.error && !failed) sink.write(end.bytes);
+    }
   }
 }
 

@@ -39,6 +39,8 @@ export interface SessionOptions {
   /** Upstream must start answering the startup packet within this time. */
   startupTimeoutMs: number;
   onKey(pid: number, secret: Buffer): void;
+  /** Send upstream a CancelRequest for this session's backend (what a client's own cancel does). */
+  cancelUpstream?(): void;
   onClose(): void;
 }
 
@@ -509,6 +511,10 @@ export class Session implements SessionInfo {
     if (this.running?.cancel) this.running.cancel();
     else this.cancelPending = true;
     return true;
+  }
+
+  cancelUpstream(): void {
+    this.opts.cancelUpstream?.();
   }
 
   // ---- endings ------------------------------------------------------------------------------

@@ -28,6 +28,18 @@ export interface UpstreamChannel {
    * first error rejects; what follows it does not run.
    */
   describeThenQueries(sql: string, paramTypes: number[], queries: { sql: string; params: (string | null)[] }[]): Promise<{ described: DescribeResult; results: QueryResult[] }>;
+  /**
+   * Runs `sql` as a simple Query and returns Postgres' answer as sent: every message before ReadyForQuery
+   * (RowDescription, DataRow, CommandComplete, notices, ParameterStatus, ErrorResponse), for the client.
+   * `positionOffset` characters are added to an error's position: `sql` was part of a longer string.
+   */
+  relay(sql: string, positionOffset?: number): Promise<RelayedAnswer>;
+}
+
+export interface RelayedAnswer {
+  bytes: Buffer;
+  /** the answer holds an ErrorResponse */
+  error: Buffer | null;
 }
 
 const NAME = 'lakegate_internal';
@@ -52,6 +64,20 @@ class Collector implements InternalRequest {
   end(): void {
     this.done(this);
   }
+}
+
+/** An ErrorResponse body with `by` added to its position field (P), if it has one. */
+function shiftPosition(body: Buffer, by: number): Buffer {
+  const out: Buffer[] = [];
+  let i = 0;
+  while (i < body.length && body[i] !== 0) {
+    const end = body.indexOf(0, i + 1);
+    if (body[i] === 0x50) out.push(Buffer.from(`P${Number(body.toString('latin1', i + 1, end)) + by}\0`));
+    else out.push(body.subarray(i, end + 1));
+    i = end + 1;
+  }
+  out.push(Buffer.from([0]));
+  return Buffer.concat(out);
 }
 
 export class SessionUpstreamChannel implements UpstreamChannel {
@@ -167,6 +193,24 @@ export class SessionUpstreamChannel implements UpstreamChannel {
     w.begin(0x53).end();
     const res = await this.request(Buffer.from(w.finish()));
     return SessionUpstreamChannel.readQuery(res.messages, 0).result;
+  }
+
+  async relay(sql: string, positionOffset = 0): Promise<RelayedAnswer> {
+    const w = new Writer(sql.length + 16);
+    w.begin(0x51).cstring(sql).end();
+    const res = await this.request(Buffer.from(w.finish()));
+    const parts: Buffer[] = [];
+    let error: Buffer | null = null;
+    for (const m of res.messages) {
+      if (m.type === 0x5a) continue; // ReadyForQuery: the caller's own ends the client's statement
+      const body = m.type === 0x45 && positionOffset > 0 ? shiftPosition(m.body, positionOffset) : m.body;
+      const head = Buffer.alloc(5);
+      head[0] = m.type;
+      head.writeInt32BE(body.length + 4, 1);
+      parts.push(head, body);
+      if (m.type === 0x45) error ??= body;
+    }
+    return { bytes: Buffer.concat(parts), error };
   }
 
   async describeThenQueries(sql: string, paramTypes: number[], queries: { sql: string; params: (string | null)[] }[]): Promise<{ described: DescribeResult; results: QueryResult[] }> {
