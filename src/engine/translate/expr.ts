@@ -35,6 +35,7 @@ import type { Scope } from './scope.js';
 import { list, node, strings, type ExprCtx, type Obj, type Tr } from './translator.js';
 import { varSql, type VarNode } from './var-numeric.js';
 import { regexMatchRe2 } from './regex.js';
+import { checkedIntAbs, checkedIntNeg, checkedIntOp } from './int-checked.js';
 
 export function compileExpr(tr: Tr, n: unknown, sc: Scope, cx0: ExprCtx): Ex {
   const [k, b] = node(n);
@@ -411,6 +412,7 @@ function prefix(tr: Tr, op: string, a: Ex): Ex {
         // -text keeps the value's scale: '-' prefixed unless already negative (numeric_out never prints -0)
         return ex(`(CASE WHEN ${a.sql} LIKE '-%' THEN substr(${a.sql}, 2) WHEN lg_num(${a.sql}) = 0 THEN ${a.sql} ELSE '-' || ${a.sql} END)`, a.t, { scale: null, ...flags(a) });
       }
+      if (isInt(a.t)) return ex(checkedIntNeg(a.t.n as 'int2' | 'int4' | 'int8', a.sql), a.t, { scale: 0, ...flags(a) });
       return ex(`(- ${a.sql})`, a.t, { scale: a.scale, ...flags(a) });
     }
     if (a.t.n === 'interval') return ex(`(- ${a.sql})`, a.t, flags(a));
@@ -627,7 +629,7 @@ function numberArith(tr: Tr, op: string, l: Ex, r: Ex, cx: ExprCtx): Ex {
     const b = `CAST(${r.sql} AS ${ty})`;
     if (op === '/') return ex(`lg_idiv(${a}, ${b})`, rt, { scale: 0, ...f });
     if (op === '%') return ex(`lg_imod(${a}, ${b})`, rt, { scale: 0, ...f });
-    return ex(`(${a} ${op} ${b})`, rt, { scale: 0, ...f });
+    return ex(checkedIntOp(rt.n as 'int2' | 'int4' | 'int8', op as '+' | '-' | '*', l.sql, r.sql), rt, { scale: 0, ...f });
   }
   if (isFloat(rt)) {
     const ty = rt.n === 'float4' ? 'FLOAT' : 'DOUBLE';

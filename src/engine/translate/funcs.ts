@@ -33,6 +33,7 @@ import { regexpReplaceRe2 } from './regex.js';
 import { varSql } from './var-numeric.js';
 import { numericTypmod } from '../results/index.js';
 import { ERROR_TAG } from '../duck-functions.js';
+import { checkedIntAbs } from './int-checked.js';
 
 export const AGGREGATES = new Set([
   'count', 'sum', 'avg', 'min', 'max', 'bool_and', 'bool_or', 'every', 'string_agg', 'array_agg',
@@ -480,6 +481,7 @@ function scalar(tr: Tr, name: string, args0: Ex[]): Ex {
     case 'abs':
       if (n === 1 && isNumber(a!.t)) {
         if (a!.t.n === 'numeric' && a!.scale === null) break;
+        if (isInt(a!.t)) return ex(checkedIntAbs(a!.t.n as 'int2' | 'int4' | 'int8', a!.sql), a!.t, { scale: 0, ...f });
         return ex(`abs(${a!.sql})`, a!.t, { scale: a!.scale, ...f });
       }
       break;
