@@ -1,6 +1,7 @@
 // Accepts client connections on one port and turns each into a Session wired to upstream.
 import net from 'node:net';
 import type tls from 'node:tls';
+import { CANCEL_REQUEST } from './codes.js';
 import { negotiate } from './startup.js';
 import { Session } from './session.js';
 import { errorResponse } from './messages/backend.js';
@@ -136,7 +137,7 @@ async function accept(raw: net.Socket, ctx: ListenerContext, target: UpstreamTar
       ctx.sessions.setKey(key, session, target);
       const head = Buffer.alloc(12);
       head.writeInt32BE(12 + secret.length, 0);
-      head.writeInt32BE(80877102, 4);
+      head.writeInt32BE(CANCEL_REQUEST, 4);
       head.writeInt32BE(pid, 8);
       cancelPacket = Buffer.concat([head, secret]);
     },

@@ -201,7 +201,7 @@ async function runScript(router: LocalRouter, script: Script, s: SessionInfo, si
       setRunning({ cancel: () => s.cancelUpstream?.() });
       const answer = await s.upstream.relay(st.text, st.offset).finally(() => setRunning(null));
       if (!sink.write(answer.bytes)) await sink.drain();
-      if (answer.error) {
+      if (answer.failed) {
         failed = true;
         return;
       }
@@ -213,7 +213,7 @@ async function runScript(router: LocalRouter, script: Script, s: SessionInfo, si
     if (script.wrap) {
       // after an error the block is aborted (a mirror statement's failure aborts it too): ROLLBACK ends it
       const end = await s.upstream.relay(failed ? 'ROLLBACK' : 'COMMIT');
-      if (end.error && !failed) sink.write(end.bytes);
+      if (end.failed && !failed) sink.write(end.bytes);
     }
   }
 }

@@ -39,7 +39,7 @@ export interface UpstreamChannel {
 export interface RelayedAnswer {
   bytes: Buffer;
   /** the answer holds an ErrorResponse */
-  error: Buffer | null;
+  failed: boolean;
 }
 
 const NAME = 'lakegate_internal';
@@ -200,7 +200,7 @@ export class SessionUpstreamChannel implements UpstreamChannel {
     w.begin(0x51).cstring(sql).end();
     const res = await this.request(Buffer.from(w.finish()));
     const parts: Buffer[] = [];
-    let error: Buffer | null = null;
+    let failed = false;
     for (const m of res.messages) {
       if (m.type === 0x5a) continue; // ReadyForQuery: the caller's own ends the client's statement
       const body = m.type === 0x45 && positionOffset > 0 ? shiftPosition(m.body, positionOffset) : m.body;
@@ -208,9 +208,9 @@ export class SessionUpstreamChannel implements UpstreamChannel {
       head[0] = m.type;
       head.writeInt32BE(body.length + 4, 1);
       parts.push(head, body);
-      if (m.type === 0x45) error ??= body;
+      if (m.type === 0x45) failed = true;
     }
-    return { bytes: Buffer.concat(parts), error };
+    return { bytes: Buffer.concat(parts), failed };
   }
 
   async describeThenQueries(sql: string, paramTypes: number[], queries: { sql: string; params: (string | null)[] }[]): Promise<{ described: DescribeResult; results: QueryResult[] }> {
