@@ -14,13 +14,13 @@ import { findPgbench, pgbenchInit, pgbenchRun, type Endpoint, type PgbenchResult
 import { findPgbouncer, startPgbouncer } from './lib/pgbouncer.js';
 import { startLakegateProcess } from './lib/lakegate.js';
 import { startNodePipe } from './lib/node-pipe.js';
-import { procCpuMs } from './lib/proc-stats.js';
+import { hostCpuTicks, procCpuMs, stealShare } from './lib/proc-stats.js';
 import { cpuProfileEnv } from './lib/cpu-profile.js';
 import { median, table } from './lib/stats.js';
 
 const DEFAULTS = {
-  duration: 10, // seconds per pgbench run
-  rounds: 3,
+  duration: 8, // seconds per pgbench run
+  rounds: 5,
   clients: 4,
   threads: 2,
   scale: 10, // pgbench -i -s
@@ -135,16 +135,21 @@ export async function run(args: string[]): Promise<boolean> {
     if (!phases.includes('tps')) return true;
 
     const results = new Map<string, PgbenchResult[]>();
+    // CPU time the hypervisor took from this VM during each run: on a shared host it is the main source of noise
+    const steal: number[] = [];
     for (let r = 0; r < o.rounds; r++) {
       const order = targets.map((_, i) => targets[(i + r) % targets.length]!);
       for (const mode of modes) {
         for (const t of order) {
+          const before = await hostCpuTicks();
           const res = await pgbenchRun(pgbench, t.endpoint, [...base, '-T', String(o.duration), '-M', mode]);
+          const stolen = stealShare(before, await hostCpuTicks());
+          steal.push(stolen);
           const list = results.get(key(mode, t.name)) ?? [];
           list.push(res);
           results.set(key(mode, t.name), list);
           say(`  round ${r + 1}/${o.rounds}  ${mode.padEnd(8)}  ${t.name.padEnd(9)}  ${fmtInt(res.tps).padStart(8)} TPS` +
-            `  ${res.latencyMs.toFixed(3)} ms${res.failed ? `  ${res.failed} failed` : ''}`);
+            `  ${res.latencyMs.toFixed(3)} ms  steal ${(stolen * 100).toFixed(0)}%${res.failed ? `  ${res.failed} failed` : ''}`);
         }
       }
     }
@@ -185,6 +190,8 @@ export async function run(args: string[]): Promise<boolean> {
       modes.map((m) => [m, ...ratios.map(([, a, b]) => (measured(a) && measured(b) ? fmtRatio(tps(m, a) / tps(m, b)) : '-'))]),
     ));
     say('');
+    say(`host CPU steal during the runs: median ${(median(steal) * 100).toFixed(0)}%, max ${(Math.max(...steal) * 100).toFixed(0)}%` +
+      ' (time the hypervisor gave to other guests; it slows runs unevenly, which the interleaved medians absorb)');
     const failed = [...results.values()].flat().reduce((s, x) => s + x.failed, 0);
     if (failed) say(`WARNING: ${failed} pgbench transactions failed`);
     if (!hasBouncer) {

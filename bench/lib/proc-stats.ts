@@ -65,3 +65,18 @@ export async function procCpuMs(pid: number): Promise<number> {
 
 // sysconf(_SC_CLK_TCK): 100 on every Linux architecture node runs on
 const CLOCK_TICKS = 100;
+
+/** The host's CPU time counters (all CPUs, in ticks) from /proc/stat: total, and the part stolen by the hypervisor. */
+export async function hostCpuTicks(): Promise<{ total: number; steal: number }> {
+  const { readFile } = await import('node:fs/promises');
+  const line = (await readFile('/proc/stat', 'utf8')).split('\n', 1)[0]!;
+  // cpu  user nice system idle iowait irq softirq steal guest guest_nice (guest time is already counted in user)
+  const f = line.trim().split(/\s+/).slice(1, 9).map(Number);
+  return { total: f.reduce((s, x) => s + x, 0), steal: f[7] ?? 0 };
+}
+
+/** Share of the host's CPU time the hypervisor took between two readings (0..1): time this VM's CPUs waited. */
+export function stealShare(a: { total: number; steal: number }, b: { total: number; steal: number }): number {
+  const total = b.total - a.total;
+  return total > 0 ? (b.steal - a.steal) / total : 0;
+}

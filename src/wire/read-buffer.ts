@@ -10,6 +10,8 @@
 import type net from 'node:net';
 
 const SIZE = 64 * 1024;
+/** Reads shorter than this reuse a view of the buffer made once per length (small answers repeat their sizes). */
+const VIEWS = 1024;
 
 interface ReadState {
   streamBaseState: Int32Array;
@@ -24,6 +26,8 @@ type OnRead = (this: unknown, arrayBuffer: ArrayBuffer | undefined) => Buffer | 
 export class ReadBuffer {
   private buf = Buffer.allocUnsafe(SIZE);
   private retained = false;
+  /** views[n] = buf.subarray(0, n), made on first use: a view per read costs a typed-array allocation */
+  private views: (Buffer | undefined)[] = new Array<Buffer | undefined>(VIEWS).fill(undefined);
   handler: (chunk: Buffer) => void = () => {};
 
   readonly onread = {
@@ -31,6 +35,7 @@ export class ReadBuffer {
       if (this.retained) {
         this.buf = Buffer.allocUnsafe(SIZE);
         this.retained = false;
+        this.views.fill(undefined);
       }
       return this.buf;
     },
@@ -61,10 +66,14 @@ export class ReadBuffer {
 
   /** n bytes arrived in this.buf. Returns the buffer the handle reads into next (undefined = the same one). */
   private read(n: number): Buffer | undefined {
-    this.handler(this.buf.subarray(0, n));
+    let chunk: Buffer;
+    if (n < VIEWS) chunk = this.views[n] ?? (this.views[n] = this.buf.subarray(0, n));
+    else chunk = this.buf.subarray(0, n);
+    this.handler(chunk);
     if (!this.retained) return undefined;
     this.retained = false;
     this.buf = Buffer.allocUnsafe(SIZE);
+    this.views.fill(undefined);
     return this.buf;
   }
 }
