@@ -434,6 +434,8 @@ const QUERIES: (string | [string, { params?: (string | null)[]; formats?: number
   "SELECT id, attrs -> 'n', attrs ->> 'k', attrs -> 'arr' -> 1, attrs #> '{nested,d}', attrs #>> '{arr,0}', jsonb_typeof(attrs -> 'nested') FROM trades_iceberg ORDER BY id",
   "SELECT attrs ->> 'k' AS k, count(*), sum((attrs ->> 'n')::numeric(6,2)) FROM trades_iceberg WHERE attrs IS NOT NULL GROUP BY 1 ORDER BY 1",
   "SELECT id, js -> 'a', js ->> 'b', jsonb_array_length(attrs -> 'arr') FROM trades_iceberg ORDER BY id",
+  // a jsonb scalar is a one-element array to `->`/`->>` with an index (not to `#>`), a json scalar is not
+  "SELECT id, attrs -> 'n' -> 0, attrs -> 'k' ->> -1, attrs -> 'n' -> 1, attrs -> 'arr' -> 0 -> 0, attrs -> 'n' #> '{0}', js -> 'b' -> 0 FROM trades_iceberg ORDER BY id",
   "SELECT id, tags[1], cardinality(tags), array_length(tags, 1), 'x1' = ANY(tags) FROM trades_iceberg ORDER BY id",
   "SELECT id FROM trades_iceberg WHERE id = ANY('{3,5,7}') ORDER BY id",
   "SELECT id, attrs ? 'k', attrs ?| array['x', 'n'], attrs ?& array['k', 'arr'], attrs @> '{\"k\": \"v1\"}', attrs @> '{\"arr\": [3]}', '{\"n\": 2.5}' <@ attrs FROM trades_iceberg ORDER BY id",

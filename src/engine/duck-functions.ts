@@ -49,6 +49,8 @@ const MACROS: string[] = [
   `lg_iv_m(iv) AS CAST(datepart('year', iv) AS BIGINT) * 12 + datepart('month', iv)`,
   `lg_iv_d(iv) AS CAST(datepart('day', iv) AS BIGINT)`,
   `lg_iv_us(iv) AS CAST(datepart('hour', iv) AS BIGINT) * 3600000000 + datepart('minute', iv) * 60000000 + datepart('microseconds', iv)`,
+  // the value Postgres compares intervals by (interval_cmp_value): the whole span in microseconds, a month as 30 days
+  `lg_iv_key(iv) AS (CAST(lg_iv_m(iv) AS HUGEINT) * 30 + lg_iv_d(iv)) * 86400000000 + lg_iv_us(iv)`,
   `lg_iv_make(m, d, t) AS to_months(CAST(m AS INTEGER)) + to_days(CAST(d AS INTEGER)) + to_microseconds(CAST(t AS BIGINT))`,
   // interval × / ÷ a float8 factor as interval_mul()/interval_div(): months and days scaled and truncated, their
   // fractions cascaded down (a month is 30 days, a day 86400 s) through TSROUND (to microseconds), the time
@@ -301,6 +303,20 @@ function daysInMonth(y: number, m: number): number {
   return [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][m - 1]!;
 }
 
+/** The proleptic Gregorian date `days` days after 1970-01-01 (astronomical years), counted in 400-year eras. */
+function civilFromDays(days: number): [number, number, number] {
+  const z = days + 719468; // days since 0000-03-01: the leap day ends each year counted from March
+  const era = Math.floor(z / 146097);
+  const doe = z - era * 146097;
+  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153); // March = 0
+  const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const m = mp < 10 ? mp + 3 : mp - 9;
+  const y = yoe + era * 400 + (m <= 2 ? 1 : 0);
+  return [y, m, d];
+}
+
 /**
  * age(t1, t2) of two local timestamps (microseconds since 1970 read as UTC), as timestamp_age() forms it:
  * field-by-field differences, made positive, borrowed upward (a day borrows the length of the earlier
@@ -314,8 +330,16 @@ function age(us1: bigint, us2: bigint): DuckDBIntervalValue {
       frac += 1000000n;
       secs -= 1n;
     }
-    const d = new Date(Number(secs) * 1000);
-    return [d.getUTCFullYear(), d.getUTCMonth() + 1, d.getUTCDate(), d.getUTCHours(), d.getUTCMinutes(), d.getUTCSeconds(), Number(frac)] as const;
+    // whole days and the time of day (JS Date stops at year 275760, DuckDB's timestamps reach 294247)
+    let days = secs / 86400n;
+    let sod = secs % 86400n;
+    if (sod < 0n) {
+      sod += 86400n;
+      days -= 1n;
+    }
+    const [y, m, d] = civilFromDays(Number(days));
+    const t = Number(sod);
+    return [y, m, d, Math.floor(t / 3600), Math.floor(t / 60) % 60, t % 60, Number(frac)] as const;
   };
   const a = fields(us1);
   const b = fields(us2);

@@ -159,7 +159,10 @@ export function jsonGet(text: string, key: string, asText: boolean, jsonb: boole
 
 /** `j -> n` / `j ->> n` */
 export function jsonIndex(text: string, idx: number, asText: boolean, jsonb: boolean): string | null {
-  return out(text, element(parse(text), idx), asText, jsonb);
+  const v = parse(text);
+  // jsonb stores a bare scalar as a one-element array, and `->` with an index reads it as one (`#>` does not)
+  if (jsonb && v.type !== 'array' && v.type !== 'object') return out(text, idx === 0 || idx === -1 ? v : null, asText, jsonb);
+  return out(text, element(v, idx), asText, jsonb);
 }
 
 /** `j #> path` / `j #>> path` (also json[b]_extract_path[_text]) */

@@ -248,7 +248,8 @@ export function textOf(env: TranslateEnv, e: Ex, how: 'cast' | 'output' = 'cast'
     case 'date':
     case 'timestamp':
       if (!/^ISO/i.test(env.session.dateStyle)) return notSupported(`converting ${typeName(e.t)} to text under DateStyle ${env.session.dateStyle}`);
-      return `CAST(${e.sql} AS VARCHAR)`;
+      // DuckDB marks years before 1 AD as `(BC)`, Postgres as ` BC`
+      return `replace(CAST(${e.sql} AS VARCHAR), ' (BC)', ' BC')`;
     default:
       return notSupported(`converting ${typeName(e.t)} to text`);
   }

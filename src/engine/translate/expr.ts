@@ -105,6 +105,7 @@ export function compileExpr(tr: Tr, n: unknown, sc: Scope, cx0: ExprCtx): Ex {
       if (u.scale === null && u.t.n === 'numeric') return minMaxPerValueScale(u, b.op === 'IS_GREATEST');
       if (isString(u.t) && !tr.env.session.codePointCollation) return notSupported('GREATEST/LEAST over text under a non-C collation');
       if (u.t.n === 'bpchar') return notSupported('GREATEST/LEAST over char(n)');
+      if (compareForm(ex('x', u.t)) !== 'x') return minMaxByKey(u, b.op === 'IS_GREATEST');
       const fn = b.op === 'IS_GREATEST' ? 'greatest' : 'least';
       return ex(`${fn}(${u.items.map((a) => a.sql).join(', ')})`, u.t, { scale: u.scale, ...flags(...u.items) });
     }
@@ -477,9 +478,12 @@ export function binary(tr: Tr, op: string, l: Ex, r: Ex, cx: ExprCtx): Ex {
 }
 
 /** SQL to sort, partition or compare by: char(n) without trailing blanks, numeric text by an order-preserving key. */
-function compareForm(e: Ex): string {
+export function compareForm(e: Ex): string {
   if (e.t.arr) return e.sql;
   if (e.t.n === 'bpchar') return `rtrim(${e.sql})`;
+  // Postgres orders intervals by their total span (a month is 30 days); DuckDB's order differs when the fields
+  // disagree in sign or days exceed a month ('1 mon -19 days' < '12 days' in Postgres, not in DuckDB)
+  if (e.t.n === 'interval') return `lg_iv_key(${e.sql})`;
   if (isTextNumeric(e)) return `lg_numkey(${e.sql})`;
   return e.sql;
 }
@@ -589,6 +593,19 @@ function minMaxPerValueScale(u: { t: PgT; scale: number | null; items: Ex[] }, g
     return `WHEN ${[`${e.sql} IS NOT NULL`, ...beats].join(' AND ')} THEN ${texts[i]!.sql}`;
   });
   return ex(`(CASE ${parts.join(' ')} ELSE CAST(NULL AS VARCHAR) END)`, u.t, { scale: null, ...flags(...u.items) });
+}
+
+/** GREATEST/LEAST of values compared by a derived key (intervals): the first of equal ones wins, as in Postgres. */
+function minMaxByKey(u: { t: PgT; scale: number | null; items: Ex[] }, greatest: boolean): Ex {
+  const live = u.items.filter((e) => !isNullItem(e));
+  const strict = greatest ? '>' : '<';
+  const parts = live.map((e, i) => {
+    const beats = live
+      .map((o, j) => (j === i ? null : `(${o.sql} IS NULL OR ${compareForm(e)} ${j < i ? strict : strict + '='} ${compareForm(o)})`))
+      .filter((c) => c !== null);
+    return `WHEN ${[`${e.sql} IS NOT NULL`, ...beats].join(' AND ')} THEN ${e.sql}`;
+  });
+  return ex(`(CASE ${parts.join(' ')} ELSE ${nullOf(u.t).sql} END)`, u.t, { scale: u.scale, ...flags(...u.items) });
 }
 
 function rankTime(a: PgT, b: PgT): PgT {

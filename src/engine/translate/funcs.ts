@@ -222,6 +222,8 @@ function aggregate(tr: Tr, name: string, b: Obj, sc: Scope, cx: ExprCtx, over: s
         // the extreme value itself, with its own scale
         return ex(call(name === 'min' ? 'arg_min' : 'arg_max', `${a.sql}, lg_numkey(${a.sql})`), a.t, { scale: null, ...f });
       }
+      // the extreme by Postgres' order of intervals (compareForm)
+      if (a.t.n === 'interval') return ex(call(name === 'min' ? 'arg_min' : 'arg_max', `${a.sql}, lg_iv_key(${a.sql})`), a.t, { scale: a.scale, ...f });
       if (isString(a.t) && !tr.env.session.codePointCollation) return notSupported(`${name}() over text under a non-C collation`);
       if (a.t.n === 'bpchar') return notSupported(`${name}() over char(n)`);
       // min/max(varchar|name) resolve to the text aggregates
@@ -294,7 +296,7 @@ function percentile(tr: Tr, name: string, b: Obj, sc: Scope, cx: ExprCtx): Ex {
   if (name === 'percentile_disc') {
     checkSortable(tr, x);
     if (x.t.n === 'numeric' && x.scale === null) return notSupported('percentile_disc() over numeric values without a declared scale');
-    return ex(`quantile_disc(${compareForm(x) === x.sql ? x.sql : notSupported('percentile_disc() over char(n)')}, ${f}) FILTER (WHERE ${filter})`, x.t, { scale: x.scale, ...fl });
+    return ex(`quantile_disc(${compareForm(x) === x.sql ? x.sql : notSupported(`percentile_disc() over ${typeName(x.t)}`)}, ${f}) FILTER (WHERE ${filter})`, x.t, { scale: x.scale, ...fl });
   }
   if (!(isNumber(x.t) || x.t.n === 'unknown')) return notSupported(`percentile_cont() over ${typeName(x.t)}`);
   const v = coerce(tr.env, x.t.n === 'numeric' && x.scale === null ? ex(`lg_num(${x.sql})`, NUMERIC, { scale: 18 }) : x, FLOAT8, false);

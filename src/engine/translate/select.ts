@@ -5,7 +5,7 @@
 import { coerce } from './cast.js';
 import { ex, ident, type Ex } from './ex.js';
 import { notSupported } from './errors.js';
-import { binary, compileExpr, plain, unify } from './expr.js';
+import { binary, compareForm, compileExpr, plain, unify } from './expr.js';
 import { duckType, INT8, isInt, numericScale, same, t as mk, typeName, type PgT } from './pg-type.js';
 import { Scope, type Col, type Cte, type FromResult, type Rel } from './scope.js';
 import { list, node, strings, type ExprCtx, type Obj, type OutCol, type QueryOut, type Tr } from './translator.js';
@@ -490,10 +490,10 @@ function simpleSelect(tr: Tr, stmt: Obj, sc: Scope, top: boolean): TopQuery {
   // GROUP BY
   const groupItems = list(stmt.groupClause);
   const groups: string[] = [];
-  const textKeys: string[] = [];
-  for (const g of groupItems) groups.push(groupItem(tr, g, sc, cols, textKeys));
+  const keyed: Keyed = new Map();
+  for (const g of groupItems) groups.push(groupItem(tr, g, sc, cols, keyed));
   if (stmt.groupDistinct) return notSupported('GROUP BY DISTINCT');
-  const qualifyBy = textKeys.length ? [oneGroupPerValue(groupItems, groups, textKeys)] : [];
+  const qualifyBy = keyed.size ? [oneGroupPerValue(groupItems, groups, keyed)] : [];
   // HAVING
   let having = '';
   if (stmt.havingClause) {
@@ -506,14 +506,15 @@ function simpleSelect(tr: Tr, stmt: Obj, sc: Scope, top: boolean): TopQuery {
   let distinct = '';
   const dc = stmt.distinctClause as Obj[] | undefined;
   const plainDistinct = dc?.length === 1 && Object.keys(dc[0]!).length === 0;
-  if (dc && plainDistinct && !grouped && cols.some((c) => c.ex.t.n === 'numeric' && c.ex.scale === null && !c.ex.t.arr) &&
-    !cols.some((c) => c.ex.v || c.ex.win || c.ex.srf)) {
-    // SELECT DISTINCT is GROUP BY every output column; grouped that way, a numeric without a declared scale is
-    // grouped by its text with the per-run check that no two groups hold equal values (oneGroupPerValue)
-    for (const c of cols) groups.push(groupKey(c.ex, textKeys));
-    qualifyBy.push(oneGroupPerValue([], groups, textKeys));
+  if (dc && plainDistinct && !grouped && cols.some((c) => groupedByKey(c.ex)) && !cols.some((c) => c.ex.v || c.ex.win || c.ex.srf)) {
+    // SELECT DISTINCT is GROUP BY every output column; grouped that way, a numeric without a declared scale or an
+    // interval is grouped as DuckDB tells values apart, with the per-run check that no two groups hold values
+    // Postgres calls equal (oneGroupPerValue)
+    for (const c of cols) groups.push(groupKey(c.ex, keyed));
+    qualifyBy.push(oneGroupPerValue([], groups, keyed));
   } else if (dc) {
     for (const c of cols) {
+      if (plainDistinct && c.ex.t.n === 'interval' && !c.ex.t.arr) return notSupported('DISTINCT over interval values here');
       if (c.ex.v) return notSupported('DISTINCT over avg() or numeric division results');
       if (c.ex.t.n === 'numeric' && c.ex.scale === null) return notSupported('DISTINCT over numeric values without a declared scale');
       if (c.ex.t.n === 'json' || c.ex.t.n === 'jsonb') return notSupported(`DISTINCT over ${c.ex.t.n}`);
@@ -561,10 +562,25 @@ function simpleSelect(tr: Tr, stmt: Obj, sc: Scope, top: boolean): TopQuery {
  * the data writes each value one way (the usual case) the two groupings are the same; where two groups hold equal
  * values the query is refused, per run, before any row is sent (a window over the groups by value).
  */
-function oneGroupPerValue(items: unknown[], groups: string[], textKeys: string[]): string {
-  if (items.some((g) => node(g)[0] === 'GroupingSet')) return notSupported('grouping sets over numeric values without a declared scale');
-  const byValue = groups.map((g) => (textKeys.includes(g) ? `lg_numkey(${g})` : g));
-  const msg = 'grouping numerics that are equal but written with different scales (such as 1.0 and 1.00) is not supported on lakegate mirrors';
+/**
+ * Group keys DuckDB tells apart where Postgres may not, by their SQL: numerics without a declared scale (grouped by
+ * their text: 1.0 and 1.00 differ) and intervals (DuckDB's equality is finer than Postgres' equal total span:
+ * '1 mon -19 days' and '11 days' differ). `key` is the value Postgres' equality compares.
+ */
+type Keyed = Map<string, { key: string; kind: 'numeric' | 'interval' }>;
+
+const groupedByKey = (e: Ex) => !e.t.arr && ((e.t.n === 'numeric' && e.scale === null) || e.t.n === 'interval');
+
+/** A QUALIFY term that fails the query when two groups hold values Postgres would have put in one group. */
+function oneGroupPerValue(items: unknown[], groups: string[], keyed: Keyed): string {
+  const kinds = new Set([...keyed.values()].map((k) => k.kind));
+  if (items.some((g) => node(g)[0] === 'GroupingSet')) {
+    return notSupported(kinds.has('numeric') ? 'grouping sets over numeric values without a declared scale' : 'grouping sets over interval values');
+  }
+  const byValue = groups.map((g) => keyed.get(g)?.key ?? g);
+  const msg = kinds.has('numeric')
+    ? 'grouping numerics that are equal but written with different scales (such as 1.0 and 1.00) is not supported on lakegate mirrors'
+    : "grouping intervals that are equal but written with different fields (such as ''1 mon -19 days'' and ''11 days'') is not supported on lakegate mirrors";
   return `CASE WHEN count(*) OVER (PARTITION BY ${byValue.join(', ')}) > 1 THEN error('${ERROR_TAG}0A000:${msg}')::BOOLEAN ELSE true END`;
 }
 
@@ -663,8 +679,8 @@ export function figureName(v: unknown): string {
   }
 }
 
-/** `textKeys`: where a plain GROUP BY item that is a numeric without a declared scale goes (see oneGroupPerValue) */
-function groupItem(tr: Tr, g: unknown, sc: Scope, cols: OutCol[], textKeys?: string[]): string {
+/** `keyed`: where a plain GROUP BY item that is a numeric without a declared scale or an interval goes (see oneGroupPerValue) */
+function groupItem(tr: Tr, g: unknown, sc: Scope, cols: OutCol[], keyed?: Keyed): string {
   const [k, b] = node(g);
   if (k === 'GroupingSet') {
     const inner = list(b.content).map((x) => groupItem(tr, x, sc, cols));
@@ -687,29 +703,36 @@ function groupItem(tr: Tr, g: unknown, sc: Scope, cols: OutCol[], textKeys?: str
     const n = ((b.ival as Obj).ival as number | undefined) ?? 0;
     const c = cols[n - 1];
     if (!c) return notSupported(`GROUP BY position ${n}`);
-    return groupKey(c.ex, textKeys);
+    return groupKey(c.ex, keyed);
   }
   // a bare name: an input column first, else a select-list alias (SQL92 rule, as Postgres)
   if (k === 'ColumnRef') {
     const parts = strings(b.fields);
     if (parts.length === 1) {
       try {
-        return groupKey(compileExpr(tr, g, sc, gcx), textKeys);
+        return groupKey(compileExpr(tr, g, sc, gcx), keyed);
       } catch (e) {
         const c = cols.filter((x) => x.name === parts[0]);
-        if (c.length === 1) return groupKey(c[0]!.ex, textKeys);
+        if (c.length === 1) return groupKey(c[0]!.ex, keyed);
         throw e;
       }
     }
   }
-  return groupKey(compileExpr(tr, g, sc, gcx), textKeys);
+  return groupKey(compileExpr(tr, g, sc, gcx), keyed);
 }
 
-function groupKey(e: Ex, textKeys?: string[]): string {
+/** A GROUP BY (`keyed` given), grouping set or DISTINCT ON (`distinctOn`) key. */
+function groupKey(e: Ex, keyed?: Keyed, distinctOn = false): string {
   if (e.v || e.agg || e.win) return notSupported('grouping by this expression');
   if (e.t.n === 'numeric' && e.scale === null) {
-    if (!textKeys || e.t.arr) return notSupported('grouping by numeric values without a declared scale');
-    textKeys.push(e.sql);
+    if (!keyed || e.t.arr) return notSupported('grouping by numeric values without a declared scale');
+    keyed.set(e.sql, { key: `lg_numkey(${e.sql})`, kind: 'numeric' });
+  }
+  if (e.t.n === 'interval' && !e.t.arr) {
+    // DISTINCT ON only partitions (each row shows its own value): the key itself will do
+    if (distinctOn) return `lg_iv_key(${e.sql})`;
+    if (!keyed) return notSupported('grouping sets over interval values');
+    keyed.set(e.sql, { key: `lg_iv_key(${e.sql})`, kind: 'interval' });
   }
   if (e.t.n === 'json' || e.t.n === 'jsonb') return notSupported(`grouping by ${e.t.n}`);
   // char(n) values all carry n characters, so raw equality is bpchar equality; char without length is not
@@ -723,16 +746,16 @@ function distinctOnItem(tr: Tr, d: unknown, sc: Scope, cols: OutCol[], cx: ExprC
     const n = ((b.ival as Obj).ival as number | undefined) ?? 0;
     const c = cols[n - 1];
     if (!c) return notSupported(`DISTINCT ON position ${n}`);
-    return groupKey(c.ex);
+    return groupKey(c.ex, undefined, true);
   }
   if (k === 'ColumnRef') {
     const p = strings(b.fields);
     if (p.length === 1) {
       const c = cols.filter((x) => x.name === p[0]);
-      if (c.length === 1) return groupKey(c[0]!.ex);
+      if (c.length === 1) return groupKey(c[0]!.ex, undefined, true);
     }
   }
-  return groupKey(compileExpr(tr, d, sc, { ...cx, var: false }));
+  return groupKey(compileExpr(tr, d, sc, { ...cx, var: false }), undefined, true);
 }
 
 interface Order {
@@ -798,7 +821,7 @@ function orderBy(
       const form = sortItem(tr, ex(`${idx + 1}`, c.ex.t, { scale: c.ex.scale }), sb);
       // an ordinal: the select list position (char(n) keys need the expression for rtrim)
       // char(n) and numerics of varying scale sort by a derived key, which needs the expression
-      parts.push(c.ex.t.n === 'bpchar' || (c.ex.t.n === 'numeric' && c.ex.scale === null) ? sortItem(tr, c.ex, sb) : form);
+      parts.push(compareForm(c.ex) !== c.ex.sql ? sortItem(tr, c.ex, sb) : form);
       byValue.push({ e: c.ex.win || c.ex.srf ? null : c.ex, sb });
       keys.push({ index: idx, sql: c.ex.sql, desc, nullsFirst, t: c.ex.t });
       continue;
