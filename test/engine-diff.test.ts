@@ -434,6 +434,16 @@ const QUERIES: (string | [string, { params?: (string | null)[]; formats?: number
   "SELECT id, attrs -> 'n', attrs ->> 'k', attrs -> 'arr' -> 1, attrs #> '{nested,d}', attrs #>> '{arr,0}', jsonb_typeof(attrs -> 'nested') FROM trades_iceberg ORDER BY id",
   "SELECT attrs ->> 'k' AS k, count(*), sum((attrs ->> 'n')::numeric(6,2)) FROM trades_iceberg WHERE attrs IS NOT NULL GROUP BY 1 ORDER BY 1",
   "SELECT id, js -> 'a', js ->> 'b', jsonb_array_length(attrs -> 'arr') FROM trades_iceberg ORDER BY id",
+  // intervals compare, sort and take extremes by total span (a month is 30 days), not months first: even ids get
+  // '-1 mon +N days', odd ones 'N-29 days' (no two rows have equal spans)
+  "SELECT id, x FROM (SELECT id, CASE WHEN id % 2 = 0 THEN dur - interval '1 mon' ELSE dur - interval '29 days' END AS x FROM trades_iceberg) s ORDER BY x, id",
+  "SELECT min(x), max(x), count(*) FILTER (WHERE x < interval '-28 days'), greatest(min(x), interval '-28 days 12:00'), least(max(x), interval '-1 mon +30 days') FROM (SELECT CASE WHEN id % 2 = 0 THEN dur - interval '1 mon' ELSE dur - interval '29 days' END AS x FROM trades_iceberg) s",
+  "SELECT id, rank() OVER (ORDER BY x), max(x) OVER (PARTITION BY side ORDER BY id), x = interval '-28 days -10:00' FROM (SELECT id, side, CASE WHEN id % 2 = 0 THEN dur - interval '1 mon' ELSE dur - interval '29 days' END AS x FROM trades_iceberg) s ORDER BY id",
+  "SELECT x, count(*) FROM (SELECT CASE WHEN id % 2 = 0 THEN dur - interval '1 mon' ELSE dur - interval '29 days' END AS x FROM trades_iceberg) s GROUP BY x ORDER BY 1 DESC",
+  "SELECT DISTINCT ON (x) x, id FROM (SELECT id, CASE WHEN id % 3 = 0 THEN interval '1 mon' ELSE interval '30 days' END AS x FROM trades_iceberg) s ORDER BY x, id",
+  // dates: BC years as text, ± integer keeping infinity, and ages past JS Date's last year (275760)
+  "SELECT id, (trade_date - 800000)::text, (local_ts - interval '2100 years')::text, (CASE WHEN id = 2 THEN 'infinity'::date ELSE trade_date END + 1)::text FROM trades_iceberg ORDER BY id",
+  "SELECT id, age('290000-06-01 12:00'::timestamp, local_ts), age(local_ts, '280000-01-31'::timestamp) FROM trades_iceberg ORDER BY id",
   // a jsonb scalar is a one-element array to `->`/`->>` with an index (not to `#>`), a json scalar is not
   "SELECT id, attrs -> 'n' -> 0, attrs -> 'k' ->> -1, attrs -> 'n' -> 1, attrs -> 'arr' -> 0 -> 0, attrs -> 'n' #> '{0}', js -> 'b' -> 0 FROM trades_iceberg ORDER BY id",
   "SELECT id, tags[1], cardinality(tags), array_length(tags, 1), 'x1' = ANY(tags) FROM trades_iceberg ORDER BY id",
@@ -642,6 +652,13 @@ test('differential: errors equal Postgres', async (t) => {
     "SELECT jsonb_build_object('a', 1, sym, 2) FROM trades_iceberg",
     'SELECT json_object_agg(sym, id ORDER BY id) FROM trades_iceberg',
     'SELECT jsonb_object_agg(sym, id) FROM trades_iceberg',
+    // date arithmetic at the ends of the ranges and with infinities
+    "SELECT trade_date - 'infinity'::date FROM trades_iceberg",
+    "SELECT '5874897-12-31'::date + (id - id + 1) FROM trades_iceberg",
+    "SELECT trade_date - 2147483647 FROM trades_iceberg WHERE trade_date IS NOT NULL",
+    "SELECT ('5874897-12-31'::date - id)::timestamp FROM trades_iceberg",
+    "SELECT age(CASE WHEN id = 2 THEN 'infinity'::timestamp ELSE local_ts END, 'infinity'::timestamp) FROM trades_iceberg",
+    "SELECT CASE WHEN id = 2 THEN '-infinity'::timestamptz ELSE ts END - '-infinity'::timestamptz FROM trades_iceberg",
   ]) {
     await t.test(sql, () => sameError(sql));
   }
@@ -805,6 +822,15 @@ test('refused constructs give 0A000', async () => {
   await refused('SELECT raw_num, sym, count(*) FROM trades_iceberg GROUP BY raw_num, ROLLUP (sym)', /grouping sets over numeric/);
   await refused('SELECT DISTINCT x FROM (SELECT raw_num * 0 AS x FROM trades_iceberg) s', /equal but written with different scales/);
   await refused('SELECT DISTINCT ON (sym) raw_num FROM trades_iceberg', /declared scale/);
+  // intervals of equal span written differently ('1 mon' = '30 days' in Postgres) in one group, or tied as an extreme
+  const monthOrDays = "(SELECT id, CASE WHEN id % 3 = 0 THEN interval '1 mon' ELSE interval '30 days' END AS x FROM trades_iceberg) s";
+  await refused(`SELECT x, count(*) FROM ${monthOrDays} GROUP BY x`, /grouping intervals that are equal/);
+  await refused(`SELECT DISTINCT x FROM ${monthOrDays}`, /grouping intervals that are equal/);
+  await refused(`SELECT max(x) FROM ${monthOrDays}`, /max\(\) over intervals of equal span/);
+  await refused(`SELECT x, count(*) FROM ${monthOrDays} GROUP BY ROLLUP (x)`, /grouping sets over interval/);
+  // an infinite interval (a difference or age() of an infinite timestamp) has no DuckDB value
+  await refused("SELECT CASE WHEN id = 2 THEN 'infinity'::timestamp ELSE local_ts END - '2020-01-01'::timestamp FROM trades_iceberg", /infinite intervals/);
+  await refused("SELECT age(CASE WHEN id = 2 THEN 'infinity'::timestamp ELSE local_ts END, local_ts) FROM trades_iceberg", /infinite intervals/);
   await refused('SELECT id FROM trades_iceberg WHERE raw_num IN (SELECT raw_num FROM trades_iceberg)', /varying scale/);
   await refused('SELECT id FROM trades_iceberg WHERE (id, qty) IN ((1, 2), (3, 4))', /row constructors/);
   await refused('SELECT string_agg(DISTINCT sym, side) FROM trades_iceberg', /delimiter/);

@@ -76,6 +76,22 @@ const MACROS: string[] = [
   `lg_ji_days(m, d, t) AS lg_ji_months(m, d + t // 86400000000, t % 86400000000)`,
   `lg_ji(m, d, t) AS CASE WHEN (d > 0 AND t > 0) OR (d < 0 AND t < 0) THEN lg_ji_days(m + d // 30, d % 30, t) ELSE lg_ji_days(m, d, t) END`,
   `lg_justify_interval(iv) AS lg_ji(lg_iv_m(iv), lg_iv_d(iv), lg_iv_us(iv))`,
+  // date arithmetic within Postgres' date range (4714-11-24 BC … 5874897-12-31, in days from 1970): infinite dates
+  // stay infinite under ± integer (DuckDB moves them) and cannot be subtracted from each other
+  `lg_date_pli(d, n) AS CASE WHEN NOT isfinite(d) THEN d ` +
+    `WHEN (d - DATE '1970-01-01') + n NOT BETWEEN -2440588 AND 2145042905 THEN ${err('22008', 'date out of range')} ` +
+    `ELSE d + CAST(n AS INTEGER) END`,
+  `lg_date_mi(a, b) AS CASE WHEN NOT isfinite(a) OR NOT isfinite(b) THEN ${err('22008', 'cannot subtract infinite dates')} ELSE CAST(a - b AS INTEGER) END`,
+  // a difference of timestamps, or an age(), with an infinite one is an infinite interval in Postgres (two equal
+  // infinities: out of range); DuckDB has no infinite intervals
+  `lg_infinite_iv(a, b) AS CASE WHEN a = b THEN ${err('22008', 'interval out of range')} ` +
+    `ELSE ${err('0A000', 'infinite intervals are not supported on lakegate mirrors')} END`,
+  `lg_ts_mi(a, b) AS CASE WHEN a IS NULL OR b IS NULL THEN NULL WHEN isfinite(a) AND isfinite(b) THEN a - b ELSE lg_infinite_iv(a, b) END`,
+  // date → timestamp: Postgres' timestamps end in 294276, DuckDB's on 294247-01-10
+  `lg_date_ts(d) AS CASE WHEN NOT isfinite(d) THEN CAST(d AS TIMESTAMP) ` +
+    `WHEN d > DATE '294276-12-31' OR d < DATE '4714-11-24 (BC)' THEN ${err('22008', 'date out of range for timestamp')} ` +
+    `WHEN d > DATE '294247-01-10' THEN ${err('0A000', 'timestamps after 294247-01-10 are not supported on lakegate mirrors')} ` +
+    `ELSE CAST(d AS TIMESTAMP) END`,
   // to_timestamp(float8) as float8_timestamptz(): NaN is an error, ±Infinity stays, the range is Postgres',
   // microseconds are rint((s - 2000-01-01 in Unix seconds) * 10^6) (the BIGINT cast rounds half to even, as
   // rint does; round_even() does not at this magnitude); beyond DuckDB's last year (294246) refused

@@ -161,8 +161,8 @@ function convert(env: TranslateEnv, e: Ex, to: PgT, explicit: boolean): Ex {
   }
   // --- date and time
   if (from.n === 'date') {
-    if (to.n === 'timestamp') return cast('TIMESTAMP');
-    if (to.n === 'timestamptz') return ex(tzFromLocal(env, `CAST(${e.sql} AS TIMESTAMP)`), to, f);
+    if (to.n === 'timestamp') return ex(`lg_date_ts(${e.sql})`, to, f);
+    if (to.n === 'timestamptz') return ex(tzFromLocal(env, `lg_date_ts(${e.sql})`), to, f);
   }
   if (from.n === 'timestamp') {
     if (to.n === 'date') return cast('DATE');
@@ -249,7 +249,7 @@ export function textOf(env: TranslateEnv, e: Ex, how: 'cast' | 'output' = 'cast'
     case 'timestamp':
       if (!/^ISO/i.test(env.session.dateStyle)) return notSupported(`converting ${typeName(e.t)} to text under DateStyle ${env.session.dateStyle}`);
       // DuckDB marks years before 1 AD as `(BC)`, Postgres as ` BC`
-      return `replace(CAST(${e.sql} AS VARCHAR), ' (BC)', ' BC')`;
+      return `regexp_replace(CAST(${e.sql} AS VARCHAR), ' \\(BC\\)(.*)$', '\\1 BC')`;
     default:
       return notSupported(`converting ${typeName(e.t)} to text`);
   }

@@ -752,22 +752,25 @@ function varCast(e: Ex, to: PgT): Ex {
   }
 }
 
+/** A date or timestamp as a timestamp (a date past the timestamp range is an error, as in Postgres) */
+export const asTimestamp = (e: Ex) => (e.t.n === 'date' ? `lg_date_ts(${e.sql})` : `CAST(${e.sql} AS TIMESTAMP)`);
+
 function timeArith(tr: Tr, op: string, l: Ex, r: Ex): Ex {
   const f = flags(l, r);
   const L = l.t.n;
   const R = r.t.n;
   if (l.t.arr || r.t.arr) return notSupported('arithmetic on arrays');
   // date ± integer
-  if (L === 'date' && isInt(r.t) && (op === '+' || op === '-')) return ex(`(${l.sql} ${op} CAST(${r.sql} AS INTEGER))`, DATE, f);
-  if (isInt(l.t) && R === 'date' && op === '+') return ex(`(${r.sql} + CAST(${l.sql} AS INTEGER))`, DATE, f);
-  if (L === 'date' && R === 'date' && op === '-') return ex(`CAST((${l.sql} - ${r.sql}) AS INTEGER)`, INT4, { scale: 0, ...f });
+  if (L === 'date' && isInt(r.t) && (op === '+' || op === '-')) return ex(`lg_date_pli(${l.sql}, ${op}CAST(${r.sql} AS BIGINT))`, DATE, f);
+  if (isInt(l.t) && R === 'date' && op === '+') return ex(`lg_date_pli(${r.sql}, CAST(${l.sql} AS BIGINT))`, DATE, f);
+  if (L === 'date' && R === 'date' && op === '-') return ex(`lg_date_mi(${l.sql}, ${r.sql})`, INT4, { scale: 0, ...f });
   // date/timestamp ± interval
   if ((L === 'date' || L === 'timestamp') && R === 'interval' && (op === '+' || op === '-')) {
-    return ex(`(CAST(${l.sql} AS TIMESTAMP) ${op} ${r.sql})`, TIMESTAMP, f);
+    return ex(`(${asTimestamp(l)} ${op} ${r.sql})`, TIMESTAMP, f);
   }
-  if (L === 'interval' && (R === 'date' || R === 'timestamp') && op === '+') return ex(`(CAST(${r.sql} AS TIMESTAMP) + ${l.sql})`, TIMESTAMP, f);
-  if (L === 'timestamp' && R === 'timestamp' && op === '-') return ex(`(${l.sql} - ${r.sql})`, INTERVAL, f);
-  if (L === 'timestamptz' && R === 'timestamptz' && op === '-') return ex(`(${l.sql} - ${r.sql})`, INTERVAL, f);
+  if (L === 'interval' && (R === 'date' || R === 'timestamp') && op === '+') return ex(`(${asTimestamp(r)} + ${l.sql})`, TIMESTAMP, f);
+  if (L === 'timestamp' && R === 'timestamp' && op === '-') return ex(`lg_ts_mi(${l.sql}, ${r.sql})`, INTERVAL, f);
+  if (L === 'timestamptz' && R === 'timestamptz' && op === '-') return ex(`lg_ts_mi(${l.sql}, ${r.sql})`, INTERVAL, f);
   if ((L === 'timestamptz' && R === 'interval' && (op === '+' || op === '-')) || (L === 'interval' && R === 'timestamptz' && op === '+')) {
     const ts = L === 'timestamptz' ? l : r;
     const iv = L === 'timestamptz' ? r : l;
@@ -794,8 +797,8 @@ function timeArith(tr: Tr, op: string, l: Ex, r: Ex): Ex {
     const by = factor(l);
     if (by) return ex(`lg_iv_mul(${r.sql}, ${by})`, INTERVAL, f);
   }
-  if (L === 'date' && R === 'timestamp' && op === '-') return ex(`(CAST(${l.sql} AS TIMESTAMP) - ${r.sql})`, INTERVAL, f);
-  if (L === 'timestamp' && R === 'date' && op === '-') return ex(`(${l.sql} - CAST(${r.sql} AS TIMESTAMP))`, INTERVAL, f);
+  if (L === 'date' && R === 'timestamp' && op === '-') return ex(`lg_ts_mi(${asTimestamp(l)}, ${r.sql})`, INTERVAL, f);
+  if (L === 'timestamp' && R === 'date' && op === '-') return ex(`lg_ts_mi(${l.sql}, ${asTimestamp(r)})`, INTERVAL, f);
   return notSupported(`${typeName(l.t)} ${op} ${typeName(r.t)}`);
 }
 
@@ -969,4 +972,3 @@ function indirection(tr: Tr, b: Obj, sc: Scope, cx: ExprCtx): Ex {
   return e;
 }
 
-export { compareForm };

@@ -3,7 +3,7 @@
 import { coerce, nowSql, textOf, tzFromLocal, tzLocal } from './cast.js';
 import { ex, flags, str, type Ex } from './ex.js';
 import { notSupported } from './errors.js';
-import { compileExpr, compareForm, numericMod, perValueScale, plain, power, unify, varEx } from './expr.js';
+import { asTimestamp, compileExpr, compareForm, numericMod, perValueScale, plain, power, unify, varEx } from './expr.js';
 import {
   BOOL,
   DATE,
@@ -222,8 +222,21 @@ function aggregate(tr: Tr, name: string, b: Obj, sc: Scope, cx: ExprCtx, over: s
         // the extreme value itself, with its own scale
         return ex(call(name === 'min' ? 'arg_min' : 'arg_max', `${a.sql}, lg_numkey(${a.sql})`), a.t, { scale: null, ...f });
       }
-      // the extreme by Postgres' order of intervals (compareForm)
-      if (a.t.n === 'interval') return ex(call(name === 'min' ? 'arg_min' : 'arg_max', `${a.sql}, lg_iv_key(${a.sql})`), a.t, { scale: a.scale, ...f });
+      if (a.t.n === 'interval') {
+        // the extreme by Postgres' order of intervals (total span). Among equal spans written differently
+        // ('1 mon' and '30 days') Postgres keeps the one it read last, which a parallel scan cannot tell: the
+        // extremes by fields both ways must agree
+        const fn = name === 'min' ? 'arg_min' : 'arg_max';
+        const by = (sign: string) => `${a.sql}, {'k': lg_iv_key(${a.sql}), 'm': ${sign}lg_iv_m(${a.sql}), 'd': ${sign}lg_iv_d(${a.sql})}`;
+        const one = call(fn, by(''));
+        const other = call(fn, by('-'));
+        const msg = `${name}() over intervals of equal span written with different fields is not supported on lakegate mirrors`;
+        return ex(
+          `(CASE WHEN lg_iv_m(${one}) <> lg_iv_m(${other}) OR lg_iv_d(${one}) <> lg_iv_d(${other}) THEN error('${ERROR_TAG}0A000:${msg}')::INTERVAL ELSE ${one} END)`,
+          a.t,
+          { scale: a.scale, ...f },
+        );
+      }
       if (isString(a.t) && !tr.env.session.codePointCollation) return notSupported(`${name}() over text under a non-C collation`);
       if (a.t.n === 'bpchar') return notSupported(`${name}() over char(n)`);
       // min/max(varchar|name) resolve to the text aggregates
@@ -684,7 +697,7 @@ function scalar(tr: Tr, name: string, args0: Ex[]): Ex {
       if (x.t.arr || (x.t.n !== 'date' && x.t.n !== 'timestamp' && x.t.n !== 'timestamptz')) return notSupported(`to_char(${typeName(x.t)}, …)`);
       const fmt = constText(args[1], 'to_char() format');
       // fields of the local time in the session zone (date resolves to the timestamptz variant: local midnight)
-      const local = x.t.n === 'timestamptz' ? tzLocal(tr.env, x.sql) : `CAST(${x.sql} AS TIMESTAMP)`;
+      const local = x.t.n === 'timestamptz' ? tzLocal(tr.env, x.sql) : asTimestamp(x);
       return ex(`(CASE WHEN ${x.sql} IS NULL THEN NULL ELSE ${toCharSql(local, fmt)} END)`, TEXT, f);
     }
     case 'timezone': {
@@ -717,7 +730,13 @@ function scalar(tr: Tr, name: string, args0: Ex[]): Ex {
       const tz = kinds.includes('timestamptz') || !kinds.includes('timestamp');
       const local = (x: Ex) => (tz ? tzLocal(tr.env, coerce(tr.env, x, TIMESTAMPTZ, false).sql) : coerce(tr.env, x, TIMESTAMP, false).sql);
       const from = n === 1 ? `CAST(CAST(${tzLocal(tr.env, nowSql(tr.env))} AS DATE) AS TIMESTAMP)` : local(a!);
-      return ex(`lg_age(epoch_us(${from}), epoch_us(${local(args[n - 1]!)}))`, INTERVAL, f);
+      const to = local(args[n - 1]!);
+      return ex(
+        `(CASE WHEN ${from} IS NULL OR ${to} IS NULL THEN NULL WHEN isfinite(${from}) AND isfinite(${to}) THEN lg_age(epoch_us(${from}), epoch_us(${to})) ` +
+          `ELSE lg_infinite_iv(${from}, ${to}) END)`,
+        INTERVAL,
+        f,
+      );
     }
     case 'justify_hours':
     case 'justify_days':

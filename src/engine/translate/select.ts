@@ -568,6 +568,7 @@ function simpleSelect(tr: Tr, stmt: Obj, sc: Scope, top: boolean): TopQuery {
  * '1 mon -19 days' and '11 days' differ). `key` is the value Postgres' equality compares.
  */
 type Keyed = Map<string, { key: string; kind: 'numeric' | 'interval' }>;
+// (an interval's entry is its whole GROUP BY text: the value and its month and day fields)
 
 const groupedByKey = (e: Ex) => !e.t.arr && ((e.t.n === 'numeric' && e.scale === null) || e.t.n === 'interval');
 
@@ -732,7 +733,11 @@ function groupKey(e: Ex, keyed?: Keyed, distinctOn = false): string {
     // DISTINCT ON only partitions (each row shows its own value): the key itself will do
     if (distinctOn) return `lg_iv_key(${e.sql})`;
     if (!keyed) return notSupported('grouping sets over interval values');
-    keyed.set(e.sql, { key: `lg_iv_key(${e.sql})`, kind: 'interval' });
+    // grouped by its fields as written (DuckDB alone would put '1 mon' and '30 days' in one group, showing either),
+    // so that the check finds every pair of groups Postgres would merge
+    const g = `${e.sql}, lg_iv_m(${e.sql}), lg_iv_d(${e.sql})`;
+    keyed.set(g, { key: `lg_iv_key(${e.sql})`, kind: 'interval' });
+    return g;
   }
   if (e.t.n === 'json' || e.t.n === 'jsonb') return notSupported(`grouping by ${e.t.n}`);
   // char(n) values all carry n characters, so raw equality is bpchar equality; char without length is not
