@@ -55,3 +55,22 @@ test('numeric NaN already in the source fails the initial copy with the reason',
   await waitFor('failed', async () => (await row('nanny_iceberg'))?.state === 'failed');
   assert.match((await row('nanny_iceberg')).error!, /column "p" holds numeric NaN/);
 });
+
+test("a timestamp past DuckDB's last one fails the mirror with the reason, in the copy and in the stream", async () => {
+  const c = fx.client;
+  // Postgres' timestamps run to 294276 AD, DuckDB's end on 294247-01-10
+  await c.query(`CREATE TABLE far (id int PRIMARY KEY, ts timestamp)`);
+  await c.query(`INSERT INTO far VALUES (1, '294270-01-01 00:00')`);
+  await c.query(`CALL mooncake.create_table('far_iceberg', 'far')`);
+  await waitFor('copy failed', async () => (await row('far_iceberg'))?.state === 'failed');
+  assert.match((await row('far_iceberg')).error!, /a timestamp after 294247-01-10 cannot be stored in a mirror/);
+
+  await c.query(`CREATE TABLE later (id int PRIMARY KEY, ts timestamptz)`);
+  await c.query(`INSERT INTO later VALUES (1, '2024-01-01 00:00+00')`);
+  await c.query(`CALL mooncake.create_table('later_iceberg', 'later')`);
+  await waitFor('ready', async () => (await row('later_iceberg'))?.state === 'ready');
+  await c.query(`INSERT INTO later VALUES (2, '294250-06-01 00:00+00')`);
+  await waitFor('stream failed', async () => (await row('later_iceberg')).state === 'failed');
+  assert.match((await row('later_iceberg')).error!, /a timestamp after 294247-01-10 cannot be stored in a mirror/);
+  assert.equal(svc.mirrorSql('public.later_iceberg'), null, 'the failed mirror is not served');
+});

@@ -16,7 +16,7 @@ import {
 } from '@duckdb/node-api';
 import { cellValue, type ColumnBatch, type ColumnLayout, type Interval, type TimeTz, type Value } from '../cdc/index.js';
 import { intervalText, timetzText, type ColumnType, type MirrorColumn } from './column-types.js';
-import { isDecimalSpecial, unrepresentableDecimal } from './unrepresentable.js';
+import { isDecimalSpecial, unrepresentableDecimal, unrepresentableTimestamp } from './unrepresentable.js';
 
 // the low-level bindings that @duckdb/node-api itself is built on (its own dependency, resolved from there)
 const duck = createRequire(createRequire(import.meta.url).resolve('@duckdb/node-api'))('@duckdb/node-bindings') as typeof Bindings;
@@ -62,7 +62,7 @@ export function chunkable(types: readonly ColumnType[]): boolean {
 function timestampMicros(v: Value): bigint {
   if (typeof v === 'bigint') {
     // Postgres' last timestamps (after 294247-01-10) do not fit DuckDB's; never let them wrap around
-    if (v >= TS_INF || v <= -TS_INF) throw new Error('timestamp out of the range DuckDB can store');
+    if (v >= TS_INF || v <= -TS_INF) throw unrepresentableTimestamp();
     return v;
   }
   if (v === Infinity) return TS_INF;

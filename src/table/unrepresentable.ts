@@ -23,3 +23,10 @@ export function unrepresentableDecimal(column: string | undefined, v: string, t:
       `(Iceberg decimals have no ${v}); the mirror cannot answer as Postgres would`,
   );
 }
+
+/** Postgres' timestamps run to 294276 AD, DuckDB's (and so a mirror's) end on 294247-01-10 */
+export function unrepresentableTimestamp(): UnrepresentableValueError {
+  return new UnrepresentableValueError(
+    "a timestamp after 294247-01-10 cannot be stored in a mirror (DuckDB's timestamps end there); the mirror cannot answer as Postgres would",
+  );
+}

@@ -16,6 +16,7 @@ import type { ResolvedType } from '../types/catalog.js';
 import { PgOid } from '../types/oids.js';
 import type { Decoder, Value } from '../types/values.js';
 import { int32At, type CopyRowSink } from './binary-copy-parser.js';
+import { unrepresentableTimestamp } from '../../table/unrepresentable.js';
 
 export type ColumnLayout = 'bool' | 'int32' | 'float32' | 'float64' | 'date' | 'int64' | 'time' | 'timestamp' | 'text' | 'bytea' | 'value';
 
@@ -215,7 +216,7 @@ export class ColumnBatchBuilder implements CopyRowSink {
           }
           const nh = hi + EPOCH_HI + carry;
           // Postgres' last timestamps (after 294247-01-10) do not fit DuckDB's
-          if (nh > 0x7fffffff) throw new Error('timestamp out of the range DuckDB can store');
+          if (nh > 0x7fffffff) throw unrepresentableTimestamp();
           h[2 * r] = l | 0;
           h[2 * r + 1] = nh;
         }
