@@ -441,6 +441,8 @@ const QUERIES: (string | [string, { params?: (string | null)[]; formats?: number
   "SELECT id, rank() OVER (ORDER BY x), max(x) OVER (PARTITION BY side ORDER BY id), x = interval '-28 days -10:00' FROM (SELECT id, side, CASE WHEN id % 2 = 0 THEN dur - interval '1 mon' ELSE dur - interval '29 days' END AS x FROM trades_iceberg) s ORDER BY id",
   "SELECT x, count(*) FROM (SELECT CASE WHEN id % 2 = 0 THEN dur - interval '1 mon' ELSE dur - interval '29 days' END AS x FROM trades_iceberg) s GROUP BY x ORDER BY 1 DESC",
   "SELECT DISTINCT ON (x) x, id FROM (SELECT id, CASE WHEN id % 3 = 0 THEN interval '1 mon' ELSE interval '30 days' END AS x FROM trades_iceberg) s ORDER BY x, id",
+  // float NaN and ±Infinity become numeric's own; numeric(p,s) casts of values that fit
+  "SELECT id, (CASE WHEN id % 4 = 0 THEN 'NaN'::float8 WHEN id % 4 = 1 THEN '-Infinity'::float8 ELSE fee END)::numeric, raw_num::numeric(12,1), fee::numeric(10,3) FROM trades_iceberg ORDER BY id",
   // dates: BC years as text, ± integer keeping infinity, and ages past JS Date's last year (275760)
   "SELECT id, (trade_date - 800000)::text, (local_ts - interval '2100 years')::text, (CASE WHEN id = 2 THEN 'infinity'::date ELSE trade_date END + 1)::text FROM trades_iceberg ORDER BY id",
   "SELECT id, age('290000-06-01 12:00'::timestamp, local_ts), age(local_ts, '280000-01-31'::timestamp) FROM trades_iceberg ORDER BY id",
@@ -652,6 +654,11 @@ test('differential: errors equal Postgres', async (t) => {
     "SELECT jsonb_build_object('a', 1, sym, 2) FROM trades_iceberg",
     'SELECT json_object_agg(sym, id ORDER BY id) FROM trades_iceberg',
     'SELECT jsonb_object_agg(sym, id) FROM trades_iceberg',
+    // numeric(p,s) overflow and infinities: 22003 numeric field overflow
+    'SELECT raw_num::numeric(2,1) FROM trades_iceberg',
+    'SELECT fee::numeric(2,1) FROM trades_iceberg',
+    "SELECT (CASE WHEN id = 3 THEN 'Infinity'::float8 ELSE fee END)::numeric(10,2) FROM trades_iceberg",
+    "SELECT (CASE WHEN id = 3 THEN '-Infinity'::float8 ELSE fee END)::numeric::numeric(10,2) FROM trades_iceberg",
     // date arithmetic at the ends of the ranges and with infinities
     "SELECT trade_date - 'infinity'::date FROM trades_iceberg",
     "SELECT '5874897-12-31'::date + (id - id + 1) FROM trades_iceberg",
@@ -828,6 +835,10 @@ test('refused constructs give 0A000', async () => {
   await refused(`SELECT DISTINCT x FROM ${monthOrDays}`, /grouping intervals that are equal/);
   await refused(`SELECT max(x) FROM ${monthOrDays}`, /max\(\) over intervals of equal span/);
   await refused(`SELECT x, count(*) FROM ${monthOrDays} GROUP BY ROLLUP (x)`, /grouping sets over interval/);
+  // numeric NaN has no DECIMAL (Postgres keeps NaN in numeric(p,s) and in round())
+  await refused("SELECT (CASE WHEN id = 3 THEN 'NaN'::float8 ELSE fee END)::numeric::numeric(10,2) FROM trades_iceberg", /numeric NaN as numeric\(10,2\)/);
+  await refused("SELECT (CASE WHEN id = 3 THEN 'NaN'::float8 ELSE fee END)::numeric(10,2) FROM trades_iceberg", /numeric NaN as numeric\(10,2\)/);
+  await refused("SELECT round((CASE WHEN id = 3 THEN 'NaN'::float8 ELSE fee END)::numeric, 2) FROM trades_iceberg", /round\(\) of NaN/);
   // an infinite interval (a difference or age() of an infinite timestamp) has no DuckDB value
   await refused("SELECT CASE WHEN id = 2 THEN 'infinity'::timestamp ELSE local_ts END - '2020-01-01'::timestamp FROM trades_iceberg", /infinite intervals/);
   await refused("SELECT age(CASE WHEN id = 2 THEN 'infinity'::timestamp ELSE local_ts END, local_ts) FROM trades_iceberg", /infinite intervals/);

@@ -25,6 +25,8 @@ import { jsonArrayLength, jsonbContains, jsonbExists, jsonEach, jsonElements, js
 
 /** Errors raised inside DuckDB carry their SQLSTATE in this form: `lakegate:<code>:<message>`. */
 export const ERROR_TAG = 'lakegate:';
+/** Separates an error's DETAIL from its message in the text an error carries through DuckDB. */
+export const DETAIL_MARK = '\u001f';
 
 const err = (code: string, msg: string) => `error('${ERROR_TAG}${code}:${msg.replace(/'/g, "''")}')`;
 
@@ -178,6 +180,9 @@ const MACROS: string[] = [
   `lg_num(x) AS CASE WHEN x IS NULL THEN NULL WHEN lg_num_scale(x) > 18 OR TRY_CAST(x AS DECIMAL(38,18)) IS NULL ` +
     `THEN error('${ERROR_TAG}0A000:computing with the numeric value ' || x || ' (more than 20 integer or 18 fraction digits, or NaN/Infinity) is not supported on lakegate mirrors') ` +
     `ELSE CAST(x AS DECIMAL(38,18)) END`,
+  // numeric(p,s) of a value DuckDB's cast refused: apply_typmod's error, or (NaN, which a DECIMAL cannot hold) refused
+  `lg_typmod_slow(t, p, s) AS CASE WHEN t IS NULL THEN NULL WHEN lg_numtypmod(t, p, s) = 'NaN' ` +
+    `THEN error('${ERROR_TAG}0A000:numeric NaN as numeric(' || p || ',' || s || ') is not supported on lakegate mirrors') ELSE lg_numtypmod(t, p, s) END`,
   `lg_series_step(s) AS CASE WHEN s = 0 THEN ${err('22023', 'step size cannot equal zero')} ELSE s END`,
   `lg_series_interval(s) AS CASE WHEN s = INTERVAL '0 seconds' THEN ${err('22023', 'step size cannot equal zero')} ELSE s END`,
   // percentile_cont over the sorted non-NULL values l (1-based lists), Postgres' float8 interpolation
@@ -247,7 +252,8 @@ function udf(name: string, params: DuckDBType[], ret: DuckDBType, fn: Fn): DuckD
         output.flush();
       } catch (e) {
         const code = e instanceof PgError ? e.code : 'XX000';
-        info.setError(`${ERROR_TAG}${code}:${(e as Error).message}`);
+        const detail = e instanceof PgError && e.detail ? `${DETAIL_MARK}${e.detail}` : '';
+        info.setError(`${ERROR_TAG}${code}:${(e as Error).message}${detail}`);
       }
     },
   });

@@ -1,7 +1,7 @@
 // DuckDB errors → the error Postgres raises for the same condition. Errors our own helpers raise carry their
 // SQLSTATE (duck-functions.ts ERROR_TAG); the common runtime ones are recognised by DuckDB's wording.
 import { PgError } from '../route/local.js';
-import { ERROR_TAG } from './duck-functions.js';
+import { DETAIL_MARK, ERROR_TAG } from './duck-functions.js';
 
 /** The error a one-call reader-view check raises in DuckDB when the view guessed for a mirror is not the current one. */
 export const STALE_CHOICE = 'lakegate: stale reader view choice';
@@ -18,6 +18,8 @@ export function pgErrorOf(e: unknown): PgError {
     let text = rest.slice(6);
     const nl = text.indexOf('\n');
     if (nl >= 0) text = text.slice(0, nl);
+    const d = text.indexOf(DETAIL_MARK);
+    if (d >= 0) return new PgError(code, text.slice(0, d).trim(), 'ERROR', text.slice(d + 1).trim());
     return new PgError(code, text.trim());
   }
   if (/INTERRUPT|Interrupted/.test(msg)) return new PgError('57014', 'canceling statement due to user request');

@@ -86,13 +86,22 @@ export function coerce(env: TranslateEnv, e: Ex, to: PgT, explicit: boolean): Ex
   return { ...out, ...f };
 }
 
+/**
+ * numeric text or DECIMAL `sql` as numeric(p,s): DuckDB's cast where it succeeds; where it cannot (out of range,
+ * NaN, ±Infinity) apply_typmod's own error (22003 with Postgres' detail), and NaN, which a DECIMAL cannot hold, refused
+ */
+export function numericTypmodSql(sql: string, to: PgT): string {
+  const ty = duckType(to);
+  const precision = ((to.mod - 4) >> 16) & 0xffff;
+  const text = `CAST(${sql} AS VARCHAR)`;
+  return `coalesce(TRY_CAST(${sql} AS ${ty}), CAST(lg_typmod_slow(${text}, ${precision}, ${numericScale(to)}) AS ${ty}))`;
+}
+
 function applyTypmod(e: Ex, to: PgT, explicit: boolean): Ex {
   switch (to.n) {
     case 'numeric': {
       const s = numericScale(to)!;
-      const ty = duckType(to);
-      if (e.scale === null && e.t.n === 'numeric') return ex(`CAST(${e.sql} AS ${ty})`, to, { scale: s, ...flags(e) });
-      return ex(`CAST(${e.sql} AS ${ty})`, to, { scale: s, ...flags(e) });
+      return ex(numericTypmodSql(e.sql, to), to, { scale: s, ...flags(e) });
     }
     case 'varchar':
       // explicit casts truncate to n characters; implicit ones would raise an error, which needs the value
@@ -137,11 +146,14 @@ function convert(env: TranslateEnv, e: Ex, to: PgT, explicit: boolean): Ex {
     if (isFloat(to)) return cast(duckType(to));
     if (isInt(to)) return cast(duckType(to)); // rint: half to even, as DuckDB's cast
     if (to.n === 'numeric') {
-      // float8_numeric / float4_numeric print %.15g / %.6g first, then read the text as numeric
-      const g = `printf('%.${from.n === 'float4' ? 6 : 15}g', ${e.sql})`;
+      // float8_numeric / float4_numeric print %.15g / %.6g first, then read the text as numeric (NaN and ±Infinity
+      // become numeric's own)
+      const g =
+        `(CASE WHEN isnan(${e.sql}) THEN 'NaN' WHEN isinf(${e.sql}) THEN (CASE WHEN ${e.sql} > 0 THEN 'Infinity' ELSE '-Infinity' END) ` +
+        `ELSE printf('%.${from.n === 'float4' ? 6 : 15}g', ${e.sql}) END)`;
       const s = numericScale(to);
       if (s === null) return ex(g, to, { ...f, scale: null });
-      return ex(`CAST(${g} AS ${duckType(to)})`, to, { ...f, scale: s });
+      return ex(numericTypmodSql(g, to), to, { ...f, scale: s });
     }
   }
   if (from.n === 'bool' && to.n === 'int4' && explicit) return cast('INTEGER');

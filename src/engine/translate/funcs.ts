@@ -517,7 +517,10 @@ function scalar(tr: Tr, name: string, args0: Ex[]): Ex {
       if (num.scale === null) {
         // exact over the numeric text; the result has exactly s fraction digits
         if (s < 0) return notSupported(`${name}() to a negative scale`);
-        return ex(`CAST(lg_num${name}(${num.sql}, ${s}) AS DECIMAL(38,${s}))`, NUMERIC, { scale: s, ...f });
+        // NaN, ±Infinity and values past 38 digits have no DECIMAL: refused
+        const r = `lg_num${name}(${num.sql}, ${s})`;
+        const msg = `${name}() of NaN, Infinity or numerics of more than 38 digits is not supported on lakegate mirrors`;
+        return ex(`coalesce(TRY_CAST(${r} AS DECIMAL(38,${s})), CASE WHEN ${r} IS NULL THEN NULL ELSE error('${ERROR_TAG}0A000:${msg}') END)`, NUMERIC, { scale: s, ...f });
       }
       if (s < 0) return notSupported(`${name}() to a negative scale`);
       if (s >= num.scale) return ex(`CAST(${num.sql} AS DECIMAL(38,${s}))`, NUMERIC, { scale: s, ...f });
