@@ -124,6 +124,19 @@ function aggregate(tr: Tr, name: string, b: Obj, sc: Scope, cx: ExprCtx, over: s
     return `lg_iv_make(${call('sum', `lg_iv_m(${x})`)}, ${call('sum', `lg_iv_d(${x})`)}, ${call('sum', `lg_iv_us(${x})`)})`;
   };
   const f = { agg: over === '' || args.some((a) => a.agg), win: over !== '' };
+  /**
+   * sum()/avg() of floats where Postgres' running sums could overflow (float8pl, and float8_accum's Youngs–Cramer
+   * update, raise 'value out of range: overflow' at the row where they do, which depends on the row order) are
+   * refused; below the bound no order can overflow: |running sum| ≤ n·max|x|, and for avg the squared term
+   * (x·n − Σx)² ≤ (2n·max|x|)² < DBL_MAX. Infinite inputs make Postgres' results infinite or NaN, as DuckDB's.
+   */
+  const floatGuard = (fn: 'sum' | 'avg', x: string, agg: string) => {
+    const bound = fn === 'sum' ? '1.79e308' : '6.7e153';
+    const n = call('count', x);
+    const max = call('max', `abs(CASE WHEN isfinite(${x}) THEN ${x} END)`);
+    const msg = `${fn}() of floating-point values this large (the running sums Postgres keeps could overflow) is not supported on lakegate mirrors`;
+    return `(CASE WHEN ${n} * ${max} >= ${bound} THEN error('${ERROR_TAG}0A000:${msg}') ELSE ${agg} END)`;
+  };
   const a0 = args[0];
   switch (name) {
     case 'count':
@@ -142,7 +155,7 @@ function aggregate(tr: Tr, name: string, b: Obj, sc: Scope, cx: ExprCtx, over: s
         }
         return ex(call('sum', a.sql), NUMERIC, { scale: a.scale, ...f });
       }
-      if (a.t.n === 'float8') return ex(call('sum', a.sql), FLOAT8, f);
+      if (a.t.n === 'float8') return ex(floatGuard('sum', a.sql, call('sum', a.sql)), FLOAT8, f);
       // DuckDB has no sum(INTERVAL): Postgres adds the months, days and microseconds separately
       if (a.t.n === 'interval') return ex(intervalSum(a.sql), a.t, f);
       break;
@@ -155,7 +168,10 @@ function aggregate(tr: Tr, name: string, b: Obj, sc: Scope, cx: ExprCtx, over: s
         const n = call('count', a.sql);
         return ex(`(CASE WHEN ${n} = 0 THEN NULL ELSE lg_iv_div(${intervalSum(a.sql)}, CAST(${n} AS DOUBLE)) END)`, INTERVAL, f);
       }
-      if (isFloat(a.t)) return ex(call('avg', `CAST(${a.sql} AS DOUBLE)`), FLOAT8, f);
+      if (isFloat(a.t)) {
+        const x = `CAST(${a.sql} AS DOUBLE)`;
+        return ex(floatGuard('avg', x, call('avg', x)), FLOAT8, f);
+      }
       if (isInt(a.t) || a.t.n === 'numeric') {
         const count = ex(call('count', a.sql), INT8, { scale: 0, ...f });
         if (a.t.n === 'numeric' && a.scale === null) {
