@@ -443,6 +443,8 @@ const QUERIES: (string | [string, { params?: (string | null)[]; formats?: number
   "SELECT DISTINCT ON (x) x, id FROM (SELECT id, CASE WHEN id % 3 = 0 THEN interval '1 mon' ELSE interval '30 days' END AS x FROM trades_iceberg) s ORDER BY x, id",
   // float sums and averages with infinite inputs (no overflow: Postgres gives ±Infinity or NaN)
   "SELECT side, sum(CASE WHEN id % 7 = 0 THEN 'Infinity'::float8 ELSE fee END), avg(CASE WHEN id = 5 THEN '-Infinity'::float8 ELSE fee END), avg(CASE WHEN id % 5 = 0 THEN 'NaN'::float4 ELSE ratio END) FROM trades_iceberg GROUP BY side ORDER BY side",
+  // numeric NaN / 0 is NaN
+  "SELECT id, (CASE WHEN id = 3 THEN 'NaN'::float8 ELSE fee END)::numeric / (id - id), (CASE WHEN id = 3 THEN 'NaN'::float8 ELSE fee END)::numeric / (qty - qty) FROM trades_iceberg WHERE id = 3",
   // float NaN and ±Infinity become numeric's own; numeric(p,s) casts of values that fit
   "SELECT id, (CASE WHEN id % 4 = 0 THEN 'NaN'::float8 WHEN id % 4 = 1 THEN '-Infinity'::float8 ELSE fee END)::numeric, raw_num::numeric(12,1), fee::numeric(10,3) FROM trades_iceberg ORDER BY id",
   // dates: BC years as text, ± integer keeping infinity, and ages past JS Date's last year (275760)

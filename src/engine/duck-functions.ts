@@ -385,8 +385,10 @@ const UDFS = (): DuckDBScalarFunction[] => [
   udf('lg_numdiv', [VARCHAR, VARCHAR], VARCHAR, ([a, b]) => {
     if (b === null) return null;
     const d = num(b);
-    if (isZero(d)) throw new PgError('22012', 'division by zero');
-    return numericText(numericDiv(num(a), d));
+    const n = num(a);
+    // NaN / 0 is NaN (numeric_div checks the special values first)
+    if (n.kind !== 'nan' && isZero(d)) throw new PgError('22012', 'division by zero');
+    return numericText(numericDiv(n, d));
   }),
   udf('lg_numavg', [VARCHAR, BIGINT], VARCHAR, ([s, c]) => {
     if (c === null) return null;

@@ -95,7 +95,8 @@ export function evalVar(n: VarNode, values: readonly unknown[]): PgNumeric | num
         const a = go(n.a);
         const b = go(n.b);
         if (a === null || b === null) return null;
-        if (b.kind === 'finite' && b.unscaled === 0n) throw new PgError('22012', 'division by zero');
+        // NaN / 0 is NaN (numeric_div checks the special values first)
+        if (a.kind !== 'nan' && b.kind === 'finite' && b.unscaled === 0n) throw new PgError('22012', 'division by zero');
         return numericDiv(a, b);
       }
       case 'add':
