@@ -843,6 +843,8 @@ test('refused constructs give 0A000', async () => {
   await refused("SELECT (CASE WHEN id = 3 THEN 'NaN'::float8 ELSE fee END)::numeric::numeric(10,2) FROM trades_iceberg", /numeric NaN as numeric\(10,2\)/);
   await refused("SELECT (CASE WHEN id = 3 THEN 'NaN'::float8 ELSE fee END)::numeric(10,2) FROM trades_iceberg", /numeric NaN as numeric\(10,2\)/);
   await refused("SELECT round((CASE WHEN id = 3 THEN 'NaN'::float8 ELSE fee END)::numeric, 2) FROM trades_iceberg", /round\(\) of NaN/);
+  // exact numeric results of more than 38 digits (Postgres' numeric has no such limit)
+  await refused('SELECT big::numeric(19,0) * big::numeric(19,0) * big::numeric(19,0) * big::numeric(19,0) FROM trades_iceberg', /more than 38 digits/);
   // float sums where Postgres' running sums could overflow (it raises 22003 at the row where they do)
   await refused('SELECT sum(fee * 1e306::float8) FROM trades_iceberg', /sum\(\) of floating-point values this large/);
   await refused('SELECT side, avg(fee * 1e152::float8) FROM trades_iceberg GROUP BY side', /avg\(\) of floating-point values this large/);

@@ -23,6 +23,10 @@ export function pgErrorOf(e: unknown): PgError {
     return new PgError(code, text.trim());
   }
   if (/INTERRUPT|Interrupted/.test(msg)) return new PgError('57014', 'canceling statement due to user request');
+  // Postgres' numeric has no 38-digit limit (casts to numeric(p,s) raise its own 22003 through lg_typmod_slow)
+  if (/Could not cast value .* to DECIMAL|DECIMAL.*out of range|Overflow in .*DECIMAL|exceeds the maximum width|Overflow in HUGEINT/i.test(msg)) {
+    return new PgError('0A000', 'numeric values of more than 38 digits are not supported on lakegate mirrors');
+  }
   let m = /Overflow in (?:addition|subtraction|multiplication|division|negation) of (INT16|INT32|INT64|INT128)/.exec(msg);
   if (m) return overflow(m[1]!);
   m = /Overflow in (?:division|multiplication|addition|subtraction)/.exec(msg);
@@ -31,9 +35,6 @@ export function pgErrorOf(e: unknown): PgError {
   if (m) return overflow((m[1] ?? m[2])!);
   if (/More than one row returned by a subquery/.test(msg)) {
     return new PgError('21000', 'more than one row returned by a subquery used as an expression');
-  }
-  if (/Could not cast value .* to DECIMAL|DECIMAL.*out of range|Overflow in .*DECIMAL|exceeds the maximum width/i.test(msg)) {
-    return new PgError('22003', 'numeric field overflow');
   }
   return new PgError('XX000', `lakegate: DuckDB could not run the query: ${firstLine(msg)}`);
 }

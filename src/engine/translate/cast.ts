@@ -128,7 +128,7 @@ function convert(env: TranslateEnv, e: Ex, to: PgT, explicit: boolean): Ex {
     if (isInt(to) || isFloat(to)) return cast(duckType(to));
     if (to.n === 'numeric') {
       const s = explicit ? numericScale(to) : null;
-      return s === null ? cast('DECIMAL(38,0)', { scale: 0 }) : cast(duckType(to), { scale: s });
+      return s === null ? cast('DECIMAL(38,0)', { scale: 0 }) : ex(numericTypmodSql(e.sql, to), to, { ...f, scale: s });
     }
     if (to.n === 'bool' && explicit && from.n === 'int4') return cast('BOOLEAN');
   }
@@ -210,7 +210,7 @@ function textInput(s: string, to: PgT): { sql: string; scale: number | null } | 
     case 'numeric': {
       const sc = numericScale(to);
       if (sc === null) return { sql: `lg_text_numeric(${s})`, scale: null };
-      return { sql: `CAST(lg_text_numeric_fixed(${s}) AS ${duckType(to)})`, scale: sc };
+      return { sql: numericTypmodSql(`lg_text_numeric_fixed(${s})`, to), scale: sc };
     }
     case 'float4':
     case 'float8':
