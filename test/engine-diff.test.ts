@@ -443,6 +443,9 @@ const QUERIES: (string | [string, { params?: (string | null)[]; formats?: number
   "SELECT DISTINCT ON (x) x, id FROM (SELECT id, CASE WHEN id % 3 = 0 THEN interval '1 mon' ELSE interval '30 days' END AS x FROM trades_iceberg) s ORDER BY x, id",
   // float sums and averages with infinite inputs (no overflow: Postgres gives ±Infinity or NaN)
   "SELECT side, sum(CASE WHEN id % 7 = 0 THEN 'Infinity'::float8 ELSE fee END), avg(CASE WHEN id = 5 THEN '-Infinity'::float8 ELSE fee END), avg(CASE WHEN id % 5 = 0 THEN 'NaN'::float4 ELSE ratio END) FROM trades_iceberg GROUP BY side ORDER BY side",
+  // a float ORDER BY column keeps its -0 (DuckDB's sort rebuilds sorted outputs from keys, where -0 is 0)
+  "SELECT id, x, y FROM (SELECT id, CASE WHEN id % 3 = 0 THEN fee * '-0'::float8 ELSE fee END AS x, ratio * CASE WHEN id % 2 = 0 THEN -1 ELSE 1 END AS y FROM trades_iceberg) s ORDER BY y, x, id",
+  "SELECT y, id FROM (SELECT id, ratio * CASE WHEN id % 2 = 0 THEN -1 ELSE 1 END AS y FROM trades_iceberg) s ORDER BY 1 DESC, 2 LIMIT 12",
   // numeric NaN / 0 is NaN
   "SELECT id, (CASE WHEN id = 3 THEN 'NaN'::float8 ELSE fee END)::numeric / (id - id), (CASE WHEN id = 3 THEN 'NaN'::float8 ELSE fee END)::numeric / (qty - qty) FROM trades_iceberg WHERE id = 3",
   // float NaN and ±Infinity become numeric's own; numeric(p,s) casts of values that fit

@@ -5,12 +5,12 @@
 import { coerce } from './cast.js';
 import { ex, ident, type Ex } from './ex.js';
 import { notSupported } from './errors.js';
-import { binary, compareForm, compileExpr, plain, unify } from './expr.js';
+import { binary, compileExpr, plain, unify } from './expr.js';
 import { duckType, INT8, isInt, numericScale, same, t as mk, typeName, type PgT } from './pg-type.js';
 import { Scope, type Col, type Cte, type FromResult, type Rel } from './scope.js';
 import { list, node, strings, type ExprCtx, type Obj, type OutCol, type QueryOut, type Tr } from './translator.js';
 import { varLeaves } from './var-numeric.js';
-import { checkSortable, sortItem } from './window.js';
+import { checkSortable, sortForm, sortItem } from './window.js';
 import { pushdownFilter } from './pushdown.js';
 import type { MirrorRelation, PgTableUse } from './context.js';
 import { PgError } from '../../route/local.js';
@@ -826,7 +826,7 @@ function orderBy(
       const form = sortItem(tr, ex(`${idx + 1}`, c.ex.t, { scale: c.ex.scale }), sb);
       // an ordinal: the select list position (char(n) keys need the expression for rtrim)
       // char(n) and numerics of varying scale sort by a derived key, which needs the expression
-      parts.push(compareForm(c.ex) !== c.ex.sql ? sortItem(tr, c.ex, sb) : form);
+      parts.push(sortForm(c.ex) !== c.ex.sql ? sortItem(tr, c.ex, sb) : form);
       byValue.push({ e: c.ex.win || c.ex.srf ? null : c.ex, sb });
       keys.push({ index: idx, sql: c.ex.sql, desc, nullsFirst, t: c.ex.t });
       continue;

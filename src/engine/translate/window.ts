@@ -4,7 +4,7 @@ import type { Ex } from './ex.js';
 import { notSupported } from './errors.js';
 import { compareForm, compileExpr, plain } from './expr.js';
 import { coerce } from './cast.js';
-import { INT8, isString, typeName } from './pg-type.js';
+import { INT8, isFloat, isString, typeName } from './pg-type.js';
 import type { Scope } from './scope.js';
 import { list, type ExprCtx, type Obj, type Tr } from './translator.js';
 
@@ -37,7 +37,16 @@ export function sortItem(tr: Tr, e0: Ex, sb: Obj): string {
   if (sb.useOp) return notSupported('ORDER BY … USING');
   const desc = sb.sortby_dir === 'SORTBY_DESC';
   const nulls = sb.sortby_nulls === 'SORTBY_NULLS_FIRST' ? 'FIRST' : sb.sortby_nulls === 'SORTBY_NULLS_LAST' ? 'LAST' : desc ? 'FIRST' : 'LAST';
-  return `${compareForm(e)} ${desc ? 'DESC' : 'ASC'} NULLS ${nulls}`;
+  return `${sortForm(e)} ${desc ? 'DESC' : 'ASC'} NULLS ${nulls}`;
+}
+
+/**
+ * What to sort by. DuckDB's sort rebuilds an ORDER BY column that is also an output from its sort key, where a
+ * float's -0 has become 0: a float sorts by a key of its own (−0 and 0 sort as equal, as in Postgres).
+ */
+export function sortForm(e: Ex): string {
+  if (isFloat(e.t) && !e.t.arr) return `(CASE WHEN ${e.sql} = 0 THEN 0 ELSE ${e.sql} END)`;
+  return compareForm(e);
 }
 
 export function checkSortable(tr: Tr, e: Ex): void {
