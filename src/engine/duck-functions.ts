@@ -89,6 +89,9 @@ const MACROS: string[] = [
   `lg_infinite_iv(a, b) AS CASE WHEN a = b THEN ${err('22008', 'interval out of range')} ` +
     `ELSE ${err('0A000', 'infinite intervals are not supported on lakegate mirrors')} END`,
   `lg_ts_mi(a, b) AS CASE WHEN a IS NULL OR b IS NULL THEN NULL WHEN isfinite(a) AND isfinite(b) THEN a - b ELSE lg_infinite_iv(a, b) END`,
+  // time zone conversion: ICU computes in milliseconds held in a double, exact up to 2^53 ms from 1970 (year 287396)
+  `lg_timezone(z, x) AS CASE WHEN isfinite(x) AND abs(epoch_us(x)) >= 9007199254740992000 ` +
+    `THEN ${err('0A000', 'time zone conversion of timestamps beyond the year 287396 is not supported on lakegate mirrors')} ELSE timezone(z, x) END`,
   // date → timestamp: Postgres' timestamps end in 294276, DuckDB's on 294247-01-10
   `lg_date_ts(d) AS CASE WHEN NOT isfinite(d) THEN CAST(d AS TIMESTAMP) ` +
     `WHEN d > DATE '294276-12-31' OR d < DATE '4714-11-24 (BC)' THEN ${err('22008', 'date out of range for timestamp')} ` +

@@ -45,12 +45,12 @@ export function nowSql(env: TranslateEnv): string {
 
 /** local timestamp of a timestamptz in the session zone (timestamptz::timestamp) */
 export function tzLocal(env: TranslateEnv, sql: string): string {
-  return `timezone(${zoneOf(env, 'time zone conversion')}, ${sql})`;
+  return `lg_timezone(${zoneOf(env, 'time zone conversion')}, ${sql})`;
 }
 
 /** timestamptz of a local timestamp in the session zone (timestamp::timestamptz) */
 export function tzFromLocal(env: TranslateEnv, sql: string): string {
-  return `timezone(${zoneOf(env, 'time zone conversion')}, ${sql})`;
+  return `lg_timezone(${zoneOf(env, 'time zone conversion')}, ${sql})`;
 }
 
 /** Numeric value as text Postgres' numeric_out would print (for values shown with per-value scale). */

@@ -725,9 +725,9 @@ function scalar(tr: Tr, name: string, args0: Ex[]): Ex {
       const zone = namedZone(tr, args[0], 'AT TIME ZONE');
       let x = args[1]!;
       if (x.t.n === 'unknown') x = coerce(tr.env, x, TIMESTAMPTZ, false);
-      if (x.t.n === 'timestamptz') return ex(`timezone(${str(zone)}, ${x.sql})`, TIMESTAMP, f);
-      if (x.t.n === 'timestamp') return ex(`timezone(${str(zone)}, ${x.sql})`, TIMESTAMPTZ, f);
-      if (x.t.n === 'date') return ex(`timezone(${str(zone)}, ${coerce(tr.env, x, TIMESTAMPTZ, false).sql})`, TIMESTAMP, f);
+      if (x.t.n === 'timestamptz') return ex(`lg_timezone(${str(zone)}, ${x.sql})`, TIMESTAMP, f);
+      if (x.t.n === 'timestamp') return ex(`lg_timezone(${str(zone)}, ${x.sql})`, TIMESTAMPTZ, f);
+      if (x.t.n === 'date') return ex(`lg_timezone(${str(zone)}, ${coerce(tr.env, x, TIMESTAMPTZ, false).sql})`, TIMESTAMP, f);
       break;
     }
     case 'date':
@@ -986,7 +986,7 @@ function dateTruncInZone(tr: Tr, args: Ex[], f: { agg: boolean; win: boolean }):
   let x = args[1]!;
   if (x.t.n === 'unknown' || x.t.n === 'date' || x.t.n === 'timestamp') x = coerce(tr.env, x, TIMESTAMPTZ, false);
   if (x.t.n !== 'timestamptz' || x.t.arr) return notSupported(`date_trunc() of ${typeName(x.t)} in a time zone`);
-  const inZone = (v: string) => `timezone(${zone}, ${v})`;
+  const inZone = (v: string) => `lg_timezone(${zone}, ${v})`;
   return ex(truncLocal(unit, x.sql, inZone, inZone), TIMESTAMPTZ, f);
 }
 
