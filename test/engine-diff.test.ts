@@ -446,6 +446,9 @@ const QUERIES: (string | [string, { params?: (string | null)[]; formats?: number
   // a float ORDER BY column keeps its -0 (DuckDB's sort rebuilds sorted outputs from keys, where -0 is 0)
   "SELECT id, x, y FROM (SELECT id, CASE WHEN id % 3 = 0 THEN fee * '-0'::float8 ELSE fee END AS x, ratio * CASE WHEN id % 2 = 0 THEN -1 ELSE 1 END AS y FROM trades_iceberg) s ORDER BY y, x, id",
   "SELECT y, id FROM (SELECT id, ratio * CASE WHEN id % 2 = 0 THEN -1 ELSE 1 END AS y FROM trades_iceberg) s ORDER BY 1 DESC, 2 LIMIT 12",
+  // integer bitwise operators: per type, no overflow checks, shift counts reduced to the width, int2 shifted as int
+  "SELECT id, qty & 7, id | qty, qty # id, ~qty, ~big, id << 30, id << 33, qty << 17, big << 40, big >> 70, -id >> 3, qty >> 20, 6 & 3, big & id FROM trades_iceberg ORDER BY id",
+  "SELECT side, bit_and(qty), bit_or(id), bit_xor(big), bit_or(DISTINCT qty) FILTER (WHERE id > 5), min(side), max(side) FROM trades_iceberg GROUP BY side ORDER BY side",
   // numeric NaN / 0 is NaN
   "SELECT id, (CASE WHEN id = 3 THEN 'NaN'::float8 ELSE fee END)::numeric / (id - id), (CASE WHEN id = 3 THEN 'NaN'::float8 ELSE fee END)::numeric / (qty - qty) FROM trades_iceberg WHERE id = 3",
   // float NaN and ±Infinity become numeric's own; numeric(p,s) casts of values that fit

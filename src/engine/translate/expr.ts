@@ -36,6 +36,7 @@ import { list, node, strings, type ExprCtx, type Obj, type Tr } from './translat
 import { varSql, type VarNode } from './var-numeric.js';
 import { regexMatchRe2 } from './regex.js';
 import { checkedIntAbs, checkedIntNeg, checkedIntOp } from './int-checked.js';
+import { bitNot, bitwise } from './bitwise.js';
 
 export function compileExpr(tr: Tr, n: unknown, sc: Scope, cx0: ExprCtx): Ex {
   const [k, b] = node(n);
@@ -419,6 +420,7 @@ function prefix(tr: Tr, op: string, a: Ex): Ex {
     if (a.t.n === 'interval') return ex(`(- ${a.sql})`, a.t, flags(a));
   }
   if (op === 'NOT') return ex(`(NOT ${asBool(tr, a).sql})`, BOOL, flags(a));
+  if (op === '~') return bitNot(tr, plain(a));
   return notSupported(`the prefix operator ${op} on ${typeName(a.t)}`);
 }
 
@@ -458,6 +460,12 @@ export function binary(tr: Tr, op: string, l: Ex, r: Ex, cx: ExprCtx): Ex {
       return arithmetic(tr, op, l, r, cx);
     case '^':
       return power(tr, l, r);
+    case '&':
+    case '|':
+    case '#':
+    case '<<':
+    case '>>':
+      return bitwise(tr, op, plain(l), plain(r));
     case '||':
       return concat(tr, l, r);
     case '->':

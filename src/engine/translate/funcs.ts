@@ -36,7 +36,7 @@ import { ERROR_TAG } from '../duck-functions.js';
 import { checkedIntAbs } from './int-checked.js';
 
 export const AGGREGATES = new Set([
-  'count', 'sum', 'avg', 'min', 'max', 'bool_and', 'bool_or', 'every', 'string_agg', 'array_agg',
+  'count', 'sum', 'avg', 'min', 'max', 'bool_and', 'bool_or', 'every', 'bit_and', 'bit_or', 'bit_xor', 'string_agg', 'array_agg',
   'variance', 'var_samp', 'var_pop', 'stddev', 'stddev_samp', 'stddev_pop',
   'json_agg', 'jsonb_agg', 'json_object_agg', 'jsonb_object_agg',
 ]);
@@ -254,10 +254,22 @@ function aggregate(tr: Tr, name: string, b: Obj, sc: Scope, cx: ExprCtx, over: s
         );
       }
       if (isString(a.t) && !tr.env.session.codePointCollation) return notSupported(`${name}() over text under a non-C collation`);
-      if (a.t.n === 'bpchar') return notSupported(`${name}() over char(n)`);
+      if (a.t.n === 'bpchar') {
+        // char(n) compares without its trailing blanks; the values keep theirs
+        if (a.t.mod < 0) return notSupported(`${name}() over char without a length`);
+        return ex(call(name === 'min' ? 'arg_min' : 'arg_max', `${a.sql}, rtrim(${a.sql})`), a.t, { scale: a.scale, ...f });
+      }
       // min/max(varchar|name) resolve to the text aggregates
       const rt = a.t.n === 'varchar' || a.t.n === 'name' ? TEXT : a.t;
       return ex(call(name, a.sql), rt, { scale: a.scale, ...f });
+    }
+    case 'bit_and':
+    case 'bit_or':
+    case 'bit_xor': {
+      // per integer type, as Postgres has them (no overflow: bits only)
+      const a = a0!.t.n === 'unknown' ? coerce(tr.env, a0!, INT4, false) : a0!;
+      if (!isInt(a.t) || a.t.arr) break;
+      return ex(call(name, a.sql), a.t, { scale: 0, ...f });
     }
     case 'bool_and':
     case 'bool_or':
