@@ -449,6 +449,7 @@ const QUERIES: (string | [string, { params?: (string | null)[]; formats?: number
   // integer bitwise operators: per type, no overflow checks, shift counts reduced to the width, int2 shifted as int
   "SELECT id, qty & 7, id | qty, qty # id, ~qty, ~big, id << 30, id << 33, qty << 17, big << 40, big >> 70, -id >> 3, qty >> 20, 6 & 3, big & id FROM trades_iceberg ORDER BY id",
   "SELECT side, bit_and(qty), bit_or(id), bit_xor(big), bit_or(DISTINCT qty) FILTER (WHERE id > 5), min(side), max(side) FROM trades_iceberg GROUP BY side ORDER BY side",
+  "SELECT id, div(big, qty), div(id, -3), div(qty, 7::int2), to_hex(id - 20), to_hex(big), chr(id * 97 + 60), chr(id + 8360) FROM trades_iceberg ORDER BY id",
   // numeric NaN / 0 is NaN
   "SELECT id, (CASE WHEN id = 3 THEN 'NaN'::float8 ELSE fee END)::numeric / (id - id), (CASE WHEN id = 3 THEN 'NaN'::float8 ELSE fee END)::numeric / (qty - qty) FROM trades_iceberg WHERE id = 3",
   // float NaN and ±Infinity become numeric's own; numeric(p,s) casts of values that fit
@@ -669,6 +670,10 @@ test('differential: errors equal Postgres', async (t) => {
     'SELECT fee::numeric(2,1) FROM trades_iceberg',
     "SELECT (CASE WHEN id = 3 THEN 'Infinity'::float8 ELSE fee END)::numeric(10,2) FROM trades_iceberg",
     "SELECT (CASE WHEN id = 3 THEN '-Infinity'::float8 ELSE fee END)::numeric::numeric(10,2) FROM trades_iceberg",
+    'SELECT chr(id - 20) FROM trades_iceberg',
+    'SELECT chr(id + 55290) FROM trades_iceberg',
+    'SELECT chr(id * 40000) FROM trades_iceberg',
+    'SELECT div(id, qty - qty) FROM trades_iceberg',
     // date arithmetic at the ends of the ranges and with infinities
     "SELECT trade_date - 'infinity'::date FROM trades_iceberg",
     "SELECT '5874897-12-31'::date + (id - id + 1) FROM trades_iceberg",

@@ -587,6 +587,36 @@ function scalar(tr: Tr, name: string, args0: Ex[]): Ex {
       if ((x.t.n === 'numeric' || y.t.n === 'numeric') && fixed(x) && fixed(y)) return numericMod(x, y);
       break;
     }
+    case 'div': {
+      // div(numeric, numeric): the quotient truncated toward zero; integers (which convert to numeric) only
+      if (n !== 2) break;
+      const [x, y] = args.map((e) => (e.t.n === 'unknown' && e.lit?.kind === 'number' ? coerce(tr.env, e, INT8, false) : e)) as [Ex, Ex];
+      if (!isInt(x.t) || !isInt(y.t) || x.t.arr || y.t.arr) break;
+      return ex(`CAST(lg_idiv(CAST(${x.sql} AS HUGEINT), CAST(${y.sql} AS HUGEINT)) AS DECIMAL(38,0))`, NUMERIC, { scale: 0, ...f });
+    }
+    case 'to_hex': {
+      // to_hex(int4) prints the 32-bit two's complement, to_hex(int8) the 64-bit one (int2 is ambiguous in Postgres)
+      if (n !== 1) break;
+      const x = a!.t.n === 'unknown' ? coerce(tr.env, a!, INT4, false) : a!;
+      if (x.t.n === 'int4' && !x.t.arr) return ex(`lower(to_hex(CAST(${x.sql} AS BIGINT) & 4294967295))`, TEXT, f);
+      if (x.t.n === 'int8' && !x.t.arr) return ex(`lower(to_hex(${x.sql}))`, TEXT, f);
+      break;
+    }
+    case 'chr': {
+      if (n !== 1) break;
+      const x = a!.t.n === 'unknown' ? coerce(tr.env, a!, INT4, false) : a!;
+      if (!isInt(x.t) || x.t.arr || x.t.n === 'int8') break;
+      const c = x.sql;
+      return ex(
+        `(CASE WHEN ${c} < 0 THEN error('${ERROR_TAG}22023:character number must be positive') ` +
+          `WHEN ${c} = 0 THEN error('${ERROR_TAG}54000:null character not permitted') ` +
+          `WHEN ${c} > 1114111 THEN error('${ERROR_TAG}54000:requested character too large for encoding: ' || ${c}) ` +
+          `WHEN ${c} BETWEEN 55296 AND 57343 THEN error('${ERROR_TAG}54000:requested character not valid for encoding: ' || ${c}) ` +
+          `ELSE chr(CAST(${c} AS INTEGER)) END)`,
+        TEXT,
+        f,
+      );
+    }
     case 'length':
     case 'char_length':
     case 'character_length':
