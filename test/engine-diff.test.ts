@@ -450,6 +450,8 @@ const QUERIES: (string | [string, { params?: (string | null)[]; formats?: number
   "SELECT id, qty & 7, id | qty, qty # id, ~qty, ~big, id << 30, id << 33, qty << 17, big << 40, big >> 70, -id >> 3, qty >> 20, 6 & 3, big & id FROM trades_iceberg ORDER BY id",
   "SELECT side, bit_and(qty), bit_or(id), bit_xor(big), bit_or(DISTINCT qty) FILTER (WHERE id > 5), min(side), max(side) FROM trades_iceberg GROUP BY side ORDER BY side",
   "SELECT id, div(big, qty), div(id, -3), div(qty, 7::int2), to_hex(id - 20), to_hex(big), chr(id * 97 + 60), chr(id + 8360) FROM trades_iceberg ORDER BY id",
+  // rounding to a negative scale (tens, hundreds…): no fraction digits shown
+  "SELECT id, round(price, -2), trunc(amount, -1), round(raw_num, -1), trunc(raw_num, -2), round(id * 55, -2), round((id * 2400 + 999.9)::numeric(6,1), -5), trunc(-amount, -2) FROM trades_iceberg ORDER BY id",
   // numeric NaN / 0 is NaN
   "SELECT id, (CASE WHEN id = 3 THEN 'NaN'::float8 ELSE fee END)::numeric / (id - id), (CASE WHEN id = 3 THEN 'NaN'::float8 ELSE fee END)::numeric / (qty - qty) FROM trades_iceberg WHERE id = 3",
   // float NaN and ±Infinity become numeric's own; numeric(p,s) casts of values that fit

@@ -542,15 +542,17 @@ function scalar(tr: Tr, name: string, args0: Ex[]): Ex {
       const num = isInt(x.t) ? coerce(tr.env, x, NUMERIC, false) : x;
       if (num.t.n !== 'numeric') break;
       const s = n === 2 ? constInt(args[1], `${name}() scale`) : 0;
+      // a negative s rounds to a multiple of 10^-s, shown without fraction digits
+      const rs = Math.max(s, 0);
       if (num.scale === null) {
         // exact over the numeric text; the result has exactly s fraction digits
-        if (s < 0) return notSupported(`${name}() to a negative scale`);
         // NaN, ±Infinity and values past 38 digits have no DECIMAL: refused
         const r = `lg_num${name}(${num.sql}, ${s})`;
         const msg = `${name}() of NaN, Infinity or numerics of more than 38 digits is not supported on lakegate mirrors`;
-        return ex(`coalesce(TRY_CAST(${r} AS DECIMAL(38,${s})), CASE WHEN ${r} IS NULL THEN NULL ELSE error('${ERROR_TAG}0A000:${msg}') END)`, NUMERIC, { scale: s, ...f });
+        return ex(`coalesce(TRY_CAST(${r} AS DECIMAL(38,${rs})), CASE WHEN ${r} IS NULL THEN NULL ELSE error('${ERROR_TAG}0A000:${msg}') END)`, NUMERIC, { scale: rs, ...f });
       }
-      if (s < 0) return notSupported(`${name}() to a negative scale`);
+      // (DuckDB's round to a negative scale of a narrow DECIMAL loses the carry: round(99999.9::DECIMAL(6,1), -5) is 0)
+      if (s < 0) return ex(`CAST(${name}(CAST(${num.sql} AS DECIMAL(38,${num.scale})), ${s}) AS DECIMAL(38,0))`, NUMERIC, { scale: 0, ...f });
       if (s >= num.scale) return ex(`CAST(${num.sql} AS DECIMAL(38,${s}))`, NUMERIC, { scale: s, ...f });
       return ex(`CAST(${name}(${num.sql}, ${s}) AS DECIMAL(38,${s}))`, NUMERIC, { scale: s, ...f });
     }
