@@ -452,6 +452,8 @@ const QUERIES: (string | [string, { params?: (string | null)[]; formats?: number
   "SELECT id, div(big, qty), div(id, -3), div(qty, 7::int2), to_hex(id - 20), to_hex(big), chr(id * 97 + 60), chr(id + 8360) FROM trades_iceberg ORDER BY id",
   // rounding to a negative scale (tens, hundreds…): no fraction digits shown
   "SELECT id, round(price, -2), trunc(amount, -1), round(raw_num, -1), trunc(raw_num, -2), round(id * 55, -2), round((id * 2400 + 999.9)::numeric(6,1), -5), trunc(-amount, -2) FROM trades_iceberg ORDER BY id",
+  // timestamp(p): microseconds since 2000-01-01 rounded half away from zero (before 2000, .5 s rounds down)
+  "SELECT id, local_ts::timestamp(0), ts::timestamptz(2), (local_ts - interval '30 years 0.5 seconds')::timestamp(0), (local_ts + interval '0.5 seconds')::timestamp(0), trade_date::timestamp(0), ts::timestamp(3), ts::timestamptz(9) FROM trades_iceberg ORDER BY id",
   // numeric NaN / 0 is NaN
   "SELECT id, (CASE WHEN id = 3 THEN 'NaN'::float8 ELSE fee END)::numeric / (id - id), (CASE WHEN id = 3 THEN 'NaN'::float8 ELSE fee END)::numeric / (qty - qty) FROM trades_iceberg WHERE id = 3",
   // float NaN and ±Infinity become numeric's own; numeric(p,s) casts of values that fit

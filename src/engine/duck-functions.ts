@@ -92,6 +92,10 @@ const MACROS: string[] = [
   // time zone conversion: ICU computes in milliseconds held in a double, exact up to 2^53 ms from 1970 (year 287396)
   `lg_timezone(z, x) AS CASE WHEN isfinite(x) AND abs(epoch_us(x)) >= 9007199254740992000 ` +
     `THEN ${err('0A000', 'time zone conversion of timestamps beyond the year 287396 is not supported on lakegate mirrors')} ELSE timezone(z, x) END`,
+  // timestamp(p): Postgres rounds its microseconds since 2000-01-01 half away from zero to a multiple of q
+  `lg_ts_round_us(u, q) AS CASE WHEN u >= 0 THEN (u + q // 2) // q * q ELSE -((-u + q // 2) // q * q) END`,
+  `lg_ts_round(x, q) AS CASE WHEN NOT isfinite(x) THEN x ` +
+    `ELSE x + to_microseconds(lg_ts_round_us(epoch_us(x) - 946684800000000, q) - (epoch_us(x) - 946684800000000)) END`,
   // date → timestamp: Postgres' timestamps end in 294276, DuckDB's on 294247-01-10
   `lg_date_ts(d) AS CASE WHEN NOT isfinite(d) THEN CAST(d AS TIMESTAMP) ` +
     `WHEN d > DATE '294276-12-31' OR d < DATE '4714-11-24 (BC)' THEN ${err('22008', 'date out of range for timestamp')} ` +

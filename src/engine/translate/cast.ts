@@ -83,6 +83,8 @@ export function coerce(env: TranslateEnv, e: Ex, to: PgT, explicit: boolean): Ex
   }
   if (from.n === to.n) return explicit && to.mod >= 0 && to.mod !== from.mod ? applyTypmod(e, to, explicit) : e;
   const out = convert(env, e, to, explicit);
+  // timestamp(p) of another type: converted, then rounded
+  if (explicit && to.mod >= 0 && (to.n === 'timestamp' || to.n === 'timestamptz')) return { ...applyTypmod({ ...out, t: { ...to, mod: -1 } }, to, true), ...f };
   return { ...out, ...f };
 }
 
@@ -102,6 +104,12 @@ function applyTypmod(e: Ex, to: PgT, explicit: boolean): Ex {
     case 'numeric': {
       const s = numericScale(to)!;
       return ex(numericTypmodSql(e.sql, to), to, { scale: s, ...flags(e) });
+    }
+    case 'timestamp':
+    case 'timestamptz': {
+      // AdjustTimestampForTypmod: microseconds since 2000-01-01 rounded half away from zero to 10^(6-p)
+      if (to.mod >= 6) return { ...e, t: to };
+      return ex(`lg_ts_round(${e.sql}, ${10 ** (6 - to.mod)})`, to, flags(e));
     }
     case 'varchar':
       // explicit casts truncate to n characters; implicit ones would raise an error, which needs the value

@@ -264,9 +264,15 @@ export function fromTypeName(tn: Obj): PgT {
       // the grammar gives bare `char` / `character` an explicit (1)
       if (mods.length > 0) mod = mods[0]! + 4;
       break;
-    case 'time':
     case 'timestamp':
     case 'timestamptz':
+      // fractional digits to round to (cast.ts applyTypmod); Postgres reduces more than 6 to 6
+      if (mods.length > 0) {
+        if (mods[0]! < 0) notSupported(`${word}(${mods[0]}) casts`);
+        mod = Math.min(mods[0]!, 6);
+      }
+      break;
+    case 'time':
       // PG rounds to the given fractional digits; DuckDB's types have none
       if (mods.length > 0) notSupported(`${word}(${mods[0]}) casts`);
       break;
