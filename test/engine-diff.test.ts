@@ -454,6 +454,9 @@ const QUERIES: (string | [string, { params?: (string | null)[]; formats?: number
   "SELECT id, round(price, -2), trunc(amount, -1), round(raw_num, -1), trunc(raw_num, -2), round(id * 55, -2), round((id * 2400 + 999.9)::numeric(6,1), -5), trunc(-amount, -2) FROM trades_iceberg ORDER BY id",
   // timestamp(p): microseconds since 2000-01-01 rounded half away from zero (before 2000, .5 s rounds down)
   "SELECT id, local_ts::timestamp(0), ts::timestamptz(2), (local_ts - interval '30 years 0.5 seconds')::timestamp(0), (local_ts + interval '0.5 seconds')::timestamp(0), trade_date::timestamp(0), ts::timestamp(3), ts::timestamptz(9) FROM trades_iceberg ORDER BY id",
+  // float8 math functions (the same libm results as Postgres; its range checks)
+  "SELECT id, sin(fee), cos(qty), tan(id / 7.0), cot(qty - qty), asin(qty / 200.0), acos(-qty / 150.0), atan(fee), atan2(qty, id), radians(qty), degrees(fee), pi() * id, ln(id), log(fee), exp(qty / 10.0::float8), log10(id * 3) FROM trades_iceberg ORDER BY id",
+  "SELECT id, sin(CASE WHEN id = 3 THEN 'NaN'::float8 ELSE fee END), exp(CASE WHEN id = 4 THEN '-Infinity'::float8 WHEN id = 5 THEN 'Infinity'::float8 ELSE fee END), ln(CASE WHEN id = 6 THEN 'Infinity'::float8 ELSE id END) FROM trades_iceberg ORDER BY id",
   // numeric NaN / 0 is NaN
   "SELECT id, (CASE WHEN id = 3 THEN 'NaN'::float8 ELSE fee END)::numeric / (id - id), (CASE WHEN id = 3 THEN 'NaN'::float8 ELSE fee END)::numeric / (qty - qty) FROM trades_iceberg WHERE id = 3",
   // float NaN and ±Infinity become numeric's own; numeric(p,s) casts of values that fit
@@ -674,6 +677,13 @@ test('differential: errors equal Postgres', async (t) => {
     'SELECT fee::numeric(2,1) FROM trades_iceberg',
     "SELECT (CASE WHEN id = 3 THEN 'Infinity'::float8 ELSE fee END)::numeric(10,2) FROM trades_iceberg",
     "SELECT (CASE WHEN id = 3 THEN '-Infinity'::float8 ELSE fee END)::numeric::numeric(10,2) FROM trades_iceberg",
+    "SELECT sin(CASE WHEN id = 3 THEN 'Infinity'::float8 ELSE fee END) FROM trades_iceberg",
+    'SELECT asin(qty / 100.0) FROM trades_iceberg',
+    'SELECT ln(qty) FROM trades_iceberg WHERE qty < 0',
+    'SELECT log(qty - qty) FROM trades_iceberg',
+    'SELECT exp(fee * 100) FROM trades_iceberg',
+    'SELECT exp(-fee * 500) FROM trades_iceberg WHERE fee > 5',
+    "SELECT degrees(fee * '1e307'::float8) FROM trades_iceberg",
     'SELECT chr(id - 20) FROM trades_iceberg',
     'SELECT chr(id + 55290) FROM trades_iceberg',
     'SELECT chr(id * 40000) FROM trades_iceberg',

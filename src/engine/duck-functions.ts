@@ -160,6 +160,25 @@ const MACROS: string[] = [
       `lg_date_bin_${k}(iv, t, o) AS CASE WHEN iv IS NULL OR t IS NULL OR o IS NULL THEN NULL WHEN NOT isfinite(t) THEN t ` +
       `WHEN NOT isfinite(o) THEN ${err('22008', 'origin out of range')} ELSE ${k === 'ts' ? 'make_timestamp' : 'make_timestamptz'}(lg_bin_us(iv, t, o)) END`,
   ),
+  // float8 math as Postgres checks it: infinite inputs of sin/cos/tan/cot and arguments of asin/acos outside
+  // [-1, 1] are out of range, logarithms of zero or negatives fail, exp() reports overflow and underflow
+  `lg_trig_in(x) AS CASE WHEN isinf(x) THEN ${err('22003', 'input is out of range')} ELSE x END`,
+  `lg_sin(x) AS sin(lg_trig_in(x))`,
+  `lg_cos(x) AS cos(lg_trig_in(x))`,
+  `lg_tan(x) AS tan(lg_trig_in(x))`,
+  `lg_cot(x) AS 1.0 / tan(lg_trig_in(x))`,
+  `lg_arc_in(x) AS CASE WHEN x < -1 OR x > 1 THEN ${err('22003', 'input is out of range')} ELSE x END`,
+  `lg_asin(x) AS asin(lg_arc_in(x))`,
+  `lg_acos(x) AS acos(lg_arc_in(x))`,
+  `lg_atan(x) AS atan(x)`,
+  `lg_radians(x) AS lg_fmul(x, 0.0174532925199432957692::DOUBLE)`,
+  `lg_degrees(x) AS lg_fdiv(x, 0.0174532925199432957692::DOUBLE)`,
+  `lg_log_in(x) AS CASE WHEN x = 0 THEN ${err('2201E', 'cannot take logarithm of zero')} ` +
+    `WHEN x < 0 THEN ${err('2201E', 'cannot take logarithm of a negative number')} ELSE x END`,
+  `lg_ln(x) AS ln(lg_log_in(x))`,
+  `lg_log10(x) AS log10(lg_log_in(x))`,
+  `lg_exp(x) AS CASE WHEN isnan(x) THEN x WHEN isinf(x) THEN (CASE WHEN x > 0 THEN x ELSE 0 END) ` +
+    `WHEN isinf(exp(x)) THEN ${err('22003', 'value out of range: overflow')} WHEN exp(x) = 0 THEN ${err('22003', 'value out of range: underflow')} ELSE exp(x) END`,
   `lg_sqrt(x) AS CASE WHEN x < 0 THEN ${err('2201F', 'cannot take square root of a negative number')} ELSE sqrt(x) END`,
   // text_substring(): the window [start, start + len) clipped to the string
   `lg_substr3(s, a, n) AS CASE WHEN n < 0 THEN ${err('22011', 'negative substring length not allowed')} ` +

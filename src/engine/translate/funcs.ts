@@ -576,6 +576,35 @@ function scalar(tr: Tr, name: string, args0: Ex[]): Ex {
     case 'sqrt':
       if (n === 1 && (isFloat(a!.t) || isInt(a!.t))) return ex(`lg_sqrt(CAST(${a!.sql} AS DOUBLE))`, FLOAT8, f);
       break;
+    // float8 functions with Postgres' checks (dsin, dlog1, dexp…); ln/log/exp of numeric have numeric variants
+    case 'ln':
+    case 'exp':
+    case 'log':
+    case 'log10':
+      if (n === 1 && !a!.t.arr && (isFloat(a!.t) || isInt(a!.t))) {
+        const fn = name === 'log' ? 'log10' : name;
+        return ex(`lg_${fn}(CAST(${a!.sql} AS DOUBLE))`, FLOAT8, f);
+      }
+      break;
+    case 'sin':
+    case 'cos':
+    case 'tan':
+    case 'cot':
+    case 'asin':
+    case 'acos':
+    case 'atan':
+    case 'radians':
+    case 'degrees':
+      if (n === 1 && !a!.t.arr && (isNumber(a!.t) || a!.t.n === 'unknown')) return ex(`lg_${name}(${coerce(tr.env, a!, FLOAT8, false).sql})`, FLOAT8, f);
+      break;
+    case 'atan2':
+      if (n === 2 && args.every((x) => !x.t.arr && (isNumber(x.t) || x.t.n === 'unknown'))) {
+        return ex(`atan2(${coerce(tr.env, a!, FLOAT8, false).sql}, ${coerce(tr.env, args[1]!, FLOAT8, false).sql})`, FLOAT8, f);
+      }
+      break;
+    case 'pi':
+      if (n === 0) return ex('pi()', FLOAT8, f);
+      break;
     case 'mod': {
       if (n !== 2) break;
       if (isInt(a!.t) && isInt(args[1]!.t)) {
