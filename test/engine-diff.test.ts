@@ -457,6 +457,8 @@ const QUERIES: (string | [string, { params?: (string | null)[]; formats?: number
   // float8 math functions (the same libm results as Postgres; its range checks)
   "SELECT id, sin(fee), cos(qty), tan(id / 7.0), cot(qty - qty), asin(qty / 200.0), acos(-qty / 150.0), atan(fee), atan2(qty, id), radians(qty), degrees(fee), pi() * id, ln(id), log(fee), exp(qty / 10.0::float8), log10(id * 3) FROM trades_iceberg ORDER BY id",
   "SELECT id, sin(CASE WHEN id = 3 THEN 'NaN'::float8 ELSE fee END), exp(CASE WHEN id = 4 THEN '-Infinity'::float8 WHEN id = 5 THEN 'Infinity'::float8 ELSE fee END), ln(CASE WHEN id = 6 THEN 'Infinity'::float8 ELSE id END) FROM trades_iceberg ORDER BY id",
+  // time ± interval wraps around midnight and ignores months and days; time - time
+  "SELECT id, local_ts::time + interval '1 hour', local_ts::time - interval '25 hours 0.5 sec', interval '1 mon 3 days 23:59:59.999999' + ts::time, local_ts::time - '12:00'::time, local_ts::time - ts::time FROM trades_iceberg ORDER BY id",
   // numeric NaN / 0 is NaN
   "SELECT id, (CASE WHEN id = 3 THEN 'NaN'::float8 ELSE fee END)::numeric / (id - id), (CASE WHEN id = 3 THEN 'NaN'::float8 ELSE fee END)::numeric / (qty - qty) FROM trades_iceberg WHERE id = 3",
   // float NaN and ±Infinity become numeric's own; numeric(p,s) casts of values that fit

@@ -777,6 +777,10 @@ function timeArith(tr: Tr, op: string, l: Ex, r: Ex): Ex {
     return ex(`(${asTimestamp(l)} ${op} ${r.sql})`, TIMESTAMP, f);
   }
   if (L === 'interval' && (R === 'date' || R === 'timestamp') && op === '+') return ex(`(${asTimestamp(r)} + ${l.sql})`, TIMESTAMP, f);
+  // time ± interval: the interval's time part only, wrapped around midnight (time_pl_interval); time - time
+  if (L === 'time' && R === 'interval' && (op === '+' || op === '-')) return ex(`lg_time_pl(${l.sql}, ${op}lg_iv_us(${r.sql}))`, mk('time'), f);
+  if (L === 'interval' && R === 'time' && op === '+') return ex(`lg_time_pl(${r.sql}, lg_iv_us(${l.sql}))`, mk('time'), f);
+  if (L === 'time' && R === 'time' && op === '-') return ex(`to_microseconds(epoch_us(${l.sql}) - epoch_us(${r.sql}))`, INTERVAL, f);
   if (L === 'timestamp' && R === 'timestamp' && op === '-') return ex(`lg_ts_mi(${l.sql}, ${r.sql})`, INTERVAL, f);
   if (L === 'timestamptz' && R === 'timestamptz' && op === '-') return ex(`lg_ts_mi(${l.sql}, ${r.sql})`, INTERVAL, f);
   if ((L === 'timestamptz' && R === 'interval' && (op === '+' || op === '-')) || (L === 'interval' && R === 'timestamptz' && op === '+')) {
