@@ -54,6 +54,12 @@ const MACROS: string[] = [
   // the value Postgres compares intervals by (interval_cmp_value): the whole span in microseconds, a month as 30 days
   `lg_iv_key(iv) AS (CAST(lg_iv_m(iv) AS HUGEINT) * 30 + lg_iv_d(iv)) * 86400000000 + lg_iv_us(iv)`,
   `lg_iv_make(m, d, t) AS to_months(CAST(m AS INTEGER)) + to_days(CAST(d AS INTEGER)) + to_microseconds(CAST(t AS BIGINT))`,
+  // make_interval(): months and days as int4, the time in microseconds (seconds rounded with rint) as int8
+  `lg_mi_us(h, mi, s) AS CAST(h AS HUGEINT) * 3600000000 + CAST(mi AS HUGEINT) * 60000000 + CAST(lg_rint(s * 1000000) AS HUGEINT)`,
+  `lg_make_interval(y, mo, w, d, h, mi, s) AS CASE WHEN isinf(s) OR isnan(s) OR abs(s * 1000000) >= 9.2e18 ` +
+    `OR CAST(y AS HUGEINT) * 12 + mo NOT BETWEEN -2147483648 AND 2147483647 OR CAST(w AS HUGEINT) * 7 + d NOT BETWEEN -2147483648 AND 2147483647 ` +
+    `OR lg_mi_us(h, mi, s) NOT BETWEEN -9223372036854775808 AND 9223372036854775807 THEN ${err('22008', 'interval out of range')} ` +
+    `ELSE lg_iv_make(CAST(y AS BIGINT) * 12 + mo, CAST(w AS BIGINT) * 7 + d, lg_mi_us(h, mi, s)) END`,
   // interval × / ÷ a float8 factor as interval_mul()/interval_div(): months and days scaled and truncated, their
   // fractions cascaded down (a month is 30 days, a day 86400 s) through TSROUND (to microseconds), the time
   // part rounded with rint. mf, df, tf: months, days and microseconds already multiplied or divided.

@@ -24,7 +24,7 @@ import {
   type PgT,
 } from './pg-type.js';
 import type { Scope } from './scope.js';
-import { list, strings, type ExprCtx, type Obj, type Tr } from './translator.js';
+import { list, node, strings, type ExprCtx, type Obj, type Tr } from './translator.js';
 import { checkSortable, sortClause, windowSql } from './window.js';
 import { toCharSql } from './to-char.js';
 import { parseNumFormat } from './to-char-number.js';
@@ -79,12 +79,38 @@ export function callFunction(tr: Tr, b: Obj, sc: Scope, cx: ExprCtx): Ex {
     return aggregate(tr, name, b, sc, cx, '');
   }
   if (b.agg_star || b.agg_distinct || b.agg_order || b.agg_filter) return notSupported(`${name}() with aggregate options`);
+  if (name === 'make_interval') return makeInterval(tr, b, sc, { ...cx, srf: false });
   const args = list(b.args).map((a) => compileExpr(tr, a, sc, { ...cx, srf: false }));
   if (SRF.has(name)) {
     if (!cx.srf) return notSupported(`set-returning function ${name}() in ${cx.what === 'the select list' ? 'an expression' : cx.what}`);
     return setReturning(tr, name, args);
   }
   return scalar(tr, name, args);
+}
+
+const MAKE_INTERVAL = ['years', 'months', 'weeks', 'days', 'hours', 'mins', 'secs'];
+
+/** make_interval(years, months, weeks, days, hours, mins, secs), by position or by name, each 0 by default */
+function makeInterval(tr: Tr, b: Obj, sc: Scope, cx: ExprCtx): Ex {
+  const slots: (Ex | null)[] = MAKE_INTERVAL.map(() => null);
+  let pos = 0;
+  for (const a of list(b.args)) {
+    const [k, nb] = node(a);
+    const i = k === 'NamedArgExpr' ? MAKE_INTERVAL.indexOf(nb.name as string) : pos++;
+    if (i < 0 || i >= MAKE_INTERVAL.length) return notSupported('these make_interval() arguments');
+    slots[i] = compileExpr(tr, k === 'NamedArgExpr' ? nb.arg : a, sc, cx);
+  }
+  const sql = slots.map((e, i) => {
+    if (e === null) return i === 6 ? 'CAST(0 AS DOUBLE)' : 'CAST(0 AS INTEGER)';
+    const x = plain(e);
+    if (i === 6) {
+      if (!(isNumber(x.t) || x.t.n === 'unknown') || x.t.arr) return notSupported(`make_interval() secs of type ${typeName(x.t)}`);
+      return coerce(tr.env, x, FLOAT8, false).sql;
+    }
+    if (!(x.t.n === 'int2' || x.t.n === 'int4' || x.t.n === 'unknown') || x.t.arr) return notSupported(`make_interval() ${MAKE_INTERVAL[i]} of type ${typeName(x.t)}`);
+    return coerce(tr.env, x, INT4, false).sql;
+  });
+  return ex(`lg_make_interval(${sql.join(', ')})`, INTERVAL, flags(...slots.filter((e): e is Ex => e !== null)));
 }
 
 // ---- aggregates -------------------------------------------------------------------------------------
