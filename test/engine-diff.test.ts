@@ -459,8 +459,9 @@ const QUERIES: (string | [string, { params?: (string | null)[]; formats?: number
   "SELECT id, sin(CASE WHEN id = 3 THEN 'NaN'::float8 ELSE fee END), exp(CASE WHEN id = 4 THEN '-Infinity'::float8 WHEN id = 5 THEN 'Infinity'::float8 ELSE fee END), ln(CASE WHEN id = 6 THEN 'Infinity'::float8 ELSE id END) FROM trades_iceberg ORDER BY id",
   // time ± interval wraps around midnight and ignores months and days; time - time
   "SELECT id, local_ts::time + interval '1 hour', local_ts::time - interval '25 hours 0.5 sec', interval '1 mon 3 days 23:59:59.999999' + ts::time, local_ts::time - '12:00'::time, local_ts::time - ts::time FROM trades_iceberg ORDER BY id",
+  "SELECT id, fee::float4, (fee * '1e-40'::float8)::float4, raw_num::float4, raw_num::float8, (-raw_num)::real FROM trades_iceberg ORDER BY id",
   // make_interval() by position and by name
-  "SELECT id, make_interval(days => qty), make_interval(0, qty, 1, 2, 3, 4, fee), make_interval(hours => id, secs => ratio), trade_date + make_interval(weeks => 2), make_interval() FROM trades_iceberg ORDER BY id",
+  "SELECT id, make_interval(days => qty), make_interval(0, qty, 1, 2, 3, 4, fee), make_interval(hours => id, secs => ratio), trade_date + make_interval(weeks => 2), make_interval(), make_interval(years => CASE WHEN id = 2 THEN 1000000000 ELSE 1 END, secs => CASE WHEN id = 2 THEN NULL ELSE 1.5 END) FROM trades_iceberg ORDER BY id",
   // numeric NaN / 0 is NaN
   "SELECT id, (CASE WHEN id = 3 THEN 'NaN'::float8 ELSE fee END)::numeric / (id - id), (CASE WHEN id = 3 THEN 'NaN'::float8 ELSE fee END)::numeric / (qty - qty) FROM trades_iceberg WHERE id = 3",
   // float NaN and ±Infinity become numeric's own; numeric(p,s) casts of values that fit
@@ -690,6 +691,8 @@ test('differential: errors equal Postgres', async (t) => {
     "SELECT degrees(fee * '1e307'::float8) FROM trades_iceberg",
     'SELECT make_interval(years => id * 10000000) FROM trades_iceberg',
     "SELECT make_interval(secs => CASE WHEN id = 4 THEN 'Infinity'::float8 ELSE fee END) FROM trades_iceberg",
+    "SELECT (fee * '1e300'::float8)::float4 FROM trades_iceberg",
+    "SELECT (fee * '1e-300'::float8)::float4 FROM trades_iceberg WHERE fee > 0",
     'SELECT chr(id - 20) FROM trades_iceberg',
     'SELECT chr(id + 55290) FROM trades_iceberg',
     'SELECT chr(id * 40000) FROM trades_iceberg',

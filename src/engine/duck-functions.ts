@@ -56,7 +56,7 @@ const MACROS: string[] = [
   `lg_iv_make(m, d, t) AS to_months(CAST(m AS INTEGER)) + to_days(CAST(d AS INTEGER)) + to_microseconds(CAST(t AS BIGINT))`,
   // make_interval(): months and days as int4, the time in microseconds (seconds rounded with rint) as int8
   `lg_mi_us(h, mi, s) AS CAST(h AS HUGEINT) * 3600000000 + CAST(mi AS HUGEINT) * 60000000 + CAST(lg_rint(s * 1000000) AS HUGEINT)`,
-  `lg_make_interval(y, mo, w, d, h, mi, s) AS CASE WHEN isinf(s) OR isnan(s) OR abs(s * 1000000) >= 9.2e18 ` +
+  `lg_make_interval(y, mo, w, d, h, mi, s) AS CASE WHEN y IS NULL OR mo IS NULL OR w IS NULL OR d IS NULL OR h IS NULL OR mi IS NULL OR s IS NULL THEN NULL WHEN isinf(s) OR isnan(s) OR abs(s * 1000000) >= 9.2e18 ` +
     `OR CAST(y AS HUGEINT) * 12 + mo NOT BETWEEN -2147483648 AND 2147483647 OR CAST(w AS HUGEINT) * 7 + d NOT BETWEEN -2147483648 AND 2147483647 ` +
     `OR lg_mi_us(h, mi, s) NOT BETWEEN -9223372036854775808 AND 9223372036854775807 THEN ${err('22008', 'interval out of range')} ` +
     `ELSE lg_iv_make(CAST(y AS BIGINT) * 12 + mo, CAST(w AS BIGINT) * 7 + d, lg_mi_us(h, mi, s)) END`,
@@ -213,6 +213,17 @@ const MACROS: string[] = [
   `lg_num(x) AS CASE WHEN x IS NULL THEN NULL WHEN lg_num_scale(x) > 18 OR TRY_CAST(x AS DECIMAL(38,18)) IS NULL ` +
     `THEN error('${ERROR_TAG}0A000:computing with the numeric value ' || x || ' (more than 20 integer or 18 fraction digits, or NaN/Infinity) is not supported on lakegate mirrors') ` +
     `ELSE CAST(x AS DECIMAL(38,18)) END`,
+  // float conversions with Postgres' range checks
+  // (one error branch, its message chosen per row: the first failing row decides, as in Postgres' row order)
+  `lg_f8_f4(x) AS CASE WHEN x IS NULL OR isnan(x) OR isinf(x) THEN CAST(x AS FLOAT) ` +
+    `WHEN TRY_CAST(x AS FLOAT) IS NULL OR isinf(TRY_CAST(x AS FLOAT)) OR (TRY_CAST(x AS FLOAT) = 0 AND x <> 0) ` +
+    `THEN error('${ERROR_TAG}22003:value out of range: ' || CASE WHEN TRY_CAST(x AS FLOAT) = 0 THEN 'underflow' ELSE 'overflow' END) ELSE CAST(x AS FLOAT) END`,
+  `lg_num_f4(t) AS CASE WHEN t IS NULL OR t IN ('NaN', 'Infinity', '-Infinity') THEN CAST(t AS FLOAT) ` +
+    `WHEN isinf(CAST(t AS FLOAT)) OR (CAST(t AS FLOAT) = 0 AND CAST(t AS DOUBLE) <> 0) ` +
+    `THEN error('${ERROR_TAG}22003:"' || t || '" is out of range for type real') ELSE CAST(t AS FLOAT) END`,
+  `lg_num_f8(t) AS CASE WHEN t IS NULL OR t IN ('NaN', 'Infinity', '-Infinity') THEN CAST(t AS DOUBLE) ` +
+    `WHEN isinf(CAST(t AS DOUBLE)) OR (CAST(t AS DOUBLE) = 0 AND regexp_matches(t, '[1-9]')) ` +
+    `THEN error('${ERROR_TAG}22003:"' || t || '" is out of range for type double precision') ELSE CAST(t AS DOUBLE) END`,
   // numeric(p,s) of a value DuckDB's cast refused: apply_typmod's error, or (NaN, which a DECIMAL cannot hold) refused
   `lg_typmod_slow(t, p, s) AS CASE WHEN t IS NULL THEN NULL WHEN lg_numtypmod(t, p, s) = 'NaN' ` +
     `THEN error('${ERROR_TAG}0A000:numeric NaN as numeric(' || p || ',' || s || ') is not supported on lakegate mirrors') ELSE lg_numtypmod(t, p, s) END`,

@@ -144,13 +144,16 @@ function convert(env: TranslateEnv, e: Ex, to: PgT, explicit: boolean): Ex {
     if (e.scale === null) {
       // numeric text: numeric_int* rounds half away from zero, numeric_float8 reads the text
       if (isInt(to)) return ex(`CAST(lg_num(${e.sql}) AS ${duckType(to)})`, to, { ...f, scale: 0 });
-      if (isFloat(to)) return cast(duckType(to));
+      // float4in/float8in of the text: out of range (DuckDB reads it as ±Infinity or 0) is an error
+      if (isFloat(to)) return ex(`lg_num_${to.n === 'float4' ? 'f4' : 'f8'}(${e.sql})`, to, f);
     }
     if (isInt(to)) return cast(duckType(to)); // rounds half away from zero, as numeric_int4 does
     // numeric_float8 reads numeric_out's text: correctly rounded
     if (isFloat(to)) return ex(`CAST(CAST(${e.sql} AS VARCHAR) AS ${duckType(to)})`, to, f);
   }
   if (isFloat(from)) {
+    // dtof: overflow and underflow (a nonzero value that becomes 0) are errors
+    if (from.n === 'float8' && to.n === 'float4') return ex(`lg_f8_f4(${e.sql})`, to, f);
     if (isFloat(to)) return cast(duckType(to));
     if (isInt(to)) return cast(duckType(to)); // rint: half to even, as DuckDB's cast
     if (to.n === 'numeric') {
