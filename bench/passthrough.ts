@@ -2,7 +2,8 @@
 // (a) Postgres directly, (b) lakegate as a separate process, (c) PgBouncer in session mode (when installed),
 // (d) node-pipe: a bare byte pipe built from lakegate's socket primitives, the floor for a proxy on Node's event path.
 // Runs are interleaved round by round (target order rotates each round) and the median per target is reported,
-// so a noisy neighbour on a shared machine hurts every target alike. Target: lakegate ≥ 0.9× PgBouncer per mode.
+// so a noisy neighbour on a shared machine hurts every target alike; a run during which the hypervisor took more than
+// --max-steal of the host's CPU is repeated (for every target alike). Target: lakegate ≥ 0.9× PgBouncer per mode.
 // A CPU phase runs a fixed number of transactions per mode through each proxy and reads the proxy process's CPU
 // time (user + system, /proc/<pid>/stat) before and after: CPU µs per transaction is what the proxy itself costs,
 // and is far less disturbed by other load on the machine than TPS.
@@ -31,6 +32,8 @@ const DEFAULTS = {
   transactions: 5000, // pgbench -t per client in the CPU phase
   'cpu-prof': '', // directory: record a CPU profile of lakegate there (bench/lib/cpu-profile.ts)
   'node-pipe': 'on', // on | off: also measure the bare Node byte pipe (bench/lib/node-pipe-server.ts)
+  'max-steal': 5, // percent: a timed run during which the hypervisor took more of the host's CPU is run again
+  retries: 3, // at most this many repeats of one run; the run with the least steal counts
 };
 
 const MODES = ['simple', 'extended', 'prepared'];
@@ -56,9 +59,10 @@ export async function run(args: string[]): Promise<boolean> {
   for (const m of modes) if (!MODES.includes(m)) throw new Error(`--modes: unknown pgbench protocol '${m}' (use ${MODES.join(',')})`);
   const phases = o.phases.split(',').map((p) => p.trim()).filter(Boolean);
   for (const p of phases) if (p !== 'cpu' && p !== 'tps') throw new Error(`--phases: unknown phase '${p}' (use cpu,tps)`);
-  for (const k of ['duration', 'rounds', 'clients', 'threads', 'scale', 'transactions'] as const) {
+  for (const k of ['duration', 'rounds', 'clients', 'threads', 'scale', 'transactions', 'retries'] as const) {
     if (!Number.isInteger(o[k])) throw new Error(`--${k} must be a whole number`);
   }
+  if (!(o['max-steal'] >= 0)) throw new Error('--max-steal must be a percentage (0 or more)');
   if (o['node-pipe'] !== 'on' && o['node-pipe'] !== 'off') throw new Error(`--node-pipe must be on or off, got '${o['node-pipe']}'`);
   const threads = Math.min(o.threads, o.clients);
   const pgbench = findPgbench();
@@ -137,19 +141,30 @@ export async function run(args: string[]): Promise<boolean> {
     const results = new Map<string, PgbenchResult[]>();
     // CPU time the hypervisor took from this VM during each run: on a shared host it is the main source of noise
     const steal: number[] = [];
+    let repeated = 0;
     for (let r = 0; r < o.rounds; r++) {
       const order = targets.map((_, i) => targets[(i + r) % targets.length]!);
       for (const mode of modes) {
         for (const t of order) {
-          const before = await hostCpuTicks();
-          const res = await pgbenchRun(pgbench, t.endpoint, [...base, '-T', String(o.duration), '-M', mode]);
-          const stolen = stealShare(before, await hostCpuTicks());
-          steal.push(stolen);
+          // a run the hypervisor slowed (CPU given to other guests) measures the host, not the target: it is run
+          // again, for every target alike, and the run with the least steal counts
+          let kept: { res: PgbenchResult; stolen: number } | null = null;
+          for (let attempt = 0; attempt <= o.retries; attempt++) {
+            const before = await hostCpuTicks();
+            const res = await pgbenchRun(pgbench, t.endpoint, [...base, '-T', String(o.duration), '-M', mode]);
+            const stolen = stealShare(before, await hostCpuTicks());
+            const again = stolen * 100 > o['max-steal'] && attempt < o.retries;
+            if (again) repeated++;
+            say(`  round ${r + 1}/${o.rounds}  ${mode.padEnd(8)}  ${t.name.padEnd(9)}  ${fmtInt(res.tps).padStart(8)} TPS` +
+              `  ${res.latencyMs.toFixed(3)} ms  steal ${(stolen * 100).toFixed(0)}%${res.failed ? `  ${res.failed} failed` : ''}` +
+              `${again ? '  (steal above --max-steal: run again)' : ''}`);
+            if (!kept || stolen < kept.stolen) kept = { res, stolen };
+            if (!again) break;
+          }
+          steal.push(kept!.stolen);
           const list = results.get(key(mode, t.name)) ?? [];
-          list.push(res);
+          list.push(kept!.res);
           results.set(key(mode, t.name), list);
-          say(`  round ${r + 1}/${o.rounds}  ${mode.padEnd(8)}  ${t.name.padEnd(9)}  ${fmtInt(res.tps).padStart(8)} TPS` +
-            `  ${res.latencyMs.toFixed(3)} ms  steal ${(stolen * 100).toFixed(0)}%${res.failed ? `  ${res.failed} failed` : ''}`);
         }
       }
     }
@@ -190,8 +205,8 @@ export async function run(args: string[]): Promise<boolean> {
       modes.map((m) => [m, ...ratios.map(([, a, b]) => (measured(a) && measured(b) ? fmtRatio(tps(m, a) / tps(m, b)) : '-'))]),
     ));
     say('');
-    say(`host CPU steal during the runs: median ${(median(steal) * 100).toFixed(0)}%, max ${(Math.max(...steal) * 100).toFixed(0)}%` +
-      ' (time the hypervisor gave to other guests; it slows runs unevenly, which the interleaved medians absorb)');
+    say(`host CPU steal during the counted runs: median ${(median(steal) * 100).toFixed(0)}%, max ${(Math.max(...steal) * 100).toFixed(0)}%` +
+      ` (time the hypervisor gave to other guests); ${repeated} run(s) repeated for steal above ${o['max-steal']}%`);
     const failed = [...results.values()].flat().reduce((s, x) => s + x.failed, 0);
     if (failed) say(`WARNING: ${failed} pgbench transactions failed`);
     if (!hasBouncer) {
