@@ -133,7 +133,7 @@ test('a timestamp beyond DuckDB range is refused, not wrapped', () => {
   const b = new ColumnBatchBuilder(['timestamp'], [decoderFor(PgOid.timestamp)], 4);
   const buf = Buffer.alloc(8);
   buf.writeBigInt64BE(9223371331200000000n - 1n); // 294276-12-31 23:59:59.999999, Postgres' last
-  assert.throws(() => b.put(0, buf, 0, 8), /out of the range/);
+  assert.throws(() => b.put(0, buf, 0, 8), /a timestamp after 294247-01-10 cannot be stored in a mirror/);
   buf.writeBigInt64BE(0n);
   b.put(0, buf, 0, 8);
   b.endRow();
