@@ -460,6 +460,10 @@ const QUERIES: (string | [string, { params?: (string | null)[]; formats?: number
   // time ± interval wraps around midnight and ignores months and days; time - time
   "SELECT id, local_ts::time + interval '1 hour', local_ts::time - interval '25 hours 0.5 sec', interval '1 mon 3 days 23:59:59.999999' + ts::time, local_ts::time - '12:00'::time, local_ts::time - ts::time FROM trades_iceberg ORDER BY id",
   "SELECT id, fee::float4, (fee * '1e-40'::float8)::float4, raw_num::float4, raw_num::float8, (-raw_num)::real FROM trades_iceberg ORDER BY id",
+  // generate_series over dates and timestamptz (the timestamptz series; its day steps on the UTC calendar here)
+  "SELECT g, count(t.id) FROM generate_series('2023-01-01'::date, '2023-12-31'::date, interval '1 month 3 days') g LEFT JOIN trades_iceberg t ON t.trade_date >= g::date AND t.trade_date < g::date + 34 GROUP BY g ORDER BY g",
+  "SELECT id, generate_series(ts, ts + interval '2 days', interval '17 hours') FROM trades_iceberg WHERE id < 6 ORDER BY 1, 2",
+  "SELECT t.id, g FROM trades_iceberg t, generate_series(t.local_ts, t.trade_date, interval '-10 days') g WHERE t.id < 4 ORDER BY 1, 2",
   // make_interval() by position and by name
   "SELECT id, make_interval(days => qty), make_interval(0, qty, 1, 2, 3, 4, fee), make_interval(hours => id, secs => ratio), trade_date + make_interval(weeks => 2), make_interval(), make_interval(years => CASE WHEN id = 2 THEN 1000000000 ELSE 1 END, secs => CASE WHEN id = 2 THEN NULL ELSE 1.5 END) FROM trades_iceberg ORDER BY id",
   // numeric NaN / 0 is NaN
@@ -734,6 +738,8 @@ test('differential: TimeZone and DateStyle settings', async (t) => {
     // time of day: local to the zone for timestamptz, infinite values have none; date_bin() is zone-independent
     "SELECT id, ts::time, local_ts::time, ts::time < '12:00', date_bin('1 day', ts, '2024-01-01'), 'infinity'::timestamptz::time FROM trades_iceberg ORDER BY id",
     "SELECT date_trunc('hour', ts)::time AS h, count(*) FROM trades_iceberg WHERE ts::time BETWEEN '09:00' AND '4:05 PM' GROUP BY 1 ORDER BY 1",
+    // the timestamptz series by a time-only step adds elapsed time (across DST changes as well)
+    "SELECT g, count(t.id) FROM generate_series(date '2024-03-09', timestamptz '2024-03-12 00:00+00', interval '5 hours 30 minutes') g LEFT JOIN trades_iceberg t ON t.ts < g GROUP BY g ORDER BY g",
     "SELECT id, date_trunc('day', ts, 'Asia/Tokyo'), date_trunc('month', ts, 'America/New_York'), date_trunc('hour', timestamptz '2024-11-03 05:30+00' + id * interval '20 minutes', 'America/New_York'), date_trunc('minute', timestamptz '2024-04-06 15:29:30+00' + id * interval '7 minutes', 'Australia/Lord_Howe'), date_trunc('week', local_ts, 'Europe/Berlin') FROM trades_iceberg ORDER BY id",
   ];
   try {
@@ -884,6 +890,13 @@ test('refused constructs give 0A000', async () => {
   await refused('SELECT side, avg(fee * 1e152::float8) FROM trades_iceberg GROUP BY side', /avg\(\) of floating-point values this large/);
   // time zone rules past the year 287396 (ICU's milliseconds in a double lose the microseconds there)
   await refused("SELECT (local_ts + interval '287500 years') AT TIME ZONE 'UTC' FROM trades_iceberg", /beyond the year 287396/);
+  // the timestamptz series steps months and days on the session zone's calendar; DuckDB's is UTC
+  await ch.simple("SET TimeZone = 'Europe/Berlin'");
+  try {
+    await refused("SELECT g FROM generate_series(date '2024-03-30', date '2024-04-02', interval '1 day') g, trades_iceberg t WHERE t.id = 1", /in a session TimeZone other than UTC/);
+  } finally {
+    await ch.simple('RESET TimeZone');
+  }
   // an infinite interval (a difference or age() of an infinite timestamp) has no DuckDB value
   await refused("SELECT CASE WHEN id = 2 THEN 'infinity'::timestamp ELSE local_ts END - '2020-01-01'::timestamp FROM trades_iceberg", /infinite intervals/);
   await refused("SELECT age(CASE WHEN id = 2 THEN 'infinity'::timestamp ELSE local_ts END, local_ts) FROM trades_iceberg", /infinite intervals/);

@@ -228,6 +228,8 @@ const MACROS: string[] = [
   `lg_typmod_slow(t, p, s) AS CASE WHEN t IS NULL THEN NULL WHEN lg_numtypmod(t, p, s) = 'NaN' ` +
     `THEN error('${ERROR_TAG}0A000:numeric NaN as numeric(' || p || ',' || s || ') is not supported on lakegate mirrors') ELSE lg_numtypmod(t, p, s) END`,
   `lg_series_step(s) AS CASE WHEN s = 0 THEN ${err('22023', 'step size cannot equal zero')} ELSE s END`,
+  `lg_iv_time_only(s) AS CASE WHEN lg_iv_m(s) <> 0 OR lg_iv_d(s) <> 0 ` +
+    `THEN ${err('0A000', "generate_series() over timestamptz by months or days in a session TimeZone other than UTC is not supported on lakegate mirrors")} ELSE s END`,
   `lg_series_interval(s) AS CASE WHEN s = INTERVAL '0 seconds' THEN ${err('22023', 'step size cannot equal zero')} ELSE s END`,
   // percentile_cont over the sorted non-NULL values l (1-based lists), Postgres' float8 interpolation
   `lg_pcont(l, p) AS CASE WHEN len(l) = 0 THEN NULL WHEN ceil(p * (len(l) - 1)) > floor(p * (len(l) - 1)) THEN ` +

@@ -459,6 +459,39 @@ function windowCall(tr: Tr, name: string, b: Obj, sc: Scope, cx: ExprCtx): Ex {
 
 const SRF = new Set(['unnest', 'generate_series', 'jsonb_array_elements', 'jsonb_array_elements_text', 'json_array_elements', 'json_array_elements_text', 'jsonb_object_keys', 'json_object_keys']);
 
+const UTC_ZONES = new Set(['utc', 'etc/utc', 'uct', 'etc/uct', 'gmt', 'etc/gmt', 'gmt0', 'etc/gmt0', 'gmt+0', 'etc/gmt+0', 'gmt-0', 'etc/gmt-0', 'greenwich', 'etc/greenwich', 'universal', 'etc/universal', 'zulu', 'etc/zulu']);
+
+/**
+ * generate_series over timestamps with an interval step: DuckDB's generate_series adds the step cumulatively, as
+ * Postgres does. timestamp bounds give timestamps (calendar arithmetic without zones); a date or timestamptz bound
+ * makes it the timestamptz series, whose months and days Postgres adds on the session zone's calendar: DuckDB's
+ * calendar is UTC, so in another session zone a step with months or days is refused (per value).
+ * Null when the arguments are not such a series.
+ */
+export function timeSeries(tr: Tr, args: Ex[]): { call: string; t: PgT } | null {
+  if (args.length !== 3 || args.some((x) => x.t.arr)) return null;
+  const [a, b, step] = args as [Ex, Ex, Ex];
+  const kinds = [a.t.n, b.t.n];
+  if (!kinds.every((k) => k === 'timestamp' || k === 'timestamptz' || k === 'date' || k === 'unknown')) return null;
+  if (step.t.n !== 'interval' && step.t.n !== 'unknown') return null;
+  if (kinds.every((k) => k === 'unknown')) return null;
+  const iv = coerce(tr.env, step, INTERVAL, false).sql;
+  // Postgres' resolution: the variant with more exact argument matches, else timestamptz (the preferred type)
+  const nTs = kinds.filter((k) => k === 'timestamp').length;
+  const nTz = kinds.filter((k) => k === 'timestamptz').length;
+  if (nTz >= nTs) {
+    const zone = tr.env.session.timeZone;
+    const utc = zone !== null && zone !== undefined && UTC_ZONES.has(zone.toLowerCase());
+    const st = utc ? iv : `lg_iv_time_only(${iv})`;
+    const lo = coerce(tr.env, a, TIMESTAMPTZ, false).sql;
+    const hi = coerce(tr.env, b, TIMESTAMPTZ, false).sql;
+    return { call: `generate_series(${lo}, ${hi}, lg_series_interval(${st}))`, t: TIMESTAMPTZ };
+  }
+  const lo = coerce(tr.env, a, TIMESTAMP, false).sql;
+  const hi = coerce(tr.env, b, TIMESTAMP, false).sql;
+  return { call: `generate_series(${lo}, ${hi}, lg_series_interval(${iv}))`, t: TIMESTAMP };
+}
+
 function setReturning(tr: Tr, name: string, args0: Ex[]): Ex {
   const args = args0.map((a) => plain(a));
   const f = { ...flags(...args), srf: true };
@@ -473,6 +506,8 @@ function setReturning(tr: Tr, name: string, args0: Ex[]): Ex {
     const v = args.map((x) => `CAST(${coerce(tr.env, x, t, false).sql} AS BIGINT)`);
     return { ...ex(`CAST(unnest(generate_series(${v[0]}, ${v[1]}, lg_series_step(${v[2] ?? 'CAST(1 AS BIGINT)'}))) AS ${ty})`, t, { scale: 0 }), ...f };
   }
+  const series = name === 'generate_series' ? timeSeries(tr, args) : null;
+  if (series) return { ...ex(`unnest(${series.call})`, series.t), ...f };
   if (a && args.length === 1 && (a.t.n === 'json' || a.t.n === 'jsonb')) {
     const jsonb = a.t.n === 'jsonb';
     if (name.endsWith('_object_keys')) return { ...ex(`unnest(lg_json_keys(${a.sql}, ${jsonb}))`, TEXT), ...f };

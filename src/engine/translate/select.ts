@@ -6,6 +6,7 @@ import { coerce } from './cast.js';
 import { ex, ident, type Ex } from './ex.js';
 import { notSupported } from './errors.js';
 import { binary, compileExpr, plain, unify } from './expr.js';
+import { timeSeries } from './funcs.js';
 import { duckType, INT8, isInt, numericScale, same, t as mk, typeName, type PgT } from './pg-type.js';
 import { Scope, type Col, type Cte, type FromResult, type Rel } from './scope.js';
 import { list, node, strings, type ExprCtx, type Obj, type OutCol, type QueryOut, type Tr } from './translator.js';
@@ -220,12 +221,10 @@ function rangeFunction(tr: Tr, b: Obj, sc: Scope): FromResult {
       const av = args.map((x) => coerce(tr.env, x, t, false).sql);
       const step = av[2] ?? `CAST(1 AS ${ty})`;
       sql = `LATERAL (SELECT CAST(g.generate_series AS ${ty}) AS c1 FROM generate_series(CAST(${av[0]} AS BIGINT), CAST(${av[1]} AS BIGINT), lg_series_step(CAST(${step} AS BIGINT))) AS g) AS ${alias}`;
-    } else if (args.length === 3 && args[0]!.t.n === 'timestamp' && args[1]!.t.n !== 'timestamptz' && args[1]!.t.n !== 'date') {
-      t = mk('timestamp');
-      const lo = coerce(tr.env, args[0]!, t, false).sql;
-      const hi = coerce(tr.env, args[1]!, t, false).sql;
-      const st = coerce(tr.env, args[2]!, mk('interval'), false).sql;
-      sql = `LATERAL (SELECT g.generate_series AS c1 FROM generate_series(${lo}, ${hi}, lg_series_interval(${st})) AS g) AS ${alias}`;
+    } else if (timeSeries(tr, args)) {
+      const series = timeSeries(tr, args)!;
+      t = series.t;
+      sql = `LATERAL (SELECT g.generate_series AS c1 FROM ${series.call} AS g) AS ${alias}`;
     } else return notSupported(`generate_series(${args.map((x) => typeName(x.t)).join(', ')}) in FROM`);
   } else if (name === 'unnest' && args.length === 1 && args[0]!.t.arr) {
     const arr = args[0]!;
