@@ -464,6 +464,7 @@ const QUERIES: (string | [string, { params?: (string | null)[]; formats?: number
   "SELECT g, count(t.id) FROM generate_series('2023-01-01'::date, '2023-12-31'::date, interval '1 month 3 days') g LEFT JOIN trades_iceberg t ON t.trade_date >= g::date AND t.trade_date < g::date + 34 GROUP BY g ORDER BY g",
   "SELECT id, generate_series(ts, ts + interval '2 days', interval '17 hours') FROM trades_iceberg WHERE id < 6 ORDER BY 1, 2",
   "SELECT t.id, g FROM trades_iceberg t, generate_series(t.local_ts, t.trade_date, interval '-10 days') g WHERE t.id < 4 ORDER BY 1, 2",
+  "SELECT id, gcd(id, 12), lcm(qty, 4), gcd(big, id), lcm(id, qty), scale(raw_num), scale(price), scale(raw_num * 2), scale(amount * price), lcm(big, 3) FROM trades_iceberg ORDER BY id",
   // make_interval() by position and by name
   "SELECT id, make_interval(days => qty), make_interval(0, qty, 1, 2, 3, 4, fee), make_interval(hours => id, secs => ratio), trade_date + make_interval(weeks => 2), make_interval(), make_interval(years => CASE WHEN id = 2 THEN 1000000000 ELSE 1 END, secs => CASE WHEN id = 2 THEN NULL ELSE 1.5 END) FROM trades_iceberg ORDER BY id",
   // numeric NaN / 0 is NaN
@@ -697,6 +698,8 @@ test('differential: errors equal Postgres', async (t) => {
     "SELECT make_interval(secs => CASE WHEN id = 4 THEN 'Infinity'::float8 ELSE fee END) FROM trades_iceberg",
     "SELECT (fee * '1e300'::float8)::float4 FROM trades_iceberg",
     "SELECT (fee * '1e-300'::float8)::float4 FROM trades_iceberg WHERE fee > 0",
+    'SELECT lcm(id * 50000000, id * 50000000 + 1) FROM trades_iceberg',
+    'SELECT gcd(id - id - 2147483647 - 1, 0) FROM trades_iceberg',
     'SELECT chr(id - 20) FROM trades_iceberg',
     'SELECT chr(id + 55290) FROM trades_iceberg',
     'SELECT chr(id * 40000) FROM trades_iceberg',

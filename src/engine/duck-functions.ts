@@ -227,6 +227,11 @@ const MACROS: string[] = [
   // numeric(p,s) of a value DuckDB's cast refused: apply_typmod's error, or (NaN, which a DECIMAL cannot hold) refused
   `lg_typmod_slow(t, p, s) AS CASE WHEN t IS NULL THEN NULL WHEN lg_numtypmod(t, p, s) = 'NaN' ` +
     `THEN error('${ERROR_TAG}0A000:numeric NaN as numeric(' || p || ',' || s || ') is not supported on lakegate mirrors') ELSE lg_numtypmod(t, p, s) END`,
+  // gcd()/lcm() of int4 or int8 (as HUGEINT here), nonnegative; a result past the type is Postgres' 22003
+  `lg_in_range(v, lim, msg) AS CASE WHEN v > lim THEN error('${ERROR_TAG}22003:' || msg) ELSE v END`,
+  `lg_gcd(a, b, lim, msg) AS lg_in_range(gcd(CAST(a AS HUGEINT), CAST(b AS HUGEINT)), lim, msg)`,
+  `lg_lcm(a, b, lim, msg) AS CASE WHEN a IS NULL OR b IS NULL THEN NULL WHEN a = 0 OR b = 0 THEN CAST(0 AS HUGEINT) ` +
+    `ELSE lg_in_range(abs(CAST(a AS HUGEINT) // lg_gcd(a, b, lim, msg) * CAST(b AS HUGEINT)), lim, msg) END`,
   `lg_series_step(s) AS CASE WHEN s = 0 THEN ${err('22023', 'step size cannot equal zero')} ELSE s END`,
   `lg_iv_time_only(s) AS CASE WHEN lg_iv_m(s) <> 0 OR lg_iv_d(s) <> 0 ` +
     `THEN ${err('0A000', "generate_series() over timestamptz by months or days in a session TimeZone other than UTC is not supported on lakegate mirrors")} ELSE s END`,

@@ -686,6 +686,22 @@ function scalar(tr: Tr, name: string, args0: Ex[]): Ex {
       if (!isInt(x.t) || !isInt(y.t) || x.t.arr || y.t.arr) break;
       return ex(`CAST(lg_idiv(CAST(${x.sql} AS HUGEINT), CAST(${y.sql} AS HUGEINT)) AS DECIMAL(38,0))`, NUMERIC, { scale: 0, ...f });
     }
+    case 'gcd':
+    case 'lcm': {
+      // the int4 and int8 forms (int2 arguments take int4's); numeric's is refused
+      if (n !== 2) break;
+      const xs = args.map((e) => (e.t.n === 'unknown' && e.lit?.kind === 'number' ? coerce(tr.env, e, INT4, false) : e));
+      if (!xs.every((e) => isInt(e.t) && !e.t.arr)) break;
+      const big = xs.some((e) => e.t.n === 'int8');
+      const [lim, msg, ty] = big ? ['9223372036854775807', 'bigint out of range', 'BIGINT'] : ['2147483647', 'integer out of range', 'INTEGER'];
+      return ex(`CAST(lg_${name}(${xs[0]!.sql}, ${xs[1]!.sql}, ${lim}, '${msg}') AS ${ty})`, big ? INT8 : INT4, { scale: 0, ...f });
+    }
+    case 'scale': {
+      // the display scale; NULL for NaN and the infinities
+      if (n !== 1 || a!.t.n !== 'numeric' || a!.t.arr) break;
+      if (a!.scale !== null) return ex(`(CASE WHEN ${a!.sql} IS NULL THEN NULL ELSE ${a!.scale} END)`, INT4, { scale: 0, ...f });
+      return ex(`(CASE WHEN ${a!.sql} IS NULL OR ${a!.sql} IN ('NaN', 'Infinity', '-Infinity') THEN NULL ELSE CAST(lg_num_scale(${a!.sql}) AS INTEGER) END)`, INT4, { scale: 0, ...f });
+    }
     case 'to_hex': {
       // to_hex(int4) prints the 32-bit two's complement, to_hex(int8) the 64-bit one (int2 is ambiguous in Postgres)
       if (n !== 1) break;
