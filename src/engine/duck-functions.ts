@@ -103,6 +103,8 @@ const MACROS: string[] = [
   `lg_ts_round(x, q) AS CASE WHEN NOT isfinite(x) THEN x ` +
     `ELSE x + to_microseconds(lg_ts_round_us(epoch_us(x) - 946684800000000, q) - (epoch_us(x) - 946684800000000)) END`,
   `lg_time_pl(t, us) AS TIME '00:00:00' + to_microseconds(CAST(((CAST(epoch_us(t) AS HUGEINT) + us) % 86400000000 + 86400000000) % 86400000000 AS BIGINT))`,
+  `lg_date_ts_x(d) AS CASE WHEN isfinite(d) AND (d > DATE '294247-01-10' OR d < DATE '4714-11-24 (BC)') ` +
+    `THEN ${err('0A000', 'extract() from dates past the year 294247 is not supported on lakegate mirrors')} ELSE CAST(d AS TIMESTAMP) END`,
   // date → timestamp: Postgres' timestamps end in 294276, DuckDB's on 294247-01-10
   `lg_date_ts(d) AS CASE WHEN NOT isfinite(d) THEN CAST(d AS TIMESTAMP) ` +
     `WHEN d > DATE '294276-12-31' OR d < DATE '4714-11-24 (BC)' THEN ${err('22008', 'date out of range for timestamp')} ` +

@@ -308,9 +308,10 @@ function aggregate(tr: Tr, name: string, b: Obj, sc: Scope, cx: ExprCtx, over: s
       if (!(isString(v.t) || v.t.n === 'unknown') || !(isString(d.t) || d.t.n === 'unknown')) break;
       const vs = v.t.n === 'unknown' ? v.sql : textOf(tr.env, v);
       const ds = d.t.n === 'unknown' ? d.sql : textOf(tr.env, d);
-      // DISTINCT is over (value, delimiter): the same as over the value only for a constant delimiter
-      if (b.agg_distinct && !d.lit) return notSupported('string_agg(DISTINCT …) with a non-constant delimiter');
-      return ex(call('string_agg', `${vs}, ${ds}`), TEXT, f);
+      // DuckDB takes a constant delimiter only (Postgres inserts each row's own)
+      if (!d.lit) return notSupported('string_agg() with a delimiter that is not a constant');
+      // a NULL delimiter adds nothing (DuckDB's would make the result NULL)
+      return ex(call('string_agg', `${vs}, coalesce(${ds}, '')`), TEXT, f);
     }
     case 'json_agg':
     case 'jsonb_agg':
@@ -1104,7 +1105,7 @@ function dateTrunc(tr: Tr, args: Ex[], f: { agg: boolean; win: boolean }): Ex {
       return ex(truncLocal(unit, x.sql, (v) => tzLocal(tr.env, v), (v) => tzFromLocal(tr.env, v)), TIMESTAMPTZ, f);
     case 'date':
       // date resolves to the timestamptz variant: local midnight of the session zone
-      return ex(tzFromLocal(tr.env, `date_trunc(${u}, CAST(${x.sql} AS TIMESTAMP))`), TIMESTAMPTZ, f);
+      return ex(tzFromLocal(tr.env, `date_trunc(${u}, lg_date_ts(${x.sql}))`), TIMESTAMPTZ, f);
   }
   return notSupported(`date_trunc() of ${typeName(x.t)}`);
 }
@@ -1154,7 +1155,10 @@ function datePart(tr: Tr, args: Ex[], f: { agg: boolean; win: boolean }, numeric
     return notSupported(`extract(${unit} from date)`);
   }
   // fields other than epoch read the local calendar of the session zone
-  const local = kind === 'timestamptz' ? tzLocal(tr.env, x.sql) : kind === 'date' ? `CAST(${x.sql} AS TIMESTAMP)` : x.sql;
+  // a date: date_part(text, date) is a SQL function over date::timestamp (22008 past that range); extract() reads
+  // the date itself, which DuckDB can only do through a timestamp (refused past its range)
+  const dateTs = `${numericResult ? 'lg_date_ts_x' : 'lg_date_ts'}(${x.sql})`;
+  const local = kind === 'timestamptz' ? tzLocal(tr.env, x.sql) : kind === 'date' ? dateTs : x.sql;
   let sql: string;
   let scale = 0;
   switch (unit) {
@@ -1192,7 +1196,7 @@ function datePart(tr: Tr, args: Ex[], f: { agg: boolean; win: boolean }, numeric
       break;
     case 'epoch':
       if (kind === 'date') {
-        sql = `(epoch_us(CAST(${x.sql} AS TIMESTAMP)) // 1000000)`;
+        sql = `(epoch_us(${dateTs}) // 1000000)`;
       } else {
         // epoch of a timestamptz is absolute; of a timestamp, its fields read as UTC
         sql = decimalShift(`epoch_us(${x.sql})`, 6, 38);
