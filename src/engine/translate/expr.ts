@@ -286,9 +286,26 @@ function aExpr(tr: Tr, b: Obj, sc: Scope, cx: ExprCtx): Ex {
     case 'AEXPR_IN': {
       const l = plain(compileExpr(tr, b.lexpr, sc, cx));
       const items = listItems(b.rexpr).map((a) => plain(compileExpr(tr, a, sc, cx)));
-      const u = unify(tr, [l, ...items], 'IN');
       if (op !== '=' && op !== '<>') return notSupported(`IN with operator ${op}`);
       const not = op === '<>' ? 'NOT ' : '';
+      if ([l, ...items].some((e) => e.t.n === 'float4' && !e.t.arr)) {
+        // transformAExprIn: two or more constants compare as one array of their common type with the left side
+        // (real for real and numeric), every other item with its own = operator (real = numeric is float48eq)
+        const consts = items.filter((e) => e.lit !== undefined);
+        const inArray = consts.length > 1 ? consts : [];
+        const parts: string[] = [];
+        if (inArray.length > 0) {
+          const u = unify(tr, [l, ...inArray], 'IN');
+          const [lx, ...rx] = u.items as [Ex, ...Ex[]];
+          parts.push(`(${compareForm(lx)} IN (${rx.map(compareForm).join(', ')}))`);
+        }
+        for (const e of items.filter((x) => !inArray.includes(x))) {
+          const [a, c] = comparable(tr, l, e, '=');
+          parts.push(compareSql('=', a, c));
+        }
+        return ex(`(${not}(${parts.join(' OR ')}))`, BOOL, flags(l, ...items));
+      }
+      const u = unify(tr, [l, ...items], 'IN');
       const [lx, ...rx] = u.items as [Ex, ...Ex[]];
       if (u.items.some(isTextNumeric)) {
         // numerics carried as text compare exactly through lg_numcmp; OR keeps IN's NULL semantics
@@ -527,6 +544,11 @@ export function comparable(tr: Tr, l0: Ex, r0: Ex, op: string): [Ex, Ex] {
   const l = plain(l0, 'in comparisons');
   const r = plain(r0, 'in comparisons');
   const ordering = op !== '=' && op !== '<>' && op !== '!=';
+  // real against an integer or numeric: Postgres' operator is the cross-type float48 one (real = 0.1 compares in
+  // double precision, so it is false for real 0.1), not the common type real that unify() would choose
+  const f4 = (e: Ex) => e.t.n === 'float4' && !e.t.arr;
+  const exact = (e: Ex) => !e.t.arr && (isInt(e.t) || e.t.n === 'numeric');
+  if ((f4(l) && exact(r)) || (f4(r) && exact(l))) return [coerce(tr.env, l, FLOAT8, false), coerce(tr.env, r, FLOAT8, false)];
   const u = unify(tr, [l, r], op);
   const [a, b] = u.items as [Ex, Ex];
   const ct = u.t;
