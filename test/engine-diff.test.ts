@@ -917,6 +917,7 @@ test('refused constructs give 0A000', async () => {
   await refused('SELECT id FROM trades_iceberg WHERE (id, qty) IN ((1, 2), (3, 4))', /row constructors/);
   await refused('SELECT string_agg(DISTINCT sym, side) FROM trades_iceberg', /delimiter/);
   await refused("SELECT string_agg(sym, CASE WHEN id % 2 = 0 THEN '-' END ORDER BY id) FROM trades_iceberg", /delimiter that is not a constant/);
+  await refused('SELECT array_agg(DISTINCT qty % 3) FROM trades_iceberg', /DISTINCT aggregates over this expression/);
   await refused('SELECT price ^ 2 FROM trades_iceberg', /power\(\) of numeric/);
   await refused('SELECT public.trades_iceberg.id FROM trades_iceberg', /without its schema/);
   await refused("SELECT extract(quarter FROM dur) FROM trades_iceberg", /quarter/);

@@ -23,6 +23,11 @@ export function pgErrorOf(e: unknown): PgError {
     return new PgError(code, text.trim());
   }
   if (/INTERRUPT|Interrupted/.test(msg)) return new PgError('57014', 'canceling statement due to user request');
+  // array_agg/string_agg(DISTINCT x) are sorted by x as Postgres sorts them; DuckDB binds that ORDER BY only when it
+  // can tell it equals the argument, which it never can for an expression holding a checked operation
+  if (/In a DISTINCT aggregate, ORDER BY expressions must appear in the argument list/.test(msg)) {
+    return new PgError('0A000', 'DISTINCT aggregates over this expression are not supported on lakegate mirrors');
+  }
   // Postgres' numeric has no 38-digit limit (casts to numeric(p,s) raise its own 22003 through lg_typmod_slow)
   if (/Could not cast value .* to DECIMAL|DECIMAL.*out of range|Overflow in .*DECIMAL|exceeds the maximum width|Overflow in HUGEINT/i.test(msg)) {
     return new PgError('0A000', 'numeric values of more than 38 digits are not supported on lakegate mirrors');
