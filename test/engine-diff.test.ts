@@ -470,6 +470,7 @@ const QUERIES: (string | [string, { params?: (string | null)[]; formats?: number
   // real against an integer or numeric compares in double precision (float48eq), except an IN list of two or more
   // constants, which takes the common type real
   "SELECT id, ratio = 0.25, ratio = 1.75, (ratio * 0.1::real) = 0.1, (ratio * 0.1::real) IN (0.1, 2), (ratio * 0.1::real) IN (0.1), ratio IS DISTINCT FROM 0.5, NULLIF(ratio * 0.1::real, 0.1), CASE ratio * 0.1::real WHEN 0.1 THEN 'eq' ELSE 'ne' END, (ratio * 0.1::real) < 0.1, ratio = qty, (ratio * 0.1::real) NOT IN (0.1, qty) FROM trades_iceberg ORDER BY id",
+  "SELECT id, sign(qty), sign(big), sign(id - id), sign(CASE WHEN id = 3 THEN 'NaN'::float8 ELSE fee END), sign(-ratio) FROM trades_iceberg ORDER BY id",
   // make_interval() by position and by name
   "SELECT id, make_interval(days => qty), make_interval(0, qty, 1, 2, 3, 4, fee), make_interval(hours => id, secs => ratio), trade_date + make_interval(weeks => 2), make_interval(), make_interval(years => CASE WHEN id = 2 THEN 1000000000 ELSE 1 END, secs => CASE WHEN id = 2 THEN NULL ELSE 1.5 END) FROM trades_iceberg ORDER BY id",
   // numeric NaN / 0 is NaN

@@ -628,7 +628,8 @@ function scalar(tr: Tr, name: string, args0: Ex[]): Ex {
       break;
     }
     case 'sign':
-      if (n === 1 && isFloat(a!.t)) return ex(`CAST(sign(${a!.sql}) AS DOUBLE)`, FLOAT8, f);
+      // sign(integer) is the float8 form (float8 is the preferred type); NaN gives 0, as dsign does
+      if (n === 1 && (isFloat(a!.t) || isInt(a!.t)) && !a!.t.arr) return ex(`CAST(sign(CAST(${a!.sql} AS DOUBLE)) AS DOUBLE)`, FLOAT8, f);
       if (n === 1 && a!.t.n === 'numeric' && a!.scale !== null) return ex(`CAST(sign(${a!.sql}) AS DECIMAL(38,0))`, NUMERIC, { scale: 0, ...f });
       break;
     case 'power':
