@@ -556,22 +556,22 @@ function simpleSelect(tr: Tr, stmt: Obj, sc: Scope, top: boolean): TopQuery {
 }
 
 /**
- * Grouping by a numeric without a declared scale groups its numeric_out text, as it is stored. Postgres groups
- * by value: 1.0 and 1.00 are one group, shown as whichever it met first (an order the mirror cannot repeat). Where
- * the data writes each value one way (the usual case) the two groupings are the same; where two groups hold equal
- * values the query is refused, per run, before any row is sent (a window over the groups by value).
- */
-/**
  * Group keys DuckDB tells apart where Postgres may not, by their SQL: numerics without a declared scale (grouped by
  * their text: 1.0 and 1.00 differ) and intervals (DuckDB's equality is finer than Postgres' equal total span:
- * '1 mon -19 days' and '11 days' differ). `key` is the value Postgres' equality compares.
+ * '1 mon -19 days' and '11 days' differ; an interval's entry is its whole GROUP BY text, the value and its month and
+ * day fields). `key` is the value Postgres' equality compares.
  */
 type Keyed = Map<string, { key: string; kind: 'numeric' | 'interval' }>;
-// (an interval's entry is its whole GROUP BY text: the value and its month and day fields)
 
 const groupedByKey = (e: Ex) => !e.t.arr && ((e.t.n === 'numeric' && e.scale === null) || e.t.n === 'interval');
 
-/** A QUALIFY term that fails the query when two groups hold values Postgres would have put in one group. */
+/**
+ * A QUALIFY term for keyed groups. Grouping by a numeric without a declared scale groups its numeric_out text, as it
+ * is stored (an interval, its fields as written). Postgres groups by value: 1.0 and 1.00 are one group, shown as
+ * whichever it met first (an order the mirror cannot repeat). Where the data writes each value one way (the usual
+ * case) the two groupings are the same; where two groups hold equal values the query is refused, per run, before
+ * any row is sent (a window over the groups by value).
+ */
 function oneGroupPerValue(items: unknown[], groups: string[], keyed: Keyed): string {
   const kinds = new Set([...keyed.values()].map((k) => k.kind));
   if (items.some((g) => node(g)[0] === 'GroupingSet')) {
