@@ -18,9 +18,10 @@ import {
   type DuckDBType,
 } from '@duckdb/node-api';
 import { PgError } from '../route/local.js';
-import { escapeJson, numericAvg, numericDiv, numericText, numericVariance, parseNumeric, type PgNumeric } from './results/index.js';
-import { applyTypmod, arith, floorOf, roundTo, squares, toInteger } from './translate/var-numeric.js';
+import { escapeJson, numericAvg, numericText, numericVariance, parseNumeric, type PgNumeric } from './results/index.js';
+import { applyTypmod, arith, divide, floorOf, roundTo, squares, toInteger } from './translate/var-numeric.js';
 import { parseNumFormat, toCharNumber, type NumFormat } from './translate/to-char-number.js';
+import { civilFromDays, splitMicros } from './results/datetime.js';
 import { jsonArrayLength, jsonbContains, jsonbExists, jsonEach, jsonElements, jsonGet, jsonIndex, jsonKeys, jsonPath, jsonTypeof } from './json-path.js';
 
 /** Errors raised inside DuckDB carry their SQLSTATE in this form: `lakegate:<code>:<message>`. */
@@ -318,7 +319,6 @@ function listItems(v: unknown): (string | null)[] {
 }
 
 const num = (v: unknown) => parseNumeric(v as string);
-const isZero = (n: PgNumeric) => n.kind === 'finite' && n.unscaled === 0n;
 
 /** exact order of numerics (NaN above everything, as Postgres sorts it) */
 function numCompare(a: PgNumeric, b: PgNumeric): number {
@@ -378,20 +378,6 @@ function daysInMonth(y: number, m: number): number {
   return [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][m - 1]!;
 }
 
-/** The proleptic Gregorian date `days` days after 1970-01-01 (astronomical years), counted in 400-year eras. */
-function civilFromDays(days: number): [number, number, number] {
-  const z = days + 719468; // days since 0000-03-01: the leap day ends each year counted from March
-  const era = Math.floor(z / 146097);
-  const doe = z - era * 146097;
-  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
-  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
-  const mp = Math.floor((5 * doy + 2) / 153); // March = 0
-  const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
-  const m = mp < 10 ? mp + 3 : mp - 9;
-  const y = yoe + era * 400 + (m <= 2 ? 1 : 0);
-  return [y, m, d];
-}
-
 /**
  * age(t1, t2) of two local timestamps (microseconds since 1970 read as UTC), as timestamp_age() forms it:
  * field-by-field differences, made positive, borrowed upward (a day borrows the length of the earlier
@@ -399,22 +385,11 @@ function civilFromDays(days: number): [number, number, number] {
  */
 function age(us1: bigint, us2: bigint): DuckDBIntervalValue {
   const fields = (us: bigint) => {
-    let secs = us / 1000000n;
-    let frac = us % 1000000n;
-    if (frac < 0n) {
-      frac += 1000000n;
-      secs -= 1n;
-    }
-    // whole days and the time of day (JS Date stops at year 275760, DuckDB's timestamps reach 294247)
-    let days = secs / 86400n;
-    let sod = secs % 86400n;
-    if (sod < 0n) {
-      sod += 86400n;
-      days -= 1n;
-    }
-    const [y, m, d] = civilFromDays(Number(days));
-    const t = Number(sod);
-    return [y, m, d, Math.floor(t / 3600), Math.floor(t / 60) % 60, t % 60, Number(frac)] as const;
+    // the calendar date and the time of day (JS Date stops at year 275760, DuckDB's timestamps reach 294247)
+    const { days, usec } = splitMicros(us);
+    const { year, month, day } = civilFromDays(days);
+    const t = Math.floor(usec / 1000000);
+    return [year, month, day, Math.floor(t / 3600), Math.floor(t / 60) % 60, t % 60, usec % 1000000] as const;
   };
   const a = fields(us1);
   const b = fields(us2);
@@ -435,14 +410,7 @@ function age(us1: bigint, us2: bigint): DuckDBIntervalValue {
 const UDFS = (): DuckDBScalarFunction[] => [
   udf('lg_age', [BIGINT, BIGINT], INTERVAL, ([a, b]) => (b === null ? null : age(a as bigint, b as bigint))),
   // exact numeric arithmetic over numeric_out texts (var-numeric.ts varSql)
-  udf('lg_numdiv', [VARCHAR, VARCHAR], VARCHAR, ([a, b]) => {
-    if (b === null) return null;
-    const d = num(b);
-    const n = num(a);
-    // NaN / 0 is NaN (numeric_div checks the special values first)
-    if (n.kind !== 'nan' && isZero(d)) throw new PgError('22012', 'division by zero');
-    return numericText(numericDiv(n, d));
-  }),
+  udf('lg_numdiv', [VARCHAR, VARCHAR], VARCHAR, ([a, b]) => (b === null ? null : numericText(divide(num(a), num(b))))),
   udf('lg_numavg', [VARCHAR, BIGINT], VARCHAR, ([s, c]) => {
     if (c === null) return null;
     const r = numericAvg(num(s), BigInt(c as bigint));

@@ -106,7 +106,7 @@ export function compileExpr(tr: Tr, n: unknown, sc: Scope, cx0: ExprCtx): Ex {
       if (u.scale === null && u.t.n === 'numeric') return minMaxPerValueScale(u, b.op === 'IS_GREATEST');
       if (isString(u.t) && !tr.env.session.codePointCollation) return notSupported('GREATEST/LEAST over text under a non-C collation');
       if (u.t.n === 'bpchar') return notSupported('GREATEST/LEAST over char(n)');
-      if (compareForm(ex('x', u.t)) !== 'x') return minMaxByKey(u, b.op === 'IS_GREATEST');
+      if (u.t.n === 'interval' && !u.t.arr) return minMaxByKey(u, b.op === 'IS_GREATEST');
       const fn = b.op === 'IS_GREATEST' ? 'greatest' : 'least';
       return ex(`${fn}(${u.items.map((a) => a.sql).join(', ')})`, u.t, { scale: u.scale, ...flags(...u.items) });
     }

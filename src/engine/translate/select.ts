@@ -215,14 +215,14 @@ function rangeFunction(tr: Tr, b: Obj, sc: Scope): FromResult {
   let t: PgT;
   if (name === 'generate_series' && (args.length === 2 || args.length === 3)) {
     const typed = args.filter((x) => x.t.n !== 'unknown');
+    const series = timeSeries(tr, args);
     if (typed.length > 0 && typed.every((x) => isInt(x.t) || x.t.n === 'unknown')) {
       t = typed.some((x) => x.t.n === 'int8') ? mk('int8') : mk('int4');
       const ty = t.n === 'int8' ? 'BIGINT' : 'INTEGER';
       const av = args.map((x) => coerce(tr.env, x, t, false).sql);
       const step = av[2] ?? `CAST(1 AS ${ty})`;
       sql = `LATERAL (SELECT CAST(g.generate_series AS ${ty}) AS c1 FROM generate_series(CAST(${av[0]} AS BIGINT), CAST(${av[1]} AS BIGINT), lg_series_step(CAST(${step} AS BIGINT))) AS g) AS ${alias}`;
-    } else if (timeSeries(tr, args)) {
-      const series = timeSeries(tr, args)!;
+    } else if (series) {
       t = series.t;
       sql = `LATERAL (SELECT g.generate_series AS c1 FROM ${series.call} AS g) AS ${alias}`;
     } else return notSupported(`generate_series(${args.map((x) => typeName(x.t)).join(', ')}) in FROM`);

@@ -95,9 +95,7 @@ export function evalVar(n: VarNode, values: readonly unknown[]): PgNumeric | num
         const a = go(n.a);
         const b = go(n.b);
         if (a === null || b === null) return null;
-        // NaN / 0 is NaN (numeric_div checks the special values first)
-        if (a.kind !== 'nan' && b.kind === 'finite' && b.unscaled === 0n) throw new PgError('22012', 'division by zero');
-        return numericDiv(a, b);
+        return divide(a, b);
       }
       case 'add':
       case 'sub':
@@ -162,6 +160,12 @@ export function squares(parts: readonly unknown[], shifts: readonly number[]): b
 
 function align(a: PgNumeric & { kind: 'finite' }, s: number): bigint {
   return a.unscaled * 10n ** BigInt(s - a.dscale);
+}
+
+/** numeric_div: NaN / anything is NaN (the special values are checked first), else a zero divisor is 22012. */
+export function divide(a: PgNumeric, b: PgNumeric): PgNumeric {
+  if (a.kind !== 'nan' && b.kind === 'finite' && b.unscaled === 0n) throw new PgError('22012', 'division by zero');
+  return numericDiv(a, b);
 }
 
 export function arith(op: 'add' | 'sub' | 'mul', a: PgNumeric, b: PgNumeric): PgNumeric {
