@@ -19,6 +19,7 @@ import { openDuckDB, type SharedDuckDB } from './engine/duckdb.js';
 import { EngineRouter, lockDown, mirrorServiceSource } from './engine/index.js';
 import { openStorage } from './storage/index.js';
 import { pgConfig } from './upstream/target.js';
+import { resolvePreferredTls } from './upstream/connect.js';
 import { ConfigError } from './config/load.js';
 import type { Config } from './config/schema.js';
 import { log } from './log.js';
@@ -56,8 +57,9 @@ function warehouseUri(cfg: Config): string {
 }
 
 /** Control plane, DuckDB, mirror pipeline and the engine that answers mirror queries. */
-async function startMirrors(cfg: Config, upstream: UpstreamTarget) {
+async function startMirrors(cfg: Config, target: UpstreamTarget) {
   const timeout = cfg['upstream.connect_timeout_ms'];
+  const upstream = await resolvePreferredTls(target, timeout);
   const service = new pg.Pool({ ...(pgConfig(upstream) as pg.PoolConfig), max: 4, application_name: 'lakegate', connectionTimeoutMillis: timeout });
   service.on('error', (e) => log.warn({ err: e.message }, 'service connection error'));
   const m = await migrate(service);

@@ -8,6 +8,7 @@ import pg from 'pg';
 import { freePort, startPostgres, type TestPostgres } from './helpers/postgres.js';
 import { startGate, type Gate } from './helpers/lakegate.js';
 import { RawClient, fe, fields, transcript } from './clients/raw.js';
+import { eventually } from './helpers/eventually.js';
 
 let db: TestPostgres;
 let gate: Gate;
@@ -189,6 +190,40 @@ test('lakegate shutting down: live sessions get FATAL 57P01 and close() returns 
   assert.deepEqual(transcript(msgs), ['E:57P01']);
   assert.equal((await pgErr).code, '57P01');
   await assert.rejects(RawClient.connect(g.port), /ECONNREFUSED/);
+});
+
+test('upstream.url with sslmode=prefer on a Postgres without TLS: plain passthrough, and mirrors work', { timeout: 60000 }, async () => {
+  // libpq's default mode: TLS when upstream offers it, plain otherwise. This Postgres refuses TLS.
+  const admin = await gate.client();
+  await admin.query('CREATE DATABASE prefer_db');
+  await admin.end();
+  const g = await startGate({
+    'upstream.url': `${db.url.replace(/\/postgres$/, '/prefer_db')}?sslmode=prefer`,
+    'mirror.slot': 'lakegate_prefer',
+    'mirror.publication': 'lakegate_prefer',
+  });
+  try {
+    const c = await g.client({ database: 'prefer_db' });
+    assert.equal((await c.query('select current_database() as db')).rows[0].db, 'prefer_db');
+    // a result much larger than one read buffer, then small ones on the same connection
+    const big = await c.query('select g, repeat(\'x\', 40) as pad from generate_series(1, 100000) g');
+    assert.equal(big.rows.length, 100000);
+    assert.equal(big.rows[99999].g, 100000);
+    const small = await Promise.all([1, 2, 3].map((n) => c.query('select $1::int * 2 as v', [n])));
+    assert.deepEqual(small.map((r) => r.rows[0].v), [2, 4, 6]);
+    // lakegate's own connections (control plane, CDC) fall back to plain too: a mirror is created and answers
+    await c.query('CREATE TABLE pt (id int primary key, v text)');
+    await c.query("INSERT INTO pt VALUES (1, 'a'), (2, 'b'), (3, 'c')");
+    await c.query(`CALL mooncake.create_table('pt_iceberg', 'pt')`);
+    await c.query("INSERT INTO pt VALUES (4, 'd')");
+    await eventually(
+      async () => (await c.query('SELECT count(*)::int AS n, string_agg(v, \'\' ORDER BY id) AS s FROM pt_iceberg')).rows[0].s === 'abcd',
+      'the mirror to answer with all four rows',
+      20000,
+    );
+  } finally {
+    await g.close();
+  }
 });
 
 async function waitForUpstream(): Promise<void> {

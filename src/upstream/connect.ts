@@ -2,6 +2,7 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import { SSL_REQUEST } from '../wire/codes.js';
+import { rewrapWithOnread } from '../wire/onread-socket.js';
 import { describeTarget, type UpstreamTarget } from './target.js';
 
 export class UpstreamConnectError extends Error {}
@@ -66,5 +67,44 @@ export async function connectUpstream(
   const plain = t.sslmode === 'disable' || Boolean(t.socketPath);
   const sock = await rawConnect(t, timeoutMs, plain ? onread : undefined);
   if (plain) return { socket: sock, usesOnread: Boolean(onread) };
-  return { socket: await sslNegotiate(sock, t), usesOnread: false };
+  const negotiated = await sslNegotiate(sock, t);
+  if (negotiated instanceof tls.TLSSocket || !onread) return { socket: negotiated, usesOnread: false };
+  // sslmode=prefer and the server said no: the plain socket reads into the reused buffer like any other
+  // (paused until the caller has its reader attached; Postgres sends nothing before the startup packet)
+  const moved = rewrapWithOnread(negotiated, onread);
+  if (!moved) return { socket: negotiated, usesOnread: false };
+  if (moved.rest.length > 0) {
+    moved.socket.destroy();
+    throw new UpstreamConnectError(`upstream ${describeTarget(t)} sent data after refusing TLS`);
+  }
+  return { socket: moved.socket, usesOnread: true };
+}
+
+/**
+ * sslmode=prefer resolved for lakegate's own connections (node-pg has no "try TLS, else plain"): asks upstream
+ * once with an SSLRequest and answers require when it takes TLS, disable when it refuses.
+ */
+export async function resolvePreferredTls(t: UpstreamTarget, timeoutMs: number): Promise<UpstreamTarget> {
+  if (t.sslmode !== 'prefer' || t.socketPath) return t; // (Unix sockets never use TLS: pgConfig leaves it off)
+  const sock = await rawConnect(t, timeoutMs);
+  try {
+    const answer = await new Promise<number>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new UpstreamConnectError(`upstream ${describeTarget(t)} did not answer SSLRequest`)), timeoutMs);
+      sock.once('data', (d: Buffer) => {
+        clearTimeout(timer);
+        resolve(d[0]!);
+      });
+      sock.once('close', () => {
+        clearTimeout(timer);
+        reject(new UpstreamConnectError(`upstream ${describeTarget(t)} closed the connection at SSLRequest`));
+      });
+      const req = Buffer.alloc(8);
+      req.writeInt32BE(8, 0);
+      req.writeInt32BE(SSL_REQUEST, 4);
+      sock.write(req);
+    });
+    return { ...t, sslmode: answer === 0x53 ? 'require' : 'disable' };
+  } finally {
+    sock.destroy();
+  }
 }

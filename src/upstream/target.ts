@@ -57,12 +57,13 @@ export function describeTarget(t: UpstreamTarget): string {
 /** node-pg connection settings for lakegate's own connections to upstream. */
 export function pgConfig(t: UpstreamTarget, extra: Record<string, unknown> = {}): Record<string, unknown> {
   return {
-    host: t.socketPath ? t.host : t.host,
+    host: t.host,
     port: t.port,
     user: t.user,
     password: t.password,
     database: t.database,
-    ssl: t.sslmode === 'disable' ? false : t.sslmode === 'prefer' || t.sslmode === 'require' ? { rejectUnauthorized: false } : true,
+    // like libpq, no TLS over a Unix socket whatever sslmode says
+    ssl: t.sslmode === 'disable' || t.socketPath ? false : t.sslmode === 'prefer' || t.sslmode === 'require' ? { rejectUnauthorized: false } : true,
     ...extra,
   };
 }

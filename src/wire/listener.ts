@@ -100,7 +100,10 @@ async function accept(raw: net.Socket, ctx: ListenerContext, target: UpstreamTar
     up.destroy();
     return;
   }
-  if (usesOnread) reader.attach(up);
+  if (usesOnread) {
+    reader.attach(up);
+    up.resume();
+  }
   // plain client connections read into a reused buffer too (TLS keeps its own reads)
   let clientReader: ReadBuffer | null = null;
   let rest = opening.rest.length > 0 ? [opening.rest] : [];
