@@ -840,6 +840,46 @@ test('differential: LC_CTYPE C (initcap, upper, lower change ASCII letters only)
   }
 });
 
+test('differential: collations decide case mapping (COLLATE "C", columns with their own collation, ICU)', async () => {
+  // COLLATE "C" on the argument: only ASCII letters change, and ILIKE folds ASCII only ('Ünïcode' keeps ï)
+  await same(`SELECT id, upper(sym COLLATE "C"), lower(sym COLLATE "C"), initcap(sym COLLATE "C"), sym COLLATE "C" ILIKE '%ünÏ%',
+    sym ILIKE 'ü%' COLLATE "C" FROM trades_iceberg ORDER BY id`);
+  await same(`SELECT id, sym ILIKE '%ünÏ%', upper(sym), lower(sym) FROM trades_iceberg ORDER BY id`);
+  // a COLLATE that reaches the argument through an operator is not followed: refused, not answered under C.UTF-8
+  await refused(`SELECT upper(sym || ('x' COLLATE "C")) FROM trades_iceberg`, /upper\(\) under a collation other than/);
+  // a text column with a collation of its own in the statement: its rules are not tracked per expression
+  await admin.simple(`DROP TABLE IF EXISTS coll_c; CREATE TABLE coll_c (id int4, code text COLLATE "C"); INSERT INTO coll_c VALUES (6, 'ï')`);
+  try {
+    await refused(`SELECT upper(t.sym), c.code FROM trades_iceberg t JOIN coll_c c ON c.id = t.id`, /upper\(\) under a collation other than/);
+    await refused(`SELECT t.sym ILIKE c.code FROM trades_iceberg t JOIN coll_c c ON c.id = t.id`, /ILIKE under a collation other than/);
+    await same(`SELECT t.id, c.code, t.sym FROM trades_iceberg t JOIN coll_c c ON c.id = t.id`);
+  } finally {
+    await admin.simple(`DROP TABLE coll_c`);
+  }
+  // an ICU database: ASCII text changes case as everywhere; other text (ß → SS there) is refused per value
+  await admin.simple(`DROP DATABASE IF EXISTS icu_db`);
+  await admin.simple(`CREATE DATABASE icu_db TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'und' LOCALE 'C.UTF-8'`);
+  const setup = await DirectChannel.connect({ port, user: 'postgres', database: 'icu_db' });
+  const c = await DirectChannel.connect({ port, user: 'postgres', database: 'icu_db', params: { extra_float_digits: '1' } });
+  try {
+    await setup.simple(engineCatalogSql());
+    await setup.simple(SCHEMA);
+    await setup.simple(rows());
+    const s: SessionInfo = { id: 3, user: 'postgres', database: 'icu_db', oracle: false, params: c.status, txStatus: 'I', upstream: c };
+    const sql = "SELECT id, upper(side), lower(side), note ILIKE 'NOTE 1%', lower(note), upper(sym COLLATE \"C\") FROM trades_iceberg ORDER BY id";
+    assert.equal(show(await viaEngine(sql, [], [], s)), show(await c.raw(sql, [], [])));
+    assert.ok(show(await c.raw("SELECT upper('ß')", [], [])).includes('SS'), 'ICU maps ß to SS');
+    for (const q of ['SELECT upper(sym) FROM trades_iceberg', "SELECT sym ILIKE '%x%' FROM trades_iceberg"]) {
+      await assert.rejects(viaEngine(q, [], [], s), (e: any) => e.code === '0A000' && /non-ASCII text under an ICU/.test(e.message), q);
+    }
+    await assert.rejects(viaEngine('SELECT initcap(side) FROM trades_iceberg', [], [], s), (e: any) => e.code === '0A000' && /initcap\(\) under an ICU/.test(e.message));
+  } finally {
+    setup.close();
+    c.close();
+    await admin.simple(`DROP DATABASE IF EXISTS icu_db WITH (FORCE)`);
+  }
+});
+
 // regexp_replace is translated only for patterns on which both regex engines provably agree (translate/regex.ts)
 test('regexp_replace: same answers as Postgres where translated, 0A000 elsewhere', async () => {
   const urls = [

@@ -200,6 +200,8 @@ const MACROS: string[] = [
     `WHEN d = '' THEN (CASE WHEN n = 1 OR n = -1 THEN s ELSE '' END) ELSE split_part(s, d, n) END`,
   // UTF-8 LC_CTYPE: DuckDB's case tables match libc's except that DuckDB uppercases ß to ẞ (libc keeps ß)
   `lg_lower(s) AS lower(s)`,
+  // ICU and builtin Unicode collations: ASCII letters change as everywhere, other text is refused (bytes ≠ chars)
+  `lg_ascii_case(s) AS CASE WHEN strlen(s) <> length(s) THEN ${err('0A000', 'changing the case of non-ASCII text under an ICU or builtin Unicode collation is not supported on lakegate mirrors')} ELSE s END`,
   `lg_upper(s) AS CASE WHEN contains(s, chr(57344)) THEN ${err('0A000', 'upper() of text containing U+E000 is not supported on lakegate mirrors')} ` +
     `ELSE replace(upper(replace(s, 'ß', chr(57344))), chr(57344), 'ß') END`,
   // timestamptz + interval as timestamptz_pl_interval: months, then days on the zone's local calendar (each

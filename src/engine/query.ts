@@ -19,7 +19,7 @@ import { smallResult } from './result-size.js';
 import { copyOptions, copyQueryText, type CopyOptions } from './copy-out.js';
 import { readRelationInfo, regclassText, relationInfoQuery, type RelationColumns } from './relation-info.js';
 import { columnCodec, outputSettingsFrom, type ColumnCodec } from './results/index.js';
-import { constKey, type MirrorRelation, type PgTableUse, type SessionState, type TranslateEnv } from './translate/context.js';
+import { constKey, type MirrorRelation, type PgTableUse, type SessionState, type TranslateEnv, type CaseRules } from './translate/context.js';
 import { NotSupported, notSupported } from './translate/errors.js';
 import { str } from './translate/ex.js';
 import { translateSelect, type Translation } from './translate/index.js';
@@ -100,7 +100,7 @@ export class EngineQuery implements LocalQuery {
     paramTypes: number[],
     private readonly mirrorUses: Map<string, MirrorUse>,
     private readonly otherUses: Map<string, OtherUse>,
-    private readonly collation: { codePoint: boolean; asciiCtype: boolean; turkicCase: boolean },
+    private readonly collation: { codePoint: boolean; caseRules: CaseRules; turkicCase: boolean },
     private readonly copy: CopyOptions | null = null,
   ) {
     this.paramTypes = paramTypes;
@@ -217,7 +217,7 @@ export class EngineQuery implements LocalQuery {
       });
       const q = new EngineQuery(core, session, catalog, query, explain, fields, d.paramTypes, mirrorUses, otherUses, {
         codePoint: info.codePointCollation,
-        asciiCtype: info.asciiCtype,
+        caseRules: info.caseRules,
         turkicCase: info.turkicCase,
       }, copy);
       // translate once now so unsupported SQL is refused at Parse, like Postgres' own errors (a simple Query
@@ -268,7 +268,7 @@ export class EngineQuery implements LocalQuery {
       dateStyle,
       now,
       codePointCollation: this.collation.codePoint,
-      asciiCtype: this.collation.asciiCtype,
+      caseRules: this.collation.caseRules,
       turkicCase: this.collation.turkicCase,
       user: this.session.user,
       database: this.session.database,

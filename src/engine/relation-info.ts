@@ -5,6 +5,7 @@
 import { PgError } from '../route/local.js';
 import { pgTextArray } from './pg-literal.js';
 import { fromOid, type PgT } from './translate/pg-type.js';
+import type { CaseRules } from './translate/context.js';
 import type { QueryResult } from './upstream-channel.js';
 
 export interface RelationColumns {
@@ -17,8 +18,8 @@ export interface RelationInfoResult {
   relations: (RelationColumns | null)[];
   /** database collation orders text by code point (C, POSIX, C.UTF-8, builtin C) */
   codePointCollation: boolean;
-  /** LC_CTYPE C/POSIX: lower()/upper() map ASCII only */
-  asciiCtype: boolean;
+  /** how lower()/upper()/initcap() and case-insensitive matching change letters (translate/context.ts) */
+  caseRules: CaseRules;
   /**
    * the database's LC_CTYPE or a column's collation is Turkish or Azeri, where ASCII i/I change case to and
    * from non-ASCII letters (elsewhere ASCII letters change case within ASCII, in every provider)
@@ -27,6 +28,18 @@ export interface RelationInfoResult {
 }
 
 const TURKIC = /^(tr|az)([_.@-]|$)/i;
+
+/**
+ * The case rules of a collation provider and locale (for libc: the ctype). libc's C/POSIX and the builtin C
+ * locale change ASCII letters only; libc's UTF-8 ctypes share one set of tables (DuckDB's, but for ß); ICU and
+ * the builtin Unicode locales map other letters their own ways (ß → SS, final sigma), and ICU's initcap finds
+ * words its own way.
+ */
+function caseRulesOf(provider: string | null, locale: string | null): Exclude<CaseRules, 'mixed'> {
+  if (provider === 'c') return locale === 'C' || locale === 'POSIX' ? 'ascii' : 'libc';
+  if (provider === 'b' && locale === 'C') return 'ascii';
+  return 'unicode';
+}
 
 /** `"schema"."name"` (or `"name"`) for to_regclass */
 export function regclassText(schema: string | null, name: string): string {
@@ -49,14 +62,17 @@ export function relationInfoQuery(names: string[]): { sql: string; params: strin
 export function readRelationInfo(res: QueryResult, names: string[]): RelationInfoResult {
   const relations: (RelationColumns | null)[] = names.map(() => null);
   let codePointCollation = true;
-  let asciiCtype = false;
+  let caseRules: CaseRules = 'libc';
   let turkicCase = false;
+  /** the case rules of text columns with a collation of their own */
+  const columnRules = new Set<string>();
   for (const row of res.rows) {
-    const [idx, attname, typid, typmod, coll, datcollate, datctype, provider, relkind] = row;
+    const [idx, attname, typid, typmod, coll, datcollate, datctype, provider, relkind, collProvider, collLocale, dbLocale] = row;
     const dbC = provider === 'b' || (provider === 'c' && C_LOCALES.has(datcollate ?? ''));
     if (!dbC) codePointCollation = false;
-    asciiCtype = datctype === 'C' || datctype === 'POSIX';
-    if (TURKIC.test(datctype ?? '') || TURKIC.test(coll ?? '')) turkicCase = true;
+    caseRules = caseRulesOf(provider ?? null, provider === 'c' ? (datctype ?? null) : (dbLocale ?? null));
+    for (const l of [datctype, coll, provider === 'c' ? null : dbLocale, collLocale]) if (TURKIC.test(l ?? '')) turkicCase = true;
+    if (coll) columnRules.add(caseRulesOf(collProvider ?? null, collLocale ?? null));
     const i = Number(idx) - 1;
     if (attname === null) continue;
     const r = (relations[i] ??= { relkind: relkind ?? '', columns: [] });
@@ -75,5 +91,8 @@ export function readRelationInfo(res: QueryResult, names: string[]): RelationInf
     }
   }
   if (res.rows.length === 0) throw new PgError('XX000', 'lakegate: could not read the database catalog');
-  return { relations, codePointCollation, asciiCtype, turkicCase };
+  // a column whose collation changes case otherwise than the database's default: which one an expression
+  // uses is not followed, so case mapping is refused for the statement
+  if ([...columnRules].some((r) => r !== caseRules)) caseRules = 'mixed';
+  return { relations, codePointCollation, caseRules, turkicCase };
 }

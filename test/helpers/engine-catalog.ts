@@ -2,7 +2,7 @@
 // whose "mirrors" are plain views standing in for the real ones (no registry, no event triggers).
 import { loadMigrations } from '../../src/control/migrate.js';
 
-const PARTS = ['006_reader', '007_query_context', '008_transaction_view'];
+const PARTS = ['006_reader', '007_query_context', '008_transaction_view', '009_case_rules'];
 
 export function engineCatalogSql(): string {
   const all = loadMigrations();

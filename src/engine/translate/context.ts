@@ -67,6 +67,14 @@ export interface TranslateEnv {
   zones?: ReadonlyMap<string, string>;
 }
 
+/**
+ * ascii: only ASCII letters change (LC_CTYPE C/POSIX, builtin C); libc: a UTF-8 libc ctype, whose tables DuckDB
+ * shares (but for ß); unicode: ICU or a builtin Unicode locale, whose mapping of non-ASCII letters (and ICU's word
+ * breaks) the mirror does not repeat, so such values are refused; mixed: the statement reads a text column with
+ * a collation of its own that maps case differently, so case mapping is refused.
+ */
+export type CaseRules = 'ascii' | 'libc' | 'unicode' | 'mixed';
+
 export interface SessionState {
   /** TimeZone as Postgres reports it; null when DuckDB's ICU does not know the zone */
   timeZone: string | null;
@@ -76,8 +84,8 @@ export interface SessionState {
   now: bigint | null;
   /** database collation sorts text by code point (C, POSIX, C.UTF-8): text ordering matches DuckDB's */
   codePointCollation: boolean;
-  /** LC_CTYPE is C/POSIX: lower()/upper() touch ASCII letters only */
-  asciiCtype: boolean;
+  /** how lower()/upper()/initcap(), ILIKE and ~* change letters under the collation in use */
+  caseRules: CaseRules;
   /** a Turkish/Azeri ctype or collation is in play: ASCII i/I may change case outside ASCII (relation-info.ts) */
   turkicCase: boolean;
   /** session user / current user (for CURRENT_USER etc.) */

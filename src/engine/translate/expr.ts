@@ -5,7 +5,7 @@
 import { coerce, nowSql, nullOf, textOf, tzLocal } from './cast.js';
 import { ex, flags, str, type Ex } from './ex.js';
 import { notSupported } from './errors.js';
-import { callFunction } from './funcs.js';
+import { asciiCase, callFunction, caseRulesText } from './funcs.js';
 import { constEx } from './literal.js';
 import {
   BOOL,
@@ -32,7 +32,7 @@ import {
   DATE,
 } from './pg-type.js';
 import type { Scope } from './scope.js';
-import { list, node, strings, type ExprCtx, type Obj, type Tr } from './translator.js';
+import { caseRulesFor, list, node, strings, type ExprCtx, type Obj, type Tr } from './translator.js';
 import { varSql, type VarNode } from './var-numeric.js';
 import { regexMatchRe2 } from './regex.js';
 import { checkedIntAbs, checkedIntNeg, checkedIntOp } from './int-checked.js';
@@ -137,6 +137,7 @@ export function compileExpr(tr: Tr, n: unknown, sc: Scope, cx0: ExprCtx): Ex {
       if (name !== 'C' && name !== 'POSIX' && name !== 'ucs_basic') return notSupported(`COLLATE "${name}"`);
       const a = compileExpr(tr, b.arg, sc, cx);
       if (!isString(a.t) && a.t.n !== 'unknown') return notSupported('COLLATE on a non-text value');
+      tr.collated = true;
       return { ...a, collateC: true } as Ex;
     }
     default:
@@ -353,9 +354,12 @@ function aExpr(tr: Tr, b: Obj, sc: Scope, cx: ExprCtx): Ex {
       // A constant pattern without a backslash means the same with or without the default escape, and
       // without ESCAPE DuckDB can rewrite '%x%' to contains() (2.4× faster on a 1M-row scan)
       const escClause = esc === `'\\'` && pat.lit?.kind === 'string' && !pat.lit.text.includes('\\') ? '' : ` ESCAPE ${esc}`;
-      if (ilike && tr.env.session.asciiCtype) {
-        // LC_CTYPE C folds ASCII letters only: ILIKE is LIKE over ASCII-lowercased text
-        const low = (x: string) => `translate(${x}, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')`;
+      const rules = ilike ? caseRulesFor(tr, l, pat) : 'libc';
+      if (rules === 'mixed') return notSupported(`ILIKE under ${caseRulesText(rules)}`);
+      if (ilike && rules !== 'libc') {
+        // LC_CTYPE C folds ASCII letters only: ILIKE is LIKE over ASCII-lowercased text. ICU and the builtin
+        // Unicode locales fold ASCII text the same way; other text is refused per value
+        const low = (x: string) => asciiCase('lower', rules === 'unicode' ? `lg_ascii_case(${x})` : x);
         return ex(`(${low(lt)} ${neg ? 'NOT ' : ''}LIKE ${low(pt)}${escClause})`, BOOL, flags(l, pat));
       }
       const kw = ilike ? 'ILIKE' : 'LIKE';

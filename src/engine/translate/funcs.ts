@@ -24,7 +24,7 @@ import {
   type PgT,
 } from './pg-type.js';
 import type { Scope } from './scope.js';
-import { list, node, strings, type ExprCtx, type Obj, type Tr } from './translator.js';
+import { caseRulesFor, list, node, strings, type ExprCtx, type Obj, type Tr } from './translator.js';
 import { checkSortable, sortClause, windowSql } from './window.js';
 import { toCharSql } from './to-char.js';
 import { parseNumFormat } from './to-char-number.js';
@@ -741,12 +741,16 @@ function scalar(tr: Tr, name: string, args0: Ex[]): Ex {
       break;
     case 'lower':
     case 'upper':
-      if (n === 1 && (isString(a!.t) || a!.t.n === 'unknown')) return ex(caseMap(tr, name, textArg(tr, a!)), TEXT, f);
+      if (n === 1 && (isString(a!.t) || a!.t.n === 'unknown')) return ex(caseMap(tr, name, a!), TEXT, f);
       break;
-    case 'initcap':
+    case 'initcap': {
       if (n !== 1 || !(isString(a!.t) || a!.t.n === 'unknown')) break;
-      if (tr.env.session.turkicCase) return notSupported('initcap() under a Turkish or Azeri ctype or collation');
-      return ex(`lg_initcap(${textArg(tr, a!)}, ${tr.env.session.asciiCtype})`, TEXT, f);
+      const rules = caseRulesFor(tr, a!);
+      if (tr.env.session.turkicCase && rules !== 'ascii') return notSupported('initcap() under a Turkish or Azeri ctype or collation');
+      // ICU finds words its own way (`a_b` is one word there), so even ASCII text may differ
+      if (rules === 'unicode' || rules === 'mixed') return notSupported(`initcap() under ${caseRulesText(rules)}`);
+      return ex(`lg_initcap(${textArg(tr, a!)}, ${rules === 'ascii'})`, TEXT, f);
+    }
     case 'substr':
     case 'substring': {
       if (n < 2 || n > 3 || !(isString(a!.t) || a!.t.n === 'unknown')) break;
@@ -1061,15 +1065,27 @@ function formatSql(tr: Tr, fmt: string, args: Ex[]): string {
   return `(${parts.join(' || ')})`;
 }
 
-function caseMap(tr: Tr, name: 'lower' | 'upper', s: string): string {
-  if (tr.env.session.asciiCtype) {
-    // LC_CTYPE C: only ASCII letters change
-    const up = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ';
-    const low = up.toLowerCase();
-    return name === 'lower' ? `translate(${s}, '${up}', '${low}')` : `translate(${s}, '${low}', '${up}')`;
-  }
+function caseMap(tr: Tr, name: 'lower' | 'upper', a: Ex): string {
+  const s = textArg(tr, a);
+  const rules = caseRulesFor(tr, a);
+  if (rules === 'ascii') return asciiCase(name, s);
+  // tr_TR/az_AZ: i and I change to and from dotted/dotless letters outside ASCII
+  if (tr.env.session.turkicCase) return notSupported(`${name}() under a Turkish or Azeri ctype or collation`);
+  if (rules === 'mixed') return notSupported(`${name}() under ${caseRulesText(rules)}`);
+  if (rules === 'unicode') return asciiCase(name, `lg_ascii_case(${s})`);
   // libc and DuckDB agree on ASCII; other letters (ß, ǅ, final sigma …) follow different tables
   return `lg_${name}(${s})`;
+}
+
+/** lower()/upper() of ASCII letters only (LC_CTYPE C; text checked to be ASCII) */
+export function asciiCase(name: 'lower' | 'upper', s: string): string {
+  const up = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ';
+  const low = up.toLowerCase();
+  return name === 'lower' ? `translate(${s}, '${up}', '${low}')` : `translate(${s}, '${low}', '${up}')`;
+}
+
+export function caseRulesText(rules: 'unicode' | 'mixed'): string {
+  return rules === 'unicode' ? 'an ICU or builtin Unicode collation' : 'a collation other than the database default';
 }
 
 const TRUNC_UNITS = new Set(['microseconds', 'milliseconds', 'second', 'minute', 'hour', 'day', 'week', 'month', 'quarter', 'year']);

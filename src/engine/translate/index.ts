@@ -17,6 +17,7 @@ export interface Translation {
 
 class Translator implements Tr {
   readonly aliases = new Aliases();
+  collated = false;
   constructor(readonly env: TranslateEnv) {}
   expr(n: unknown, sc: Scope, cx: ExprCtx) {
     return compileExpr(this, n, sc, cx);

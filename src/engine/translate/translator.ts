@@ -1,6 +1,6 @@
 // Shared shapes of one translation: the translator handle the expression and query compilers call each other
 // through, the context an expression is translated in, and a translated query's output.
-import type { TranslateEnv } from './context.js';
+import type { CaseRules, TranslateEnv } from './context.js';
 import type { Ex } from './ex.js';
 import type { Aliases, Scope } from './scope.js';
 
@@ -38,6 +38,8 @@ export interface QueryOut {
 export interface Tr {
   env: TranslateEnv;
   aliases: Aliases;
+  /** a COLLATE clause was compiled: its collation may reach expressions that do not carry it (caseRulesFor) */
+  collated: boolean;
   expr(node: unknown, sc: Scope, cx: ExprCtx): Ex;
   /** a nested query (subquery, CTE body, derived table) seeing `outer` for correlated references */
   query(stmt: Obj, outer: Scope | null): QueryOut;
@@ -61,4 +63,15 @@ export function strings(list: unknown): string[] {
 
 export function list(v: unknown): Obj[] {
   return (v as Obj[] | undefined) ?? [];
+}
+
+/**
+ * The case rules lower()/upper()/initcap(), ILIKE and ~* follow for these operands: an explicit COLLATE "C"
+ * (or POSIX, ucs_basic) on one of them makes it ASCII; a COLLATE elsewhere in the statement may have reached
+ * them through an operator, which is not followed, so they count as mixed (refused); else the session's.
+ */
+export function caseRulesFor(tr: Tr, ...args: Ex[]): CaseRules {
+  if (args.some((a) => (a as { collateC?: boolean }).collateC)) return 'ascii';
+  if (tr.collated) return 'mixed';
+  return tr.env.session.caseRules;
 }
