@@ -1,9 +1,9 @@
--- lakegate control plane, part 9: relation_columns (006) also returns what decides lower()/upper()/initcap():
--- each column collation's provider and locale, and the database's default locale (datlocale) with its
--- provider. The locale columns are read through to_jsonb so the function works on servers before 17, where
--- they are named colliculocale / daticulocale (IvorySQL 3 is PostgreSQL 16).
-DROP FUNCTION IF EXISTS mooncake.relation_columns(text[]);
-CREATE FUNCTION mooncake.relation_columns(names text[])
+-- lakegate control plane, part 9: relation_catalog, the catalog read behind every mirror query from now on.
+-- It returns what relation_columns (006, kept for lakegate versions that still call it) returns, plus what
+-- decides lower()/upper()/initcap() and ILIKE: each column collation's provider and locale and the database's
+-- default locale (datlocale). The locale columns are read through to_jsonb so the function works on servers
+-- before 17, where they are named colliculocale / daticulocale (IvorySQL 3 is PostgreSQL 16).
+CREATE OR REPLACE FUNCTION mooncake.relation_catalog(names text[])
 RETURNS TABLE (rel_idx int4, col_name text, type_oid int4, type_mod int4, coll_name text,
                db_collate text, db_ctype text, db_provider text, rel_kind text,
                coll_provider text, coll_locale text, db_locale text)
@@ -27,4 +27,4 @@ BEGIN
     LEFT JOIN pg_catalog.pg_collation c ON c.oid = a.attcollation AND a.attcollation <> 100
    ORDER BY r.idx, a.attnum;
 END $$;
-GRANT EXECUTE ON FUNCTION mooncake.relation_columns(text[]) TO PUBLIC;
+GRANT EXECUTE ON FUNCTION mooncake.relation_catalog(text[]) TO PUBLIC;

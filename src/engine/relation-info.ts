@@ -47,9 +47,9 @@ export function regclassText(schema: string | null, name: string): string {
   return schema === null ? q(name) : `${q(schema)}.${q(name)}`;
 }
 
-// sql/006_reader.sql: the catalog join inside PL/pgSQL, whose plan the session keeps (planned as a plain
+// sql/009_case_rules.sql (as sql/006_reader.sql before it): the catalog join inside PL/pgSQL, whose plan the session keeps (planned as a plain
 // statement it cost ~0.7 ms per mirror query)
-const SQL = 'SELECT * FROM mooncake.relation_columns($1::text[])';
+const SQL = 'SELECT * FROM mooncake.relation_catalog($1::text[])';
 
 const C_LOCALES = new Set(['C', 'POSIX', 'C.UTF-8', 'C.utf8', 'C.UTF8', 'ucs_basic']);
 
