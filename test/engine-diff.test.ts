@@ -816,28 +816,34 @@ test('COPY … TO STDOUT in text and CSV formats', async (t) => {
   }
 });
 
-test('differential: LC_CTYPE C (initcap, upper, lower change ASCII letters only)', async () => {
-  // the same tables in a database whose ctype is C; the engine reads the same DuckDB copy of them
-  await admin.simple(`DROP DATABASE IF EXISTS ctype_c`);
-  await admin.simple(`CREATE DATABASE ctype_c TEMPLATE template0 LC_CTYPE 'C' LC_COLLATE 'C'`);
-  const setup = await DirectChannel.connect({ port, user: 'postgres', database: 'ctype_c' });
-  const c = await DirectChannel.connect({ port, user: 'postgres', database: 'ctype_c', params: { extra_float_digits: '1' } });
+/** The test tables in a database of their own (created with `options`), for `fn` with a session there; dropped after. */
+async function withDatabase(name: string, options: string, id: number, fn: (c: DirectChannel, s: SessionInfo) => Promise<void>): Promise<void> {
+  await admin.simple(`DROP DATABASE IF EXISTS ${name}`);
+  await admin.simple(`CREATE DATABASE ${name} TEMPLATE template0 ${options}`);
+  const setup = await DirectChannel.connect({ port, user: 'postgres', database: name });
+  const c = await DirectChannel.connect({ port, user: 'postgres', database: name, params: { extra_float_digits: '1' } });
   try {
     await setup.simple(engineCatalogSql());
     await setup.simple(SCHEMA);
     await setup.simple(rows());
-    const s: SessionInfo = { id: 2, user: 'postgres', database: 'ctype_c', oracle: false, params: c.status, txStatus: 'I', upstream: c };
+    await fn(c, { id, user: 'postgres', database: name, oracle: false, params: c.status, txStatus: 'I', upstream: c });
+  } finally {
+    setup.close();
+    c.close();
+    await admin.simple(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  }
+}
+
+test('differential: LC_CTYPE C (initcap, upper, lower change ASCII letters only)', async () => {
+  // the same tables in a database whose ctype is C; the engine reads the same DuckDB copy of them
+  await withDatabase('ctype_c', `LC_CTYPE 'C' LC_COLLATE 'C'`, 2, async (c, s) => {
     const sql = "SELECT id, initcap(sym), initcap(note || ' ÿx Éa'), upper(sym), lower(sym), upper('ïé-ß') FROM trades_iceberg ORDER BY id";
     const want = await c.raw(sql, [], []);
     const got = await viaEngine(sql, [], [], s);
     assert.equal(show(got), show(want));
     // under C, 'Ünïcode' keeps its non-ASCII letters and starts a word after each: ÜNïCode
     assert.ok(show(want).includes('ÜNïCode'), show(want));
-  } finally {
-    setup.close();
-    c.close();
-    await admin.simple(`DROP DATABASE IF EXISTS ctype_c WITH (FORCE)`);
-  }
+  });
 });
 
 test('differential: collations decide case mapping (COLLATE "C", columns with their own collation, ICU)', async () => {
@@ -857,15 +863,7 @@ test('differential: collations decide case mapping (COLLATE "C", columns with th
     await admin.simple(`DROP TABLE coll_c`);
   }
   // an ICU database: ASCII text changes case as everywhere; other text (ß → SS there) is refused per value
-  await admin.simple(`DROP DATABASE IF EXISTS icu_db`);
-  await admin.simple(`CREATE DATABASE icu_db TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'und' LOCALE 'C.UTF-8'`);
-  const setup = await DirectChannel.connect({ port, user: 'postgres', database: 'icu_db' });
-  const c = await DirectChannel.connect({ port, user: 'postgres', database: 'icu_db', params: { extra_float_digits: '1' } });
-  try {
-    await setup.simple(engineCatalogSql());
-    await setup.simple(SCHEMA);
-    await setup.simple(rows());
-    const s: SessionInfo = { id: 3, user: 'postgres', database: 'icu_db', oracle: false, params: c.status, txStatus: 'I', upstream: c };
+  await withDatabase('icu_db', `LOCALE_PROVIDER icu ICU_LOCALE 'und' LOCALE 'C.UTF-8'`, 3, async (c, s) => {
     const sql = "SELECT id, upper(side), lower(side), note ILIKE 'NOTE 1%', lower(note), upper(sym COLLATE \"C\") FROM trades_iceberg ORDER BY id";
     assert.equal(show(await viaEngine(sql, [], [], s)), show(await c.raw(sql, [], [])));
     assert.ok(show(await c.raw("SELECT upper('ß')", [], [])).includes('SS'), 'ICU maps ß to SS');
@@ -873,11 +871,7 @@ test('differential: collations decide case mapping (COLLATE "C", columns with th
       await assert.rejects(viaEngine(q, [], [], s), (e: any) => e.code === '0A000' && /non-ASCII text under an ICU/.test(e.message), q);
     }
     await assert.rejects(viaEngine('SELECT initcap(side) FROM trades_iceberg', [], [], s), (e: any) => e.code === '0A000' && /initcap\(\) under an ICU/.test(e.message));
-  } finally {
-    setup.close();
-    c.close();
-    await admin.simple(`DROP DATABASE IF EXISTS icu_db WITH (FORCE)`);
-  }
+  });
 });
 
 // regexp_replace is translated only for patterns on which both regex engines provably agree (translate/regex.ts)

@@ -7,6 +7,11 @@ import { describeTarget, type UpstreamTarget } from './target.js';
 
 export class UpstreamConnectError extends Error {}
 
+/** SSLRequest: length 8, the request code */
+const SSL_REQUEST_PACKET = Buffer.alloc(8);
+SSL_REQUEST_PACKET.writeInt32BE(8, 0);
+SSL_REQUEST_PACKET.writeInt32BE(SSL_REQUEST, 4);
+
 function rawConnect(t: UpstreamTarget, timeoutMs: number, onread?: net.OnReadOpts): Promise<net.Socket> {
   return new Promise((resolve, reject) => {
     const extra = onread ? { onread } : {};
@@ -29,9 +34,6 @@ function rawConnect(t: UpstreamTarget, timeoutMs: number, onread?: net.OnReadOpt
 
 function sslNegotiate(sock: net.Socket, t: UpstreamTarget): Promise<net.Socket> {
   return new Promise((resolve, reject) => {
-    const req = Buffer.alloc(8);
-    req.writeInt32BE(8, 0);
-    req.writeInt32BE(SSL_REQUEST, 4);
     sock.once('data', (d) => {
       if (d[0] === 0x53) {
         const s = tls.connect({
@@ -51,7 +53,7 @@ function sslNegotiate(sock: net.Socket, t: UpstreamTarget): Promise<net.Socket> 
         reject(new UpstreamConnectError(`upstream ${describeTarget(t)} does not support TLS (sslmode=${t.sslmode})`));
       }
     });
-    sock.write(req);
+    sock.write(SSL_REQUEST_PACKET);
   });
 }
 
@@ -98,10 +100,7 @@ export async function resolvePreferredTls(t: UpstreamTarget, timeoutMs: number):
         clearTimeout(timer);
         reject(new UpstreamConnectError(`upstream ${describeTarget(t)} closed the connection at SSLRequest`));
       });
-      const req = Buffer.alloc(8);
-      req.writeInt32BE(8, 0);
-      req.writeInt32BE(SSL_REQUEST, 4);
-      sock.write(req);
+      sock.write(SSL_REQUEST_PACKET);
     });
     return { ...t, sslmode: answer === 0x53 ? 'require' : 'disable' };
   } finally {
