@@ -32,6 +32,11 @@ export function pgErrorOf(e: unknown): PgError {
   if (/Could not cast value .* to DECIMAL|DECIMAL.*out of range|Overflow in .*DECIMAL|exceeds the maximum width|Overflow in HUGEINT/i.test(msg)) {
     return new PgError('0A000', 'numeric values of more than 38 digits are not supported on lakegate mirrors');
   }
+  // DuckDB's timestamps end in the year 294247, Postgres' in 294276: arithmetic past DuckDB's end (which Postgres may
+  // still answer, or refuse with its own 22008 further on) is refused
+  if (/Date and time not in timestamp range/.test(msg)) {
+    return new PgError('0A000', 'timestamps past the year 294247 are not supported on lakegate mirrors');
+  }
   let m = /Overflow in (?:addition|subtraction|multiplication|division|negation) of (INT16|INT32|INT64|INT128)/.exec(msg);
   if (m) return overflow(m[1]!);
   m = /Overflow in (?:division|multiplication|addition|subtraction)/.exec(msg);

@@ -5,7 +5,7 @@
 import { coerce, nowSql, nullOf, textOf, tzLocal } from './cast.js';
 import { ex, flags, str, type Ex } from './ex.js';
 import { notSupported } from './errors.js';
-import { asciiCase, callFunction, caseRulesText } from './funcs.js';
+import { asciiCase, callFunction, caseRulesText, startsWith } from './funcs.js';
 import { constEx } from './literal.js';
 import {
   BOOL,
@@ -489,6 +489,8 @@ export function binary(tr: Tr, op: string, l: Ex, r: Ex, cx: ExprCtx): Ex {
       return bitwise(tr, op, plain(l), plain(r));
     case '||':
       return concat(tr, l, r);
+    case '^@':
+      return startsWith(tr, plain(l), plain(r));
     case '->':
     case '->>':
     case '#>':
@@ -963,37 +965,42 @@ function subLink(tr: Tr, b: Obj, sc: Scope, cx: ExprCtx): Ex {
       const c = q.cols[0]!.ex;
       return ex(`(${q.sql})`, c.t, { scale: c.scale });
     }
-    case 'ANY_SUBLINK': {
-      const ops = strings(b.operName);
-      const op = ops.length ? ops[ops.length - 1]! : '=';
-      if (op !== '=') return notSupported(`${op} ANY (subquery)`);
-      if (q.cols.length !== 1) return notSupported('IN (subquery) with several columns');
-      const l = plain(compileExpr(tr, b.testexpr, sc, cx));
-      const c = q.cols[0]!.ex;
-      const [lhs] = comparable(tr, l, { ...c, sql: 'NULL' }, '=');
-      const lsql = same(lhs.t, c.t) ? lhs.sql : l.sql;
-      if (!same(l.t, c.t) && !(isNumber(l.t) && isNumber(c.t)) && l.t.n !== 'unknown') {
-        if (!(category(l.t) === category(c.t))) return notSupported('IN (subquery) over different types');
-      }
-      if (l.t.n === 'bpchar' || c.t.n === 'bpchar') return notSupported('IN (subquery) over char(n)');
-      if (isTextNumeric(l) || isTextNumeric(c)) return notSupported('IN (subquery) over numerics of varying scale');
-      return ex(`(${lsql} IN (${q.sql}))`, BOOL, flags(l));
-    }
-    case 'ALL_SUBLINK': {
-      const ops = strings(b.operName);
-      const op = ops[ops.length - 1];
-      if (op !== '<>') return notSupported(`${op} ALL (subquery)`);
-      if (q.cols.length !== 1) return notSupported('NOT IN (subquery) with several columns');
-      const l = plain(compileExpr(tr, b.testexpr, sc, cx));
-      const c = q.cols[0]!.ex;
-      if (l.t.n === 'bpchar' || c.t.n === 'bpchar') return notSupported('NOT IN (subquery) over char(n)');
-      if (isTextNumeric(l) || isTextNumeric(c)) return notSupported('NOT IN (subquery) over numerics of varying scale');
-      if (!(category(l.t) === category(c.t)) && l.t.n !== 'unknown') return notSupported('NOT IN (subquery) over different types');
-      return ex(`(${l.sql} NOT IN (${q.sql}))`, BOOL, flags(l));
-    }
+    case 'ANY_SUBLINK':
+    case 'ALL_SUBLINK':
+      return quantified(tr, b, q, sc, cx);
     default:
       return notSupported(`${String(b.subLinkType).replace('_SUBLINK', '')} subqueries`);
   }
+}
+
+/**
+ * `x op ANY (subquery)` and `x op ALL (subquery)` (IN is = ANY, NOT IN is <> ALL), for the comparison operators.
+ * DuckDB compares with the three-valued logic of SQL as Postgres does (a NULL among the values and no match is
+ * NULL). The subquery's column is compared as DuckDB reads it, so kinds whose Postgres comparison needs a derived
+ * key (char(n), intervals, numerics of varying scale) are refused, and so is real against another type (Postgres
+ * compares that in double precision, DuckDB in single).
+ */
+function quantified(tr: Tr, b: Obj, q: ReturnType<Tr['query']>, sc: Scope, cx: ExprCtx): Ex {
+  const all = b.subLinkType === 'ALL_SUBLINK';
+  const ops = strings(b.operName);
+  const op = ops.length ? ops[ops.length - 1]! : '=';
+  const what = op === '=' && !all ? 'IN (subquery)' : op === '<>' && all ? 'NOT IN (subquery)' : `${op} ${all ? 'ALL' : 'ANY'} (subquery)`;
+  if (!COMPARISON.has(op)) return notSupported(what);
+  if (q.cols.length !== 1) return notSupported(`${what} with several columns`);
+  const l = plain(compileExpr(tr, b.testexpr, sc, cx));
+  const c = q.cols[0]!.ex;
+  if (!same(l.t, c.t) && !(isNumber(l.t) && isNumber(c.t)) && l.t.n !== 'unknown' && category(l.t) !== category(c.t)) {
+    return notSupported(`${what} over different types`);
+  }
+  if (l.t.n === 'bpchar' || c.t.n === 'bpchar') return notSupported(`${what} over char(n)`);
+  if (isTextNumeric(l) || isTextNumeric(c)) return notSupported(`${what} over numerics of varying scale`);
+  if (l.t.n === 'interval' || c.t.n === 'interval') return notSupported(`${what} over intervals`);
+  if ((l.t.n === 'float4') !== (c.t.n === 'float4') && l.t.n !== 'unknown') return notSupported(`${what} between real and another type`);
+  const [lhs] = comparable(tr, l, { ...c, sql: 'NULL' }, op);
+  const lsql = same(lhs.t, c.t) ? lhs.sql : l.sql;
+  if (op === '=' && !all) return ex(`(${lsql} IN (${q.sql}))`, BOOL, flags(l));
+  if (op === '<>' && all) return ex(`(${lsql} NOT IN (${q.sql}))`, BOOL, flags(l));
+  return ex(`(${lsql} ${op === '!=' ? '<>' : op} ${all ? 'ALL' : 'ANY'} (${q.sql}))`, BOOL, flags(l));
 }
 
 function indirection(tr: Tr, b: Obj, sc: Scope, cx: ExprCtx): Ex {

@@ -530,6 +530,11 @@ function constText(e: Ex | undefined, what: string): string {
   return e.lit.text;
 }
 
+/** starts_with(text, text) and text ^@ text */
+export function startsWith(tr: Tr, a: Ex, b: Ex): Ex {
+  return ex(`starts_with(${textArg(tr, a)}, ${textArg(tr, b)})`, BOOL, flags(a, b));
+}
+
 function textArg(tr: Tr, e: Ex): string {
   if (e.t.n === 'unknown') return e.sql;
   if (!isString(e.t)) return notSupported(`${typeName(e.t)} where text is expected`);
@@ -638,6 +643,10 @@ function scalar(tr: Tr, name: string, args0: Ex[]): Ex {
       break;
     case 'sqrt':
       if (n === 1 && (isFloat(a!.t) || isInt(a!.t))) return ex(`lg_sqrt(CAST(${a!.sql} AS DOUBLE))`, FLOAT8, f);
+      break;
+    case 'cbrt':
+      // float8 only (a numeric argument is cast, as in Postgres); both call the C library's cbrt()
+      if (n === 1 && !a!.t.arr && (isNumber(a!.t) || a!.t.n === 'unknown')) return ex(`cbrt(${coerce(tr.env, a!, FLOAT8, false).sql})`, FLOAT8, f);
       break;
     // float8 functions with Postgres' checks (dsin, dlog1, dexp…); ln/log/exp of numeric have numeric variants
     case 'ln':
@@ -802,8 +811,15 @@ function scalar(tr: Tr, name: string, args0: Ex[]): Ex {
       return ex(`regexp_replace(${textArg(tr, a!)}, ${str(re.pattern)}, ${str(re.replacement)})`, TEXT, f);
     }
     case 'starts_with':
-      if (n === 2) return ex(`starts_with(${textArg(tr, a!)}, ${textArg(tr, args[1]!)})`, BOOL, f);
+      if (n === 2) return startsWith(tr, a!, args[1]!);
       break;
+    case 'num_nulls':
+    case 'num_nonnulls': {
+      // "any" arguments: each counts by IS NULL alone (an array or row holding NULLs is not null)
+      if (n === 0) break;
+      const [yes, no] = name === 'num_nulls' ? [1, 0] : [0, 1];
+      return ex(`CAST(${args.map((x) => `(CASE WHEN ${x.sql} IS NULL THEN ${yes} ELSE ${no} END)`).join(' + ')} AS INTEGER)`, INT4, { scale: 0, ...f });
+    }
     case 'md5':
       if (n === 1 && (isString(a!.t) || a!.t.n === 'unknown')) return ex(`md5(${textArg(tr, a!)})`, TEXT, f);
       break;

@@ -526,7 +526,9 @@ function simpleSelect(tr: Tr, stmt: Obj, sc: Scope, top: boolean): TopQuery {
     }
   }
   const ocx: ExprCtx = { what: 'ORDER BY', agg: grouped, win: true, var: false, windows };
-  const order = orderBy(tr, stmt, sc, cols, ocx, false, distinct !== '');
+  // Postgres wants plain DISTINCT's ORDER BY keys in the select list; DISTINCT ON's may be anything (they pick
+  // which row of each group is kept, as DuckDB's DISTINCT ON does)
+  const order = orderBy(tr, stmt, sc, cols, ocx, false, distinct === 'DISTINCT ');
   const limit = limitClause(tr, stmt, sc, order);
   if (limit.qualify) {
     // QUALIFY runs before DISTINCT: the ranks would count rows DISTINCT removes

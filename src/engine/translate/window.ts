@@ -4,7 +4,9 @@ import type { Ex } from './ex.js';
 import { notSupported } from './errors.js';
 import { compareForm, compileExpr, plain } from './expr.js';
 import { coerce } from './cast.js';
-import { INT8, isFloat, isString, typeName } from './pg-type.js';
+import { INT8, INTERVAL, isFloat, isInt, isNumber, isString, typeName, type PgT } from './pg-type.js';
+import { PgError } from '../../route/local.js';
+import { ERROR_TAG } from '../duck-functions.js';
 import type { Scope } from './scope.js';
 import { list, type ExprCtx, type Obj, type Tr } from './translator.js';
 
@@ -89,38 +91,132 @@ export function windowSql(tr: Tr, over: Obj, sc: Scope, cx: ExprCtx): string {
   });
   if (part.length) parts.push(`PARTITION BY ${part.join(', ')}`);
   const order = list(def.orderClause);
-  if (order.length) parts.push(sortClause(tr, order, sc, wcx, 'ORDER BY'));
   const fo = (def.frameOptions as number | undefined) ?? 0;
-  if (fo & F.NONDEFAULT) parts.push(frame(tr, fo, def, sc, wcx));
+  const fr = fo & F.NONDEFAULT ? frame(tr, fo, def, sc, wcx) : null;
+  if (fr?.key) parts.push(`ORDER BY ${sortItem(tr, fr.key, ((order[0] as Obj).SortBy as Obj))}`);
+  else if (order.length) parts.push(sortClause(tr, order, sc, wcx, 'ORDER BY'));
+  if (fr) parts.push(fr.sql);
   return `(${parts.join(' ')})`;
 }
 
-function frame(tr: Tr, fo: number, def: Obj, sc: Scope, cx: ExprCtx): string {
-  if (fo & (F.EXCLUDE_CURRENT_ROW | F.EXCLUDE_GROUP | F.EXCLUDE_TIES)) return notSupported('window frame EXCLUDE');
-  if (fo & F.GROUPS) return notSupported('GROUPS window frames');
-  const mode = fo & F.ROWS ? 'ROWS' : 'RANGE';
-  const offset = (n: unknown) => {
-    const e = plain(compileExpr(tr, n, sc, cx));
-    if (mode === 'ROWS') return coerce(tr.env, e, INT8, false).sql;
-    // RANGE offsets compare with the ORDER BY column's type
-    if (e.t.n === 'unknown') return notSupported('an untyped RANGE offset');
-    return e.sql;
-  };
+/** The frame clause, and for RANGE with offsets the ORDER BY key to sort by (see rangeKey). */
+function frame(tr: Tr, fo: number, def: Obj, sc: Scope, cx: ExprCtx): { sql: string; key: Ex | null } {
+  const mode = fo & F.ROWS ? 'ROWS' : fo & F.GROUPS ? 'GROUPS' : 'RANGE';
+  const hasOffset = (fo & (F.START_OFFSET_PRECEDING | F.START_OFFSET_FOLLOWING | F.END_OFFSET_PRECEDING | F.END_OFFSET_FOLLOWING)) !== 0;
+  const range = mode === 'RANGE' && hasOffset ? rangeKey(tr, def, sc, cx) : null;
   const bound = (start: boolean): string => {
     const p = start ? 'START_' : 'END_';
     const has = (k: string) => (fo & (F as Record<string, number>)[p + k]!) !== 0;
     if (has('UNBOUNDED_PRECEDING')) return 'UNBOUNDED PRECEDING';
     if (has('UNBOUNDED_FOLLOWING')) return 'UNBOUNDED FOLLOWING';
     if (has('CURRENT_ROW')) return 'CURRENT ROW';
-    const off = offset(start ? def.startOffset : def.endOffset);
+    const n = start ? def.startOffset : def.endOffset;
+    const off = range ? range.offset(n, start) : rowsOffset(tr, n, start, sc, cx);
     if (has('OFFSET_PRECEDING')) return `${off} PRECEDING`;
     if (has('OFFSET_FOLLOWING')) return `${off} FOLLOWING`;
     return notSupported('this window frame');
   };
-  if (mode === 'RANGE' && fo & (F.START_OFFSET_PRECEDING | F.START_OFFSET_FOLLOWING | F.END_OFFSET_PRECEDING | F.END_OFFSET_FOLLOWING)) {
-    return notSupported('RANGE frames with offsets');
-  }
-  if (fo & F.BETWEEN) return `${mode} BETWEEN ${bound(true)} AND ${bound(false)}`;
-  return `${mode} ${bound(true)}`;
+  const between = fo & F.BETWEEN ? `BETWEEN ${bound(true)} AND ${bound(false)}` : bound(true);
+  const exclude =
+    fo & F.EXCLUDE_CURRENT_ROW ? ' EXCLUDE CURRENT ROW' : fo & F.EXCLUDE_GROUP ? ' EXCLUDE GROUP' : fo & F.EXCLUDE_TIES ? ' EXCLUDE TIES' : '';
+  return { sql: `${mode} ${between}${exclude}`, key: range ? { ...range.k, sql: range.key } : null };
 }
 
+// Frame offsets. Postgres checks them once, before the first row (a NULL is 22004, a negative ROWS or GROUPS
+// offset 22013, a negative RANGE offset the in_range function's 22013); DuckDB would read NULL as 0 and a
+// negative count as an empty frame. A constant (a literal, or a parameter once bound) is checked here; any other
+// expression is checked per row in DuckDB, which differs only where there are no rows at all.
+const which = (start: boolean) => (start ? 'starting' : 'ending');
+const RANGE_SIZE = 'invalid preceding or following size in window function';
+
+function nullOffset(tr: Tr, start: boolean): void {
+  if (!tr.env.dry) throw new PgError('22004', `frame ${which(start)} offset must not be null`);
+}
+
+function checkedOffset(sql: string, start: boolean, negative: string, extra = ''): string {
+  return (
+    `(CASE WHEN ${sql} IS NULL THEN error('${ERROR_TAG}22004:frame ${which(start)} offset must not be null') ` +
+    `WHEN ${sql} < 0 THEN error('${ERROR_TAG}22013:${negative}') ${extra}ELSE ${sql} END)`
+  );
+}
+
+/** A ROWS or GROUPS offset: a bigint count of rows or peer groups. */
+function rowsOffset(tr: Tr, n: unknown, start: boolean, sc: Scope, cx: ExprCtx): string {
+  const e = coerce(tr.env, plain(compileExpr(tr, n, sc, cx)), INT8, false);
+  const negative = `frame ${which(start)} offset must not be negative`;
+  if (/^CAST\(NULL AS [A-Z]+\)$/.test(e.sql)) {
+    nullOffset(tr, start);
+    return e.sql;
+  }
+  const m = /^CAST\(CAST\((-?\d+) AS [A-Z]+\) AS BIGINT\)$|^CAST\((-?\d+) AS BIGINT\)$/.exec(e.sql);
+  if (!m) return checkedOffset(e.sql, start, negative);
+  if (BigInt(m[1] ?? m[2]!) < 0n) throw new PgError('22013', negative);
+  return e.sql;
+}
+
+const INTERVAL_LITERAL = /^\(to_months\(CAST\((-?\d+) AS INTEGER\)\) \+ to_days\(CAST\((-?\d+) AS INTEGER\)\) \+ to_microseconds\(CAST\((-?\d+) AS BIGINT\)\)\)$/;
+const DAY_US = 86_400_000_000n;
+
+/**
+ * RANGE with offsets: the single ORDER BY key in the form DuckDB adds the offset to, with Postgres' in_range
+ * arithmetic — integers without overflow (HUGEINT), float4 in double precision as Postgres does, a date as the
+ * timestamp Postgres turns it into. Offsets over timestamptz may not hold days or months: Postgres steps those on
+ * the session zone's calendar. An infinite float offset is refused (Postgres has rules of its own for inf - inf).
+ */
+function rangeKey(tr: Tr, def: Obj, sc: Scope, cx: ExprCtx): { k: Ex; key: string; offset(n: unknown, start: boolean): string } {
+  const order = list(def.orderClause);
+  if (order.length !== 1) throw new PgError('42P20', 'RANGE with offset PRECEDING/FOLLOWING requires exactly one ORDER BY column');
+  const k = plain(compileExpr(tr, ((order[0] as Obj).SortBy as Obj).node, sc, cx));
+  const typed = (n: unknown, to: PgT): Ex => {
+    const e = plain(compileExpr(tr, n, sc, cx));
+    return coerce(tr.env, e, e.t.n === 'unknown' ? to : e.t, false);
+  };
+  const isNull = (e: Ex) => /^CAST\(NULL AS [A-Z]+(\(\d+,\d+\))?\)$/.test(e.sql);
+  if (isInt(k.t) || isFloat(k.t) || (k.t.n === 'numeric' && !k.t.arr && k.scale !== null)) {
+    const kind = isInt(k.t) ? 'HUGEINT' : isFloat(k.t) ? 'DOUBLE' : null;
+    return {
+      k,
+      key: kind ? `CAST(${k.sql} AS ${kind})` : k.sql,
+      offset(n, start) {
+        const e = typed(n, isInt(k.t) ? INT8 : k.t);
+        if (!isInt(e.t) && !(isFloat(k.t) && isNumber(e.t)) && !(e.t.n === 'numeric' && !e.t.arr && e.scale !== null)) {
+          return notSupported(`RANGE offsets of type ${typeName(e.t)} over ${typeName(k.t)}`);
+        }
+        if (isNull(e)) {
+          nullOffset(tr, start);
+          return e.sql;
+        }
+        const sql = kind ? `CAST(${e.sql} AS ${kind})` : e.sql;
+        if (kind !== 'DOUBLE') return checkedOffset(sql, start, RANGE_SIZE);
+        return checkedOffset(
+          sql,
+          start,
+          RANGE_SIZE,
+          `WHEN isnan(${sql}) THEN error('${ERROR_TAG}22013:${RANGE_SIZE}') WHEN isinf(${sql}) THEN error('${ERROR_TAG}0A000:an infinite RANGE offset is not supported on lakegate mirrors') `,
+        );
+      },
+    };
+  }
+  if (k.t.arr || !(k.t.n === 'date' || k.t.n === 'timestamp' || k.t.n === 'timestamptz')) return notSupported(`RANGE offsets over ${typeName(k.t)}`);
+  return {
+    k,
+    key: k.t.n === 'date' ? `lg_date_ts(${k.sql})` : k.sql,
+    offset(n, start) {
+      const e = typed(n, INTERVAL);
+      if (e.t.n !== 'interval' || e.t.arr) return notSupported(`RANGE offsets of type ${typeName(e.t)} over ${typeName(k.t)}`);
+      if (isNull(e)) {
+        nullOffset(tr, start);
+        return e.sql;
+      }
+      const m = INTERVAL_LITERAL.exec(e.sql);
+      if (!m) return notSupported('a RANGE offset over dates or timestamps that is not a constant');
+      const [months, days, us] = [BigInt(m[1]!), BigInt(m[2]!), BigInt(m[3]!)];
+      // Postgres' sign of an interval: its span with a month as 30 days
+      if (months * 30n * DAY_US + days * DAY_US + us < 0n) throw new PgError('22013', RANGE_SIZE);
+      if (k.t.n === 'timestamptz' && (months !== 0n || days !== 0n)) {
+        return notSupported('RANGE offsets of days or months over timestamp with time zone');
+      }
+      return e.sql;
+    },
+  };
+}
