@@ -396,6 +396,8 @@ const QUERIES: (string | [string, { params?: (string | null)[]; formats?: number
   'SELECT id, qty > ALL (SELECT qty FROM trades_iceberg WHERE id < 6), qty <= ANY (SELECT qty FROM trades_iceberg WHERE id BETWEEN 9 AND 12), qty < ALL (SELECT qty FROM trades_iceberg WHERE false), qty < ANY (SELECT qty FROM trades_iceberg WHERE false) FROM trades_iceberg ORDER BY id',
   "SELECT id, x >= ALL (SELECT fee FROM trades_iceberg WHERE id < 9), x <> ANY (SELECT 'NaN'::float8), price > ANY (SELECT weight FROM accounts), trade_date < ALL (SELECT opened FROM accounts WHERE opened IS NOT NULL) FROM (SELECT id, price, trade_date, CASE id % 5 WHEN 0 THEN 'NaN'::float8 WHEN 1 THEN '-Infinity' ELSE fee END AS x FROM trades_iceberg) s ORDER BY id",
   "SELECT id FROM trades_iceberg WHERE note = ANY (SELECT note FROM trades_iceberg WHERE id < 10) AND sym <> ALL (SELECT sym FROM accounts WHERE region = 'eu') ORDER BY id",
+  // make_date: negative years are BC (-1 is 1 BC), leap years counted on the proleptic calendar, the ends of the range
+  'SELECT id, make_date(-id * 4 - 1, 2, 29), make_date(-id, id % 12 + 1, id % 28 + 1), make_date(2000 + id, 2, 28), make_date(5874897 + id - id, 12, 31), make_date(-4714 + id - id, 11, 24) FROM trades_iceberg WHERE id < 20 ORDER BY id',
   // num_nulls/num_nonnulls, ^@, cbrt
   "SELECT id, num_nulls(sym, qty, price, tags), num_nonnulls(sym, qty, fee, attrs, NULL), sym ^@ 'A', note ^@ 'note 1', cbrt(fee), cbrt(qty), cbrt(price), cbrt(-fee * 1e300::float8) FROM trades_iceberg ORDER BY id",
   // CTEs, subqueries, set operations
@@ -742,6 +744,13 @@ test('differential: errors equal Postgres', async (t) => {
     "SELECT ('5874897-12-31'::date - id)::timestamp FROM trades_iceberg",
     "SELECT age(CASE WHEN id = 2 THEN 'infinity'::timestamp ELSE local_ts END, 'infinity'::timestamp) FROM trades_iceberg",
     "SELECT CASE WHEN id = 2 THEN '-infinity'::timestamptz ELSE ts END - '-infinity'::timestamptz FROM trades_iceberg",
+    // make_date: no year 0, days the month does not have, the ends of the date range (the year as Postgres holds it)
+    'SELECT make_date(id - id, 1, 1) FROM trades_iceberg',
+    'SELECT make_date(2023, 2, 28 + id) FROM trades_iceberg',
+    'SELECT make_date(-44 - id + id, 2, 29) FROM trades_iceberg',
+    'SELECT make_date(2024, 13 - id, 1) FROM trades_iceberg',
+    'SELECT make_date(5874897 + id, 1, 1) FROM trades_iceberg',
+    'SELECT make_date(-4714 + id - id, 11, 23) FROM trades_iceberg',
     // frame offsets: NULL (22004), negative (22013), constant or computed, and RANGE's single ORDER BY column
     'SELECT count(*) OVER (ORDER BY id ROWS BETWEEN -1 PRECEDING AND CURRENT ROW) FROM trades_iceberg',
     'SELECT count(*) OVER (ORDER BY id ROWS BETWEEN CURRENT ROW AND NULL FOLLOWING) FROM trades_iceberg',

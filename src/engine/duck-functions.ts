@@ -106,6 +106,15 @@ const MACROS: string[] = [
   `lg_time_pl(t, us) AS TIME '00:00:00' + to_microseconds(CAST(((CAST(epoch_us(t) AS HUGEINT) + us) % 86400000000 + 86400000000) % 86400000000 AS BIGINT))`,
   `lg_date_ts_x(d) AS CASE WHEN isfinite(d) AND (d > DATE '294247-01-10' OR d < DATE '4714-11-24 (BC)') ` +
     `THEN ${err('0A000', 'extract() from dates past the year 294247 is not supported on lakegate mirrors')} ELSE CAST(d AS TIMESTAMP) END`,
+  // make_date(y, m, d) as Postgres': a negative year is BC (-1 is 1 BC, DuckDB's year 0), year 0 and days the month
+  // does not have are 22008 "date field value out of range", dates outside 4714-11-24 BC … 5874897-12-31 22008 "date
+  // out of range"; both messages print the year as Postgres holds it (1 BC as 0)
+  `lg_make_date_a(y, m, d, zero) AS CASE ` +
+    `WHEN zero OR m < 1 OR m > 12 OR d < 1 OR d > CASE WHEN m = 2 THEN (CASE WHEN y % 4 = 0 AND (y % 100 <> 0 OR y % 400 = 0) THEN 29 ELSE 28 END) ` +
+    `WHEN m IN (4, 6, 9, 11) THEN 30 ELSE 31 END THEN error('${ERROR_TAG}22008:date field value out of range: ' || printf('%d-%02d-%02d', y, m, d)) ` +
+    `WHEN y < -4713 OR (y = -4713 AND (m < 11 OR (m = 11 AND d < 24))) OR y > 5874897 ` +
+    `THEN error('${ERROR_TAG}22008:date out of range: ' || printf('%d-%02d-%02d', y, m, d)) ELSE make_date(y, m, d) END`,
+  `lg_make_date(y, m, d) AS lg_make_date_a(CASE WHEN y < 0 THEN y + 1 ELSE y END, m, d, y = 0)`,
   // date → timestamp: Postgres' timestamps end in 294276, DuckDB's on 294247-01-10
   `lg_date_ts(d) AS CASE WHEN NOT isfinite(d) THEN CAST(d AS TIMESTAMP) ` +
     `WHEN d > DATE '294276-12-31' OR d < DATE '4714-11-24 (BC)' THEN ${err('22008', 'date out of range for timestamp')} ` +

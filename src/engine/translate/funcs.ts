@@ -935,7 +935,7 @@ function scalar(tr: Tr, name: string, args0: Ex[]): Ex {
       if (n === 1 && a!.t.n === 'interval' && !a!.t.arr) return ex(`lg_${name}(${a!.sql})`, INTERVAL, f);
       break;
     case 'make_date':
-      if (n === 3) return ex(`make_date(${args.map((x) => intArg(tr, x)).join(', ')})`, DATE, f);
+      if (n === 3) return ex(`lg_make_date(${args.map((x) => intArg(tr, x)).join(', ')})`, DATE, f);
       break;
     case 'array_length':
       if (n === 2 && a!.t.arr && constInt(args[1], 'array dimension') === 1) {
