@@ -398,6 +398,8 @@ const QUERIES: (string | [string, { params?: (string | null)[]; formats?: number
   "SELECT id FROM trades_iceberg WHERE note = ANY (SELECT note FROM trades_iceberg WHERE id < 10) AND sym <> ALL (SELECT sym FROM accounts WHERE region = 'eu') ORDER BY id",
   // make_date: negative years are BC (-1 is 1 BC), leap years counted on the proleptic calendar, the ends of the range
   'SELECT id, make_date(-id * 4 - 1, 2, 29), make_date(-id, id % 12 + 1, id % 28 + 1), make_date(2000 + id, 2, 28), make_date(5874897 + id - id, 12, 31), make_date(-4714 + id - id, 11, 24) FROM trades_iceberg WHERE id < 20 ORDER BY id',
+  // years before 1 AD: extract() counts 1 BC as -1 (DuckDB as 0), to_char() prints the era's year
+  "SELECT id, d, extract(year FROM d), extract(isoyear FROM d), date_part('year', t), date_part('isoyear', t), extract(year FROM z), to_char(d, 'YYYY Y,YYY YYY YY Y IYYY IYY IY'), to_char(t, 'FMYYYY-MM-DD FMIYYY'), to_char(z, 'YYYY-MM-DD') FROM (SELECT id, DATE '0001-01-01' - id * 97 AS d, local_ts - interval '2024 years' - id * interval '400 days' AS t, ts - interval '2030 years' AS z FROM trades_iceberg) s ORDER BY id",
   // num_nulls/num_nonnulls, ^@, cbrt
   "SELECT id, num_nulls(sym, qty, price, tags), num_nonnulls(sym, qty, fee, attrs, NULL), sym ^@ 'A', note ^@ 'note 1', cbrt(fee), cbrt(qty), cbrt(price), cbrt(-fee * 1e300::float8) FROM trades_iceberg ORDER BY id",
   // CTEs, subqueries, set operations
@@ -1041,6 +1043,7 @@ test('refused constructs give 0A000', async () => {
   // DuckDB tells '1 mon -19 days' and '11 days' apart; Postgres calls them equal
   await refused('SELECT id FROM trades_iceberg WHERE dur IN (SELECT dur FROM trades_iceberg WHERE id < 5)', /over intervals/);
   await refused('SELECT id FROM trades_iceberg WHERE qty > ALL (SELECT ratio FROM trades_iceberg)', /between real and another type/);
+  await refused("SELECT to_char(trade_date - 800000, 'CC') FROM trades_iceberg", /CC of dates before 1 AD/);
   // DuckDB's timestamps end in the year 294247, Postgres' in 294276
   await refused("SELECT local_ts + interval '292230 years' FROM trades_iceberg", /past the year 294247/);
 });

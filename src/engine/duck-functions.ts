@@ -115,6 +115,10 @@ const MACROS: string[] = [
     `WHEN y < -4713 OR (y = -4713 AND (m < 11 OR (m = 11 AND d < 24))) OR y > 5874897 ` +
     `THEN error('${ERROR_TAG}22008:date out of range: ' || printf('%d-%02d-%02d', y, m, d)) ELSE make_date(y, m, d) END`,
   `lg_make_date(y, m, d) AS lg_make_date_a(CASE WHEN y < 0 THEN y + 1 ELSE y END, m, d, y = 0)`,
+  // DuckDB's years are astronomical (1 BC is year 0): extract() gives Postgres' -1 for 1 BC, to_char() its era year 1
+  `lg_bc_year(y) AS CASE WHEN y <= 0 THEN y - 1 ELSE y END`,
+  `lg_era_year(y) AS CASE WHEN y <= 0 THEN 1 - y ELSE y END`,
+  `lg_ad_century(y) AS CASE WHEN y <= 0 THEN ${err('0A000', 'to_char() CC of dates before 1 AD is not supported on lakegate mirrors')} ELSE (y + 99) // 100 END`,
   // date → timestamp: Postgres' timestamps end in 294276, DuckDB's on 294247-01-10
   `lg_date_ts(d) AS CASE WHEN NOT isfinite(d) THEN CAST(d AS TIMESTAMP) ` +
     `WHEN d > DATE '294276-12-31' OR d < DATE '4714-11-24 (BC)' THEN ${err('22008', 'date out of range for timestamp')} ` +

@@ -1196,12 +1196,15 @@ function datePart(tr: Tr, args: Ex[], f: { agg: boolean; win: boolean }, numeric
   let scale = 0;
   switch (unit) {
     case 'year':
+    case 'isoyear':
+      // DuckDB counts years astronomically (1 BC is year 0); Postgres' year before 1 AD is -1
+      sql = `lg_bc_year(${unit}(${local}))`;
+      break;
     case 'month':
     case 'day':
     case 'hour':
     case 'minute':
     case 'quarter':
-    case 'isoyear':
       sql = `${unit}(${local})`;
       break;
     case 'dow':
