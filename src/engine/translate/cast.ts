@@ -23,6 +23,21 @@ export function literalConst(env: TranslateEnv, to: PgT, text: string): Const {
   return { sql: `CAST(NULL AS ${duckType(to, to.n === 'numeric' ? 0 : undefined)})`, scale: to.n === 'numeric' ? 0 : null };
 }
 
+/** A NULL constant as translated (a literal NULL, or a NULL parameter once bound). */
+export function isNullConstant(e: Ex): boolean {
+  return /^CAST\(NULL AS [A-Z]+(\(\d+,\d+\))?\)$/.test(e.sql);
+}
+
+/**
+ * The value of a bigint constant as coerce() writes it (a literal, or a parameter once bound): null for NULL,
+ * undefined when the expression is not a constant.
+ */
+export function int8Constant(e: Ex): bigint | null | undefined {
+  if (isNullConstant(e)) return null;
+  const m = /^CAST\(CAST\((-?\d+) AS [A-Z]+\) AS BIGINT\)$|^CAST\((-?\d+) AS BIGINT\)$/.exec(e.sql);
+  return m ? BigInt(m[1] ?? m[2]!) : undefined;
+}
+
 /** A typed NULL. */
 export function nullOf(to: PgT): Ex {
   if (to.n === 'unknown') return ex('NULL', to, { lit: { kind: 'null', text: '' } });

@@ -2,7 +2,7 @@
 // EXCEPT and WITH, translated level by level. Every query level's DuckDB output columns are named c1 … cn; FROM
 // items become t<n> relations (scope.ts). The top level may end with columns finished in JS (var-numeric.ts),
 // in which case ORDER BY/LIMIT over them run in JS too (sorted.ts).
-import { coerce } from './cast.js';
+import { coerce, int8Constant } from './cast.js';
 import { ex, ident, type Ex } from './ex.js';
 import { notSupported } from './errors.js';
 import { binary, compileExpr, plain, unify } from './expr.js';
@@ -528,7 +528,7 @@ function simpleSelect(tr: Tr, stmt: Obj, sc: Scope, top: boolean): TopQuery {
   const ocx: ExprCtx = { what: 'ORDER BY', agg: grouped, win: true, var: false, windows };
   // Postgres wants plain DISTINCT's ORDER BY keys in the select list; DISTINCT ON's may be anything (they pick
   // which row of each group is kept, as DuckDB's DISTINCT ON does)
-  const order = orderBy(tr, stmt, sc, cols, ocx, false, distinct === 'DISTINCT ');
+  const order = orderBy(tr, stmt, sc, cols, ocx, false, distinct !== '' && plainDistinct);
   const limit = limitClause(tr, stmt, sc, order);
   if (limit.qualify) {
     // QUALIFY runs before DISTINCT: the ranks would count rows DISTINCT removes
@@ -879,10 +879,9 @@ function limitValues(tr: Tr, stmt: Obj, sc: Scope): { limit: bigint | null; offs
     const e = limitExpr(tr, n, sc, what);
     if (!e) return null;
     // LIMIT/OFFSET are constants or parameters, known when the portal is bound
-    if (/^CAST\(NULL AS [A-Z]+\)$/.test(e.sql)) return tr.env.dry ? 0n : null;
-    const m = /^CAST\(CAST\((-?\d+) AS [A-Z]+\) AS BIGINT\)$|^CAST\((-?\d+) AS BIGINT\)$/.exec(e.sql);
-    if (!m) return notSupported(`a non-constant ${what}`);
-    const v = BigInt(m[1] ?? m[2]!);
+    const v = int8Constant(e);
+    if (v === null) return tr.env.dry ? 0n : null;
+    if (v === undefined) return notSupported(`a non-constant ${what}`);
     if (v < 0n) throw new PgError(what === 'LIMIT' ? '2201W' : '2201X', `${what} must not be negative`);
     return v;
   };

@@ -3,7 +3,7 @@
 import type { Ex } from './ex.js';
 import { notSupported } from './errors.js';
 import { compareForm, compileExpr, plain } from './expr.js';
-import { coerce } from './cast.js';
+import { coerce, int8Constant, isNullConstant } from './cast.js';
 import { INT8, INTERVAL, isFloat, isInt, isNumber, isString, typeName, type PgT } from './pg-type.js';
 import { PgError } from '../../route/local.js';
 import { ERROR_TAG } from '../duck-functions.js';
@@ -119,7 +119,7 @@ function frame(tr: Tr, fo: number, def: Obj, sc: Scope, cx: ExprCtx): { sql: str
   const between = fo & F.BETWEEN ? `BETWEEN ${bound(true)} AND ${bound(false)}` : bound(true);
   const exclude =
     fo & F.EXCLUDE_CURRENT_ROW ? ' EXCLUDE CURRENT ROW' : fo & F.EXCLUDE_GROUP ? ' EXCLUDE GROUP' : fo & F.EXCLUDE_TIES ? ' EXCLUDE TIES' : '';
-  return { sql: `${mode} ${between}${exclude}`, key: range ? { ...range.k, sql: range.key } : null };
+  return { sql: `${mode} ${between}${exclude}`, key: range?.key ?? null };
 }
 
 // Frame offsets. Postgres checks them once, before the first row (a NULL is 22004, a negative ROWS or GROUPS
@@ -144,13 +144,10 @@ function checkedOffset(sql: string, start: boolean, negative: string, extra = ''
 function rowsOffset(tr: Tr, n: unknown, start: boolean, sc: Scope, cx: ExprCtx): string {
   const e = coerce(tr.env, plain(compileExpr(tr, n, sc, cx)), INT8, false);
   const negative = `frame ${which(start)} offset must not be negative`;
-  if (/^CAST\(NULL AS [A-Z]+\)$/.test(e.sql)) {
-    nullOffset(tr, start);
-    return e.sql;
-  }
-  const m = /^CAST\(CAST\((-?\d+) AS [A-Z]+\) AS BIGINT\)$|^CAST\((-?\d+) AS BIGINT\)$/.exec(e.sql);
-  if (!m) return checkedOffset(e.sql, start, negative);
-  if (BigInt(m[1] ?? m[2]!) < 0n) throw new PgError('22013', negative);
+  const v = int8Constant(e);
+  if (v === undefined) return checkedOffset(e.sql, start, negative);
+  if (v === null) nullOffset(tr, start);
+  else if (v < 0n) throw new PgError('22013', negative);
   return e.sql;
 }
 
@@ -163,7 +160,7 @@ const DAY_US = 86_400_000_000n;
  * timestamp Postgres turns it into. Offsets over timestamptz may not hold days or months: Postgres steps those on
  * the session zone's calendar. An infinite float offset is refused (Postgres has rules of its own for inf - inf).
  */
-function rangeKey(tr: Tr, def: Obj, sc: Scope, cx: ExprCtx): { k: Ex; key: string; offset(n: unknown, start: boolean): string } {
+function rangeKey(tr: Tr, def: Obj, sc: Scope, cx: ExprCtx): { key: Ex; offset(n: unknown, start: boolean): string } {
   const order = list(def.orderClause);
   if (order.length !== 1) throw new PgError('42P20', 'RANGE with offset PRECEDING/FOLLOWING requires exactly one ORDER BY column');
   const k = plain(compileExpr(tr, ((order[0] as Obj).SortBy as Obj).node, sc, cx));
@@ -171,18 +168,16 @@ function rangeKey(tr: Tr, def: Obj, sc: Scope, cx: ExprCtx): { k: Ex; key: strin
     const e = plain(compileExpr(tr, n, sc, cx));
     return coerce(tr.env, e, e.t.n === 'unknown' ? to : e.t, false);
   };
-  const isNull = (e: Ex) => /^CAST\(NULL AS [A-Z]+(\(\d+,\d+\))?\)$/.test(e.sql);
   if (isInt(k.t) || isFloat(k.t) || (k.t.n === 'numeric' && !k.t.arr && k.scale !== null)) {
     const kind = isInt(k.t) ? 'HUGEINT' : isFloat(k.t) ? 'DOUBLE' : null;
     return {
-      k,
-      key: kind ? `CAST(${k.sql} AS ${kind})` : k.sql,
+      key: kind ? { ...k, sql: `CAST(${k.sql} AS ${kind})` } : k,
       offset(n, start) {
         const e = typed(n, isInt(k.t) ? INT8 : k.t);
         if (!isInt(e.t) && !(isFloat(k.t) && isNumber(e.t)) && !(e.t.n === 'numeric' && !e.t.arr && e.scale !== null)) {
           return notSupported(`RANGE offsets of type ${typeName(e.t)} over ${typeName(k.t)}`);
         }
-        if (isNull(e)) {
+        if (isNullConstant(e)) {
           nullOffset(tr, start);
           return e.sql;
         }
@@ -199,12 +194,11 @@ function rangeKey(tr: Tr, def: Obj, sc: Scope, cx: ExprCtx): { k: Ex; key: strin
   }
   if (k.t.arr || !(k.t.n === 'date' || k.t.n === 'timestamp' || k.t.n === 'timestamptz')) return notSupported(`RANGE offsets over ${typeName(k.t)}`);
   return {
-    k,
-    key: k.t.n === 'date' ? `lg_date_ts(${k.sql})` : k.sql,
+    key: k.t.n === 'date' ? { ...k, sql: `lg_date_ts(${k.sql})` } : k,
     offset(n, start) {
       const e = typed(n, INTERVAL);
       if (e.t.n !== 'interval' || e.t.arr) return notSupported(`RANGE offsets of type ${typeName(e.t)} over ${typeName(k.t)}`);
-      if (isNull(e)) {
+      if (isNullConstant(e)) {
         nullOffset(tr, start);
         return e.sql;
       }
